@@ -1,0 +1,22 @@
+# common/ - libmessec.a, linked by every daemon and (built -fPIC) the Dovecot plugin.
+COMMON_SRCS := $(wildcard common/src/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+LIBMESSEC := $(B)/libmessec.a
+EXTRA_CFLAGS_common := $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(CMOCKA_CFLAGS)
+COMMON_LIBS := $(LMDB_LIBS) $(OPENSSL_LIBS) -lpthread
+
+$(LIBMESSEC): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+BINS += $(LIBMESSEC)
+
+# Unit tests: common/tests/test_<module>.c -> $(B)/tests/common_test_<module>
+COMMON_TEST_SRCS := $(wildcard common/tests/test_*.c)
+COMMON_TESTS := $(patsubst common/tests/%.c,$(B)/tests/common_%,$(COMMON_TEST_SRCS))
+UNIT_TESTS += $(COMMON_TESTS)
+
+$(B)/tests/common_%: $(B)/common/tests/%.o $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)
