@@ -20,11 +20,12 @@ DESTDIR  ?=
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
+# B: the build directory; override (make B=build-x) to keep parallel builds apart.
 ifeq ($(SANITIZE),1)
-B := build-san
+B ?= build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
-B := build
+B ?= build
 SAN_FLAGS :=
 endif
 
@@ -116,4 +117,4 @@ demo: deps-check
 install: all $(INSTALL_RULES)
 
 clean:
-	rm -rf build build-san $(CLEAN_FILES)
+	rm -rf build build-san build-* $(CLEAN_FILES)
