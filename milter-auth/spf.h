@@ -1,0 +1,78 @@
+/*++
+/* NAME
+/*	spf 3h
+/* SUMMARY
+/*	SPF (RFC 7208) check around libspf2, shared by the milter and messec-spf
+/* SYNOPSIS
+/*	#include "spf.h"
+/* DESCRIPTION
+/*	ma_spf_check() evaluates one identity for one client IP. The milter
+/*	calls it for MAIL FROM (and for HELO when MAIL FROM is empty, or when
+/*	configured); messec-spf calls the exact same function.
+/*
+/*	The context holds configuration only (DNS timeout, lookup limits); it
+/*	is read-only after ma_spf_new() and may be shared by threads: each call
+/*	makes its own libspf2 request/response state.
+/*
+/*	Results are RFC 7208 section 2.6 results. Library trouble
+/*	(out of memory, a libspf2 invariant) is MA_SPF_INTERNAL: the caller
+/*	answers tempfail, never pass.
+/*--*/
+#ifndef MA_SPF_H
+#define MA_SPF_H
+
+#include <stddef.h>
+
+enum ma_spf_result {
+	MA_SPF_INTERNAL = -1,	/* our/library failure: caller tempfails */
+	MA_SPF_NONE = 0,
+	MA_SPF_NEUTRAL,
+	MA_SPF_PASS,
+	MA_SPF_FAIL,
+	MA_SPF_SOFTFAIL,
+	MA_SPF_TEMPERROR,
+	MA_SPF_PERMERROR,
+};
+
+enum ma_spf_identity {
+	MA_SPF_ID_MAILFROM,
+	MA_SPF_ID_HELO,
+};
+
+struct ma_spf_verdict {
+	enum ma_spf_result result;
+	enum ma_spf_identity identity;
+	char domain[256];	/* the domain checked (MAIL FROM domain or HELO) */
+	char reason[256];	/* short why, for logs and messec-spf line 2 */
+	char explanation[512];	/* exp= text on fail, else "" */
+};
+
+struct ma_spf_config {
+	unsigned dns_timeout_ms;	/* per query, default 3000 */
+	unsigned total_timeout_ms;	/* whole evaluation, default 10000 */
+};
+
+struct ma_spf;
+
+/* NULL cfg: defaults. Returns NULL with *error_r on failure. Caller frees. */
+struct ma_spf *ma_spf_new(const struct ma_spf_config *cfg, const char **error_r);
+void ma_spf_free(struct ma_spf **spf);
+
+/*
+ * client_ip: "192.0.2.1" or "2001:db8::1" (IPv4-mapped IPv6 is treated as
+ * IPv4). helo: the HELO/EHLO name (may be "" or NULL). mail_from: the
+ * envelope sender without <> ("" or NULL for the null sender: then the
+ * identity checked is postmaster@helo, RFC 7208 section 2.4).
+ * identity: which identity to check. Always fills *verdict_r; returns
+ * verdict_r->result.
+ */
+enum ma_spf_result ma_spf_check(struct ma_spf *spf, const char *client_ip,
+				const char *helo, const char *mail_from,
+				enum ma_spf_identity identity,
+				struct ma_spf_verdict *verdict_r);
+
+/* "pass", "fail", ... ("temperror" for MA_SPF_INTERNAL is NOT used:
+   returns "internal"). */
+const char *ma_spf_result_name(enum ma_spf_result result);
+
+#endif
