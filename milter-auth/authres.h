@@ -1,0 +1,51 @@
+/*++
+/* NAME
+/*	authres 3h
+/* SUMMARY
+/*	Authentication-Results header (RFC 8601): build ours, recognise others
+/* DESCRIPTION
+/*	ma_authres_build() writes exactly one header field value:
+/*	  "<authserv-id>; spf=pass smtp.mailfrom=example.com;
+/*	   dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256
+/*	   header.b=AbCdEf12; dmarc=pass header.from=example.com policy.dmarc=reject"
+/*	folded for SMTP (RFC 5322 line length), values quoted when they are not
+/*	RFC 2045 tokens, peer text sanitised. "none" when a method has nothing.
+/*
+/*	ma_authres_authserv_id() parses the authserv-id of an existing header
+/*	field value (RFC 8601 section 2.2: CFWS, optional version, comments),
+/*	so the milter can delete every A-R that claims our authserv-id
+/*	(case-insensitive, RFC 8601 section 5). Robust to any bytes.
+/*--*/
+#ifndef MA_AUTHRES_H
+#define MA_AUTHRES_H
+
+#include <stddef.h>
+#include "messec/sbuf.h"
+
+struct ma_authres_dkim {
+	const char *result;	/* "pass", "fail", ... */
+	const char *domain, *selector, *algorithm, *b_prefix, *reason;
+};
+
+struct ma_authres {
+	const char *authserv_id;
+	const char *spf_result;		/* NULL: method not reported */
+	const char *spf_property;	/* "smtp.mailfrom" or "smtp.helo" */
+	const char *spf_value;		/* the domain (or local@domain) */
+	const char *spf_reason;		/* optional comment */
+	size_t n_dkim;
+	const struct ma_authres_dkim *dkim;	/* n_dkim == 0: "dkim=none" */
+	const char *dmarc_result;	/* NULL: method not reported */
+	const char *dmarc_from;		/* header.from */
+	const char *dmarc_policy;	/* policy.dmarc: none/quarantine/reject */
+};
+
+/* Appends the header VALUE (not the "Authentication-Results:" name) to out.
+   0 ok, -1 cap exceeded (the caller's sbuf has a cap). */
+int ma_authres_build(const struct ma_authres *ar, struct sbuf *out);
+
+/* Copy the authserv-id of header value into id_r (lower-cased).
+   0 found, -1 unparsable. */
+int ma_authres_authserv_id(const char *value, size_t len, char *id_r, size_t size);
+
+#endif

@@ -1,0 +1,100 @@
+/*++
+/* NAME
+/*	dmarc 3h
+/* SUMMARY
+/*	DMARC (RFC 7489) evaluation: record fetch/parse, alignment, policy
+/* DESCRIPTION
+/*	libopendmarc 1.4.2 is used for what it does right; the project does the
+/*	rest itself (each with a regression test):
+/*	- alignment (relaxed and strict, RFC 7489 section 3.1) is computed here:
+/*	  the library counts d=mail.example.com as strictly aligned with From
+/*	  example.com;
+/*	- domains are lower-cased first: the library returns nothing for
+/*	  upper-case domains;
+/*	- records are validated here (RFC 7489 section 6.3/6.4): "v=DMARC1" must
+/*	  be the first tag, exactly; otherwise the record is ignored (as if
+/*	  absent) — the library accepts "v=dmarc1" and v= not first.
+/*	Organizational domain from the public suffix list (Debian's publicsuffix
+/*	package: /usr/share/publicsuffix/public_suffix_list.dat; path configurable).
+/*
+/*	The context is shared read-only by all threads; ma_dmarc_evaluate() is
+/*	reentrant.
+/*--*/
+#ifndef MA_DMARC_H
+#define MA_DMARC_H
+
+#include <stddef.h>
+
+enum ma_dmarc_result {		/* RFC 8601 section 2.7.? / RFC 7489 section 11.2 */
+	MA_DMARC_NONE = 0,	/* no policy record */
+	MA_DMARC_PASS,
+	MA_DMARC_FAIL,
+	MA_DMARC_TEMPERROR,	/* DNS temporary failure fetching the record */
+	MA_DMARC_PERMERROR,	/* e.g. no/multiple From domains, unusable From */
+};
+
+enum ma_dmarc_policy {		/* the policy to apply (after pct and sp) */
+	MA_DMARC_POLICY_UNSPECIFIED = 0,
+	MA_DMARC_POLICY_NONE,
+	MA_DMARC_POLICY_QUARANTINE,
+	MA_DMARC_POLICY_REJECT,
+};
+
+struct ma_dmarc_config {
+	const char *psl_path;		/* public suffix list */
+	unsigned dns_timeout_ms;	/* default 5000 */
+};
+
+/* Inputs: the authenticated identifiers of this message. */
+struct ma_dmarc_input {
+	const char *from_domain;	/* RFC5322.From domain */
+	const char *spf_domain;		/* domain SPF checked (MAIL FROM, or HELO for bounces) */
+	int spf_pass;			/* SPF result was pass for spf_domain */
+	size_t n_dkim_pass;		/* d= of every DKIM signature with result pass */
+	const char *const *dkim_pass_domains;
+};
+
+struct ma_dmarc_verdict {
+	enum ma_dmarc_result result;
+	enum ma_dmarc_policy policy;	/* p (or sp for a subdomain) published */
+	enum ma_dmarc_policy applied;	/* after pct sampling: what to enforce */
+	int spf_aligned, dkim_aligned;
+	int pct;			/* 0..100 */
+	int is_subdomain_policy;	/* sp applied */
+	char from_domain[256];		/* lower-cased */
+	char org_domain[256];
+	char policy_domain[256];	/* where the record was found */
+	char reason[256];
+};
+
+struct ma_dmarc;
+
+struct ma_dmarc *ma_dmarc_new(const struct ma_dmarc_config *cfg, const char **error_r);
+void ma_dmarc_free(struct ma_dmarc **dmarc);
+
+/* Organizational domain of a (lower-cased) domain; 0 ok, -1 bad input. */
+int ma_dmarc_org_domain(const struct ma_dmarc *dmarc, const char *domain,
+			char *org_r, size_t org_size);
+/* 1 aligned, 0 not. strict: adkim=s / aspf=s. */
+int ma_dmarc_aligned(const struct ma_dmarc *dmarc, const char *from_domain,
+		     const char *auth_domain, int strict);
+/* Validate a record text per RFC 7489 section 6.3/6.4; 0 usable, -1 ignore. */
+int ma_dmarc_record_valid(const char *record, size_t len);
+
+/* Full evaluation: fetches _dmarc.<from>, falls back to the org domain
+   (RFC 7489 section 6.6.3). Always fills *verdict_r; returns its result.
+   pct sampling draws from a random source unless pct is 0 or 100. */
+enum ma_dmarc_result ma_dmarc_evaluate(struct ma_dmarc *dmarc, const struct ma_dmarc_input *in,
+				       struct ma_dmarc_verdict *verdict_r);
+
+const char *ma_dmarc_result_name(enum ma_dmarc_result result);
+const char *ma_dmarc_policy_name(enum ma_dmarc_policy policy);
+
+/* RFC5322.From handling (RFC 7489 section 6.6.1): extract the domain(s) of
+   one From header value. Returns the number of addresses found (0 = none
+   or unparsable), domain of the first in *domain_r (lower-cased), and sets
+   *multi_domain_r when several addresses with different domains appear. */
+int ma_dmarc_from_domain(const char *from_value, char *domain_r, size_t size,
+			 int *multi_domain_r);
+
+#endif
