@@ -1,42 +1,42 @@
 /*++
-/* NAME
-/*	cfg 3h
-/* SUMMARY
-/*	the one configuration parser of every messec daemon
-/* SYNOPSIS
-/*	#include <messec/cfg.h>
-/* DESCRIPTION
-/*	Format (like main.cf): "key = value" lines, "#" comments (a "#" inside
-/*	a double-quoted value is literal), blank lines ignored. A value may be
-/*	double-quoted ("a b", with \" and \\ escapes). A later line for the
-/*	same key overrides an earlier one (the drop-ins override the main
-/*	file). Lists are comma- and/or space-separated.
-/*
-/*	A daemon declares its keys as a table (name, type, default, min, max,
-/*	help), as Postfix does. cfg_load() reads the main file, then every
-/*	"*.conf" file in "<main>.d/" in lexical order, then checks every value
-/*	against its declaration. Every problem is reported as
-/*	"path:line: key: what is wrong (expected ...)" -- all of them, not just
-/*	the first -- and cfg_load() returns NULL. The caller then exits 78
-/*	(EX_CONFIG) at startup, or keeps its old config on SIGHUP.
-/*
-/*	Typed getters return the parsed values. Getting a key the table does
-/*	not declare, or with the wrong type, is a programming error: log_panic.
-/*
-/*	cfg_dump() prints the effective config ("key = value", one per line,
-/*	every declared key, in table order) for the "-t" flag.
-/* TYPES
-/*	CFG_STR    any text (max = max length, 0 = 4096)
-/*	CFG_BOOL   yes/no, true/false, on/off, 1/0
-/*	CFG_INT    decimal integer within [min, max]
-/*	CFG_SIZE   bytes, with K/M/G suffix (1024-based), within [min, max]
-/*	CFG_TIME   seconds, with s/m/h/d suffix, within [min, max] seconds
-/*	CFG_LIST   list of words (comma/space separated)
-/*	CFG_PATH   absolute path ("" allowed when the default is "")
-/*	CFG_SOCKET "unix:/path", "inet:host:port", "inet6:[addr]:port" (sock.h)
-/*	CFG_CIDRS  list of IPv4/IPv6 addresses or prefixes (cidr.h)
-/*	CFG_ENUM   one of the words in .choices ("reject|quarantine|tag")
-/*--*/
+ * NAME
+ *	cfg 3h
+ * SUMMARY
+ *	the one configuration parser of every messec daemon
+ * SYNOPSIS
+ *	#include <messec/cfg.h>
+ * DESCRIPTION
+ *	Format (like main.cf): "key = value" lines, "#" comments (a "#" inside
+ *	a double-quoted value is literal), blank lines ignored. A value may be
+ *	double-quoted ("a b", with \" and \\ escapes). A later line for the
+ *	same key overrides an earlier one (the drop-ins override the main
+ *	file). Lists are comma- and/or space-separated.
+ *
+ *	A daemon declares its keys as a table (name, type, default, min, max,
+ *	help), as Postfix does. cfg_load() reads the main file, then every
+ *	"*.conf" file in "<main>.d/" in lexical order, then checks every value
+ *	against its declaration. Every problem is reported as
+ *	"path:line: key: what is wrong (expected ...)" -- all of them, not just
+ *	the first -- and cfg_load() returns NULL. The caller then exits 78
+ *	(EX_CONFIG) at startup, or keeps its old config on SIGHUP.
+ *
+ *	Typed getters return the parsed values. Getting a key the table does
+ *	not declare, or with the wrong type, is a programming error: log_panic.
+ *
+ *	cfg_dump() prints the effective config ("key = value", one per line,
+ *	every declared key, in table order) for the "-t" flag.
+ * TYPES
+ *	CFG_STR    any text (max = max length, 0 = 4096)
+ *	CFG_BOOL   yes/no, true/false, on/off, 1/0
+ *	CFG_INT    decimal integer within [min, max]
+ *	CFG_SIZE   bytes, with K/M/G suffix (1024-based), within [min, max]
+ *	CFG_TIME   seconds, with s/m/h/d suffix, within [min, max] seconds
+ *	CFG_LIST   list of words (comma/space separated)
+ *	CFG_PATH   absolute path ("" allowed when the default is "")
+ *	CFG_SOCKET "unix:/path", "inet:host:port", "inet6:[addr]:port" (sock.h)
+ *	CFG_CIDRS  list of IPv4/IPv6 addresses or prefixes (cidr.h)
+ *	CFG_ENUM   one of the words in .choices ("reject|quarantine|tag")
+ *--*/
 #ifndef MESSEC_CFG_H
 #define MESSEC_CFG_H
 

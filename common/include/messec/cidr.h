@@ -1,15 +1,15 @@
 /*++
-/* NAME
-/*	cidr 3h
-/* SUMMARY
-/*	IPv4/IPv6 address and prefix matching
-/* DESCRIPTION
-/*	cidr_list_parse() takes "192.0.2.0/24, 2001:db8::/32 10.1.2.3" (comma
-/*	and/or space separated; a bare address is /32 or /128). Host bits set
-/*	beyond the prefix are an error ("192.0.2.1/24"), as Postfix's cidr
-/*	tables say. IPv4-mapped IPv6 addresses (::ffff:192.0.2.1) match IPv4
-/*	entries. Caller frees with cidr_list_free().
-/*--*/
+ * NAME
+ *	cidr 3h
+ * SUMMARY
+ *	IPv4/IPv6 address and prefix matching
+ * DESCRIPTION
+ *	cidr_list_parse() takes "192.0.2.0/24, 2001:db8::/32 10.1.2.3" (comma
+ *	and/or space separated; a bare address is /32 or /128). Host bits set
+ *	beyond the prefix are an error ("192.0.2.1/24"), as Postfix's cidr
+ *	tables say. IPv4-mapped IPv6 addresses (::ffff:192.0.2.1) match IPv4
+ *	entries. Caller frees with cidr_list_free().
+ *--*/
 #ifndef MESSEC_CIDR_H
 #define MESSEC_CIDR_H
 

@@ -1,22 +1,22 @@
 /*++
-/* NAME
-/*	log 3h
-/* SUMMARY
-/*	logging to syslog (facility mail) or stderr
-/* SYNOPSIS
-/*	#include <messec/log.h>
-/* DESCRIPTION
-/*	One small API for every messec daemon and tool. log_warn() and
-/*	log_fatal() append strerror(errno); the *x variants do not (as in
-/*	OpenSMTPD). log_fatal*() exit(1) (or exit(code) for log_fatal_code)
-/*	and are for startup only; log_panic() aborts on a broken invariant.
-/*
-/*	log_verdict() writes the one line per decision that every daemon
-/*	emits: "<id>: <text>"; id is a Postfix queue ID or session ID.
-/*
-/*	Never pass a password, TOTP code, secret, key or message body. Text
-/*	from a peer goes through str_sanitize() first.
-/*--*/
+ * NAME
+ *	log 3h
+ * SUMMARY
+ *	logging to syslog (facility mail) or stderr
+ * SYNOPSIS
+ *	#include <messec/log.h>
+ * DESCRIPTION
+ *	One small API for every messec daemon and tool. log_warn() and
+ *	log_fatal() append strerror(errno); the *x variants do not (as in
+ *	OpenSMTPD). log_fatal*() exit(1) (or exit(code) for log_fatal_code)
+ *	and are for startup only; log_panic() aborts on a broken invariant.
+ *
+ *	log_verdict() writes the one line per decision that every daemon
+ *	emits: "<id>: <text>"; id is a Postfix queue ID or session ID.
+ *
+ *	Never pass a password, TOTP code, secret, key or message body. Text
+ *	from a peer goes through str_sanitize() first.
+ *--*/
 #ifndef MESSEC_LOG_H
 #define MESSEC_LOG_H
 
@@ -38,6 +38,11 @@ enum log_level {
    that lives as long as the process). to_stderr: foreground mode. */
 void log_init(const char *ident, int to_stderr, enum log_level min_level);
 void log_set_level(enum log_level min_level);
+/* Send every line (already formatted, no newline, not filtered again)
+   to fn instead of syslog/stderr; NULL restores the default. For tests
+   and hosts with their own logger (the Dovecot plugin). Set at startup. */
+typedef void log_handler_fn(enum log_level level, const char *text, void *ctx);
+void log_set_handler(log_handler_fn *fn, void *ctx);
 /* Parse "debug", "info", "notice", "warning", "error". 0 ok, -1 unknown. */
 int log_level_parse(const char *name, enum log_level *level_r);
 

@@ -1,18 +1,18 @@
 /*++
-/* NAME
-/*	metrics 3h
-/* SUMMARY
-/*	Prometheus text-format metrics endpoint
-/* DESCRIPTION
-/*	Counters, gauges and histograms registered at startup (before
-/*	metrics_start), updated lock-free (atomics) from any thread, served
-/*	at GET /metrics by a dedicated thread with its own poll loop, so a
-/*	slow scraper never blocks the daemon's work. Names follow Prometheus
-/*	conventions: "messec_milter_auth_spf_total". A metric may carry one
-/*	label name with a fixed set of values given at registration
-/*	("result", "pass|fail|none"); metrics_inc(m, "fail").
-/*	Exposition format: text/plain; version=0.0.4.
-/*--*/
+ * NAME
+ *	metrics 3h
+ * SUMMARY
+ *	Prometheus text-format metrics endpoint
+ * DESCRIPTION
+ *	Counters, gauges and histograms registered at startup (before
+ *	metrics_start), updated lock-free (atomics) from any thread, served
+ *	at GET /metrics by a dedicated thread with its own poll loop, so a
+ *	slow scraper never blocks the daemon's work. Names follow Prometheus
+ *	conventions: "messec_milter_auth_spf_total". A metric may carry one
+ *	label name with a fixed set of values given at registration
+ *	("result", "pass|fail|none"); metrics_inc(m, "fail").
+ *	Exposition format: text/plain; version=0.0.4.
+ *--*/
 #ifndef MESSEC_METRICS_H
 #define MESSEC_METRICS_H
 

@@ -1,14 +1,14 @@
 /*++
-/* NAME
-/*	sbuf 3h
-/* SUMMARY
-/*	growable byte buffer with a hard cap
-/* DESCRIPTION
-/*	Like OpenSSH's sshbuf: appends fail (return -1, buffer unchanged) once
-/*	the cap would be exceeded. The data is always NUL-terminated after
-/*	len bytes, so text users can read sbuf_str(). The caller owns the
-/*	sbuf: sbuf_free(&b) releases it and sets b to NULL.
-/*--*/
+ * NAME
+ *	sbuf 3h
+ * SUMMARY
+ *	growable byte buffer with a hard cap
+ * DESCRIPTION
+ *	Like OpenSSH's sshbuf: appends fail (return -1, buffer unchanged) once
+ *	the cap would be exceeded. The data is always NUL-terminated after
+ *	len bytes, so text users can read sbuf_str(). The caller owns the
+ *	sbuf: sbuf_free(&b) releases it and sets b to NULL.
+ *--*/
 #ifndef MESSEC_SBUF_H
 #define MESSEC_SBUF_H
 

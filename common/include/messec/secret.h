@@ -1,16 +1,16 @@
 /*++
-/* NAME
-/*	secret 3h
-/* SUMMARY
-/*	secret hygiene: wipe, constant-time compare, file secrecy check
-/* DESCRIPTION
-/*	secret_wipe() is OPENSSL_cleanse. secret_equal() compares equal-length
-/*	buffers in constant time (CRYPTO_memcmp); different lengths are unequal
-/*	(length is not secret). secret_random() fills from getrandom(2).
-/*	secret_file_check(): owner must be root or owner_uid, no group/world
-/*	write; when key is set, no group/world read either (OpenSMTPD's
-/*	check_file_secrecy). 0 ok, -1 with *error_r (static or thread-local).
-/*--*/
+ * NAME
+ *	secret 3h
+ * SUMMARY
+ *	secret hygiene: wipe, constant-time compare, file secrecy check
+ * DESCRIPTION
+ *	secret_wipe() is OPENSSL_cleanse. secret_equal() compares equal-length
+ *	buffers in constant time (CRYPTO_memcmp); different lengths are unequal
+ *	(length is not secret). secret_random() fills from getrandom(2).
+ *	secret_file_check(): owner must be root or owner_uid, no group/world
+ *	write; when key is set, no group/world read either (OpenSMTPD's
+ *	check_file_secrecy). 0 ok, -1 with *error_r (static or thread-local).
+ *--*/
 #ifndef MESSEC_SECRET_H
 #define MESSEC_SECRET_H
 

@@ -1,18 +1,18 @@
 /*++
-/* NAME
-/*	sock 3h
-/* SUMMARY
-/*	socket addresses: parse, listen, connect
-/* DESCRIPTION
-/*	Forms: "unix:/path", "inet:host:port" (host a name or IPv4 literal),
-/*	"inet:[2001:db8::1]:port" or "inet6:[::1]:port" or "inet6:port@::1"
-/*	is NOT accepted; use brackets. sock_addr_milter() renders the form
-/*	libmilter wants ("unix:/path", "inet:port@host", "inet6:port@addr").
-/*
-/*	sock_listen() binds and listens (non-blocking, close-on-exec). For a
-/*	unix socket a stale socket file is removed first, then chmod to mode
-/*	and, when owner/group are given (not NULL/empty), chown.
-/*--*/
+ * NAME
+ *	sock 3h
+ * SUMMARY
+ *	socket addresses: parse, listen, connect
+ * DESCRIPTION
+ *	Forms: "unix:/path", "inet:host:port" (host a name or IPv4 literal),
+ *	"inet:[2001:db8::1]:port" or "inet6:[::1]:port" or "inet6:port@::1"
+ *	is NOT accepted; use brackets. sock_addr_milter() renders the form
+ *	libmilter wants ("unix:/path", "inet:port@host", "inet6:port@addr").
+ *
+ *	sock_listen() binds and listens (non-blocking, close-on-exec). For a
+ *	unix socket a stale socket file is removed first, then chmod to mode
+ *	and, when owner/group are given (not NULL/empty), chown.
+ *--*/
 #ifndef MESSEC_SOCK_H
 #define MESSEC_SOCK_H
 

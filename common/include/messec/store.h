@@ -1,24 +1,24 @@
 /*++
-/* NAME
-/*	store 3h
-/* SUMMARY
-/*	key-value state store: LMDB by default, Redis later
-/* DESCRIPTION
-/*	One interface for the small shared state of every layer (greylist
-/*	triplets, rate-limit counters, TOTP replay counters, lockouts).
-/*	URI forms: "lmdb:/var/lib/messec/x.lmdb" (a file, created 0600; the
-/*	lock file beside it) and, later, "redis://host:port/db".
-/*
-/*	Every call answers STORE_OK, STORE_NOTFOUND or STORE_ERROR: an error is
-/*	never "not found" (Postfix's three-way lookup result); the caller turns
-/*	STORE_ERROR into its configured failure action (tempfail).
-/*
-/*	TTLs are in seconds, 0 = no expiry; an expired key reads as NOTFOUND
-/*	(expiry is checked on read; store_expire() purges). Keys and values are
-/*	bytes, keys at most 511 bytes, values at most 64 KiB.
-/*	A store handle may be shared by threads (LMDB env per process; each
-/*	call opens its own transaction). After fork(), reopen.
-/*--*/
+ * NAME
+ *	store 3h
+ * SUMMARY
+ *	key-value state store: LMDB by default, Redis later
+ * DESCRIPTION
+ *	One interface for the small shared state of every layer (greylist
+ *	triplets, rate-limit counters, TOTP replay counters, lockouts).
+ *	URI forms: "lmdb:/var/lib/messec/x.lmdb" (a file, created 0600; the
+ *	lock file beside it) and, later, "redis://host:port/db".
+ *
+ *	Every call answers STORE_OK, STORE_NOTFOUND or STORE_ERROR: an error is
+ *	never "not found" (Postfix's three-way lookup result); the caller turns
+ *	STORE_ERROR into its configured failure action (tempfail).
+ *
+ *	TTLs are in seconds, 0 = no expiry; an expired key reads as NOTFOUND
+ *	(expiry is checked on read; store_expire() purges). Keys and values are
+ *	bytes, keys at most 511 bytes, values at most 64 KiB.
+ *	A store handle may be shared by threads (LMDB env per process; each
+ *	call opens its own transaction). After fork(), reopen.
+ *--*/
 #ifndef MESSEC_STORE_H
 #define MESSEC_STORE_H
 

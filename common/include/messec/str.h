@@ -1,14 +1,14 @@
 /*++
-/* NAME
-/*	str 3h
-/* SUMMARY
-/*	bounded string helpers
-/* DESCRIPTION
-/*	str_copy() is strlcpy (Debian 12's glibc has none): returns strlen(src);
-/*	a result >= size means truncation, which the caller must check.
-/*	str_parse_uint() parses a decimal within [min, max], whole string only.
-/*	xmalloc()/xcalloc()/xrealloc()/xstrdup()/xstrndup() abort on OOM.
-/*--*/
+ * NAME
+ *	str 3h
+ * SUMMARY
+ *	bounded string helpers
+ * DESCRIPTION
+ *	str_copy() is strlcpy (Debian 12's glibc has none): returns strlen(src);
+ *	a result >= size means truncation, which the caller must check.
+ *	str_parse_uint() parses a decimal within [min, max], whole string only.
+ *	xmalloc()/xcalloc()/xrealloc()/xstrdup()/xstrndup() abort on OOM.
+ *--*/
 #ifndef MESSEC_STR_H
 #define MESSEC_STR_H
 
