@@ -1,23 +1,23 @@
 /*++
-/* NAME
-/*	spf 3h
-/* SUMMARY
-/*	SPF (RFC 7208) check around libspf2, shared by the milter and messec-spf
-/* SYNOPSIS
-/*	#include "spf.h"
-/* DESCRIPTION
-/*	ma_spf_check() evaluates one identity for one client IP. The milter
-/*	calls it for MAIL FROM (and for HELO when MAIL FROM is empty, or when
-/*	configured); messec-spf calls the exact same function.
-/*
-/*	The context holds configuration only (DNS timeout, lookup limits); it
-/*	is read-only after ma_spf_new() and may be shared by threads: each call
-/*	makes its own libspf2 request/response state.
-/*
-/*	Results are RFC 7208 section 2.6 results. Library trouble
-/*	(out of memory, a libspf2 invariant) is MA_SPF_INTERNAL: the caller
-/*	answers tempfail, never pass.
-/*--*/
+ * NAME
+ *	spf 3h
+ * SUMMARY
+ *	SPF (RFC 7208) check around libspf2, shared by the milter and messec-spf
+ * SYNOPSIS
+ *	#include "spf.h"
+ * DESCRIPTION
+ *	ma_spf_check() evaluates one identity for one client IP. The milter
+ *	calls it for MAIL FROM (and for HELO when MAIL FROM is empty, or when
+ *	configured); messec-spf calls the exact same function.
+ *
+ *	The context holds configuration only (DNS timeout, lookup limits); it
+ *	is read-only after ma_spf_new() and may be shared by threads: each call
+ *	makes its own libspf2 request/response state.
+ *
+ *	Results are RFC 7208 section 2.6 results. Library trouble
+ *	(out of memory, a libspf2 invariant) is MA_SPF_INTERNAL: the caller
+ *	answers tempfail, never pass.
+ *--*/
 #ifndef MA_SPF_H
 #define MA_SPF_H
 
@@ -50,6 +50,12 @@ struct ma_spf_verdict {
 struct ma_spf_config {
 	unsigned dns_timeout_ms;	/* per query, default 3000 */
 	unsigned total_timeout_ms;	/* whole evaluation, default 10000 */
+	/* Added after the contract (zero/NULL = default, so older
+	   initialisers keep working): */
+	const char *default_explanation; /* fail without exp=: NULL = "" */
+	const char *receiver;		/* %{r} in exp text: NULL = "unknown" */
+	unsigned dns_term_limit;	/* RFC 7208 4.6.4, 0 = 10 */
+	unsigned void_limit;		/* RFC 7208 4.6.4, 0 = 2 */
 };
 
 struct ma_spf;
@@ -74,5 +80,16 @@ enum ma_spf_result ma_spf_check(struct ma_spf *spf, const char *client_ip,
 /* "pass", "fail", ... ("temperror" for MA_SPF_INTERNAL is NOT used:
    returns "internal"). */
 const char *ma_spf_result_name(enum ma_spf_result result);
+
+/*
+ * Strict RFC 7208 section 12 syntax check of one SPF record text
+ * ("v=spf1 ..."), whole, as done before any evaluation. Takes a length
+ * (no NUL needed; an embedded NUL is an error): the libFuzzer entry point.
+ * Returns 0 if valid, -1 with *error_r (static text) otherwise.
+ */
+int ma_spf_record_validate(const char *text, size_t len, const char **error_r);
+
+/* Parse "pass", "fail", ... back (for tests and tools); -2 if unknown. */
+int ma_spf_result_parse(const char *name);
 
 #endif

@@ -1,0 +1,21 @@
+# milter-auth/spf.mk - the SPF module (spf*.c), the messec-spf CLI and the
+# SPF unit tests. Included by milter-auth/module.mk. The milter daemon links
+# $(MA_SPF_OBJS) (see milter.mk).
+MA_SPF_SRCS := milter-auth/spf.c milter-auth/spf_dns.c milter-auth/spf_record.c \
+	milter-auth/spf_macro.c milter-auth/spf_eval.c
+MA_SPF_OBJS := $(MA_SPF_SRCS:%.c=$(B)/%.o)
+MA_SPF_LIBS := -lresolv
+
+$(B)/milter-auth/messec-spf: $(B)/milter-auth/messec-spf.o $(MA_SPF_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/messec-spf.o $(MA_SPF_OBJS) \
+		$(LIBMESSEC) $(COMMON_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS)
+
+BINS += $(B)/milter-auth/messec-spf
+
+$(B)/tests/milter-auth_test_spf: $(B)/milter-auth/tests/test_spf.o $(MA_SPF_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_SPF_OBJS) $(LIBMESSEC) $(COMMON_LIBS) \
+		$(SPF2_LIBS) $(MA_SPF_LIBS) $(CMOCKA_LIBS)
+
+UNIT_TESTS += $(B)/tests/milter-auth_test_spf
