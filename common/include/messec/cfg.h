@@ -20,8 +20,14 @@
  *	the first -- and cfg_load() returns NULL. The caller then exits 78
  *	(EX_CONFIG) at startup, or keeps its old config on SIGHUP.
  *
+ *	Problems that concern a whole file read "path: problem" (cannot
+ *	open, not a regular file, cannot read the drop-in directory); a bad
+ *	default in the table reads "default: key: problem". Limits: 8192
+ *	bytes per line, 10000 lines per file; a NUL byte is an error.
+ *
  *	Typed getters return the parsed values. Getting a key the table does
  *	not declare, or with the wrong type, is a programming error: log_panic.
+ *	cfg_str() works for every type and returns the effective text.
  *
  *	cfg_dump() prints the effective config ("key = value", one per line,
  *	every declared key, in table order) for the "-t" flag.
@@ -30,10 +36,12 @@
  *	CFG_BOOL   yes/no, true/false, on/off, 1/0
  *	CFG_INT    decimal integer within [min, max]
  *	CFG_SIZE   bytes, with K/M/G suffix (1024-based), within [min, max]
- *	CFG_TIME   seconds, with s/m/h/d suffix, within [min, max] seconds
- *	CFG_LIST   list of words (comma/space separated)
+ *	CFG_TIME   seconds, with s/m/h/d/w suffix, within [min, max] seconds
+ *	           (INT/SIZE/TIME: min = max = 0 means unbounded)
+ *	CFG_LIST   list of words (comma/space separated; max = max length)
  *	CFG_PATH   absolute path ("" allowed when the default is "")
- *	CFG_SOCKET "unix:/path", "inet:host:port", "inet6:[addr]:port" (sock.h)
+ *	CFG_SOCKET "unix:/path", "inet:host:port", "inet6:[addr]:port" (sock.h);
+ *	           "" allowed when the default is "" (cfg_socket() gives NULL)
  *	CFG_CIDRS  list of IPv4/IPv6 addresses or prefixes (cidr.h)
  *	CFG_ENUM   one of the words in .choices ("reject|quarantine|tag")
  *--*/
@@ -92,7 +100,8 @@ int cfg_enum(const struct cfg *cfg, const char *name);
 /* "path:line" where the key was last set, or "default". */
 const char *cfg_origin(const struct cfg *cfg, const char *name);
 
-/* Print the effective configuration (for -t / -n). */
+/* Print the effective configuration (for -t / -n): "key = value" per
+   declared key, in table order, quoted when needed so it parses back. */
 void cfg_dump(const struct cfg *cfg, FILE *out);
 
 /* Stand-alone value parsers (used by the loader; handy for plugin args).

@@ -38,5 +38,7 @@ void cidr_list_free(struct cidr_list **list);
 int cidr_list_match_str(const struct cidr_list *list, const char *addr);
 int cidr_list_match_sa(const struct cidr_list *list, const struct sockaddr *sa);
 int cidr_match(const struct cidr *cidr, int family, const uint8_t *addr);
+/* Render "192.0.2.0/24" / "2001:db8::/32" (for logs and cfg_dump). */
+void cidr_format(const struct cidr *cidr, char *buf, size_t size);
 
 #endif

@@ -4,14 +4,19 @@
  * SUMMARY
  *	socket addresses: parse, listen, connect
  * DESCRIPTION
- *	Forms: "unix:/path", "inet:host:port" (host a name or IPv4 literal),
- *	"inet:[2001:db8::1]:port" or "inet6:[::1]:port" or "inet6:port@::1"
- *	is NOT accepted; use brackets. sock_addr_milter() renders the form
+ *	Forms: "unix:/path" (or "local:/path"), "inet:host:port" (host a
+ *	name or IPv4 literal), "inet:[2001:db8::1]:port" or "inet6:[::1]:port";
+ *	a bare "host:port" or "[addr]:port" means inet. libmilter's
+ *	"inet6:port@::1" is NOT accepted; use brackets. Port 0 is allowed
+ *	(ephemeral; see sock_local_port()). sock_addr_milter() renders the form
  *	libmilter wants ("unix:/path", "inet:port@host", "inet6:port@addr").
  *
  *	sock_listen() binds and listens (non-blocking, close-on-exec). For a
  *	unix socket a stale socket file is removed first, then chmod to mode
- *	and, when owner/group are given (not NULL/empty), chown.
+ *	and, when owner/group are given (not NULL/empty), chown. A socket
+ *	file is "stale" when connect() to it fails; a live one (another
+ *	instance) is an error, and that instance sees one probe connection
+ *	that closes at once. A path that is not a socket is never removed.
  *--*/
 #ifndef MESSEC_SOCK_H
 #define MESSEC_SOCK_H
@@ -40,5 +45,7 @@ int sock_listen(const struct sock_addr *addr, int backlog, mode_t mode,
 /* Blocking connect with timeout_ms; fd or -1 with *error_r. */
 int sock_connect(const struct sock_addr *addr, int timeout_ms, const char **error_r);
 int sock_set_nonblock(int fd);
+/* Port a bound inet socket listens on (after port 0), or -1. */
+int sock_local_port(int fd);
 
 #endif
