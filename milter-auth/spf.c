@@ -131,12 +131,16 @@ finish(struct ma_spf_verdict *v, enum ma_spf_result r, const char *why)
 	return r;
 }
 
-/* Printable ASCII only, no NUL before len: what can be an SMTP identity. */
+/*
+ * Printable ASCII only (and SP: a quoted local-part may hold spaces,
+ * RFC 5321 4.1.2), no NUL before len: what can be an SMTP identity. The
+ * domain is checked more strictly later.
+ */
 static bool
 clean_ascii(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
 			return false;
 	return true;
 }

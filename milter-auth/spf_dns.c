@@ -104,6 +104,27 @@ spf_dns_status_name(enum spf_dns_status st)
 	return "?";
 }
 
+static bool
+name_ok(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > SPF_MAX_DOMAIN)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || name[i] == '.') {
+			if (label == 0 || label > SPF_MAX_LABEL)
+				return false;
+			label = 0;
+		} else {
+			label++;
+		}
+	}
+	return true;
+}
+
 /* Milliseconds left before the deadline (0 if passed). */
 static long
 ms_left(const struct spf_dns *dns)
@@ -234,6 +255,13 @@ spf_dns_query(struct spf_dns *dns, const char *name, int type,
 	memset(set_r, 0, sizeof(*set_r));
 	if (!dns->ready)
 		return SPF_DNS_TEMPERROR;
+	/*
+	 * A name no DNS query can carry (empty label, label over 63, over 253
+	 * octets, perhaps built by macro expansion) does not exist: RFC 7208
+	 * 4.3 by analogy; the test suite accepts that as no-match.
+	 */
+	if (!name_ok(name))
+		return SPF_DNS_NXDOMAIN;
 
 	/*
 	 * Bound this query by what is left of the evaluation's budget. The

@@ -212,55 +212,60 @@ parse_cidr(const char *s, size_t len, size_t *pos, int max, int *value_r)
 	return 0;
 }
 
-/* [ domain-spec ] [ dual-cidr-length ]: split at the first "/" that
- * starts the cidr part (a domain-spec may not contain "/" outside a
- * macro-expand's delimiters). */
+/* Is [s+from, s+len) "/" 1*DIGIT?  Returns the '/' position or len. */
+static size_t
+cidr_suffix(const char *s, size_t from, size_t len)
+{
+	size_t i = len;
+
+	while (i > from && is_digit(s[i - 1]))
+		i--;
+	if (i == len || i == from || s[i - 1] != '/')
+		return len;
+	return i - 1;
+}
+
+/*
+ * [ ":" domain-spec ] [ dual-cidr-length ], dual-cidr-length =
+ * [ ip4-cidr-length ] [ "/" ip6-cidr-length ]. The cidr part is taken from
+ * the right: a domain-spec may contain "/" (RFC 7208 7.1: any visible
+ * character but "%"), e.g. "a:foo:bar/baz.example.com".
+ */
 static int
 parse_domain_cidr(const char *s, size_t len, struct spf_term *t, bool dual,
 		  const char **error_r)
 {
-	size_t i = 0, slash = len;
-	int depth = 0;
+	size_t end = len, pos;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '{')
-			depth++;
-		else if (s[i] == '}')
-			depth--;
-		else if (s[i] == '/' && depth == 0) {
-			slash = i;
-			break;
-		}
-	}
-	if (slash > 0) {
-		if (s[0] != ':') {
-			*error_r = "mechanism name followed by neither ':' nor '/'";
-			return -1;
-		}
-		t->spec = s + 1;
-		t->spec_len = slash - 1;
-		if (spf_domain_spec_check(t->spec, t->spec_len, error_r) < 0)
-			return -1;
-	}
-	i = slash;
-	if (i < len && dual && !(i + 1 < len && s[i + 1] == '/')) {
-		if (parse_cidr(s, len, &i, 32, &t->cidr4) < 0) {
-			*error_r = "bad ip4-cidr-length";
-			return -1;
-		}
-	}
-	if (i < len && dual && i + 1 < len && s[i + 1] == '/') {
-		i++;
-		if (parse_cidr(s, len, &i, 128, &t->cidr6) < 0) {
+	pos = cidr_suffix(s, 0, end);
+	if (pos < end && pos > 0 && s[pos - 1] == '/') {
+		/* "//" ip6-cidr-length */
+		size_t at = pos;
+		if (parse_cidr(s, end, &at, 128, &t->cidr6) < 0) {
 			*error_r = "bad ip6-cidr-length";
 			return -1;
 		}
+		end = pos - 1;
+		pos = cidr_suffix(s, 0, end);
 	}
-	if (i != len) {
-		*error_r = "junk after the cidr length";
+	if (pos < end) {
+		size_t at = pos;
+		if (parse_cidr(s, end, &at, 32, &t->cidr4) < 0) {
+			*error_r = "bad ip4-cidr-length";
+			return -1;
+		}
+		end = pos;
+	}
+	(void)dual;
+	if (end == 0)
+		return 0;
+	if (s[0] != ':') {
+		*error_r = "mechanism name followed by neither ':' nor '/'";
 		return -1;
 	}
-	return 0;
+	t->spec = s + 1;
+	t->spec_len = end - 1;
+	return spf_domain_spec_check(t->spec, t->spec_len, error_r);
 }
 
 /* ip4 / ip6 ":" network [ "/" length ] */

@@ -24,7 +24,7 @@ import struct
 import threading
 
 from dnslib import (AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, TXT, A,
-                    DNSRecord)
+                    DNSLabel, DNSRecord)
 
 TTL = 60
 
@@ -98,7 +98,8 @@ class Zone:
                     rc, more = self.lookup(e[1], qtype, depth + 1)
                     if rc == 'drop':
                         return rc, None
-                    cname = RR(qname, QTYPE.CNAME, rdata=CNAME(e[1]), ttl=TTL)
+                    cname = RR(DNSLabel(to_bytes(qname).split(b'.')),
+                               QTYPE.CNAME, rdata=CNAME(e[1]), ttl=TTL)
                     return RCODE.NOERROR, [cname] + more
         return RCODE.NOERROR, answers
 
@@ -120,7 +121,8 @@ class Zone:
             rdata = CNAME(str(v))
         else:
             return None
-        return RR(qname, getattr(QTYPE, t), rdata=rdata, ttl=TTL)
+        return RR(DNSLabel(to_bytes(qname).split(b'.')),
+                  getattr(QTYPE, t), rdata=rdata, ttl=TTL)
 
 
 class ZoneServer:
@@ -184,7 +186,9 @@ class ZoneServer:
         qtype = QTYPE.get(q.qtype)
         with self.lock:
             zone = self.zone
-        rcode, rrs = zone.lookup(str(q.qname), qtype)
+        # labels as bytes: str(qname) would escape spaces and the like
+        name = b'.'.join(q.qname.label).decode('latin-1')
+        rcode, rrs = zone.lookup(name, qtype)
         if rcode == 'drop':
             return None
         reply = req.reply(ra=1, aa=1)
