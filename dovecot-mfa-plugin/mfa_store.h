@@ -1,0 +1,111 @@
+/*++
+/* NAME
+/*	mfa_store 3h
+/* SUMMARY
+/*	the MFA state: users, app passwords, per-IP failures in one LMDB file
+/* SYNOPSIS
+/*	#include "mfa_store.h"
+/* DESCRIPTION
+/*	common/store.h offers get/put/incr on single keys; the passdb needs a
+/*	read-check-write of a whole user record (last accepted counter,
+/*	failure count, lockout) as one atomic step, shared with the CLI in
+/*	another process. So this module keeps its own LMDB transactions
+/*	(one write transaction per login). A Redis backend would implement
+/*	the same record operations with a Lua script or WATCH/MULTI (left to
+/*	do, see docs/mfa.md).
+/*
+/*	mfa_store_open(): open path (an LMDB file, lock file "<path>-lock").
+/*	A missing file is created (0600) only when create is set; otherwise it
+/*	is an error, so a deleted store never looks like "nobody enrolled".
+/*	mfa_txn_begin()/mfa_txn_commit()/mfa_txn_abort(): one transaction;
+/*	commit and abort free it and set the pointer to NULL.
+/*
+/*	Record calls answer MFA_STORE_OK, MFA_STORE_NOTFOUND or
+/*	MFA_STORE_ERROR; an error is never "not found". mfa_store_error() is
+/*	the last error text of this thread.
+/*--*/
+#ifndef MFA_STORE_H
+#define MFA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mfa_seal.h"
+#include "mfa_totp.h"
+
+#define MFA_USER_MAX 255
+#define MFA_APP_ID_LEN 4
+#define MFA_APP_NAME_MAX 63
+#define MFA_APP_HASH_MAX 255
+#define MFA_APP_SERVICES_MAX 255
+
+enum mfa_store_result {
+	MFA_STORE_ERROR = -1,
+	MFA_STORE_NOTFOUND = 0,
+	MFA_STORE_OK = 1,
+};
+
+struct mfa_user_rec {
+	enum mfa_totp_alg algorithm;
+	unsigned int digits;
+	uint64_t last_used;	/* last accepted counter + 1; 0 = none */
+	uint32_t failures;	/* consecutive failures */
+	int64_t locked_until;	/* unix time; 0 = not locked */
+	int64_t created;
+	size_t sealed_len;
+	uint8_t sealed[MFA_SECRET_MAX + MFA_SEAL_OVERHEAD];
+};
+
+struct mfa_app_rec {
+	char id[MFA_APP_ID_LEN + 1];
+	char name[MFA_APP_NAME_MAX + 1];
+	char services[MFA_APP_SERVICES_MAX + 1];	/* "" = all */
+	char hash[MFA_APP_HASH_MAX + 1];
+	int64_t created;
+	int64_t last_used;	/* 0 = never */
+};
+
+struct mfa_ip_rec {
+	uint32_t failures;
+	int64_t since;		/* start of the counting window */
+};
+
+struct mfa_store;
+struct mfa_txn;
+
+struct mfa_store *mfa_store_open(const char *path, int create,
+				 const char **error_r);
+void mfa_store_close(struct mfa_store **store);
+
+struct mfa_txn *mfa_txn_begin(struct mfa_store *store, int write);
+int mfa_txn_commit(struct mfa_txn **txn);
+void mfa_txn_abort(struct mfa_txn **txn);
+const char *mfa_store_error(void);
+
+enum mfa_store_result mfa_user_get(struct mfa_txn *txn, const char *user,
+				   struct mfa_user_rec *rec_r);
+enum mfa_store_result mfa_user_put(struct mfa_txn *txn, const char *user,
+				   const struct mfa_user_rec *rec);
+enum mfa_store_result mfa_user_del(struct mfa_txn *txn, const char *user);
+/* Calls fn for every user; fn returns 0 to go on, -1 to stop (error). */
+enum mfa_store_result
+mfa_user_foreach(struct mfa_txn *txn,
+		 int (*fn)(const char *user, struct mfa_user_rec *rec, void *ctx),
+		 void *ctx);
+
+enum mfa_store_result mfa_app_get(struct mfa_txn *txn, const char *user,
+				  const char *id, struct mfa_app_rec *rec_r);
+enum mfa_store_result mfa_app_put(struct mfa_txn *txn, const char *user,
+				  const struct mfa_app_rec *rec);
+enum mfa_store_result mfa_app_del(struct mfa_txn *txn, const char *user,
+				  const char *id);
+enum mfa_store_result
+mfa_app_foreach(struct mfa_txn *txn, const char *user,
+		int (*fn)(const struct mfa_app_rec *rec, void *ctx), void *ctx);
+
+enum mfa_store_result mfa_ip_get(struct mfa_txn *txn, const char *ip,
+				 struct mfa_ip_rec *rec_r);
+enum mfa_store_result mfa_ip_put(struct mfa_txn *txn, const char *ip,
+				 const struct mfa_ip_rec *rec);
+
+#endif
