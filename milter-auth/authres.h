@@ -1,21 +1,25 @@
 /*++
-/* NAME
-/*	authres 3h
-/* SUMMARY
-/*	Authentication-Results header (RFC 8601): build ours, recognise others
-/* DESCRIPTION
-/*	ma_authres_build() writes exactly one header field value:
-/*	  "<authserv-id>; spf=pass smtp.mailfrom=example.com;
-/*	   dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256
-/*	   header.b=AbCdEf12; dmarc=pass header.from=example.com policy.dmarc=reject"
-/*	folded for SMTP (RFC 5322 line length), values quoted when they are not
-/*	RFC 2045 tokens, peer text sanitised. "none" when a method has nothing.
-/*
-/*	ma_authres_authserv_id() parses the authserv-id of an existing header
-/*	field value (RFC 8601 section 2.2: CFWS, optional version, comments),
-/*	so the milter can delete every A-R that claims our authserv-id
-/*	(case-insensitive, RFC 8601 section 5). Robust to any bytes.
-/*--*/
+ * NAME
+ *	authres 3h
+ * SUMMARY
+ *	Authentication-Results header (RFC 8601): build ours, recognise others
+ * DESCRIPTION
+ *	ma_authres_build() writes exactly one header field value:
+ *	  "<authserv-id>; spf=pass smtp.mailfrom=example.com;
+ *	   dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256
+ *	   header.b=AbCdEf12; dmarc=pass header.from=example.com policy.dmarc=reject"
+ *	folded for SMTP (RFC 5322 line length; folds are "\n\t", which libmilter
+ *	and Postfix send as CRLF TAB), values quoted when they are not RFC 2045
+ *	tokens (or local@domain pvalues), peer text sanitised: no CR, LF, NUL
+ *	or 8-bit byte ever reaches the output outside a fold. "dkim=none" when
+ *	there is no signature; spf and dmarc are left out when their result is
+ *	NULL. See authres.c for the details.
+ *
+ *	ma_authres_authserv_id() parses the authserv-id of an existing header
+ *	field value (RFC 8601 section 2.2: CFWS, optional version, comments),
+ *	so the milter can delete every A-R that claims our authserv-id
+ *	(case-insensitive, RFC 8601 section 5). Robust to any bytes.
+ *--*/
 #ifndef MA_AUTHRES_H
 #define MA_AUTHRES_H
 
@@ -24,6 +28,7 @@
 
 struct ma_authres_dkim {
 	const char *result;	/* "pass", "fail", ... */
+	/* NULL: property left out; reason is written as reason="..." */
 	const char *domain, *selector, *algorithm, *b_prefix, *reason;
 };
 
@@ -32,7 +37,7 @@ struct ma_authres {
 	const char *spf_result;		/* NULL: method not reported */
 	const char *spf_property;	/* "smtp.mailfrom" or "smtp.helo" */
 	const char *spf_value;		/* the domain (or local@domain) */
-	const char *spf_reason;		/* optional comment */
+	const char *spf_reason;		/* optional: written as reason="..." */
 	size_t n_dkim;
 	const struct ma_authres_dkim *dkim;	/* n_dkim == 0: "dkim=none" */
 	const char *dmarc_result;	/* NULL: method not reported */

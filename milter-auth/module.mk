@@ -4,3 +4,5 @@
 EXTRA_CFLAGS_milter-auth := $(OPENSSL_CFLAGS) $(OPENDKIM_CFLAGS) $(OPENDMARC_CFLAGS) $(CMOCKA_CFLAGS) -Imilter-auth
 -include milter-auth/spf.mk
 -include milter-auth/milter.mk
+-include milter-auth/dmarc.mk
+-include milter-auth/dkim.mk
