@@ -37,8 +37,9 @@
 #include "spf.h"
 #include "spf_internal.h"
 
-/* RFC 5321 4.5.3.1.3: a path is at most 256 octets; allow slack, cap hard. */
-#define SPF_MAX_SENDER	1024
+/* RFC 5321 4.5.3.1.3: a reverse-path is at most 256 octets with its <>. */
+#define SPF_MAX_PATH	256
+#define SPF_MAX_SENDER	1024	/* buffers: room for postmaster@HELO too */
 
 struct ma_spf {
 	struct ma_spf_config cfg;
@@ -171,7 +172,8 @@ build_identity(const char *helo, const char *mail_from,
 		mail_from++;
 		len -= 2;
 	}
-	if (len >= sender_size || !clean_ascii(mail_from, len))
+	if (len + 2 > SPF_MAX_PATH || len >= sender_size ||
+	    !clean_ascii(mail_from, len))
 		return -1;
 	at = memrchr(mail_from, '@', len);
 	if (at == NULL || at == mail_from) {
@@ -222,7 +224,7 @@ ma_spf_check(struct ma_spf *spf, const char *client_ip, const char *helo,
 	if (build_identity(helo, mail_from, identity, sender, sizeof(sender),
 			   local, sizeof(local), &domain) < 0)
 		return finish(v, MA_SPF_NONE,
-			      "unusable sender (too long or not ASCII)");
+			      "unusable sender (over RFC 5321 256 octets, or not ASCII)");
 	snprintf(v->domain, sizeof(v->domain), "%s", domain);
 
 	/* RFC 7208 4.3: malformed or single-label domain, domain literal */
