@@ -35,3 +35,15 @@ fuzz: $(B)/fuzz/fuzz_authres
 $(B)/fuzz/fuzz_authres: $(FUZZ_AUTHRES_SRCS) milter-auth/authres.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_AUTHRES_SRCS)
+
+# The conformance tables (../shared/conformance/dmarc/cases/*.tsv).
+UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_conf
+$(B)/tests/milter-auth_test_dmarc_conf: $(B)/milter-auth/tests/test_dmarc_conf.o $(MA_DMARC_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# res_n* against a fake DNS server thread on 127.0.0.1.
+UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_dns
+$(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(MA_DMARC_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)

@@ -8,9 +8,14 @@
  *
  *	enum ma_dmarc_lookup dmarc_dns_txt(const char *name, unsigned timeout_ms,
  *					   struct ma_dmarc_txt *txt_r);
+ *	enum ma_dmarc_lookup dmarc_dns_txt_at(const char *name, unsigned timeout_ms,
+ *					      const struct sockaddr_in *server,
+ *					      struct ma_dmarc_txt *txt_r);
  * DESCRIPTION
  *	Uses glibc's res_n* interface with a private resolver state per call
  *	(res_ninit/res_nclose), so milter threads never share resolver state.
+ *	dmarc_dns_txt_at() asks one given server instead of resolv.conf's
+ *	(unit tests run a fake server on loopback).
  *
  *	Why not libopendmarc's lookup: opendmarc_policy_query_dmarc() uses the
  *	resolver's defaults (resolv.conf "timeout:5 attempts:2" per server,
@@ -35,7 +40,8 @@
  *	(CNAME chain) are skipped.
  * TRUST BOUNDARY
  *	DNS answers are untrusted: every length is checked by ns_parserr()
- *	and against the record's own rdlength here.
+ *	and against the record's own rdlength here. A TXT record whose
+ *	character-strings overrun its rdata is dropped (as if absent).
  *--*/
 #include <sys/types.h>
 #include <netinet/in.h>
@@ -74,6 +80,13 @@ static int txt_rdata(const unsigned char *rdata, size_t rdlen, struct ma_dmarc_t
 enum ma_dmarc_lookup dmarc_dns_txt(const char *name, unsigned timeout_ms,
 				   struct ma_dmarc_txt *txt_r)
 {
+	return dmarc_dns_txt_at(name, timeout_ms, NULL, txt_r);
+}
+
+enum ma_dmarc_lookup dmarc_dns_txt_at(const char *name, unsigned timeout_ms,
+				      const struct sockaddr_in *server,
+				      struct ma_dmarc_txt *txt_r)
+{
 	struct __res_state res;
 	unsigned char *answer;
 	enum ma_dmarc_lookup result;
@@ -85,6 +98,11 @@ enum ma_dmarc_lookup dmarc_dns_txt(const char *name, unsigned timeout_ms,
 	if (res_ninit(&res) != 0) {
 		res_nclose(&res);
 		return MA_DMARC_LOOKUP_RETRY;
+	}
+	if (server != NULL) {
+		/* Testing: one given server (glibc prefers nsaddr_list[n] when set). */
+		res.nsaddr_list[0] = *server;
+		res.nscount = 1;
 	}
 	seconds = (timeout_ms + 999) / 1000;
 	res.retry = 2;

@@ -40,5 +40,10 @@ int dmarc_record_is_dmarc(const char *record);
 /* DNS TXT lookup with res_n* (dmarc_dns.c); timeout bounds the whole call. */
 enum ma_dmarc_lookup dmarc_dns_txt(const char *name, unsigned timeout_ms,
 				   struct ma_dmarc_txt *txt_r);
+/* Same, asking only server (tests); server NULL: resolv.conf's servers. */
+struct sockaddr_in;
+enum ma_dmarc_lookup dmarc_dns_txt_at(const char *name, unsigned timeout_ms,
+				      const struct sockaddr_in *server,
+				      struct ma_dmarc_txt *txt_r);
 
 #endif
