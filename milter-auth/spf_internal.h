@@ -58,8 +58,15 @@ struct spf_rrset {
 	size_t count;
 };
 
+/* Unit tests answer from a table instead of the network (never set in
+ * the milter or messec-spf). */
+typedef enum spf_dns_status spf_dns_fake_fn(void *ctx, const char *name,
+					     int type, struct spf_rrset *set_r);
+
 struct spf_dns {
 	struct __res_state res;
+	spf_dns_fake_fn *fake;
+	void *fake_ctx;
 	bool ready;
 	unsigned timeout_ms;		/* per query */
 	struct timespec deadline;	/* whole evaluation (CLOCK_MONOTONIC) */
