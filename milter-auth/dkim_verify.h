@@ -1,27 +1,27 @@
 /*++
-/* NAME
-/*	dkim_verify 3h
-/* SUMMARY
-/*	DKIM verification (RFC 6376, RFC 8463, RFC 8301) around libopendkim
-/* DESCRIPTION
-/*	One ma_dkim_verify per message: feed it the header fields in order as
-/*	received (name and value exactly as libmilter gives them), then body
-/*	chunks, then finish. Every DKIM-Signature is evaluated (up to
-/*	max_signatures; the rest get "policy" with reason "too many
-/*	signatures"), each giving a per-signature result with d=, s=, a= and
-/*	the first bytes of b=.
-/*
-/*	libopendkim pitfalls handled here (each has a regression test):
-/*	- it can report a signature as passed when its body hash does not
-/*	  match: we check the body-hash result ourselves (dkim_sig_getbh());
-/*	- it verifies a=rsa-sha1 as pass: RFC 8301 section 3.1 says
-/*	  verifiers must not consider rsa-sha1 valid: result "policy" (or
-/*	  "fail") unless allow_rsa_sha1 is set.
-/*	DNS key lookups use the system resolver with a bounded timeout.
-/*
-/*	The library context (ma_dkim_lib) is created once and shared by all
-/*	milter threads; an ma_dkim_verify belongs to one thread.
-/*--*/
+ * NAME
+ *	dkim_verify 3h
+ * SUMMARY
+ *	DKIM verification (RFC 6376, RFC 8463, RFC 8301) around libopendkim
+ * DESCRIPTION
+ *	One ma_dkim_verify per message: feed it the header fields in order as
+ *	received (name and value exactly as libmilter gives them), then body
+ *	chunks, then finish. Every DKIM-Signature is evaluated (up to
+ *	max_signatures; the rest get "policy" with reason "too many
+ *	signatures"), each giving a per-signature result with d=, s=, a= and
+ *	the first bytes of b=.
+ *
+ *	libopendkim pitfalls handled here (each has a regression test):
+ *	- it can report a signature as passed when its body hash does not
+ *	  match: we check the body-hash result ourselves (dkim_sig_getbh());
+ *	- it verifies a=rsa-sha1 as pass: RFC 8301 section 3.1 says
+ *	  verifiers must not consider rsa-sha1 valid: result "policy" (or
+ *	  "fail") unless allow_rsa_sha1 is set.
+ *	DNS key lookups use the system resolver with a bounded timeout.
+ *
+ *	The library context (ma_dkim_lib) is created once and shared by all
+ *	milter threads; an ma_dkim_verify belongs to one thread.
+ *--*/
 #ifndef MA_DKIM_VERIFY_H
 #define MA_DKIM_VERIFY_H
 
@@ -53,7 +53,22 @@ struct ma_dkim_config {
 	int allow_rsa_sha1;		/* default 0 (RFC 8301) */
 	unsigned min_rsa_bits;		/* default 1024 (RFC 8301 section 3.2) */
 	unsigned dns_timeout_ms;	/* default 5000 */
+	/* Header fields longer than this (name + value) are not hashed; a
+	   signature covering one then fails. Default 131072 (above Postfix's
+	   header_size_limit of 102400, so it only bites without Postfix). */
+	size_t max_header_bytes;
+	/* 1 if the milter negotiated SMFIP_HDR_LEADSPC (values keep their
+	   leading white space): fields are joined as "name:value", else as
+	   "name: value". Default 0. */
+	int header_leadspc;
+	/* TESTING ONLY: answer key queries from this file instead of DNS
+	   ("selector._domainkey.domain record" lines, see dkim_dns.h).
+	   NULL (default) = DNS. Borrowed during ma_dkim_lib_new() only. */
+	const char *key_file;
 };
+
+/* Fill cfg with the defaults above. */
+void ma_dkim_config_defaults(struct ma_dkim_config *cfg);
 
 struct ma_dkim_lib;
 struct ma_dkim_verify;
@@ -71,6 +86,12 @@ void ma_dkim_verify_free(struct ma_dkim_verify **v);
    ends up as a per-signature result. */
 int ma_dkim_verify_header(struct ma_dkim_verify *v, const char *name, const char *value,
 			  const char **error_r);
+/* Same, with one raw header field "Name: value" as it appears in the
+   message (folding CRLFs included, final CRLF excluded), len bytes, which
+   may contain NUL bytes (such a field is not hashed; a DKIM-Signature
+   holding one gets permerror). For offline tools and tests. */
+int ma_dkim_verify_header_raw(struct ma_dkim_verify *v, const char *field, size_t len,
+			      const char **error_r);
 int ma_dkim_verify_eoh(struct ma_dkim_verify *v, const char **error_r);
 int ma_dkim_verify_body(struct ma_dkim_verify *v, const unsigned char *data, size_t len,
 			const char **error_r);

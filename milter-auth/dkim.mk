@@ -1,0 +1,14 @@
+# milter-auth/dkim.mk - DKIM verification module (libopendkim) and its unit test.
+# MA_DKIM_OBJS: linked by the milter daemon (milter.mk) and by the test.
+MA_DKIM_SRCS := milter-auth/dkim_verify.c milter-auth/dkim_result.c milter-auth/dkim_dns.c
+MA_DKIM_OBJS := $(MA_DKIM_SRCS:%.c=$(B)/%.o)
+
+# Unit test: milter-auth/tests/test_dkim*.c -> $(B)/tests/milter-auth_test_dkim.
+# It reads ../shared/conformance/dkim (or $MESSEC_CONFORMANCE/dkim).
+MA_DKIM_TEST_SRCS := $(wildcard milter-auth/tests/test_dkim*.c)
+MA_DKIM_TEST_OBJS := $(MA_DKIM_TEST_SRCS:%.c=$(B)/%.o)
+UNIT_TESTS += $(B)/tests/milter-auth_test_dkim
+
+$(B)/tests/milter-auth_test_dkim: $(MA_DKIM_TEST_OBJS) $(MA_DKIM_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(MA_DKIM_TEST_OBJS) $(MA_DKIM_OBJS) $(LIBMESSEC) $(COMMON_LIBS) $(OPENDKIM_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,34 @@
+/*++
+ * NAME
+ *	dkim_result 3h
+ * SUMMARY
+ *	per-signature DKIM result from libopendkim's signature state
+ * SYNOPSIS
+ *	#include "dkim_result.h"
+ * DESCRIPTION
+ *	Internal to dkim_verify.c (split out to keep files short).
+ *
+ *	ma_dkim_result_from_sig() fills *out from one DKIM_SIGINFO after
+ *	dkim_eom() (or after an unusable end of header), applying RFC 6376
+ *	section 6.1, RFC 8301 and the checks libopendkim gets wrong (body
+ *	hash, rsa-sha1, key size, k= of the key, d= and s= syntax).
+ *	eom_status is what dkim_eom() returned; keyrec the key record
+ *	fetched for this signature (NULL if none).
+ *
+ *	ma_dkim_result_prefixes() cuts each b_prefix to the shortest prefix
+ *	of at least 8 characters that no other signature shares (RFC 6008
+ *	section 4).
+ *--*/
+#ifndef MA_DKIM_RESULT_H
+#define MA_DKIM_RESULT_H
+
+#include <stddef.h>
+#include <opendkim/dkim.h>
+
+#include "dkim_verify.h"
+
+void ma_dkim_result_from_sig(DKIM_SIGINFO *sig, const struct ma_dkim_config *cfg,
+			     DKIM_STAT eom_status, const char *keyrec, struct ma_dkim_sig *out);
+void ma_dkim_result_prefixes(struct ma_dkim_sig *sigs, size_t count);
+
+#endif
