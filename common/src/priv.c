@@ -223,10 +223,7 @@ int sig_term_requested(void)
 
 int sig_hup_take(void)
 {
-	/* A SIGHUP between the read and the clear is merged with this one:
-	   the reload that follows reads the newest config anyway. */
-	if (sig_hup_flag == 0)
-		return 0;
-	sig_hup_flag = 0;
-	return 1;
+	/* Read and clear in one step, so a SIGHUP arriving meanwhile is
+	   never lost (it is seen by the next call). */
+	return __atomic_exchange_n(&sig_hup_flag, 0, __ATOMIC_SEQ_CST) != 0;
 }

@@ -230,9 +230,12 @@ static int remove_stale(const struct sock_addr *addr, const struct sockaddr_un *
 	struct stat st;
 	int fd, rc;
 
-	if (lstat(addr->path, &st) < 0)
-		return errno == ENOENT ? 0 : (*error_r = sock_err("%s: %s",
-			addr->path, strerror(errno)), -1);
+	if (lstat(addr->path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = sock_err("%s: %s", addr->path, strerror(errno));
+		return -1;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		*error_r = sock_err("%s: exists and is not a socket", addr->path);
 		return -1;
