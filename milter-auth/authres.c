@@ -100,8 +100,12 @@ static int is_pvalue_address(const char *s, size_t len)
 	return at[1] != '.';
 }
 
-/* Render a peer value into buf (AR_UNIT_MAX): token, pvalue address, or quoted-string. */
-static size_t render_value(const char *value, char *buf)
+/*
+ * Render a peer value into buf (AR_UNIT_MAX): token, or (pvalue only: the
+ * properties) an address form, or quoted-string. The authserv-id and
+ * reason are "value" (RFC 8601 section 2.2): token or quoted-string only.
+ */
+static size_t render_value(const char *value, int pvalue, char *buf)
 {
 	size_t len = strlen(value), i, out = 0, tokens = 0;
 
@@ -109,7 +113,7 @@ static size_t render_value(const char *value, char *buf)
 		len = AR_VALUE_MAX;
 	for (i = 0; i < len; i++)
 		tokens += is_token_char((unsigned char)value[i]);
-	if ((len > 0 && tokens == len) || is_pvalue_address(value, len)) {
+	if ((len > 0 && tokens == len) || (pvalue && is_pvalue_address(value, len))) {
 		memcpy(buf, value, len);
 		return len;
 	}
@@ -160,7 +164,7 @@ static void prop_unit(struct ar_out *o, const char *name, const char *value)
 		return;
 	memcpy(buf, name, n);
 	buf[n++] = '=';
-	n += render_value(value, buf + n);
+	n += render_value(value, strcmp(name, "reason") != 0, buf + n);
 	unit(o, buf, n, 0);
 }
 
@@ -200,7 +204,7 @@ int ma_authres_build(const struct ma_authres *ar, struct sbuf *out)
 
 	if (ar->authserv_id == NULL || ar->authserv_id[0] == '\0')
 		return -1;
-	n = render_value(ar->authserv_id, buf);
+	n = render_value(ar->authserv_id, 0, buf);
 	emit(&o, buf, n);
 	emit(&o, ";", 1);
 

@@ -47,3 +47,11 @@ UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_dns
 $(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(MA_DMARC_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+FUZZ_DMARC_SRCS := tests/fuzz/fuzz_dmarc.c milter-auth/dmarc_record.c milter-auth/dmarc_from.c \
+	milter-auth/dmarc_psl.c common/src/str.c common/src/log.c
+fuzz: $(B)/fuzz/fuzz_dmarc
+
+$(B)/fuzz/fuzz_dmarc: $(FUZZ_DMARC_SRCS) milter-auth/dmarc.h milter-auth/dmarc_int.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_DMARC_SRCS)

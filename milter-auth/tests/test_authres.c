@@ -190,6 +190,8 @@ static const struct build_case build_cases[] = {
 	  NULL, NULL }, { { NULL } }, "mx;\n\tspf=permerror smtp.mailfrom=example.com;\n\tdkim=none;\n\tdmarc=permerror" },
 	{ "build: authserv-id needing quotes", { "mx host", NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL },
 	  { { NULL } }, "\"mx host\";\n\tdkim=none" },
+	{ "build: authserv-id with @ is quoted (a value, not a pvalue)", { "@mx", NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL, NULL }, { { NULL } }, "\"@mx\";\n\tdkim=none" },
 	{ "build: empty value quoted", { "mx", "none", "smtp.mailfrom", "", NULL, 0, NULL, NULL, NULL, NULL },
 	  { { NULL } }, "mx;\n\tspf=none smtp.mailfrom=\"\";\n\tdkim=none" },
 	{ "build: CRLF injection via From domain", { "mx", NULL, NULL, NULL, NULL, 0, NULL, "fail",
