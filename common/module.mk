@@ -2,8 +2,8 @@
 COMMON_SRCS := $(wildcard common/src/*.c)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
 LIBMESSEC := $(B)/libmessec.a
-EXTRA_CFLAGS_common := $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(CMOCKA_CFLAGS)
-COMMON_LIBS := $(LMDB_LIBS) $(OPENSSL_LIBS) -lpthread
+EXTRA_CFLAGS_common := $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS)
+COMMON_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lpthread
 
 $(LIBMESSEC): $(COMMON_OBJS)
 	@mkdir -p $(dir $@)

@@ -273,7 +273,10 @@ static const struct uri_case uri_cases[] = {
 	{ "lmdb relative", "lmdb:x.lmdb", "lmdb:x.lmdb: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb bad option", "lmdb:/tmp/x.lmdb?foo=1", "lmdb:/tmp/x.lmdb?foo=1: bad option (expected ?map_size=1M..)" },
 	{ "lmdb missing dir", "lmdb:/nonexistent/messec/x.lmdb", "/nonexistent/messec/x.lmdb: open: No such file or directory" },
-	{ "redis not built", "redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0: the redis store is not built in this version (expected lmdb:/path)" },
+	{ "redis bad URI", "redis:127.0.0.1", "redis:127.0.0.1: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
+	{ "redis bad db", "redis://127.0.0.1:6379/16", "redis://127.0.0.1:6379/16: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
+	{ "redis credentials refused", "redis://user:pw@127.0.0.1/0", "redis://user:pw@127.0.0.1/0: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
+	{ "redis nobody listening", "redis:///nonexistent/messec/redis.sock", "redis:///nonexistent/messec/redis.sock: redis: connect: No such file or directory" },
 };
 
 static void test_uri(void **state)

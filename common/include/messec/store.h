@@ -7,14 +7,19 @@
  *	One interface for the small shared state of every layer (greylist
  *	triplets, rate-limit counters, TOTP replay counters, lockouts).
  *	URI forms: "lmdb:/var/lib/messec/x.lmdb" (a file, created 0600; the
- *	lock file beside it) and, later, "redis://host:port/db".
+ *	lock file beside it; "?map_size=256M" to grow it past 64 MiB),
+ *	"redis://host[:port][/db][?timeout_ms=N]" and
+ *	"redis:///run/redis/redis.sock[?db=N&timeout_ms=N]" (hiredis, 1 s
+ *	default timeout, no AUTH yet). Any other scheme fails to open.
  *
  *	Every call answers STORE_OK, STORE_NOTFOUND or STORE_ERROR: an error is
  *	never "not found" (Postfix's three-way lookup result); the caller turns
  *	STORE_ERROR into its configured failure action (tempfail).
  *
  *	TTLs are in seconds, 0 = no expiry; an expired key reads as NOTFOUND
- *	(expiry is checked on read; store_expire() purges). Keys and values are
+ *	(expiry is checked on read; store_expire() purges; Redis expires by
+ *	itself and store_expire() returns 0 there). Counters are decimal
+ *	text, so store_get() of a store_incr() key reads e.g. "42". Keys and values are
  *	bytes, keys at most 511 bytes, values at most 64 KiB.
  *	A store handle may be shared by threads (LMDB env per process; each
  *	call opens its own transaction). After fork(), reopen.
@@ -56,7 +61,7 @@ long store_expire(struct store *store);
 /* Last error text for this thread (for logs). */
 const char *store_error(void);
 
-/* Test hook: override the clock (0 = real time). */
+/* Test hook: override the clock (NULL = real time); LMDB only. */
 void store_set_clock(time_t (*now_fn)(void));
 
 #endif

@@ -1,0 +1,200 @@
+/*++
+ * NAME
+ *	test_store_redis 1
+ * SUMMARY
+ *	unit tests for store_redis.c against a private redis-server
+ * DESCRIPTION
+ *	Starts redis-server (Debian package redis-server, in
+ *	packaging/debian-deps.txt) on a unix socket in a mkdtemp directory,
+ *	no TCP port, no persistence; runs the store.h contract against it;
+ *	then kills it (by pid) and checks that a dead server is STORE_ERROR,
+ *	never NOTFOUND. A missing redis-server fails the tests.
+ *--*/
+#include "test_util.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include <messec/store.h>
+
+static char *dir;
+static char sock_path[512], uri[600];
+static pid_t redis_pid = -1;
+static struct store *store;
+
+static int start_redis(void **state)
+{
+	char logfile[600];
+	const char *err = NULL;
+	int i;
+
+	dir = test_tmpdir();
+	snprintf(sock_path, sizeof(sock_path), "%s/redis.sock", dir);
+	snprintf(logfile, sizeof(logfile), "%s/redis.log", dir);
+	redis_pid = fork();
+	if (redis_pid < 0)
+		return -1;
+	if (redis_pid == 0) {
+		execlp("redis-server", "redis-server", "--port", "0",
+		       "--unixsocket", sock_path, "--unixsocketperm", "700",
+		       "--save", "", "--appendonly", "no", "--dir", dir,
+		       "--logfile", logfile, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	/* Wait (bounded) until it accepts connections. */
+	snprintf(uri, sizeof(uri), "redis://%s?db=1", sock_path);
+	for (i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 25 * 1000 * 1000 };
+
+		store = store_open(uri, &err);
+		if (store != NULL)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "redis-server did not start: %s\n", err);
+	return -1;
+}
+
+static void kill_redis(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGTERM);
+		waitpid(redis_pid, NULL, 0);
+		redis_pid = -1;
+	}
+}
+
+static int stop_redis(void **state)
+{
+	store_close(&store);
+	kill_redis();
+	test_rmtree(&dir);
+	return 0;
+}
+
+/* TTL of a key as Redis reports it (-2 missing, -1 none). */
+static long long raw_ttl(const char *key)
+{
+	redisContext *c = redisConnectUnix(sock_path);
+	redisReply *rep;
+	long long ttl;
+
+	assert_non_null(c);
+	assert_int_equal(c->err, 0);
+	freeReplyObject(redisCommand(c, "SELECT 1"));
+	rep = redisCommand(c, "TTL %s", key);
+	assert_non_null(rep);
+	ttl = rep->integer;
+	freeReplyObject(rep);
+	redisFree(c);
+	return ttl;
+}
+
+static void test_put_get_del(void **state)
+{
+	void *v = NULL;
+	size_t len;
+
+	assert_int_equal(store_get(store, "k", 1, &v, &len), STORE_NOTFOUND);
+	assert_int_equal(store_put(store, "k", 1, "a\0b", 3, 0), STORE_OK);
+	assert_int_equal(store_get(store, "k", 1, &v, &len), STORE_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(v, "a\0b", 4);
+	free(v);
+	assert_int_equal(raw_ttl("k"), -1);
+	assert_int_equal(store_del(store, "k", 1), STORE_OK);
+	assert_int_equal(store_del(store, "k", 1), STORE_NOTFOUND);
+	assert_int_equal(store_get(store, "k", 1, &v, &len), STORE_NOTFOUND);
+}
+
+static void test_ttl(void **state)
+{
+	long long ttl;
+
+	assert_int_equal(store_put(store, "t", 1, "x", 1, 300), STORE_OK);
+	ttl = raw_ttl("t");
+	assert_true(ttl > 0 && ttl <= 300);
+}
+
+static void test_incr(void **state)
+{
+	int64_t n = 0;
+	void *v;
+	long long ttl;
+
+	assert_int_equal(store_incr(store, "c", 1, 5, 600, &n), STORE_OK);
+	assert_int_equal(n, 5);
+	ttl = raw_ttl("c");
+	assert_true(ttl > 0 && ttl <= 600);
+	assert_int_equal(store_incr(store, "c", 1, -7, 60, &n), STORE_OK);
+	assert_int_equal(n, -2);
+	/* The window is fixed: the second TTL did not replace the first. */
+	assert_true(raw_ttl("c") > 60);
+	assert_int_equal(store_get(store, "c", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "-2");
+	free(v);
+	assert_int_equal(store_incr(store, "p", 1, 1, 0, &n), STORE_OK);
+	assert_int_equal(raw_ttl("p"), -1);
+	assert_int_equal(store_put(store, "s", 1, "abc", 3, 0), STORE_OK);
+	assert_int_equal(store_incr(store, "s", 1, 1, 0, &n), STORE_ERROR);
+	assert_non_null(strstr(store_error(), "not an integer"));
+}
+
+static void *incr_thread(void *p)
+{
+	int64_t v;
+	int i, *errors = p;
+
+	for (i = 0; i < 250; i++) {
+		if (store_incr(store, "shared", 6, 1, 3600, &v) != STORE_OK)
+			(*errors)++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t th[8];
+	int errors[8] = { 0 }, i;
+	void *v;
+
+	for (i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, incr_thread, &errors[i]), 0);
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(errors[i], 0);
+	}
+	assert_int_equal(store_get(store, "shared", 6, &v, NULL), STORE_OK);
+	assert_string_equal(v, "2000");
+	free(v);
+	assert_int_equal(store_expire(store), 0);
+}
+
+static void test_server_gone(void **state)
+{
+	void *v = NULL;
+	int64_t n;
+
+	kill_redis();
+	/* A dead server is an error, never "not found". */
+	assert_int_equal(store_get(store, "k", 1, &v, NULL), STORE_ERROR);
+	assert_non_null(strstr(store_error(), "redis"));
+	assert_int_equal(store_incr(store, "c", 1, 1, 0, &n), STORE_ERROR);
+	assert_int_equal(store_del(store, "c", 1), STORE_ERROR);
+}
+
+int main(void)
+{
+	struct test_list l = { 0 };
+
+	tests_add(&l, "redis put, get, del, binary value", test_put_get_del, NULL);
+	tests_add(&l, "redis put with TTL sets EX", test_ttl, NULL);
+	tests_add(&l, "redis incr: fixed window, no TTL, non-integer", test_incr, NULL);
+	tests_add(&l, "redis 8 threads x 250 increments give exactly 2000", test_threads, NULL);
+	tests_add(&l, "redis server gone is STORE_ERROR", test_server_gone, NULL);
+	return tests_run(&l, "store_redis", start_redis, stop_redis);
+}
