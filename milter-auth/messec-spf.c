@@ -5,7 +5,7 @@
  *	run the milter's SPF check from the command line
  * SYNOPSIS
  *	messec-spf [-e explanation] [-r receiver] [-t dns_ms] [-T total_ms]
- *		[-H] IP MAIL_FROM HELO
+ *		[-H] [-L] IP MAIL_FROM HELO
  * DESCRIPTION
  *	Calls ma_spf_check(), the exact code path of messec-milter-auth, with
  *	the system resolver, and prints:
@@ -18,7 +18,8 @@
  *
  *	An empty MAIL_FROM ("") is the null sender: the HELO identity
  *	(postmaster@HELO) is checked. -H checks the HELO identity whatever
- *	MAIL_FROM is.
+ *	MAIL_FROM is. -L evaluates with raw libspf2 instead of messec's
+ *	engine (comparison only: lower conformance, resolv.conf timeouts).
  * DIAGNOSTICS
  *	Exit status 0 whatever the SPF result; 2 on bad arguments (wrong
  *	count, unparsable IP, bad option value); 1 if the SPF context cannot
@@ -38,7 +39,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: messec-spf [-e explanation] [-r receiver] "
 		"[-t dns_timeout_ms] [-T total_timeout_ms] [-H] "
-		"IP MAIL_FROM HELO\n");
+		"[-L] IP MAIL_FROM HELO\n");
 	exit(2);
 }
 
@@ -67,13 +68,14 @@ main(int argc, char **argv)
 	enum ma_spf_result r;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "e:r:t:T:H")) != -1) {
+	while ((ch = getopt(argc, argv, "e:r:t:T:HL")) != -1) {
 		switch (ch) {
 		case 'e': cfg.default_explanation = optarg; break;
 		case 'r': cfg.receiver = optarg; break;
 		case 't': cfg.dns_timeout_ms = parse_ms(optarg); break;
 		case 'T': cfg.total_timeout_ms = parse_ms(optarg); break;
 		case 'H': identity = MA_SPF_ID_HELO; break;
+		case 'L': cfg.engine = MA_SPF_ENGINE_LIBSPF2; break;
 		default: usage();
 		}
 	}

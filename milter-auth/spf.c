@@ -233,6 +233,13 @@ ma_spf_check(struct ma_spf *spf, const char *client_ip, const char *helo,
 		   "0123456789-_.") != strlen(domain))
 		return finish(v, MA_SPF_NONE, "no usable domain (RFC 7208 4.3)");
 
+	if (spf->cfg.engine == MA_SPF_ENGINE_LIBSPF2) {
+		r = spf_libspf2_check(&ip, helo, sender,
+				      spf->cfg.default_explanation, v);
+		if (r != MA_SPF_FAIL)
+			v->explanation[0] = '\0';
+		return r;
+	}
 	if (spf_dns_open(&dns, spf->cfg.dns_timeout_ms,
 			 spf->cfg.total_timeout_ms, &error) < 0)
 		return finish(v, MA_SPF_INTERNAL, error);

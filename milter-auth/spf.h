@@ -47,6 +47,11 @@ struct ma_spf_verdict {
 	char explanation[512];	/* exp= text on fail, else "" */
 };
 
+enum ma_spf_engine {
+	MA_SPF_ENGINE_MESSEC = 0,	/* spf_eval.c: RFC 7208 suite 202/203 */
+	MA_SPF_ENGINE_LIBSPF2,		/* raw libspf2 1.2.10, for comparison */
+};
+
 struct ma_spf_config {
 	unsigned dns_timeout_ms;	/* per query, default 3000 */
 	unsigned total_timeout_ms;	/* whole evaluation, default 10000 */
@@ -56,6 +61,7 @@ struct ma_spf_config {
 	const char *receiver;		/* %{r} in exp text: NULL = "unknown" */
 	unsigned dns_term_limit;	/* RFC 7208 4.6.4, 0 = 10 */
 	unsigned void_limit;		/* RFC 7208 4.6.4, 0 = 2 */
+	enum ma_spf_engine engine;	/* default MA_SPF_ENGINE_MESSEC */
 };
 
 struct ma_spf;

@@ -2,7 +2,7 @@
 # SPF unit tests. Included by milter-auth/module.mk. The milter daemon links
 # $(MA_SPF_OBJS) (see milter.mk).
 MA_SPF_SRCS := milter-auth/spf.c milter-auth/spf_dns.c milter-auth/spf_record.c \
-	milter-auth/spf_macro.c milter-auth/spf_eval.c
+	milter-auth/spf_macro.c milter-auth/spf_eval.c milter-auth/spf_libspf2.c
 MA_SPF_OBJS := $(MA_SPF_SRCS:%.c=$(B)/%.o)
 MA_SPF_LIBS := -lresolv
 

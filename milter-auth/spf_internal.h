@@ -192,4 +192,13 @@ enum ma_spf_result spf_eval_check_host(struct spf_dns *dns,
  * plus '_' ASCII). */
 bool spf_domain_valid(const char *d, size_t len);
 
+/* ---- spf_libspf2.c ---- */
+
+enum ma_spf_result spf_libspf2_check(const struct spf_ip *ip, const char *helo,
+				     const char *sender,
+				     const char *default_explanation,
+				     struct ma_spf_verdict *v);
+/* SPF_result_t + SPF_errcode_t -> ours (INVALID -> temperror/permerror) */
+enum ma_spf_result spf_libspf2_map(int result, int errcode);
+
 #endif

@@ -338,6 +338,8 @@ fake_lookup(void *ctx, const char *name, int type, struct spf_rrset *set_r)
 	set_r->count = n;
 	if (n > 0)
 		return SPF_DNS_OK;
+	free(set_r->rr);	/* like the resolver: no answer, nothing to free */
+	set_r->rr = NULL;
 	return exists ? SPF_DNS_NODATA : SPF_DNS_NXDOMAIN;
 }
 

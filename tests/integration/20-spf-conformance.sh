@@ -53,7 +53,9 @@ fi
 
 ip netns add "$NS" && ip -n "$NS" link set lo up || { fail "spf: netns" "cannot create $NS"; lab_finish; }
 mkdir -p "/etc/netns/$NS"
-printf 'nameserver 127.0.0.1\n' >"/etc/netns/$NS/resolv.conf"
+# The options only shorten the libspf2 comparison run: messec's engine
+# sets its own per-query timeout (spf_dns.c) whatever resolv.conf says.
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
 in_ns() { ip netns exec "$NS" "$@"; }
 
 # The suite: its TAP lines go straight to tests/run; count our "not ok".
@@ -74,9 +76,15 @@ LAB_PASSED=$((LAB_PASSED + $(printf '%s\n' "$out" | grep -c '^ok')))
 in_ns "$PY" "$HARNESS" --bin "$BIN" --suite "$SUITES/rfc4408-tests.yml" --info 2>&1 |
 	grep '^#' | head -n 20
 
+# For information: raw libspf2 (messec-spf -L) on the same suite.
+in_ns "$PY" "$HARNESS" --bin "$BIN" --suite "$SUITES/rfc7208-tests.yml" --info --libspf2 2>&1 |
+	grep '^# rfc7208'
+
 # A name server that reads every query and never answers: the default
-# timeouts (3 s per query, 10 s in all) must give temperror, not a hang.
-# "timeout 60" is a hang guard, not a performance assertion.
+# timeouts (3 s per query, 10 s in all) must give temperror, not a hang,
+# even with a resolv.conf asking for 30 s x 5 attempts (which messec
+# overrides). "timeout 60" is a hang guard, not a performance assertion.
+printf 'nameserver 127.0.0.1\noptions timeout:30 attempts:5\n' >"/etc/netns/$NS/resolv.conf"
 in_ns "$PY" tests/lab/blackhole.py 127.0.0.1 53 >/dev/null 2>&1 &
 BH_PID=$!
 sleep 1

@@ -18,6 +18,7 @@
 #	  ok - spf SCENARIO/CASE # known failure: REASON  (listed in --known)
 #	then, with --min, one line asserting the pass count. A known failure
 #	that now passes prints "ok ... # known failure now passes: remove it".
+#	--libspf2 runs messec-spf -L (raw libspf2) for comparison.
 #	--info prints only "# NAME: P/T passed" and the failing case list as
 #	TAP comments (no test lines): used for rfc4408-tests.yml.
 import argparse
@@ -51,8 +52,11 @@ def load_known(path):
     return known
 
 
+ENGINE_ARGS = []
+
+
 def run_case(binary, case):
-    args = [binary, '-e', 'DEFAULT', '-t', '1000', '-T', '5000',
+    args = [binary] + ENGINE_ARGS + ['-e', 'DEFAULT', '-t', '1000', '-T', '5000',
             str(case['host']), str(case.get('mailfrom', '') or ''),
             str(case.get('helo', '') or '')]
     try:
@@ -93,8 +97,14 @@ def main():
     ap.add_argument('--info', action='store_true')
     ap.add_argument('--only')
     ap.add_argument('--name', default=None)
+    ap.add_argument('--libspf2', action='store_true',
+                    help='messec-spf -L: raw libspf2 engine, for comparison')
     a = ap.parse_args()
+    if a.libspf2:
+        ENGINE_ARGS.append('-L')
     name = a.name or a.suite.rsplit('/', 1)[-1].replace('-tests.yml', '')
+    if a.libspf2:
+        name += ' (libspf2 engine)'
     known = load_known(a.known)
 
     srv = ZoneServer('127.0.0.1', 53)
