@@ -28,6 +28,22 @@
 #include "test_dkim_util.h"
 #include "test_dkim_vectors.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * LeakSanitizer: libopendkim leaks the EVP_PKEY of every Ed25519 private
+ * key it signs with (dkim_privkey_load(); 2 cases sign with Ed25519 here,
+ * 2 leaks; RSA signing does not leak). Measured defect, reported in
+ * docs/dkim.md for the signer. libcrypto has no frame pointers, so the
+ * EVP_PKEY's own stack stops in libcrypto: suppress both, in this test
+ * binary only (our module allocates nothing through libcrypto).
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:dkim_privkey_load\nleak:libcrypto.so\n";
+}
+#endif
+
 /* RFC 8463 A.3 message, its keys (A.2), and the RSA private key (A.1) */
 static char *signed_msg;
 static char *unsigned_msg;
@@ -216,13 +232,36 @@ static void test_rsa_sha1_policy(void **state)
 static void test_ed25519_signed_here(void **state)
 {
 	char *msg = td_sign(unsigned_msg, ed_pem, "brisbane", "football.example.com",
-			    DKIM_SIGN_ED25519SHA256, getenv("TD_SIMPLE") ? 0 : 1);
+			    DKIM_SIGN_ED25519SHA256, 1);
 	struct ma_dkim_lib *lib;
 	struct ma_dkim_verify *v = verify_with(msg, NULL, &lib);
 
 	assert_int_equal(ma_dkim_verify_count(v), 1);
 	expect_sig(v, 0, MA_DKIM_PASS, NULL);
 	assert_string_equal(sig_at(v, 0)->algorithm, "ed25519-sha256");
+	ma_dkim_verify_free(&v);
+	ma_dkim_lib_free(&lib);
+	free(msg);
+	(void)state;
+}
+
+/*
+ * Pinned libopendkim defect (for the signer, milter-auth/dkim_sign.c): an
+ * Ed25519 signature it makes with simple/simple does not verify, by
+ * libopendkim or anyone, while it verifies other signers' simple Ed25519
+ * signatures (dkimpy rfc6376.signed.msg, test_dkim_vectors.c). Sign
+ * Ed25519 with relaxed header canonicalization. If this case starts
+ * failing, the defect is gone: drop the pin.
+ */
+static void test_ed25519_simple_sign_pinned(void **state)
+{
+	char *msg = td_sign(unsigned_msg, ed_pem, "brisbane", "football.example.com",
+			    DKIM_SIGN_ED25519SHA256, 0);
+	struct ma_dkim_lib *lib;
+	struct ma_dkim_verify *v = verify_with(msg, NULL, &lib);
+
+	assert_int_equal(ma_dkim_verify_count(v), 1);
+	expect_sig(v, 0, MA_DKIM_FAIL, NULL);
 	ma_dkim_verify_free(&v);
 	ma_dkim_lib_free(&lib);
 	free(msg);
@@ -539,7 +578,9 @@ int main(void)
 	log_init("test_dkim", 1, LOG_LEVEL_WARNING);
 #define ADD(fn, label) tests[n++] = (struct CMUnitTest){label, fn, NULL, NULL, NULL}
 	ADD(test_rfc8463_pass, "RFC 8463 ed25519-sha256 + rsa-sha256 vector: both pass");
-	ADD(test_ed25519_signed_here, "Ed25519 signed by libopendkim: pass");
+	ADD(test_ed25519_signed_here, "Ed25519 relaxed signed by libopendkim: pass");
+	ADD(test_ed25519_simple_sign_pinned,
+	    "pinned libopendkim defect: its Ed25519 simple/simple signatures fail");
 	ADD(test_body_hash_mismatch, "body altered: fail (library flags PASSED, bh mismatch)");
 	ADD(test_header_altered, "signed header altered: fail");
 	ADD(test_rsa_sha1_policy, "rsa-sha1: policy by default, pass if allowed (RFC 8301)");
