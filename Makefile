@@ -29,7 +29,9 @@ B ?= build
 SAN_FLAGS :=
 endif
 
-WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+# -Wno-comment: the Postfix-style file header (every line opening with "/*",
+# STYLE.md) is what -Wcomment flags; it is intended.
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wno-unused-parameter -Wno-comment
 ifeq ($(CI),true)
 WARN += -Werror
 endif
