@@ -100,7 +100,7 @@ static int is_rsa(dkim_alg_t alg)
  * letters, digits, inner hyphens; we also accept "_"). libopendkim takes
  * anything, e.g. "d=legitimate.com(.attacker.com".
  */
-static int valid_name(const unsigned char *name)
+int ma_dkim_result_valid_name(const unsigned char *name)
 {
 	size_t label = 0;
 	const unsigned char *p;
@@ -224,10 +224,10 @@ void ma_dkim_result_from_sig(DKIM_SIGINFO *sig, const struct ma_dkim_config *cfg
 	if ((flags & DKIM_SIGFLAG_IGNORE) != 0) {
 		out->result = MA_DKIM_POLICY;
 		set_reason(out, "too many signatures");
-	} else if (dkim_sig_getdomain(sig) != NULL && !valid_name(dkim_sig_getdomain(sig))) {
+	} else if (dkim_sig_getdomain(sig) != NULL && !ma_dkim_result_valid_name(dkim_sig_getdomain(sig))) {
 		out->result = MA_DKIM_NEUTRAL;
 		set_reason(out, "d= is not a domain name");
-	} else if (dkim_sig_getselector(sig) != NULL && !valid_name(dkim_sig_getselector(sig))) {
+	} else if (dkim_sig_getselector(sig) != NULL && !ma_dkim_result_valid_name(dkim_sig_getselector(sig))) {
 		out->result = MA_DKIM_NEUTRAL;
 		set_reason(out, "s= is not a selector name");
 	} else if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {

@@ -30,5 +30,7 @@
 void ma_dkim_result_from_sig(DKIM_SIGINFO *sig, const struct ma_dkim_config *cfg,
 			     DKIM_STAT eom_status, const char *keyrec, struct ma_dkim_sig *out);
 void ma_dkim_result_prefixes(struct ma_dkim_sig *sigs, size_t count);
+/* 1 if name is a domain name as d= and s= must be (RFC 6376 3.5). */
+int ma_dkim_result_valid_name(const unsigned char *name);
 
 #endif

@@ -247,9 +247,9 @@ void ma_dkim_verify_free(struct ma_dkim_verify **vp)
 }
 
 /*
- * Tag values out of a DKIM-Signature we do not give to the library, for
- * the report only: tag-list syntax of RFC 6376 section 3.2, white space
- * removed from the value, cut to size and cleaned by clean_token().
+ * Tag values out of a DKIM-Signature we judge ourselves: tag-list syntax
+ * of RFC 6376 section 3.2, white space removed from the value, cut to
+ * size. Raw: reports go through clean_token().
  */
 static void clean_token(char *s)
 {
@@ -290,7 +290,6 @@ static void raw_tag(const char *field, size_t len, const char *tag, char *out, s
 					    n + 1 < size)
 						out[n++] = *value;
 				out[n] = '\0';
-				clean_token(out);
 				return;
 			}
 		}
@@ -307,9 +306,14 @@ static void raw_sig(struct ma_dkim_sig *sig, const char *field, size_t len,
 	sig->result = result;
 	raw_tag(field, len, "d", sig->domain, sizeof(sig->domain));
 	str_lower(sig->domain);
+	clean_token(sig->domain);
 	raw_tag(field, len, "s", sig->selector, sizeof(sig->selector));
+	clean_token(sig->selector);
 	raw_tag(field, len, "a", sig->algorithm, sizeof(sig->algorithm));
+	str_lower(sig->algorithm);
+	clean_token(sig->algorithm);
 	raw_tag(field, len, "b", sig->b_prefix, sizeof(sig->b_prefix));
+	clean_token(sig->b_prefix);
 	str_copy(sig->reason, reason, sizeof(sig->reason));
 }
 
@@ -330,6 +334,27 @@ static int is_signature(const char *field, size_t len)
 	while (n < len && (field[n] == ' ' || field[n] == '\t'))
 		n++;
 	return n < len && field[n] == ':';
+}
+
+/*
+ * d= and s= must be domain names, and s._domainkey.d a DNS name (RFC 6376
+ * section 3.5, 3.6.2.1; RFC 1035 section 2.3.4). Checked before the
+ * library sees the field: with a key name over its 256-byte buffer,
+ * dkim_eoh() gives up with DKIM_STAT_NORESOURCE, which would look like
+ * an internal error and leave the other signatures unchecked. A missing
+ * tag is left to the library (it reports it).
+ */
+static int key_name_ok(const char *field, size_t len)
+{
+	char domain[300], selector[300];
+
+	raw_tag(field, len, "d", domain, sizeof(domain));
+	raw_tag(field, len, "s", selector, sizeof(selector));
+	if (domain[0] == '\0' || selector[0] == '\0')
+		return 1;
+	return ma_dkim_result_valid_name((unsigned char *)domain) &&
+		ma_dkim_result_valid_name((unsigned char *)selector) &&
+		strlen(domain) + strlen(selector) + strlen("._domainkey.") <= 253;
 }
 
 /*
@@ -375,6 +400,11 @@ static int feed_field(struct ma_dkim_verify *v, const char *field, size_t len,
 		return 0;
 	}
 	if (sig) {
+		if (v->fed_sigs < v->lib->cfg.max_signatures && !key_name_ok(field, len)) {
+			add_extra(v, field, len, MA_DKIM_NEUTRAL,
+				  "d= or s= is not a domain name, or the key name is too long");
+			return 0;
+		}
 		if (v->fed_sigs >= v->lib->cfg.max_signatures) {
 			add_extra(v, field, len, MA_DKIM_POLICY, "too many signatures");
 			return 0;

@@ -531,6 +531,35 @@ static void test_malformed_signatures(void **state)
 	(void)state;
 }
 
+/*
+ * A key name over libopendkim's 256-byte buffer made dkim_eoh() return
+ * NORESOURCE (an internal error, other signatures unchecked): we judge
+ * such a signature before the library sees it.
+ */
+static void test_long_key_name(void **state)
+{
+	char label[61], *domain, *msg, *signed_one;
+	struct ma_dkim_lib *lib;
+	struct ma_dkim_verify *v;
+
+	memset(label, 'a', 60);
+	label[60] = '\0';
+	domain = td_cat(label, ".", label, ".", label, ".", label, ".example", NULL);
+	signed_one = sign_rsa("test", DKIM_SIGN_RSASHA256);
+	msg = td_cat("DKIM-Signature: v=1; a=rsa-sha256; d=", domain,
+		     "; s=sel; h=from; bh=AAAA; b=AAAA\r\n", signed_one, NULL);
+	v = verify_with(msg, NULL, &lib);
+	assert_int_equal(ma_dkim_verify_count(v), 2);
+	expect_sig(v, 0, MA_DKIM_PASS, NULL);
+	expect_sig(v, 1, MA_DKIM_NEUTRAL, "too long");
+	ma_dkim_verify_free(&v);
+	ma_dkim_lib_free(&lib);
+	free(msg);
+	free(signed_one);
+	free(domain);
+	(void)state;
+}
+
 static void test_config_bounds(void **state)
 {
 	struct ma_dkim_config cfg;
@@ -593,6 +622,7 @@ int main(void)
 	ADD(test_milter_header_api, "milter (name, value) API with LF folding: pass");
 	ADD(test_unsigned_none, "unsigned message: none");
 	ADD(test_malformed_signatures, "malformed signatures: never pass, never crash");
+	ADD(test_long_key_name, "key name over 253 bytes: neutral, other signature checked");
 	ADD(test_config_bounds, "config out of bounds refused");
 	ADD(test_dns_long_txt, "DNS reply: TXT split in 255-byte strings");
 #undef ADD
