@@ -200,19 +200,26 @@ int main(void)
 		{ "record-parse.tsv", test_record },
 		{ "evaluate.tsv", test_evaluate },
 	};
+	struct row *rows[sizeof(tables) / sizeof(tables[0])];
+	size_t counts[sizeof(tables) / sizeof(tables[0])];
 	struct test_list l = { 0 };
-	size_t t, i, n;
+	size_t t, i;
+	int rc;
 
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		struct row *rows = read_rows(tables[t].file, &n);
-
-		if (rows == NULL) {
+		rows[t] = read_rows(tables[t].file, &counts[t]);
+		if (rows[t] == NULL) {
 			tests_add(&l, tables[t].file, test_file_read, (void *)tables[t].file);
 			continue;
 		}
-		/* rows stay allocated until exit: the cases point into them */
-		for (i = 0; i < n; i++)
-			tests_add(&l, rows[i].name, tables[t].fn, &rows[i]);
+		for (i = 0; i < counts[t]; i++)
+			tests_add(&l, rows[t][i].name, tables[t].fn, &rows[t][i]);
 	}
-	return tests_run(&l, "dmarc conformance", setup, teardown);
+	rc = tests_run(&l, "dmarc conformance", setup, teardown);
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (i = 0; rows[t] != NULL && i < counts[t]; i++)
+			free(rows[t][i].line);
+		free(rows[t]);
+	}
+	return rc;
 }
