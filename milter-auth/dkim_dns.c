@@ -27,15 +27,15 @@
  * .PP
  *	Our resolver service builds a private res_state per query (so it
  *	reads the resolv.conf of the network namespace it runs in, and no
- *	state is shared), sets retrans to the configured timeout and retry to
- *	1, asks with EDNS0 and RES_IGNTC (no TCP fallback: a truncated reply
+ *	state is shared), sets retry to 1 and retrans to the configured
+ *	timeout divided among the name servers, asks with EDNS0 and RES_IGNTC (no TCP fallback: a truncated reply
  *	becomes a temperror), and turns NXDOMAIN/NODATA back into DNS replies
  *	that libopendkim maps to DKIM_STAT_NOKEY. SERVFAIL, REFUSED and
  *	timeouts stay errors (temperror).
  *
- *	glibc's timeout unit is the second: the per-query budget is
- *	ceil(timeout_ms / 1000) for the first server plus that much split
- *	across the others, so under 2 x timeout in total.
+ *	glibc's timeout unit is the second and it waits retrans for each
+ *	server of the round: a query takes at most about
+ *	max(ceil(timeout_ms / 1000), number of servers) seconds.
  *
  *	The file service (tests only) serves the same wire format from a
  *	table read at startup.
@@ -51,6 +51,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,8 @@ struct dns_entry {
 struct ma_dkim_dns {
 	int use_file;
 	int timeout_s;
+	int use_server;			/* tests: ask server, not resolv.conf's */
+	struct sockaddr_in server;
 	struct dns_entry *entries;
 	size_t count;
 };
@@ -94,13 +98,36 @@ static __thread struct ma_dkim_keyset *dns_capture;
 
 #define KEYREC_MAX 8192
 
-struct ma_dkim_dns *ma_dkim_dns_new_resolver(unsigned timeout_ms)
+struct ma_dkim_dns *ma_dkim_dns_new_resolver(unsigned timeout_ms, const char *server,
+					     const char **error_r)
 {
 	struct ma_dkim_dns *dns = xcalloc(1, sizeof(*dns));
 
 	dns->timeout_s = (int)((timeout_ms + 999) / 1000);
 	if (dns->timeout_s < 1)
 		dns->timeout_s = 1;
+	if (server != NULL) {
+		char host[64];
+		const char *colon = strrchr(server, ':');
+		uint64_t port;
+
+		if (colon == NULL || (size_t)(colon - server) >= sizeof(host) ||
+		    str_parse_uint(colon + 1, 1, 65535, &port) < 0) {
+			*error_r = "test_dns_server: expected IPv4:port";
+			free(dns);
+			return NULL;
+		}
+		memcpy(host, server, (size_t)(colon - server));
+		host[colon - server] = '\0';
+		dns->server.sin_family = AF_INET;
+		dns->server.sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &dns->server.sin_addr) != 1) {
+			*error_r = "test_dns_server: expected IPv4:port";
+			free(dns);
+			return NULL;
+		}
+		dns->use_server = 1;
+	}
 	return dns;
 }
 
@@ -326,14 +353,32 @@ static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int typ
 		q->status = DKIM_DNS_ERROR;
 		return;
 	}
-	rs.retrans = dns->timeout_s;
+	if (dns->use_server) {
+		/* tests: glibc prefers nsaddr_list[n] when set */
+		rs.nsaddr_list[0] = dns->server;
+		rs.nscount = 1;
+	}
+	/*
+	 * One round (retry 1): glibc waits retrans seconds for each server
+	 * in turn, so split the budget between them (at least 1 s each).
+	 */
 	rs.retry = 1;
+	rs.retrans = rs.nscount > 1 ? dns->timeout_s / rs.nscount : dns->timeout_s;
+	if (rs.retrans < 1)
+		rs.retrans = 1;
 	rs.options |= RES_USE_EDNS0 | RES_IGNTC;
 	rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	n = res_nquery(&rs, query, C_IN, type, buf, (int)(buflen > 65535 ? 65535 : buflen));
 	if (n >= 0) {
 		q->status = DKIM_DNS_SUCCESS;
 		q->len = (size_t)n;
+	} else if ((rs.res_h_errno == HOST_NOT_FOUND || rs.res_h_errno == NO_DATA) &&
+		   buflen >= HFIXEDSZ && ((HEADER *)buf)->tc) {
+		/*
+		 * glibc says "no such name/data" from the header of a
+		 * truncated reply (left in buf): that is not an answer.
+		 */
+		q->status = DKIM_DNS_ERROR;
 	} else if (rs.res_h_errno == HOST_NOT_FOUND) {
 		/* NXDOMAIN: RFC 6376 section 6.1.2 step 3, PERMFAIL (no key) */
 		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);

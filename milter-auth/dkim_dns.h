@@ -31,7 +31,10 @@
 
 struct ma_dkim_dns;
 
-struct ma_dkim_dns *ma_dkim_dns_new_resolver(unsigned timeout_ms);
+/* server: NULL, or TESTING ONLY "IPv4:port" to ask instead of
+   resolv.conf's servers. NULL with *error_r on a bad server. */
+struct ma_dkim_dns *ma_dkim_dns_new_resolver(unsigned timeout_ms, const char *server,
+					     const char **error_r);
 struct ma_dkim_dns *ma_dkim_dns_new_file(const char *path, const char **error_r);
 void ma_dkim_dns_free(struct ma_dkim_dns **dns);
 void ma_dkim_dns_attach(struct ma_dkim_dns *dns, DKIM_LIB *lib);

@@ -109,6 +109,7 @@ void ma_dkim_config_defaults(struct ma_dkim_config *cfg)
 	cfg->max_header_bytes = 131072;
 	cfg->header_leadspc = 0;
 	cfg->key_file = NULL;
+	cfg->test_dns_server = NULL;
 }
 
 const char *ma_dkim_result_name(enum ma_dkim_result result)
@@ -163,11 +164,13 @@ struct ma_dkim_lib *ma_dkim_lib_new(const struct ma_dkim_config *cfg, const char
 	lib = xcalloc(1, sizeof(*lib));
 	lib->cfg = *cfg;
 	lib->cfg.key_file = NULL;
+	lib->cfg.test_dns_server = NULL;
 
 	if (cfg->key_file != NULL)
 		lib->dns = ma_dkim_dns_new_file(cfg->key_file, error_r);
 	else
-		lib->dns = ma_dkim_dns_new_resolver(cfg->dns_timeout_ms);
+		lib->dns = ma_dkim_dns_new_resolver(cfg->dns_timeout_ms, cfg->test_dns_server,
+						    error_r);
 	if (lib->dns == NULL) {
 		free(lib);
 		return NULL;

@@ -65,6 +65,9 @@ struct ma_dkim_config {
 	   ("selector._domainkey.domain record" lines, see dkim_dns.h).
 	   NULL (default) = DNS. Borrowed during ma_dkim_lib_new() only. */
 	const char *key_file;
+	/* TESTING ONLY: ask this one server ("127.0.0.1:port") instead of
+	   resolv.conf's. NULL (default) = resolv.conf. */
+	const char *test_dns_server;
 };
 
 /* Fill cfg with the defaults above. */

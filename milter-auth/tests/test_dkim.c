@@ -628,5 +628,6 @@ int main(void)
 #undef ADD
 	failed = _cmocka_run_group_tests("dkim_verify", tests, n, group_setup, group_teardown);
 	failed += td_vector_tests();
+	failed += td_resolver_tests();
 	return failed != 0;
 }

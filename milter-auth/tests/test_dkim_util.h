@@ -43,6 +43,8 @@ char *td_sign(const char *msg, const char *key_pem, const char *selector, const 
 	      int alg, int relaxed);
 void td_sig_tag(const char *msg, const char *tag, char *out, size_t size);
 const char *td_best(const struct ma_dkim_verify *v);
+/* test_dkim_resolver.c: the glibc path against a fake DNS server. */
+int td_resolver_tests(void);
 /* Concatenate NULL-terminated list of strings (caller frees). */
 char *td_cat(const char *first, ...);
 

@@ -1,0 +1,218 @@
+/*++
+ * NAME
+ *	test_dkim_resolver 3
+ * SUMMARY
+ *	the real resolver path of dkim_dns.c against a fake DNS server
+ * DESCRIPTION
+ *	A UDP server thread on 127.0.0.1 (port chosen by the kernel) answers
+ *	key queries by the selector's name: ok (the RFC 8463 RSA key), nx
+ *	(NXDOMAIN), nodata (NOERROR, no answer), sf (SERVFAIL), refused
+ *	(REFUSED), tc (truncated) and silent (no answer at all). The module
+ *	asks it through glibc (test_dns_server), so this runs the code the
+ *	milter runs: res_nquery with our timeout, and the rcode mapping.
+ *	No timing is asserted; "silent" only has to come back (temperror).
+ *--*/
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <arpa/nameser_compat.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <resolv.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <opendkim/dkim.h>
+
+#include <messec/str.h>
+
+#include "dkim_dns.h"
+#include "dkim_verify.h"
+#include "test_dkim_util.h"
+
+static struct fake_dns {
+	int fd;
+	unsigned port;
+	volatile int stop;
+	pthread_t thread;
+	char *rsa_record;
+} fake;
+
+static char *rsa_pem;
+static char *unsigned_msg;
+
+static void answer(const unsigned char *query, size_t qlen, const struct sockaddr_in *peer)
+{
+	unsigned char reply[4096];
+	char name[NS_MAXDNAME];
+	int n, rcode = ns_r_noerror, tc = 0;
+	const char *txt = NULL;
+
+	if (qlen < HFIXEDSZ ||
+	    dn_expand(query, query + qlen, query + HFIXEDSZ, name, sizeof(name)) < 0)
+		return;
+	if (strncmp(name, "ok.", 3) == 0)
+		txt = fake.rsa_record;
+	else if (strncmp(name, "nx.", 3) == 0)
+		rcode = ns_r_nxdomain;
+	else if (strncmp(name, "sf.", 3) == 0)
+		rcode = ns_r_servfail;
+	else if (strncmp(name, "refused.", 8) == 0)
+		rcode = ns_r_refused;
+	else if (strncmp(name, "tc.", 3) == 0)
+		tc = 1;
+	else if (strncmp(name, "silent.", 7) == 0)
+		return;
+	n = ma_dkim_dns_build_reply(name, rcode, txt, reply, sizeof(reply));
+	if (n < 0)
+		return;
+	reply[0] = query[0];	/* same ID */
+	reply[1] = query[1];
+	((HEADER *)reply)->tc = tc;
+	(void)sendto(fake.fd, reply, (size_t)n, 0, (const struct sockaddr *)peer, sizeof(*peer));
+}
+
+static void *serve(void *arg)
+{
+	unsigned char buf[4096];
+	struct sockaddr_in peer;
+	socklen_t plen;
+	struct pollfd pfd;
+	ssize_t n;
+
+	(void)arg;
+	while (!fake.stop) {
+		pfd.fd = fake.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		plen = sizeof(peer);
+		n = recvfrom(fake.fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen);
+		if (n > 0)
+			answer(buf, (size_t)n, &peer);
+	}
+	return NULL;
+}
+
+static int group_setup(void **state)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	char *keys, *p, *end;
+
+	rsa_pem = td_conf_read("dkim/rfc8463/rsa.private.pem", NULL);
+	unsigned_msg = td_conf_read("dkim/rfc8463/message-unsigned.eml", NULL);
+	keys = td_conf_read("dkim/rfc8463/keys.txt", NULL);
+	if (rsa_pem == NULL || unsigned_msg == NULL || keys == NULL ||
+	    (p = strstr(keys, "v=DKIM1; k=rsa;")) == NULL) {
+		free(keys);
+		return -1;
+	}
+	if ((end = strpbrk(p, "\r\n")) != NULL)
+		*end = '\0';
+	fake.rsa_record = xstrdup(p);
+	free(keys);
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fake.fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    bind(fake.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    getsockname(fake.fd, (struct sockaddr *)&addr, &len) < 0)
+		return -1;
+	fake.port = ntohs(addr.sin_port);
+	fake.stop = 0;
+	if (pthread_create(&fake.thread, NULL, serve, NULL) != 0)
+		return -1;
+	(void)state;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	fake.stop = 1;
+	pthread_join(fake.thread, NULL);
+	close(fake.fd);
+	free(fake.rsa_record);
+	free(rsa_pem);
+	free(unsigned_msg);
+	(void)state;
+	return 0;
+}
+
+static const struct resolver_case {
+	const char *name;
+	const char *selector;
+	enum ma_dkim_result want;
+} resolver_cases[] = {
+	{"real resolver: key found -> pass", "ok", MA_DKIM_PASS},
+	{"real resolver: NXDOMAIN -> permerror (libopendkim alone: temperror)", "nx",
+	 MA_DKIM_PERMERROR},
+	{"real resolver: NOERROR without answer -> permerror", "nodata", MA_DKIM_PERMERROR},
+	{"real resolver: SERVFAIL -> temperror", "sf", MA_DKIM_TEMPERROR},
+	{"real resolver: REFUSED -> temperror", "refused", MA_DKIM_TEMPERROR},
+	{"real resolver: truncated reply -> temperror (no TCP)", "tc", MA_DKIM_TEMPERROR},
+	{"real resolver: server silent -> temperror, bounded", "silent", MA_DKIM_TEMPERROR},
+};
+
+static void test_resolver(void **state)
+{
+	const struct resolver_case *rc = *state;
+	char server[32], *msg;
+	struct ma_dkim_config cfg;
+	struct ma_dkim_lib *lib;
+	struct ma_dkim_verify *v;
+	const char *error = NULL;
+	const struct ma_dkim_sig *sig;
+
+	snprintf(server, sizeof(server), "127.0.0.1:%u", fake.port);
+	ma_dkim_config_defaults(&cfg);
+	cfg.dns_timeout_ms = 1000;
+	cfg.test_dns_server = server;
+	lib = ma_dkim_lib_new(&cfg, &error);
+	if (lib == NULL)
+		fail_msg("ma_dkim_lib_new: %s", error);
+	msg = td_sign(unsigned_msg, rsa_pem, rc->selector, "football.example.com",
+		      DKIM_SIGN_RSASHA256, 1);
+	v = td_run(lib, msg, strlen(msg));
+	assert_int_equal(ma_dkim_verify_count(v), 1);
+	sig = ma_dkim_verify_sig(v, 0);
+	if (sig->result != rc->want)
+		fail_msg("got %s (%s), want %s", ma_dkim_result_name(sig->result), sig->reason,
+			 ma_dkim_result_name(rc->want));
+	ma_dkim_verify_free(&v);
+	ma_dkim_lib_free(&lib);
+	free(msg);
+}
+
+static void test_bad_server(void **state)
+{
+	struct ma_dkim_config cfg;
+	const char *error = NULL;
+
+	ma_dkim_config_defaults(&cfg);
+	cfg.test_dns_server = "localhost";
+	assert_null(ma_dkim_lib_new(&cfg, &error));
+	assert_non_null(strstr(error, "test_dns_server"));
+	(void)state;
+}
+
+int td_resolver_tests(void)
+{
+	struct CMUnitTest tests[16];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(resolver_cases) / sizeof(resolver_cases[0]); i++)
+		tests[n++] = (struct CMUnitTest){resolver_cases[i].name, test_resolver, NULL, NULL,
+						 (void *)&resolver_cases[i]};
+	tests[n++] = (struct CMUnitTest){"test_dns_server syntax checked", test_bad_server, NULL,
+					 NULL, NULL};
+	return _cmocka_run_group_tests("dkim_resolver", tests, n, group_setup, group_teardown);
+}
