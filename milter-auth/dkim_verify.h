@@ -11,13 +11,17 @@
  *	signatures"), each giving a per-signature result with d=, s=, a= and
  *	the first bytes of b=.
  *
- *	libopendkim pitfalls handled here (each has a regression test):
+ *	libopendkim pitfalls handled here (each has a regression test; the
+ *	full list is in docs/dkim.md):
  *	- it can report a signature as passed when its body hash does not
  *	  match: we check the body-hash result ourselves (dkim_sig_getbh());
  *	- it verifies a=rsa-sha1 as pass: RFC 8301 section 3.1 says
- *	  verifiers must not consider rsa-sha1 valid: result "policy" (or
- *	  "fail") unless allow_rsa_sha1 is set.
- *	DNS key lookups use the system resolver with a bounded timeout.
+ *	  verifiers must not consider rsa-sha1 valid: result "policy"
+ *	  unless allow_rsa_sha1 is set;
+ *	- it ignores the key's k= and the syntax of d=: checked here.
+ *	DNS key lookups use the system resolver (per-query state, bounded
+ *	timeout, dkim_dns.c). They happen in ma_dkim_verify_eoh() (and
+ *	eom), so both may wait up to about dns_timeout_ms per signature.
  *
  *	The library context (ma_dkim_lib) is created once and shared by all
  *	milter threads; an ma_dkim_verify belongs to one thread.
@@ -76,10 +80,13 @@ void ma_dkim_config_defaults(struct ma_dkim_config *cfg);
 struct ma_dkim_lib;
 struct ma_dkim_verify;
 
+/* Caller frees with ma_dkim_lib_free() after the last verify is freed.
+   NULL with *error_r (static text, or per-thread buffer for key_file
+   errors) on bad config. Thread-safe to share once created. */
 struct ma_dkim_lib *ma_dkim_lib_new(const struct ma_dkim_config *cfg, const char **error_r);
 void ma_dkim_lib_free(struct ma_dkim_lib **lib);
 
-/* id: queue id for logs. NULL on internal error (caller tempfails). */
+/* id: queue id for logs (copied). NULL on internal error (caller tempfails). */
 struct ma_dkim_verify *ma_dkim_verify_new(struct ma_dkim_lib *lib, const char *id,
 					  const char **error_r);
 void ma_dkim_verify_free(struct ma_dkim_verify **v);
@@ -95,9 +102,12 @@ int ma_dkim_verify_header(struct ma_dkim_verify *v, const char *name, const char
    holding one gets permerror). For offline tools and tests. */
 int ma_dkim_verify_header_raw(struct ma_dkim_verify *v, const char *field, size_t len,
 			      const char **error_r);
+/* Key lookups happen here. */
 int ma_dkim_verify_eoh(struct ma_dkim_verify *v, const char **error_r);
+/* Body chunks as libmilter gives them (CRLF lines); calls eoh if needed. */
 int ma_dkim_verify_body(struct ma_dkim_verify *v, const unsigned char *data, size_t len,
 			const char **error_r);
+/* Computes and logs (log_verdict) one result per signature. */
 int ma_dkim_verify_eom(struct ma_dkim_verify *v, const char **error_r);
 
 /* After eom: number of signatures and each one (borrowed, valid until free). */
