@@ -71,6 +71,13 @@ out=$(lab_mail pop3-fetch --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD" 2
 [[ $out == *"Subject: inbound $token"* ]] &&
 	ok "inbound: read back over POP3 (STLS)" || fail "inbound: read back over POP3 (STLS)" "$out"
 
+out=$(lab_mail send --bind "$LAB_OUT_GOOD6" --from "sender@reject.example" --to "$LAB_BOB" --subject "v6 $token" 2>&1)
+if [[ $out == 250* ]] && lab_wait_mailbox bob 1 && grep -q "client=mail.reject.example\[2001:db8::10\]" "$LAB_MAILLOG"; then
+	ok "inbound: IPv6 client 2001:db8::10 delivered"
+else
+	fail "inbound: IPv6 client 2001:db8::10 delivered" "send: $out"
+fi
+
 out=$(lab_mail send --bind "$LAB_OUT_GOOD" --from "sender@reject.example" --to "nobody@lab.example" 2>&1)
 [[ $out == *'550 5.1.1'* ]] && ok "inbound: unknown local user gets 550 5.1.1" ||
 	fail "inbound: unknown local user gets 550 5.1.1" "$out"

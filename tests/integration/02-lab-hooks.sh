@@ -131,5 +131,21 @@ if [ $rc -ne 0 ] && [ -n "$name" ] && [[ $out == *'192.0.2.999'* ]] &&
 else
 	fail "failed up names the stage, prints the log and cleans up" "rc=$rc name=$name: $(printf '%s' "$out" | head -n 5)"
 fi
+#
+# gc: a lab whose owner died is torn down; one whose owner lives is kept.
+#
+sleep 0 &
+dead=$!
+wait "$dead"
+stale=$(LAB_OWNER_PID=$dead "$LAB_LIB_DIR/up" 2>/dev/null | tail -n 1)
+lab_up
+"$LAB_LIB_DIR/gc" >/dev/null 2>&1
+if [ -n "$stale" ] && [ ! -e "$stale" ] && [ -d "$LAB_DIR" ] && lab_exec true; then
+	ok "gc tears down a lab whose owner died, keeps a live one"
+else
+	fail "gc tears down a lab whose owner died, keeps a live one" "stale=$stale exists=$([ -e "$stale" ] && echo yes)"
+	[ -n "$stale" ] && "$LAB_LIB_DIR/down" "$stale"
+fi
+
 rm -rf "$tmp"
 lab_finish

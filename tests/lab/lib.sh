@@ -100,7 +100,7 @@ lab_on_exit() {
 # lab_up [VAR=value...]: bring a lab up; see DESCRIPTION.
 lab_up() {
 	local out dir
-	if ! out=$(env "$@" "$LAB_LIB_DIR/up" 2>&1); then
+	if ! out=$(env LAB_OWNER_PID=$$ "$@" "$LAB_LIB_DIR/up" 2>&1); then
 		printf '%s\n' "$out" | sed 's/^/# /'
 		fail "lab up" "tests/lab/up failed: $(printf '%s' "$out" | grep -m1 'FAILED' || printf '%s' "$out" | tail -n 1)"
 		lab_finish
