@@ -1,0 +1,146 @@
+#!/bin/bash
+# NAME
+#	51-mfa-robust.sh - the mfa passdb under bad input, a broken store and
+#	unsafe passdb chains, on the lab's real Dovecot
+# DESCRIPTION
+#	Garbage logins (very long password, NUL, CR/LF, non-ASCII digits, a
+#	300-character user name) fail cleanly while Dovecot keeps serving
+#	other users; an unreadable store gives [UNAVAILABLE] (never success)
+#	and logins work again once it is restored; a chain where mfa is not
+#	first, or where mfa's failures would continue to the password passdb,
+#	makes the plugin refuse to start, so nobody gets in on a password alone.
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+B=${B:-build}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SO=$REPO/$B/dovecot-mfa-plugin/libauthdb_mfa.so
+CLI=$REPO/$B/dovecot-mfa-plugin/messec-mfa
+
+lab_require "prerequisites" ip dovecot python3 || lab_finish
+[ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
+
+tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
+trap 'rm -rf "$tmp"; lab_on_exit' EXIT
+sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb ip_max_failures=1000 max_failures=1000|" \
+	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$tmp/passdb.conf"
+lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
+install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
+STORE=$LAB_DIR/mfa/mfa.lmdb
+
+totp() {
+	python3 - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, struct, sys
+s = sys.argv[1]
+key = base64.b32decode(s + "=" * (-len(s) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
+LASTSTEP=-1
+fresh() {
+	local s now=$(( $(date +%s) / 30 ))
+	s=$((LASTSTEP + 1))
+	[ "$s" -lt "$now" ] && s=$now
+	while [ "$s" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	LASTSTEP=$s
+	totp "$SECRET" "$s"
+}
+out=$("$CLI" --store "$STORE" enroll "$LAB_ALICE" --no-qr 2>&1)
+SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+[ -n "$SECRET" ] && ok "enroll alice" || fail "enroll alice" "$out"
+
+#
+# Garbage through IMAP AUTHENTICATE PLAIN (raw bytes, base64 on the wire).
+#
+while IFS='|' read -r name result; do
+	[ "$result" = "NO" ] && ok "garbage: $name fails cleanly" || fail "garbage: $name fails cleanly" "$result"
+done < <(lab_exec python3 - "$LAB_ALICE" "$LAB_ALICE_PASSWORD" <<'PY'
+import imaplib, ssl, sys
+user, pw = sys.argv[1].encode(), sys.argv[2].encode()
+cases = [
+    ("very long password (5000 bytes)", user, pw + b"a" * 4994 + b"123456"),
+    ("password over the plugin's 1024-byte cap", user, b"p" * 1100 + b"123456"),
+    ("NUL inside the password", user, pw + b"\0" + b"123456"),
+    ("CR/LF inside the password", user, pw + b"\r\n123456"),
+    ("arabic-indic digits as code", user, pw + "\u0661\u0662\u0663\u0664\u0665\u0666".encode()),
+    ("fullwidth digits as code", user, pw + "\uff11\uff12\uff13\uff14\uff15\uff16".encode()),
+    ("300-character user name", b"u" * 290 + b"@lab.example", pw + b"123456"),
+    ("user name with CR/LF", b"alice\r\n@lab.example", pw + b"123456"),
+    ("invalid UTF-8 in password", user, pw + b"\xff\xfe123456"),
+]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for name, u, p in cases:
+    try:
+        m = imaplib.IMAP4("203.0.113.25", 143, timeout=30)
+        m.starttls(ctx)
+        try:
+            m.authenticate("PLAIN", lambda _: b"\0" + u + b"\0" + p)
+            res = "OK (logged in!)"
+        except imaplib.IMAP4.error as e:
+            res = "UNAVAILABLE " + str(e) if "UNAVAILABLE" in str(e) else "NO"
+        try:
+            m.logout()
+        except Exception:
+            pass
+    except Exception as e:
+        res = "ERROR %s: %s" % (type(e).__name__, e)
+    print("%s|%s" % (name, res), flush=True)
+PY
+)
+code=$(fresh)
+out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
+[[ $out == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
+	fail "garbage: Dovecot still serves a valid login afterwards" "$out"
+grep -qE "Panic|Fatal|killed with signal|crashed" "$LAB_DOVECOT_LOG" &&
+	fail "garbage: no panic, fatal or crash in Dovecot's log" "$(grep -E 'Panic|Fatal|signal' "$LAB_DOVECOT_LOG" | head -3)" ||
+	ok "garbage: no panic, fatal or crash in Dovecot's log"
+
+#
+# Store unreadable -> [UNAVAILABLE]; restored -> works.
+#
+chmod 000 "$STORE"
+code=$(fresh)
+out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
+[[ $out == *UNAVAILABLE* ]] && ok "store unreadable: right password + code gets [UNAVAILABLE]" ||
+	fail "store unreadable: right password + code gets [UNAVAILABLE]" "$out"
+out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD" 2>&1)
+[[ $out == *UNAVAILABLE* ]] && ok "store unreadable: bare password gets [UNAVAILABLE], not in" ||
+	fail "store unreadable: bare password gets [UNAVAILABLE], not in" "$out"
+grep -q "mfa: tempfail: store" "$LAB_DOVECOT_LOG" && ok "store unreadable: logged as tempfail with the reason" ||
+	fail "store unreadable: logged as tempfail with the reason" "no tempfail line"
+chmod 600 "$STORE"
+out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
+[[ $out == OK* ]] && ok "store restored: login works again" || fail "store restored: login works again" "$out"
+mv "$STORE.key" "$STORE.key.away"
+code=$(fresh)
+out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
+[[ $out == *UNAVAILABLE* ]] && ok "key file missing: [UNAVAILABLE]" || fail "key file missing: [UNAVAILABLE]" "$out"
+mv "$STORE.key.away" "$STORE.key"
+
+#
+# Unsafe chains: the auth process refuses to start; nobody gets in.
+#
+chain_case() {
+	local name=$1 want=$2 out
+	shift 2
+	lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" "$@"
+	install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
+	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" 2>&1)
+	if [[ $out == OK* ]]; then
+		fail "unsafe chain ($name): password alone refused" "$out"
+	else
+		ok "unsafe chain ($name): password alone refused"
+	fi
+	lab_wait_dovecot_log "$want" 10 && ok "unsafe chain ($name): plugin refuses to start, says why" ||
+		fail "unsafe chain ($name): plugin refuses to start, says why" "no '$want' in the log"
+}
+sed 's/result_failure = return-fail/result_failure = continue/' "$tmp/passdb.conf" >"$tmp/continue.conf"
+chain_case "result_failure=continue" "result_failure must be return-fail" \
+	LAB_DOVECOT_PASSDB_FIRST="$tmp/continue.conf"
+chain_case "mfa after passwd-file (a 95- file name)" "comes before mfa" \
+	LAB_DOVECOT_EXTRA="$tmp/passdb.conf"
+
+lab_finish
