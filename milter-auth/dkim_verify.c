@@ -281,8 +281,9 @@ static void raw_tag(const char *field, size_t len, const char *tag, char *out, s
 		value = name;
 		while (value < end && *value != '=' && *value != ';')
 			value++;
+		/* tag names are case-sensitive (RFC 6376 section 3.2) */
 		if (value < end && *value == '=' && (size_t)(value - name) >= taglen &&
-		    strncasecmp(name, tag, taglen) == 0) {
+		    strncmp(name, tag, taglen) == 0) {
 			const char *q = name + taglen;
 
 			while (q < value && isspace((unsigned char)*q))

@@ -110,7 +110,10 @@ int ma_dkim_verify_body(struct ma_dkim_verify *v, const unsigned char *data, siz
 /* Computes and logs (log_verdict) one result per signature. */
 int ma_dkim_verify_eom(struct ma_dkim_verify *v, const char **error_r);
 
-/* After eom: number of signatures and each one (borrowed, valid until free). */
+/* After eom: number of signatures and each one (borrowed, valid until
+   free). Order: the signatures libopendkim checked, in header order, then
+   those judged without it (NUL byte, too long, bad d=/s=, over
+   max_signatures), in header order. 0 before eom. */
 size_t ma_dkim_verify_count(const struct ma_dkim_verify *v);
 const struct ma_dkim_sig *ma_dkim_verify_sig(const struct ma_dkim_verify *v, size_t i);
 
