@@ -10,7 +10,8 @@
 #	with the system resolver (res_n*). One TAP line per case; cases listed
 #	in tests/conformance/spf/known-failures.txt print "ok ... # known
 #	failure: why", any other failure "not ok". A final case asserts at
-#	least 190 of 203 pass. messec's own cases (messec-extra.yml) follow,
+#	least 190 of 203 pass; the suite runs again with 8 threads per case on
+#	one shared context and must score the same. messec's own cases (messec-extra.yml) follow,
 #	then a name server that never answers (tests/lab/blackhole.py) and the
 #	CLI's argument errors. rfc4408-tests.yml runs for information only
 #	(TAP comment lines).
@@ -66,6 +67,19 @@ LAB_FAILED=$((LAB_FAILED + $(printf '%s\n' "$out" | grep -c '^not ok')))
 LAB_PASSED=$((LAB_PASSED + $(printf '%s\n' "$out" | grep -c '^ok')))
 [ -n "$(printf '%s\n' "$out" | grep -E '^ok - spf rfc7208 pass count|^not ok - spf rfc7208 pass count')" ] ||
 	fail "spf: rfc7208 harness ran" "no pass-count line"
+
+single=$(printf '%s\n' "$out" | sed -n 's/^# rfc7208: \([0-9]*\/[0-9]*\) passed$/\1/p')
+
+# Thread safety: every case again in 8 threads at once on one shared
+# context (messec-spf -j 8, like libmilter's threads); a disagreement
+# between threads fails that case (exit 3), so the count must not drop.
+multi=$(in_ns "$PY" "$HARNESS" --bin "$BIN" --suite "$SUITES/rfc7208-tests.yml" --jobs 8 --info 2>&1 |
+	sed -n 's/^# rfc7208 (8 threads per case): \([0-9]*\/[0-9]*\) passed$/\1/p')
+if [ -n "$single" ] && [ "$multi" = "$single" ]; then
+	ok "spf: rfc7208 with 8 threads per case on one context: $multi"
+else
+	fail "spf: rfc7208 with 8 threads per case on one context" "single thread $single, 8 threads $multi"
+fi
 
 out=$(in_ns "$PY" "$HARNESS" --bin "$BIN" --suite tests/conformance/spf/messec-extra.yml 2>&1)
 printf '%s\n' "$out"

@@ -18,6 +18,8 @@
 #	  ok - spf SCENARIO/CASE # known failure: REASON  (listed in --known)
 #	then, with --min, one line asserting the pass count. A known failure
 #	that now passes prints "ok ... # known failure now passes: remove it".
+#	--jobs N runs every case in N threads at once (messec-spf -j N);
+#	a disagreement exits 3, which fails the case.
 #	--libspf2 runs messec-spf -L (raw libspf2) for comparison.
 #	--info prints only "# NAME: P/T passed" and the failing case list as
 #	TAP comments (no test lines): used for rfc4408-tests.yml.
@@ -97,14 +99,20 @@ def main():
     ap.add_argument('--info', action='store_true')
     ap.add_argument('--only')
     ap.add_argument('--name', default=None)
+    ap.add_argument('--jobs', type=int, default=1,
+                    help='messec-spf -j N: N threads per case must agree')
     ap.add_argument('--libspf2', action='store_true',
                     help='messec-spf -L: raw libspf2 engine, for comparison')
     a = ap.parse_args()
     if a.libspf2:
         ENGINE_ARGS.append('-L')
+    if a.jobs > 1:
+        ENGINE_ARGS.extend(['-j', str(a.jobs)])
     name = a.name or a.suite.rsplit('/', 1)[-1].replace('-tests.yml', '')
     if a.libspf2:
         name += ' (libspf2 engine)'
+    if a.jobs > 1:
+        name += ' (%d threads per case)' % a.jobs
     known = load_known(a.known)
 
     srv = ZoneServer('127.0.0.1', 53)
