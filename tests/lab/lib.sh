@@ -144,6 +144,15 @@ lab_wait() {
 # lab_wait_log FILE REGEX [SECONDS]: wait until FILE has a line matching REGEX (ERE).
 lab_wait_log() { lab_wait "${3:-20}" grep -qE -- "$2" "$1"; }
 
+# lab_log_mark FILE: the current size of FILE, for lab_wait_log_since.
+lab_log_mark() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# lab_wait_log_since FILE MARK REGEX [SECONDS]: like lab_wait_log, but only
+# lines written after lab_log_mark returned MARK count.
+lab_wait_log_since() {
+	lab_wait "${4:-20}" sh -c 'tail -c +"$(($2 + 1))" "$1" | grep -qE -- "$3"' sh "$1" "$2" "$3"
+}
+
 # lab_wait_maillog REGEX [SECONDS] / lab_wait_dovecot_log REGEX [SECONDS]
 lab_wait_maillog() { lab_wait_log "$LAB_MAILLOG" "$1" "${2:-20}"; }
 lab_wait_dovecot_log() { lab_wait_log "$LAB_DOVECOT_LOG" "$1" "${2:-20}"; }
