@@ -26,10 +26,16 @@
  *	libopendmarc has a PSL reader too (opendmarc_tld_read_file), but its
  *	lookup is not in its public header and its table is a process global;
  *	we keep our own, small and testable.
+ *
+ *	The list writes internationalised rules in Unicode (UTF-8 U-labels,
+ *	"\u516c\u53f8.hk"); mail carries A-labels ("xn--55qx5d.hk"). Each non-ASCII
+ *	label of a rule is converted with Punycode (RFC 3492) and "xn--"
+ *	(RFC 5890 section 2.3.2.1) when the list is loaded, so lookups are
+ *	plain ASCII. No IDNA2008 mapping is applied: the list is already in
+ *	the normalised lower-case form.
  * LIMITS
- *	Rules in Unicode (IDN U-labels) are stored as read; A-label domains
- *	(xn--...) do not match them and fall to the shorter rules. Rule lines
- *	longer than 253 octets are skipped.
+ *	Rule lines longer than 253 octets (after conversion), or with invalid
+ *	UTF-8, are skipped.
  * DIAGNOSTICS
  *	Load: NULL with *error_r (static text). Lookup: -1 for bad input.
  * TRUST BOUNDARY
@@ -120,9 +126,148 @@ static void psl_add(struct dmarc_psl *psl, const char *name, size_t len, unsigne
 	slot->flags |= flags;
 }
 
+/* RFC 3492 section 6.1: bias adaptation. */
+static unsigned puny_adapt(unsigned delta, unsigned numpoints, int first)
+{
+	unsigned k = 0;
+
+	delta = first ? delta / 700 : delta / 2;	/* damp = 700 */
+	delta += delta / numpoints;
+	while (delta > ((36 - 1) * 26) / 2) {		/* ((base - tmin) * tmax) / 2 */
+		delta /= 36 - 1;
+		k += 36;
+	}
+	return k + (36 * delta) / (delta + 38);		/* (base - tmin + 1), skew = 38 */
+}
+
+/*
+ * RFC 3492 section 6.3: Punycode-encode cp[0..n) after "xn--" into out.
+ * 0 ok, -1 overflow or no room. Constants: base 36, tmin 1, tmax 26,
+ * initial_bias 72, initial_n 128.
+ */
+static int puny_encode(const uint32_t *cp, size_t n, char *out, size_t size)
+{
+	unsigned code = 128, delta = 0, bias = 72, h, b = 0, m, q, k, t;
+	size_t len = 0, i;
+
+#define PUT(ch) do { if (len + 1 >= size) return -1; out[len++] = (char)(ch); } while (0)
+	PUT('x'); PUT('n'); PUT('-'); PUT('-');
+	for (i = 0; i < n; i++) {
+		if (cp[i] < 0x80) {
+			PUT(cp[i]);
+			b++;
+		}
+	}
+	if (b > 0)
+		PUT('-');
+	for (h = b; h < n; delta++, code++) {
+		for (m = UINT32_MAX, i = 0; i < n; i++) {
+			if (cp[i] >= code && cp[i] < m)
+				m = cp[i];
+		}
+		if ((m - code) > (UINT32_MAX - delta) / (h + 1))
+			return -1;
+		delta += (m - code) * (h + 1);
+		code = m;
+		for (i = 0; i < n; i++) {
+			if (cp[i] < code && ++delta == 0)
+				return -1;
+			if (cp[i] != code)
+				continue;
+			for (q = delta, k = 36;; k += 36) {
+				t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+				if (q < t)
+					break;
+				PUT("abcdefghijklmnopqrstuvwxyz0123456789"[t + (q - t) % (36 - t)]);
+				q = (q - t) / (36 - t);
+			}
+			PUT("abcdefghijklmnopqrstuvwxyz0123456789"[q]);
+			bias = puny_adapt(delta, h + 1, h == b);
+			delta = 0;
+			h++;
+		}
+	}
+#undef PUT
+	out[len] = '\0';
+	return 0;
+}
+
+/* Decode one UTF-8 sequence at s (len left); code point or -1. */
+static long utf8_next(const unsigned char *s, size_t len, size_t *used)
+{
+	unsigned n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*used = 1;
+		return s[0];
+	}
+	n = s[0] >= 0xf0 && s[0] < 0xf5 ? 3 : s[0] >= 0xe0 ? 2 : s[0] >= 0xc2 ? 1 : 0;
+	if (n == 0 || s[0] >= 0xf5 || n >= len)
+		return -1;
+	c = s[0] & (0x3f >> n);
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((n == 2 && c < 0x800) || (n == 3 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	*used = n + 1;
+	return (long)c;
+}
+
+/*
+ * A rule in UTF-8 to its A-label form (RFC 5890): ASCII labels as they are,
+ * others "xn--" + Punycode. 0 ok, -1 invalid UTF-8 or too long.
+ */
+static int rule_to_ascii(const char *rule, size_t len, char *out, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)rule, *end = p + len;
+	uint32_t cp[DMARC_DOMAIN_MAX];
+	size_t out_len = 0;
+
+	while (p < end) {
+		size_t n = 0, used, label_len;
+		int ascii = 1;
+		char label[DMARC_DOMAIN_MAX + 1];
+
+		while (p < end && *p != '.') {
+			long c = utf8_next(p, (size_t)(end - p), &used);
+
+			if (c < 0 || n >= DMARC_DOMAIN_MAX)
+				return -1;
+			ascii &= c < 0x80;
+			cp[n++] = (uint32_t)c;
+			p += used;
+		}
+		if (ascii) {
+			for (label_len = 0; label_len < n; label_len++)
+				label[label_len] = (char)cp[label_len];
+			label[label_len] = '\0';
+		} else if (puny_encode(cp, n, label, sizeof(label)) < 0) {
+			return -1;
+		}
+		label_len = strlen(label);
+		if (out_len + label_len + 2 > size)
+			return -1;
+		memcpy(out + out_len, label, label_len);
+		out_len += label_len;
+		if (p < end) {
+			out[out_len++] = '.';
+			p++;
+		}
+	}
+	out[out_len] = '\0';
+	return 0;
+}
+
 /* Parse one list line into the table; blank, comment and odd lines are skipped. */
 static void psl_line(struct dmarc_psl *psl, char *line)
 {
+	char ascii[DMARC_DOMAIN_MAX + 2];
 	unsigned flags = RULE_NORMAL;
 	size_t len, i;
 
@@ -138,12 +283,26 @@ static void psl_line(struct dmarc_psl *psl, char *line)
 		flags = RULE_WILDCARD;
 		line += 2, len -= 2;
 	}
-	if (len == 0 || len > DMARC_DOMAIN_MAX)
+	if (len == 0 || len > 4 * DMARC_DOMAIN_MAX)
 		return;
 	for (i = 0; i < len; i++) {
+		if ((unsigned char)line[i] >= 0x80) {
+			/* An internationalised rule: store its A-label form. */
+			if (rule_to_ascii(line, len, ascii, sizeof(ascii)) < 0)
+				return;
+			line = ascii;
+			len = strlen(ascii);
+			for (i = 0; i < len; i++) {
+				if (line[i] >= 'A' && line[i] <= 'Z')
+					line[i] = (char)(line[i] - 'A' + 'a');
+			}
+			break;
+		}
 		if (line[i] >= 'A' && line[i] <= 'Z')
 			line[i] = (char)(line[i] - 'A' + 'a');
 	}
+	if (len > DMARC_DOMAIN_MAX)
+		return;
 	psl_add(psl, line, len, flags);
 }
 
