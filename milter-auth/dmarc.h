@@ -140,8 +140,11 @@ const char *ma_dmarc_policy_name(enum ma_dmarc_policy policy);
 
 /* RFC5322.From handling (RFC 7489 section 6.6.1): extract the domain(s) of
    one From header value. Returns the number of addresses found (0 = none
-   or unparsable), domain of the first in *domain_r (lower-cased), and sets
-   *multi_domain_r when several addresses with different domains appear. */
+   or unparsable, including a first address without a usable domain: no
+   "@", domain literal, non-LDH or 8-bit), domain of the first in *domain_r
+   (lower-cased, "" when 0), and sets *multi_domain_r when several
+   addresses with different domains (or an unusable one) appear. Several
+   From fields are the caller's to count (one call per field). */
 int ma_dmarc_from_domain(const char *from_value, char *domain_r, size_t size,
 			 int *multi_domain_r);
 

@@ -180,13 +180,74 @@ static int version_tag(const char **pos, const char *end)
 enum { SEEN_P = 1, SEEN_SP = 2, SEEN_ADKIM = 4, SEEN_ASPF = 8, SEEN_PCT = 16, SEEN_RUA = 32,
        SEEN_V = 64 };
 
+/* What the tag loop has seen, for the p/sp/rua rule after it. */
+struct parse_state {
+	unsigned seen;
+	int p_bad, sp_bad, rua_ok;
+};
+
+/* One known tag into rec_r. 0 ok, -1 record invalid (*error_r). */
+static int apply_tag(const struct tag *tag, unsigned bit, struct ma_dmarc_record *rec_r,
+		     struct parse_state *st, const char **error_r)
+{
+	switch (bit) {
+	case SEEN_P:
+		rec_r->p = policy_word(tag);
+		st->p_bad = rec_r->p == MA_DMARC_POLICY_UNSPECIFIED;
+		break;
+	case SEEN_SP:
+		rec_r->sp = policy_word(tag);
+		rec_r->sp_present = 1;
+		st->sp_bad = rec_r->sp == MA_DMARC_POLICY_UNSPECIFIED;
+		break;
+	case SEEN_ADKIM:
+	case SEEN_ASPF:
+		if (!word_is(tag->value, tag->value_len, "r") &&
+		    !word_is(tag->value, tag->value_len, "s")) {
+			*error_r = "invalid adkim/aspf (expected r or s)";
+			return -1;
+		}
+		*(bit == SEEN_ADKIM ? &rec_r->adkim_strict : &rec_r->aspf_strict) =
+		    word_is(tag->value, tag->value_len, "s");
+		break;
+	case SEEN_PCT:
+		if (pct_value(tag, &rec_r->pct) < 0) {
+			*error_r = "invalid pct (expected 0..100)";
+			return -1;
+		}
+		break;
+	case SEEN_RUA:
+		st->rua_ok = rua_has_valid_uri(tag->value, tag->value_len);
+		break;
+	}
+	return 0;
+}
+
+static unsigned tag_bit(const struct tag *tag)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} known[] = {
+		{ "p", SEEN_P }, { "sp", SEEN_SP }, { "adkim", SEEN_ADKIM }, { "aspf", SEEN_ASPF },
+		{ "pct", SEEN_PCT }, { "rua", SEEN_RUA }, { "v", SEEN_V },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (word_is(tag->name, tag->name_len, known[i].name))
+			return known[i].bit;
+	}
+	return 0;	/* unknown tags (and ruf, fo, rf, ri) are ignored */
+}
+
 int ma_dmarc_record_parse(const char *record, size_t len, struct ma_dmarc_record *rec_r,
 			  const char **error_r)
 {
 	const char *pos = record, *end = record + len;
-	int p_bad = 0, sp_bad = 0, rua_ok = 0;
-	unsigned seen = SEEN_V, bit;
+	struct parse_state st = { SEEN_V, 0, 0, 0 };
 	struct tag tag;
+	unsigned bit;
 	int rc;
 
 	memset(rec_r, 0, sizeof(*rec_r));
@@ -202,55 +263,20 @@ int ma_dmarc_record_parse(const char *record, size_t len, struct ma_dmarc_record
 			*error_r = "malformed tag list";
 			return -1;
 		}
-		bit = word_is(tag.name, tag.name_len, "p") ? SEEN_P :
-		    word_is(tag.name, tag.name_len, "sp") ? SEEN_SP :
-		    word_is(tag.name, tag.name_len, "adkim") ? SEEN_ADKIM :
-		    word_is(tag.name, tag.name_len, "aspf") ? SEEN_ASPF :
-		    word_is(tag.name, tag.name_len, "pct") ? SEEN_PCT :
-		    word_is(tag.name, tag.name_len, "rua") ? SEEN_RUA :
-		    word_is(tag.name, tag.name_len, "v") ? SEEN_V : 0;
-		if (bit == 0)
-			continue;	/* unknown tags (and ruf, fo, rf, ri) */
-		if (seen & bit) {
-			*error_r = "duplicate tag";
+		if ((bit = tag_bit(&tag)) == 0)
+			continue;
+		if (st.seen & bit) {
+			*error_r = "duplicate tag";	/* RFC 6376 section 3.2 */
 			return -1;
 		}
-		seen |= bit;
-		switch (bit) {
-		case SEEN_P:
-			rec_r->p = policy_word(&tag);
-			p_bad = rec_r->p == MA_DMARC_POLICY_UNSPECIFIED;
-			break;
-		case SEEN_SP:
-			rec_r->sp = policy_word(&tag);
-			rec_r->sp_present = 1;
-			sp_bad = rec_r->sp == MA_DMARC_POLICY_UNSPECIFIED;
-			break;
-		case SEEN_ADKIM:
-		case SEEN_ASPF:
-			if (!word_is(tag.value, tag.value_len, "r") &&
-			    !word_is(tag.value, tag.value_len, "s")) {
-				*error_r = "invalid adkim/aspf (expected r or s)";
-				return -1;
-			}
-			*(bit == SEEN_ADKIM ? &rec_r->adkim_strict : &rec_r->aspf_strict) =
-			    word_is(tag.value, tag.value_len, "s");
-			break;
-		case SEEN_PCT:
-			if (pct_value(&tag, &rec_r->pct) < 0) {
-				*error_r = "invalid pct (expected 0..100)";
-				return -1;
-			}
-			break;
-		case SEEN_RUA:
-			rua_ok = rua_has_valid_uri(tag.value, tag.value_len);
-			break;
-		}
+		st.seen |= bit;
+		if (apply_tag(&tag, bit, rec_r, &st, error_r) < 0)
+			return -1;
 	}
 	/* RFC 7489 section 6.6.3: bad or missing p, or bad sp. */
-	if (!(seen & SEEN_P) || p_bad || sp_bad) {
-		if (!rua_ok) {
-			*error_r = (seen & SEEN_P) ? "invalid p or sp, and no valid rua" :
+	if (!(st.seen & SEEN_P) || st.p_bad || st.sp_bad) {
+		if (!st.rua_ok) {
+			*error_r = (st.seen & SEEN_P) ? "invalid p or sp, and no valid rua" :
 			    "no p tag, and no valid rua";
 			return -1;
 		}
