@@ -14,7 +14,9 @@
 #	lab_up [VAR=value...] runs tests/lab/up with the caller's environment
 #	(plus the given assignments), exports the LAB_* variables of the new
 #	lab (LAB_DIR, LAB_NS, LAB_MAILLOG, LAB_CA, LAB_ALICE...) and installs an
-#	EXIT trap that tears down every lab this script started. Calling it
+#	EXIT trap that tears down every lab this script started (an EXIT trap
+#	the script set before is kept and runs first; a script that sets its
+#	own trap afterwards must call lab_on_exit from it). Calling it
 #	twice gives two labs; the LAB_* variables then describe the second one
 #	(the first one's directory stays in LAB_DIRS[0]). If up fails, its
 #	output is shown, a case "lab up" fails and the script exits.
@@ -91,10 +93,29 @@ lab_down_all() {
 	LAB_DIRS=()
 }
 
+LAB_PREV_EXIT_TRAP=
 lab_on_exit() {
 	local rc=$?
+	if [ -n "$LAB_PREV_EXIT_TRAP" ]; then
+		eval "$LAB_PREV_EXIT_TRAP"
+	fi
 	lab_down_all
 	exit $rc
+}
+
+# Install lab_on_exit as the EXIT trap, keeping a handler the caller set
+# before (it runs first). A handler that already calls lab_on_exit is kept.
+lab_install_trap() {
+	local cur
+	cur=$(trap -p EXIT)
+	if [[ $cur == *lab_on_exit* || $cur == *lab_down* ]]; then
+		return 0
+	fi
+	if [ -n "$cur" ]; then
+		eval "set -- $cur"
+		LAB_PREV_EXIT_TRAP=$3
+	fi
+	trap lab_on_exit EXIT
 }
 
 # lab_up [VAR=value...]: bring a lab up; see DESCRIPTION.
@@ -107,7 +128,7 @@ lab_up() {
 	fi
 	dir=$(printf '%s\n' "$out" | tail -n 1)
 	LAB_DIRS+=("$dir")
-	trap lab_on_exit EXIT
+	lab_install_trap
 	trap 'exit 130' INT TERM
 	set -a
 	# shellcheck disable=SC1091
