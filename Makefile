@@ -120,3 +120,6 @@ install: all $(INSTALL_RULES)
 
 clean:
 	rm -rf build build-san build-* $(CLEAN_FILES)
+
+bench: all
+	bench/run
