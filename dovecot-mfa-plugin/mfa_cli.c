@@ -143,12 +143,36 @@ static void uri_escape(FILE *out, const char *s)
 	}
 }
 
+/* Google Key URI format: otpauth://totp/ISSUER:USER?secret=...&issuer=... */
+static int build_uri(const struct cli *cli, const char *user,
+		     const struct mfa_user_rec *rec, const char *b32,
+		     char *uri, size_t size)
+{
+	FILE *mem = fmemopen(uri, size, "w");
+	int ret;
+
+	if (mem == NULL)
+		return -1;
+	fputs("otpauth://totp/", mem);
+	uri_escape(mem, cli->set.issuer);
+	fputc(':', mem);
+	uri_escape(mem, user);
+	fprintf(mem, "?secret=%s&issuer=", b32);
+	uri_escape(mem, cli->set.issuer);
+	fprintf(mem, "&algorithm=%s&digits=%u&period=%u",
+		mfa_totp_alg_name(rec->algorithm), rec->digits, cli->set.step);
+	/* fmemopen: a full buffer is a write error, caught by ferror. */
+	ret = fflush(mem) == 0 && !ferror(mem) && ftell(mem) < (long)size ? 0 : -1;
+	(void)fclose(mem);
+	return ret;
+}
+
 static int cmd_enroll(struct cli *cli, int argc, char **argv)
 {
 	struct mfa_user_rec rec;
 	struct mfa_txn *txn;
 	uint8_t secret[MFA_SECRET_MAX];
-	char b32[MFA_SECRET_MAX * 2];
+	char b32[MFA_SECRET_MAX * 2], uri[1024];
 	const char *user = NULL, *error;
 	size_t secret_len = mfa_totp_secret_len(cli->set.algorithm);
 	int force = 0, qr = 1;
@@ -195,44 +219,15 @@ static int cmd_enroll(struct cli *cli, int argc, char **argv)
 		die("base32", "buffer");
 	mfa_wipe(secret, sizeof(secret));
 
+	if (build_uri(cli, user, &rec, b32, uri, sizeof(uri)) < 0)
+		die("uri", "too long");
+	mfa_wipe(b32, sizeof(b32));
 	printf("enrolled %s (%s, %u digits, %us)\n", user,
 	       mfa_totp_alg_name(rec.algorithm), rec.digits, cli->set.step);
-	printf("uri: otpauth://totp/");
-	uri_escape(stdout, cli->set.issuer);
-	putchar(':');
-	uri_escape(stdout, user);
-	printf("?secret=%s&issuer=", b32);
-	uri_escape(stdout, cli->set.issuer);
-	printf("&algorithm=%s&digits=%u&period=%u\n",
-	       mfa_totp_alg_name(rec.algorithm), rec.digits, cli->set.step);
-	if (qr) {
-		char uri[1024];
-		int n = snprintf(uri, sizeof(uri),
-				 "otpauth://totp/%s?secret=%s&algorithm=%s&digits=%u&period=%u",
-				 "messec", b32, mfa_totp_alg_name(rec.algorithm),
-				 rec.digits, cli->set.step);
-
-		/* The QR code carries the same URI; rebuild it escaped. */
-		FILE *mem = fmemopen(uri, sizeof(uri), "w");
-
-		if (n > 0 && mem != NULL) {
-			fputs("otpauth://totp/", mem);
-			uri_escape(mem, cli->set.issuer);
-			fputc(':', mem);
-			uri_escape(mem, user);
-			fprintf(mem, "?secret=%s&issuer=", b32);
-			uri_escape(mem, cli->set.issuer);
-			fprintf(mem, "&algorithm=%s&digits=%u&period=%u",
-				mfa_totp_alg_name(rec.algorithm), rec.digits,
-				cli->set.step);
-			fputc('\0', mem);
-			(void)fclose(mem);
-			uri[sizeof(uri) - 1] = '\0';
-			if (mfa_qr_print(stdout, uri) < 0)
-				fputs("(QR code could not be built)\n", stderr);
-		}
-		mfa_wipe(uri, sizeof(uri));
-	}
+	printf("uri: %s\n", uri);
+	if (qr && mfa_qr_print(stdout, uri) < 0)
+		fputs("messec-mfa: (QR code could not be built)\n", stderr);
+	mfa_wipe(uri, sizeof(uri));
 	mfa_wipe(b32, sizeof(b32));
 	printf("The secret is shown only now. Log in with <password><code>.\n");
 	return 0;
