@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -46,9 +47,9 @@ static const struct zone_entry zone[] = {
 
 static int server_fd = -1;
 static struct sockaddr_in server_addr;
-static volatile int server_stop;
+static atomic_int server_stop;
 static pthread_t server_thread;
-static int queries[sizeof(zone) / sizeof(zone[0])];
+static atomic_int queries[sizeof(zone) / sizeof(zone[0])];
 
 /* Read the question name at msg+12 as "a.b.c"; returns bytes used or -1. */
 static int read_qname(const unsigned char *msg, size_t len, char *name, size_t size)
@@ -267,10 +268,46 @@ static void test_silent(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (e = 0; strcmp(zone[e].qname, "_dmarc.silent.example") != 0; e++)
 		;
-	printf("# silent server: %d queries, %.1f s (timeout 2 s)\n", queries[e],
+	printf("# silent server: %d queries, %.1f s (timeout 2 s)\n", atomic_load(&queries[e]),
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	assert_in_range(queries[e], 1, 2);
+	assert_in_range(atomic_load(&queries[e]), 1, 2);
 	assert_int_equal(txt.count, 0);
+}
+
+/* Several threads at once, each with its own resolver state (as milter threads). */
+#define THREADS 8
+#define ROUNDS 25
+
+static void *lookup_worker(void *arg)
+{
+	long *bad = arg;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		struct ma_dmarc_txt txt = { 0 };
+		const struct dns_case *c = &dns_cases[i % 3];
+
+		if (dmarc_dns_txt_at(c->qname, 2000, &server_addr, &txt) != c->want ||
+		    txt.count != c->want_count || strcmp(txt.records[0], c->want_first) != 0)
+			(*bad)++;
+		ma_dmarc_txt_clear(&txt);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t tid[THREADS];
+	long bad[THREADS] = { 0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&tid[i], NULL, lookup_worker, &bad[i]), 0);
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
 }
 
 int main(void)
@@ -279,5 +316,6 @@ int main(void)
 
 	tests_add_table(&l, dns_cases, test_dns);
 	tests_add(&l, "dns: silent server is retry, asked at most twice", test_silent, NULL);
+	tests_add(&l, "dns: 8 threads at once", test_threads, NULL);
 	return tests_run(&l, "dmarc dns", setup, teardown);
 }
