@@ -163,7 +163,7 @@ struct build_case {
 
 static const struct build_case build_cases[] = {
 	{ "build: spf, no dkim, dmarc", { "mx.example.org", "pass", "smtp.mailfrom", "example.com", NULL,
-	  0, NULL, "pass", "example.com", "reject" }, { { NULL } },
+	  0, NULL, "pass", "example.com", "reject" }, { },
 	  "mx.example.org;\n\tspf=pass smtp.mailfrom=example.com;\n\tdkim=none;\n"
 	  "\tdmarc=pass header.from=example.com policy.dmarc=reject" },
 	{ "build: dkim only", { "mx.example.org", NULL, NULL, NULL, NULL, 1, NULL, NULL, NULL, NULL },
@@ -180,26 +180,26 @@ static const struct build_case build_cases[] = {
 	  "\tdkim=pass header.d=ed.example.net header.s=e header.a=ed25519-sha256\n"
 	  "\theader.b=Zz09+aaa;\n\tdmarc=fail header.from=example.com policy.dmarc=quarantine" },
 	{ "build: helo identity", { "mx", "none", "smtp.helo", "mail.example.com", NULL, 0, NULL, NULL, NULL, NULL },
-	  { { NULL } }, "mx;\n\tspf=none smtp.helo=mail.example.com;\n\tdkim=none" },
+	  { }, "mx;\n\tspf=none smtp.helo=mail.example.com;\n\tdkim=none" },
 	{ "build: unknown spf property becomes smtp.mailfrom", { "mx", "pass", "header.x", "example.com", NULL,
-	  0, NULL, NULL, NULL, NULL }, { { NULL } }, "mx;\n\tspf=pass smtp.mailfrom=example.com;\n\tdkim=none" },
+	  0, NULL, NULL, NULL, NULL }, { }, "mx;\n\tspf=pass smtp.mailfrom=example.com;\n\tdkim=none" },
 	{ "build: quoted local-part is quoted and escaped", { "mx", "pass", "smtp.mailfrom",
-	  "\"odd \\ local\"@example.com", "spf (test)", 0, NULL, NULL, NULL, NULL }, { { NULL } },
+	  "\"odd \\ local\"@example.com", "spf (test)", 0, NULL, NULL, NULL, NULL }, { },
 	  "mx;\n\tspf=pass reason=\"spf (test)\" smtp.mailfrom=\"\\\"odd \\\\ local\\\"@example.com\";\n\tdkim=none" },
 	{ "build: bad result keyword", { "mx", "pa ss", NULL, "example.com", NULL, 0, NULL, "pass\r\nX: y",
-	  NULL, NULL }, { { NULL } }, "mx;\n\tspf=permerror smtp.mailfrom=example.com;\n\tdkim=none;\n\tdmarc=permerror" },
+	  NULL, NULL }, { }, "mx;\n\tspf=permerror smtp.mailfrom=example.com;\n\tdkim=none;\n\tdmarc=permerror" },
 	{ "build: authserv-id needing quotes", { "mx host", NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL },
-	  { { NULL } }, "\"mx host\";\n\tdkim=none" },
+	  { }, "\"mx host\";\n\tdkim=none" },
 	{ "build: authserv-id with @ is quoted (a value, not a pvalue)", { "@mx", NULL, NULL, NULL, NULL, 0,
-	  NULL, NULL, NULL, NULL }, { { NULL } }, "\"@mx\";\n\tdkim=none" },
+	  NULL, NULL, NULL, NULL }, { }, "\"@mx\";\n\tdkim=none" },
 	{ "build: empty value quoted", { "mx", "none", "smtp.mailfrom", "", NULL, 0, NULL, NULL, NULL, NULL },
-	  { { NULL } }, "mx;\n\tspf=none smtp.mailfrom=\"\";\n\tdkim=none" },
+	  { }, "mx;\n\tspf=none smtp.mailfrom=\"\";\n\tdkim=none" },
 	{ "build: CRLF injection via From domain", { "mx", NULL, NULL, NULL, NULL, 0, NULL, "fail",
-	  "evil.com\r\nX-Bad: 1", "reject" }, { { NULL } },
+	  "evil.com\r\nX-Bad: 1", "reject" }, { },
 	  "mx;\n\tdkim=none;\n\tdmarc=fail header.from=\"evil.com??X-Bad: 1\" policy.dmarc=reject" },
 	{ "build: long id folds first unit", { "a-very-long-authserv-id.mail-exchanger.example.org", "pass",
 	  "smtp.mailfrom", "bounces+a-long-verp-tag-1234567890abc@lists.example.com", NULL, 0, NULL, NULL, NULL, NULL },
-	  { { NULL } }, "a-very-long-authserv-id.mail-exchanger.example.org;\n\tspf=pass\n"
+	  { }, "a-very-long-authserv-id.mail-exchanger.example.org;\n\tspf=pass\n"
 	  "\tsmtp.mailfrom=bounces+a-long-verp-tag-1234567890abc@lists.example.com;\n\tdkim=none" },
 };
 
