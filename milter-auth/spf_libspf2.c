@@ -18,9 +18,9 @@
  *	docs/spf-conformance.md for every defect measured).
  *
  *	Result mapping: SPF_RESULT_INVALID (libspf2's "we should never return
- *	this", returned for many record and DNS errors) becomes temperror
- *	when the error code is a DNS one, permerror otherwise; never pass or
- *	none.
+ *	this", returned for DNS timeouts, "/0" prefixes, NXDOMAIN targets)
+ *	becomes permerror when the error code names a record defect,
+ *	temperror otherwise; never pass or none.
  *
  *	Threads: an SPF_server_t is made per call (about 4 us on this
  *	machine, measured with SPF_server_new/SPF_server_free in a loop), so
@@ -57,15 +57,46 @@ spf_libspf2_map(int result, int errcode)
 	case SPF_RESULT_PERMERROR: return MA_SPF_PERMERROR;
 	case SPF_RESULT_INVALID:
 	default:
-		switch ((SPF_errcode_t)errcode) {
-		case SPF_E_DNS_ERROR:
-		case SPF_E_NO_MEMORY:
-		case SPF_E_INTERNAL_ERROR:
-			return MA_SPF_TEMPERROR;
-		default:
-			return MA_SPF_PERMERROR;
-		}
+		break;
 	}
+	/*
+	 * INVALID: libspf2 says it "should never return this", yet does for
+	 * DNS timeouts (with SPF_E_SUCCESS!), for "/0" prefixes and for
+	 * NXDOMAIN targets. Only an error code that names a record defect
+	 * makes it permerror; anything else is temperror, the safe side
+	 * (the message is retried, never rejected on a library fault).
+	 */
+	switch ((SPF_errcode_t)errcode) {
+	case SPF_E_NOT_SPF: case SPF_E_SYNTAX: case SPF_E_MOD_W_PREF:
+	case SPF_E_INVALID_CHAR: case SPF_E_UNKNOWN_MECH:
+	case SPF_E_INVALID_OPT: case SPF_E_INVALID_CIDR:
+	case SPF_E_MISSING_OPT: case SPF_E_INVALID_ESC:
+	case SPF_E_INVALID_VAR: case SPF_E_BIG_SUBDOM:
+	case SPF_E_INVALID_DELIM: case SPF_E_BIG_STRING: case SPF_E_BIG_MECH:
+	case SPF_E_BIG_MOD: case SPF_E_BIG_DNS: case SPF_E_INVALID_IP4:
+	case SPF_E_INVALID_IP6: case SPF_E_INVALID_PREFIX:
+	case SPF_E_BAD_HOST_IP: case SPF_E_BAD_HOST_TLD:
+	case SPF_E_MECH_AFTER_ALL: case SPF_E_INCLUDE_RETURNED_NONE:
+	case SPF_E_RECURSIVE: case SPF_E_MULTIPLE_RECORDS:
+		return MA_SPF_PERMERROR;
+	default:
+		return MA_SPF_TEMPERROR;
+	}
+}
+
+/* SPF_response_errcode() stays SPF_E_SUCCESS for most INVALID results:
+ * the code of the first error message says what went wrong. */
+static SPF_errcode_t
+first_error(SPF_response_t *resp)
+{
+	int n = SPF_response_messages(resp);
+
+	for (int i = 0; i < n; i++) {
+		SPF_error_t *err = SPF_response_message(resp, i);
+		if (err != NULL && SPF_error_errorp(err))
+			return SPF_error_code(err);
+	}
+	return SPF_response_errcode(resp);
 }
 
 enum ma_spf_result
@@ -79,6 +110,7 @@ spf_libspf2_check(const struct spf_ip *ip, const char *helo,
 	enum ma_spf_result r = MA_SPF_INTERNAL;
 	char addr[INET6_ADDRSTRLEN];
 	const char *exp;
+	SPF_errcode_t errcode;
 
 	server = SPF_server_new(SPF_DNS_RESOLV, 0);
 	if (server == NULL) {
@@ -106,11 +138,11 @@ spf_libspf2_check(const struct spf_ip *ip, const char *helo,
 	SPF_request_query_mailfrom(req, &resp);
 	if (resp == NULL)
 		goto out;
-	r = spf_libspf2_map(SPF_response_result(resp),
-			    SPF_response_errcode(resp));
+	errcode = first_error(resp);
+	r = spf_libspf2_map(SPF_response_result(resp), errcode);
 	snprintf(v->reason, sizeof(v->reason), "libspf2: %s (%s)",
 		 SPF_strresult(SPF_response_result(resp)),
-		 SPF_strerror(SPF_response_errcode(resp)));
+		 SPF_strerror(errcode));
 	exp = SPF_response_get_explanation(resp);
 	if (r == MA_SPF_FAIL && exp != NULL)
 		snprintf(v->explanation, sizeof(v->explanation), "%s",
