@@ -10,7 +10,7 @@
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 
-lab_require "prerequisites" ip dig postfix dovecot unbound openssl || lab_finish
+lab_require "prerequisites" ip dig postfix dovecot unbound openssl swaks || lab_finish
 lab_up
 token=smoke-$RANDOM-$$
 
@@ -76,6 +76,14 @@ if [[ $out == 250* ]] && lab_wait_mailbox bob 1 && grep -q "client=mail.reject.e
 	ok "inbound: IPv6 client 2001:db8::10 delivered"
 else
 	fail "inbound: IPv6 client 2001:db8::10 delivered" "send: $out"
+fi
+
+out=$(lab_exec swaks --server "$LAB_MX_ADDR" --local-interface "$LAB_OUT_OTHER" --helo mail.none.example \
+	--from sender@none.example --to "$LAB_BOB" --header "Subject: swaks $token" 2>&1)
+if [[ $out == *'<-  250 2.0.0 Ok: queued'* ]] && lab_wait_mailbox bob 2; then
+	ok "inbound: swaks works inside the lab (--local-interface)"
+else
+	fail "inbound: swaks works inside the lab (--local-interface)" "$(printf '%s' "$out" | grep -E '^(<-|<\*\*|\*\*\*)' | tail -n 3)"
 fi
 
 out=$(lab_mail send --bind "$LAB_OUT_GOOD" --from "sender@reject.example" --to "nobody@lab.example" 2>&1)
