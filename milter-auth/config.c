@@ -1,0 +1,349 @@
+/*++
+ * NAME
+ *	config 3
+ * SUMMARY
+ *	messec-milter-auth configuration table, derivation and swap
+ * SYNOPSIS
+ *	#include "config.h"
+ * DESCRIPTION
+ *	ma_config_defs is the one list of keys (name, type, default, bounds,
+ *	help); the man page and docs/milter-auth.md list the same keys. The
+ *	defaults are the safe ones: DMARC p=reject is rejected, p=quarantine
+ *	goes to Postfix's hold queue, internal errors tempfail, DNS
+ *	temporary errors are recorded (A-R temperror) and accepted.
+ *
+ *	Reload: main.c loads a new object, and only when that fully succeeds
+ *	(file, values, library contexts) calls ma_config_install(). The swap
+ *	pointer is guarded by a mutex held for a few instructions; milter
+ *	threads hold a reference for the life of one message.
+ * DIAGNOSTICS
+ *	"path:line: key: problem (expected ...)" from common/cfg, plus
+ *	"path: key: problem" for the checks made here, all on the err stream.
+ *--*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "messec/log.h"
+#include "messec/str.h"
+#include "config.h"
+#include "spf.h"
+#include "dkim_verify.h"
+#include "dmarc.h"
+
+#define KB 1024LL
+#define MB (1024LL * 1024LL)
+
+const struct cfg_def ma_config_defs[] = {
+	{"socket", CFG_SOCKET, "unix:/run/messec/milter-auth.sock", 0, 0, NULL,
+	 "where the milter listens (unix:/path or inet:host:port)"},
+	{"socket_mode", CFG_STR, "0660", 0, 4, NULL,
+	 "octal mode of a unix socket"},
+	{"user", CFG_STR, "messec", 0, 64, NULL,
+	 "run as this user after binding the socket (empty: stay)"},
+	{"group", CFG_STR, "", 0, 64, NULL,
+	 "run as this group (empty: the user's primary group)"},
+	{"pid_file", CFG_STR, "/run/messec/milter-auth.pid", 0, 1024, NULL,
+	 "pid file (empty: none)"},
+	{"log_level", CFG_ENUM, "info", 0, 0, "debug|info|notice|warning|error",
+	 "least severe level logged"},
+	{"authserv_id", CFG_STR, "", 0, 255, NULL,
+	 "authserv-id of our Authentication-Results (empty: host name)"},
+	{"internal_networks", CFG_CIDRS, "127.0.0.0/8, ::1", 0, 0, NULL,
+	 "clients whose mail is outbound: not verified"},
+	{"trusted_networks", CFG_CIDRS, "", 0, 0, NULL,
+	 "trusted forwarders: verified and recorded, never enforced"},
+	{"trusted_domains", CFG_LIST, "", 0, 0, NULL,
+	 "trusted forwarder domains (client host name, SPF-pass MAIL FROM "
+	 "or DKIM-pass d=, subdomains included)"},
+	{"dmarc_reject_action", CFG_ENUM, "reject", 0, 0, "reject|quarantine|tag|accept",
+	 "DMARC fail with p=reject"},
+	{"dmarc_quarantine_action", CFG_ENUM, "quarantine", 0, 0,
+	 "quarantine|tag|reject|accept", "DMARC fail with p=quarantine"},
+	{"dmarc_none_action", CFG_ENUM, "accept", 0, 0, "accept|tag",
+	 "DMARC fail with p=none"},
+	{"temperror_action", CFG_ENUM, "accept", 0, 0, "accept|tempfail|tag",
+	 "DNS temporary error deciding DMARC (A-R temperror either way)"},
+	{"internal_error_action", CFG_ENUM, "tempfail", 0, 0, "tempfail|accept",
+	 "library failure or out of memory"},
+	{"limits_action", CFG_ENUM, "reject", 0, 0, "reject|tempfail|accept",
+	 "header count or bytes over max_headers/max_header_bytes"},
+	{"missing_from_action", CFG_ENUM, "reject", 0, 0, "reject|accept|tag",
+	 "no usable From field (RFC 7489 section 6.6.1)"},
+	{"multiple_from_action", CFG_ENUM, "reject", 0, 0, "reject|first|accept|tag",
+	 "several From fields or domains (first: evaluate the first)"},
+	{"tag_header", CFG_STR, "X-Messec-DMARC", 1, 76, NULL,
+	 "header added by the tag action (forged copies are deleted)"},
+	{"max_headers", CFG_INT, "1000", 10, 100000, NULL,
+	 "header fields verified per message"},
+	{"max_header_bytes", CFG_SIZE, "1M", 16 * KB, 64 * MB, NULL,
+	 "header bytes verified per message"},
+	{"spf_dns_timeout", CFG_TIME, "3s", 1, 60, NULL, "SPF: per DNS query"},
+	{"spf_timeout", CFG_TIME, "10s", 1, 120, NULL, "SPF: whole evaluation"},
+	{"dkim_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DKIM: key lookup"},
+	{"dkim_max_signatures", CFG_INT, "8", 1, MA_DECIDE_MAX_DKIM, NULL,
+	 "DKIM signatures verified (the rest: policy)"},
+	{"dkim_allow_rsa_sha1", CFG_BOOL, "no", 0, 0, NULL,
+	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
+	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
+	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
+	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
+	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
+	 "public suffix list (Debian package publicsuffix)"},
+	{"milter_timeout", CFG_TIME, "600s", 10, 7200, NULL,
+	 "libmilter I/O timeout towards the MTA"},
+	{"metrics_listen", CFG_STR, "", 0, 300, NULL,
+	 "Prometheus endpoint inet:host:port (empty: off)"},
+	CFG_END
+};
+
+/* The word cfg_enum() chose, from the table's choices (no allocation). */
+static void enum_word(const struct cfg *cfg, const char *name, char *buf, size_t size)
+{
+	const struct cfg_def *def;
+	const char *p, *end;
+	int idx = cfg_enum(cfg, name);
+
+	buf[0] = '\0';
+	for (def = ma_config_defs; def->name != NULL; def++)
+		if (strcmp(def->name, name) == 0)
+			break;
+	if (def->name == NULL || def->choices == NULL)
+		log_panic("enum_word: %s is not an enum", name);
+	for (p = def->choices; idx > 0 && p != NULL; idx--) {
+		p = strchr(p, '|');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL)
+		log_panic("enum_word: %s: index out of range", name);
+	end = strchr(p, '|');
+	if (end == NULL)
+		end = p + strlen(p);
+	if ((size_t) (end - p) >= size)
+		log_panic("enum_word: %s: word too long", name);
+	memcpy(buf, p, (size_t) (end - p));
+	buf[end - p] = '\0';
+}
+
+static enum ma_action action_of(const struct cfg *cfg, const char *name)
+{
+	char word[32];
+	enum ma_action action;
+
+	enum_word(cfg, name, word, sizeof(word));
+	if (ma_action_parse(word, &action) != 0)
+		log_panic("action_of: %s: unknown action %s", name, word);
+	return action;
+}
+
+static void derive_policy(const struct cfg *cfg, struct ma_decide_policy *p)
+{
+	char word[32];
+
+	ma_decide_policy_defaults(p);
+	p->dmarc_reject = action_of(cfg, "dmarc_reject_action");
+	p->dmarc_quarantine = action_of(cfg, "dmarc_quarantine_action");
+	p->dmarc_none = action_of(cfg, "dmarc_none_action");
+	p->temperror = action_of(cfg, "temperror_action");
+	p->internal_error = action_of(cfg, "internal_error_action");
+	p->limits = action_of(cfg, "limits_action");
+	p->missing_from = action_of(cfg, "missing_from_action");
+	enum_word(cfg, "multiple_from_action", word, sizeof(word));
+	if (strcmp(word, "first") == 0) {
+		p->multiple_from_first = 1;
+		p->multiple_from = MA_ACTION_ACCEPT;
+	} else {
+		p->multiple_from = action_of(cfg, "multiple_from_action");
+	}
+}
+
+/* Checks the table cannot express. Returns the number of problems. */
+static int check_values(const struct cfg *cfg, FILE *err)
+{
+	const char *mode = cfg_str(cfg, "socket_mode");
+	const char *pid = cfg_str(cfg, "pid_file");
+	const char *metrics = cfg_str(cfg, "metrics_listen");
+	const char *tag = cfg_str(cfg, "tag_header");
+	struct sock_addr addr;
+	const char *error;
+	char *end;
+	unsigned long m;
+	int errors = 0;
+	size_t i;
+
+	m = strtoul(mode, &end, 8);
+	if (*mode == '\0' || *end != '\0' || m > 0777) {
+		fprintf(err, "%s: socket_mode: bad value \"%s\" (expected octal, e.g. 0660)\n",
+			cfg_origin(cfg, "socket_mode"), mode);
+		errors++;
+	}
+	if (*pid != '\0' && *pid != '/') {
+		fprintf(err, "%s: pid_file: not an absolute path (expected /path or empty)\n",
+			cfg_origin(cfg, "pid_file"));
+		errors++;
+	}
+	if (*metrics != '\0' && (sock_addr_parse(metrics, &addr, &error) != 0 ||
+				 addr.kind != SOCK_ADDR_INET)) {
+		fprintf(err, "%s: metrics_listen: bad address (expected inet:host:port)\n",
+			cfg_origin(cfg, "metrics_listen"));
+		errors++;
+	}
+	/* RFC 5322 section 2.2: field name = printable ASCII except ':' */
+	for (i = 0; tag[i] != '\0'; i++) {
+		if (tag[i] <= ' ' || tag[i] >= 127 || tag[i] == ':') {
+			fprintf(err, "%s: tag_header: not a header field name\n",
+				cfg_origin(cfg, "tag_header"));
+			errors++;
+			break;
+		}
+	}
+	return errors;
+}
+
+static int create_libs(struct ma_config *mc, FILE *err)
+{
+	struct ma_spf_config spf_cfg;
+	struct ma_dkim_config dkim_cfg;
+	struct ma_dmarc_config dmarc_cfg;
+	const char *error = "unknown error";
+
+	memset(&spf_cfg, 0, sizeof(spf_cfg));	/* zero = module default */
+	memset(&dmarc_cfg, 0, sizeof(dmarc_cfg));
+	ma_dkim_config_defaults(&dkim_cfg);
+	spf_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "spf_dns_timeout") * 1000;
+	spf_cfg.total_timeout_ms = (unsigned) cfg_time(mc->cfg, "spf_timeout") * 1000;
+	spf_cfg.receiver = mc->authserv_id;
+	if ((mc->spf = ma_spf_new(&spf_cfg, &error)) == NULL) {
+		fprintf(err, "SPF initialisation failed: %s\n", error);
+		return -1;
+	}
+	dkim_cfg.max_signatures = (unsigned) cfg_int(mc->cfg, "dkim_max_signatures");
+	dkim_cfg.allow_rsa_sha1 = cfg_bool(mc->cfg, "dkim_allow_rsa_sha1");
+	dkim_cfg.min_rsa_bits = (unsigned) cfg_int(mc->cfg, "dkim_min_rsa_bits");
+	dkim_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dkim_dns_timeout") * 1000;
+	if ((mc->dkim = ma_dkim_lib_new(&dkim_cfg, &error)) == NULL) {
+		fprintf(err, "DKIM initialisation failed: %s\n", error);
+		return -1;
+	}
+	dmarc_cfg.psl_path = cfg_path(mc->cfg, "psl_path");
+	dmarc_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dmarc_dns_timeout") * 1000;
+	if ((mc->dmarc = ma_dmarc_new(&dmarc_cfg, &error)) == NULL) {
+		fprintf(err, "DMARC initialisation failed: %s\n", error);
+		return -1;
+	}
+	return 0;
+}
+
+static void config_free(struct ma_config *mc)
+{
+	if (mc->spf != NULL)
+		ma_spf_free(&mc->spf);
+	if (mc->dkim != NULL)
+		ma_dkim_lib_free(&mc->dkim);
+	if (mc->dmarc != NULL)
+		ma_dmarc_free(&mc->dmarc);
+	cfg_free(&mc->cfg);
+	free(mc);
+}
+
+static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
+{
+	struct ma_config *mc = xcalloc(1, sizeof(*mc));
+
+	mc->cfg = cfg;
+	mc->refs = 1;
+	if (check_values(cfg, err) > 0) {
+		config_free(mc);
+		return NULL;
+	}
+	mc->authserv_id = cfg_str(cfg, "authserv_id");
+	if (*mc->authserv_id == '\0') {
+		/* RFC 8601 section 2.5: the host name is the usual authserv-id */
+		if (gethostname(mc->host_name, sizeof(mc->host_name) - 1) != 0 ||
+		    mc->host_name[0] == '\0')
+			str_copy(mc->host_name, "localhost", sizeof(mc->host_name));
+		mc->host_name[sizeof(mc->host_name) - 1] = '\0';
+		mc->authserv_id = mc->host_name;
+	}
+	derive_policy(cfg, &mc->policy);
+	mc->internal_networks = cfg_cidrs(cfg, "internal_networks");
+	mc->trusted_networks = cfg_cidrs(cfg, "trusted_networks");
+	mc->trusted_domains = cfg_list(cfg, "trusted_domains", NULL);
+	mc->tag_header = cfg_str(cfg, "tag_header");
+	mc->max_headers = (uint64_t) cfg_int(cfg, "max_headers");
+	mc->max_header_bytes = cfg_size(cfg, "max_header_bytes");
+	mc->max_ar_dkim = (unsigned) cfg_int(cfg, "dkim_max_signatures");
+	if (libs && create_libs(mc, err) != 0) {
+		config_free(mc);
+		return NULL;
+	}
+	return mc;
+}
+
+struct ma_config *ma_config_load(const char *path, int allow_missing, int libs, FILE *err)
+{
+	struct cfg *cfg;
+	int nerrors = 0;
+
+	if ((cfg = cfg_load(ma_config_defs, path, allow_missing, err, &nerrors)) == NULL)
+		return NULL;
+	return derive(cfg, libs, err);
+}
+
+struct ma_config *ma_config_load_string(const char *name, const char *text, FILE *err)
+{
+	struct cfg *cfg;
+	int nerrors = 0;
+
+	if ((cfg = cfg_load_string(ma_config_defs, name, text, err, &nerrors)) == NULL)
+		return NULL;
+	return derive(cfg, 0, err);
+}
+
+/*
+ * The swap. RCU would avoid the mutex, but a mutex held for an increment
+ * costs nothing next to a DNS lookup, and it is obviously correct.
+ */
+static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ma_config *current;
+
+void ma_config_install(struct ma_config *mc)
+{
+	struct ma_config *old;
+
+	pthread_mutex_lock(&swap_lock);
+	old = current;
+	current = mc;
+	pthread_mutex_unlock(&swap_lock);
+	ma_config_release(&old);
+}
+
+struct ma_config *ma_config_acquire(void)
+{
+	struct ma_config *mc;
+
+	pthread_mutex_lock(&swap_lock);
+	mc = current;
+	if (mc != NULL)
+		mc->refs++;
+	pthread_mutex_unlock(&swap_lock);
+	return mc;
+}
+
+void ma_config_release(struct ma_config **mcp)
+{
+	struct ma_config *mc = *mcp;
+	unsigned left;
+
+	if (mc == NULL)
+		return;
+	*mcp = NULL;
+	pthread_mutex_lock(&swap_lock);
+	if (mc->refs == 0)
+		log_panic("ma_config_release: reference count underflow");
+	left = --mc->refs;
+	pthread_mutex_unlock(&swap_lock);
+	if (left == 0)
+		config_free(mc);
+}

@@ -1,0 +1,73 @@
+/*++
+ * NAME
+ *	config 3h
+ * SUMMARY
+ *	messec-milter-auth configuration: key table, derived settings, swap
+ * SYNOPSIS
+ *	#include "config.h"
+ * DESCRIPTION
+ *	ma_config_load() parses the config file (and its ".d/" drop-ins)
+ *	through common/cfg.h with the table ma_config_defs, derives the typed
+ *	settings the milter uses (actions, networks, limits) and creates the
+ *	library contexts that depend on config (SPF, DKIM, DMARC). The result
+ *	is immutable and reference counted.
+ *
+ *	The current config is one global pointer. ma_config_acquire() takes a
+ *	reference under a mutex (a few instructions, never across I/O), so a
+ *	SIGHUP reload (ma_config_install()) can swap in a new object while
+ *	milter threads keep using the old one until they release it; the old
+ *	object is freed by its last user.
+ * DIAGNOSTICS
+ *	ma_config_load() writes every config problem as "path:line: ..." to
+ *	the err stream and returns NULL.
+ *--*/
+#ifndef MA_CONFIG_H
+#define MA_CONFIG_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include "messec/cfg.h"
+#include "decide.h"
+
+struct ma_spf;
+struct ma_dkim_lib;
+struct ma_dmarc;
+
+struct ma_config {
+	struct cfg *cfg;		/* the parsed file (owns all strings) */
+	const char *authserv_id;	/* from config, or the host name */
+	char host_name[256];
+	struct ma_decide_policy policy;	/* actions (decide.h) */
+	const struct cidr_list *internal_networks;	/* borrowed from cfg */
+	const struct cidr_list *trusted_networks;	/* borrowed from cfg */
+	const char *const *trusted_domains;		/* borrowed from cfg */
+	const char *tag_header;
+	uint64_t max_headers;
+	uint64_t max_header_bytes;
+	unsigned max_ar_dkim;		/* DKIM results written into A-R */
+	struct ma_spf *spf;
+	struct ma_dkim_lib *dkim;
+	struct ma_dmarc *dmarc;
+	unsigned refs;			/* under the swap mutex */
+};
+
+extern const struct cfg_def ma_config_defs[];
+
+/*
+ * Load and derive. libs: also create the SPF/DKIM/DMARC contexts (0 for
+ * "-t", which only checks the file). NULL on error, with the messages on
+ * err. Caller owns the result (one reference): ma_config_release().
+ */
+struct ma_config *ma_config_load(const char *path, int allow_missing, int libs, FILE *err);
+/* Same from a string (unit tests); never creates library contexts. */
+struct ma_config *ma_config_load_string(const char *name, const char *text, FILE *err);
+
+/* Install cfg as the current config (takes over the caller's reference;
+   the previous one is released). */
+void ma_config_install(struct ma_config *cfg);
+/* A new reference to the current config (NULL before the first install). */
+struct ma_config *ma_config_acquire(void);
+/* Drop a reference; frees at zero; sets *cfg to NULL. NULL-safe. */
+void ma_config_release(struct ma_config **cfg);
+
+#endif

@@ -1,0 +1,497 @@
+/*++
+ * NAME
+ *	milter 3
+ * SUMMARY
+ *	messec-milter-auth libmilter callbacks: thin glue around the modules
+ * SYNOPSIS
+ *	#include "milter.h"
+ * DESCRIPTION
+ *	Each callback pulls its data out of libmilter, hands it to a module,
+ *	and maps the result. The state (msgstate.h) is created lazily by any
+ *	callback that needs it, because libmilter passes on whatever the peer
+ *	sends: MAIL with no CONNECT, a header before MAIL, EOM with nothing,
+ *	ABORT or CLOSE anywhere, NULL arguments. Debian's OpenDKIM and
+ *	OpenDMARC dereference a NULL private pointer on such input; every
+ *	callback here checks.
+ *
+ *	At end of message (mlfi_eom): evaluate (evaluate.c), then apply the
+ *	decision: delete every A-R claiming our authserv-id and every forged
+ *	tag header (hdrbook.h: highest index first), insert our one A-R at
+ *	the top, tag / quarantine / reply. A failed header change is an
+ *	internal error: the message is tempfailed rather than delivered with
+ *	a forged A-R. One verdict line is logged per message.
+ *
+ *	Trust boundary: everything libmilter hands over comes from the SMTP
+ *	client (and the MTA's macros). Text is sanitised before it is
+ *	logged (str_sanitize) and bounded when stored.
+ * STANDARDS
+ *	RFC 8601 sections 5 and 7.1 (remove forged A-R, add ours on top);
+ *	RFC 7208 section 2.4; RFC 7489 section 6.6.
+ *--*/
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "messec/log.h"
+#include "messec/metrics.h"
+#include "messec/sbuf.h"
+#include "messec/str.h"
+#include "milter.h"
+#include "msgstate.h"
+#include "authres.h"
+#include "dkim_verify.h"
+#include "dmarc.h"
+#include "spf.h"
+
+#define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
+
+static struct metric *m_spf, *m_dkim, *m_dmarc, *m_action, *m_latency, *m_errors;
+
+void ma_milter_metrics_init(void)
+{
+	static const double buckets[] = { 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30 };
+
+	m_spf = metrics_counter("messec_milter_auth_spf_total", "SPF results",
+				"result", "none|neutral|pass|fail|softfail|temperror|permerror");
+	m_dkim = metrics_counter("messec_milter_auth_dkim_total", "DKIM signature results",
+				 "result", "none|pass|fail|policy|neutral|temperror|permerror");
+	m_dmarc = metrics_counter("messec_milter_auth_dmarc_total", "DMARC results",
+				  "result", "none|pass|fail|temperror|permerror");
+	m_action = metrics_counter("messec_milter_auth_action_total", "actions taken",
+				   "action", "accept|tag|quarantine|reject|tempfail|outbound");
+	m_errors = metrics_counter("messec_milter_auth_errors_total", "internal errors",
+				   NULL, NULL);
+	m_latency = metrics_histogram("messec_milter_auth_verdict_seconds",
+				      "end-of-message evaluation time", buckets,
+				      sizeof(buckets) / sizeof(buckets[0]));
+}
+
+static void count(struct metric *m, const char *value)
+{
+	if (m != NULL)
+		metrics_inc(m, value);
+}
+
+static struct ma_conn *conn_get(SMFICTX *ctx)
+{
+	struct ma_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL) {
+		conn = xcalloc(1, sizeof(*conn));
+		if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+			free(conn);
+			return NULL;
+		}
+	}
+	return conn;
+}
+
+static void msg_free(struct ma_msg **msgp)
+{
+	struct ma_msg *msg = *msgp;
+
+	if (msg == NULL)
+		return;
+	ma_dkim_verify_free(&msg->dkim);
+	ma_hdrbook_free(&msg->book);
+	ma_config_release(&msg->cfg);
+	free(msg);
+	*msgp = NULL;
+}
+
+static void queue_id(SMFICTX *ctx, char *buf, size_t size)
+{
+	static char macro_i[] = "i";
+	const char *qid = smfi_getsymval(ctx, macro_i);
+	char clean[40];
+
+	str_sanitize(clean, sizeof(clean), qid != NULL ? qid : "NOQUEUE", 32);
+	str_copy(buf, clean, size);
+}
+
+/* The message of this connection, created on first use. NULL: no config. */
+static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
+{
+	struct ma_msg *msg = conn->msg;
+
+	if (msg != NULL)
+		return msg;
+	msg = xcalloc(1, sizeof(*msg));
+	if ((msg->cfg = ma_config_acquire()) == NULL) {
+		free(msg);
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &msg->started);
+	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
+	msg->book = ma_hdrbook_new(msg->cfg->authserv_id, msg->cfg->tag_header,
+				   (size_t) msg->cfg->max_headers,
+				   (size_t) msg->cfg->max_header_bytes, ma_authres_authserv_id);
+	if (conn->client_ip[0] != '\0' &&
+	    cidr_list_match_str(msg->cfg->internal_networks, conn->client_ip))
+		msg->internal_network = 1;
+	msg->outbound = msg->internal_network;
+	conn->msg = msg;
+	return msg;
+}
+
+static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct ma_conn *conn = conn_get(ctx);
+	const struct sockaddr *sa = (const struct sockaddr *) hostaddr;
+
+	if (conn == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_free(&conn->msg);
+	memset(conn, 0, sizeof(*conn));
+	str_copy(conn->client_name, hostname != NULL ? hostname : "", sizeof(conn->client_name));
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
+			  conn->client_ip, sizeof(conn->client_ip));
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
+			  conn->client_ip, sizeof(conn->client_ip));
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
+{
+	struct ma_conn *conn = conn_get(ctx);
+
+	if (conn == NULL)
+		return SMFIS_TEMPFAIL;
+	/* An overlong HELO is cut: SPF then sees a name that fails on its own. */
+	str_copy(conn->helo, helo != NULL ? helo : "", sizeof(conn->helo));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	static char macro_auth[] = "{auth_authen}";
+	struct ma_conn *conn = conn_get(ctx);
+	struct ma_msg *msg;
+	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
+	const char *auth;
+	size_t len;
+
+	if (conn == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_free(&conn->msg);		/* MAIL starts a new transaction */
+	if ((msg = msg_get(ctx, conn)) == NULL)
+		return SMFIS_TEMPFAIL;
+	msg->have_mail = 1;
+	while (*from == ' ')
+		from++;
+	if (*from == '<')
+		from++;
+	len = strcspn(from, ">");
+	if (len >= sizeof(msg->mail_from))
+		len = sizeof(msg->mail_from) - 1;	/* RFC 5321: 256 max anyway */
+	memcpy(msg->mail_from, from, len);
+	msg->mail_from[len] = '\0';
+	auth = smfi_getsymval(ctx, macro_auth);
+	if (auth != NULL && *auth != '\0') {
+		msg->authenticated = 1;
+		msg->outbound = 1;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct ma_conn *conn = conn_get(ctx);
+	struct ma_msg *msg;
+	const char *error = NULL;
+	int within;
+
+	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+		return SMFIS_TEMPFAIL;
+	within = ma_hdrbook_add(msg->book, name, value);
+	if (msg->outbound || msg->internal_error || !within || msg->in_body)
+		return SMFIS_CONTINUE;
+	if (msg->dkim == NULL &&
+	    (msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error)) == NULL) {
+		ma_msg_error(msg, "dkim", error);
+		return SMFIS_CONTINUE;
+	}
+	if (ma_dkim_verify_header(msg->dkim, name != NULL ? name : "",
+				  value != NULL ? value : "", &error) != 0)
+		ma_msg_error(msg, "dkim header", error);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_eoh(SMFICTX *ctx)
+{
+	struct ma_conn *conn = conn_get(ctx);
+	struct ma_msg *msg;
+	const char *error = NULL;
+
+	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (msg->in_body)
+		return SMFIS_CONTINUE;		/* a second EOH: ignore */
+	msg->in_body = 1;
+	if (msg->dkim != NULL && !msg->internal_error &&
+	    ma_dkim_verify_eoh(msg->dkim, &error) != 0)
+		ma_msg_error(msg, "dkim eoh", error);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	struct ma_conn *conn = conn_get(ctx);
+	struct ma_msg *msg;
+	const char *error = NULL;
+
+	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (data == NULL)
+		len = 0;
+	msg->body_bytes += len;
+	/* Body before EOH: the verifier needs its EOH first. */
+	if (msg->dkim != NULL && !msg->in_body && !msg->internal_error) {
+		msg->in_body = 1;
+		if (ma_dkim_verify_eoh(msg->dkim, &error) != 0)
+			ma_msg_error(msg, "dkim eoh", error);
+	}
+	/* Streamed to the hash; nothing is buffered here. */
+	if (msg->dkim != NULL && !msg->internal_error && len > 0 &&
+	    ma_dkim_verify_body(msg->dkim, data, len, &error) != 0)
+		ma_msg_error(msg, "dkim body", error);
+	return SMFIS_CONTINUE;
+}
+
+/* "pass,fail" (up to 8 results) or "none", for the verdict line. */
+static void dkim_summary(const struct ma_eval *ev, char *buf, size_t size)
+{
+	size_t i, off = 0;
+	int n;
+
+	str_copy(buf, "none", size);
+	for (i = 0; i < ev->n_dkim && i < 8; i++) {
+		n = snprintf(buf + off, size - off, "%s%s", i > 0 ? "," : "",
+			     ma_dkim_result_name(ev->dkim[i]->result));
+		if (n < 0 || (size_t) n >= size - off)
+			break;
+		off += (size_t) n;
+	}
+}
+
+static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
+		     const struct ma_eval *ev, const char *note)
+{
+	const struct ma_decision *dec = &ev->dec;
+	char from[84], client[84], helo[84], dkim[128], err[164];
+
+	str_sanitize(from, sizeof(from), ev->from_domain[0] ? ev->from_domain : "-", 80);
+	str_sanitize(client, sizeof(client), conn->client_name[0] ? conn->client_name : "-", 80);
+	str_sanitize(helo, sizeof(helo), conn->helo[0] ? conn->helo : "-", 80);
+	if (msg->outbound) {
+		log_verdict(msg->queue_id, "outbound=%s action=accept client=%s[%s]",
+			    msg->authenticated ? "auth" : "internal", client,
+			    conn->client_ip[0] ? conn->client_ip : "-");
+		return;
+	}
+	dkim_summary(ev, dkim, sizeof(dkim));
+	str_sanitize(err, sizeof(err), msg->internal_error ? msg->error_text : "", 160);
+	log_verdict(msg->queue_id, "spf=%s dkim=%s dmarc=%s action=%s reason=%s "
+		    "from=%s policy=%s client=%s[%s] helo=%s deleted_ar=%zu%s%s%s",
+		    ev->spf_done ? (ev->dec.ar.spf_result ? ev->dec.ar.spf_result :
+				    ma_spf_result_name(ev->spf.result)) : "-",
+		    dkim,
+		    ev->dmarc_done ? ma_dmarc_result_name(ev->dmarc.result) :
+		    (ev->from_state == MA_FROM_ONE ? "-" : "permerror"),
+		    ma_action_name(dec->action), dec->reason ? dec->reason : "-", from,
+		    ev->dmarc_done ? ma_dmarc_policy_name(ev->dmarc.applied) : "-",
+		    client, conn->client_ip[0] ? conn->client_ip : "-", helo,
+		    msg->book ? ma_hdrbook_delete_count(msg->book) : (size_t) 0,
+		    msg->internal_error ? " error=" : "", err, note);
+}
+
+/*
+ * libmilter wants LF, not CRLF, in a folded header value (the MTA adds
+ * the CR); a bare CR would end up in the message.
+ */
+static void to_lf(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++)
+		if (*s != '\r')
+			*w++ = *s;
+	*w = '\0';
+}
+
+/* Header changes for an accepted message. 0 ok, -1 (error_r) failed. */
+static int apply_headers(SMFICTX *ctx, struct ma_msg *msg, struct ma_eval *ev,
+			 const char **error_r)
+{
+	static char ar_name[] = MA_AR_NAME;
+	struct sbuf *buf;
+	size_t i, n = ma_hdrbook_delete_count(msg->book);
+	const char *name;
+	unsigned index;
+	char tag[400];
+	int ret = 0;
+
+	/* RFC 8601 section 5: delete every A-R claiming our authserv-id. */
+	for (i = 0; i < n; i++) {
+		ma_hdrbook_delete_get(msg->book, i, &name, &index);
+		if (smfi_chgheader(ctx, (char *) name, (int) index, NULL) != MI_SUCCESS) {
+			*error_r = "smfi_chgheader failed";
+			return -1;
+		}
+	}
+	if (!ev->dec.add_ar)
+		return 0;
+	buf = sbuf_new(AR_VALUE_MAX);
+	if (ma_authres_build(&ev->dec.ar, buf) != 0) {
+		*error_r = "Authentication-Results too long";
+		ret = -1;
+	} else {
+		char *value = xstrdup(sbuf_str(buf));
+
+		to_lf(value);
+		/* RFC 8601 section 7.1: ours goes on top, above the Received: */
+		if (smfi_insheader(ctx, 0, ar_name, value) != MI_SUCCESS) {
+			*error_r = "smfi_insheader failed";
+			ret = -1;
+		}
+		free(value);
+	}
+	sbuf_free(&buf);
+	if (ret == 0 && ev->dec.action == MA_ACTION_TAG) {
+		snprintf(tag, sizeof(tag), "%s reason=%s header.from=%s",
+			 ev->dec.ar.dmarc_result ? ev->dec.ar.dmarc_result : "none",
+			 ev->dec.reason ? ev->dec.reason : "-", ev->dec.dmarc_from);
+		if (smfi_insheader(ctx, 0, (char *) msg->cfg->tag_header, tag) != MI_SUCCESS) {
+			*error_r = "smfi_insheader (tag) failed";
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static void tempfail_decision(struct ma_decision *dec, const char *why)
+{
+	dec->action = MA_ACTION_TEMPFAIL;
+	dec->reason = why;
+	str_copy(dec->reply_code, "451", sizeof(dec->reply_code));
+	str_copy(dec->reply_xcode, "4.7.0", sizeof(dec->reply_xcode));
+	str_copy(dec->reply_text, "temporary authentication failure, try again later",
+		 sizeof(dec->reply_text));
+}
+
+static sfsistat finish(SMFICTX *ctx, struct ma_decision *dec)
+{
+	if (dec->action != MA_ACTION_REJECT && dec->action != MA_ACTION_TEMPFAIL)
+		return SMFIS_ACCEPT;
+	/* a reply MTA-side failure still rejects/tempfails with a default text */
+	(void) smfi_setreply(ctx, dec->reply_code, dec->reply_xcode, dec->reply_text);
+	return dec->action == MA_ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+static void count_results(const struct ma_msg *msg, const struct ma_eval *ev)
+{
+	size_t i;
+
+	if (msg->outbound) {
+		count(m_action, "outbound");
+		return;
+	}
+	if (msg->internal_error)
+		count(m_errors, NULL);
+	if (ev->dec.ar.spf_result != NULL)
+		count(m_spf, ev->dec.ar.spf_result);
+	for (i = 0; i < ev->n_dkim; i++)
+		count(m_dkim, ev->dec.dkim[i].result != NULL ? ev->dec.dkim[i].result :
+		      ma_dkim_result_name(ev->dkim[i]->result));
+	if (ev->dmarc_done)
+		count(m_dmarc, ma_dmarc_result_name(ev->dmarc.result));
+	count(m_action, ma_action_name(ev->dec.action));
+}
+
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+	struct ma_conn *conn = conn_get(ctx);
+	struct ma_msg *msg;
+	struct ma_eval *ev;
+	struct timespec end;
+	const char *error = NULL;
+	char note[200] = "";
+	sfsistat ret;
+
+	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+		return SMFIS_TEMPFAIL;
+	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
+	ev = xcalloc(1, sizeof(*ev));
+	ma_evaluate(conn, msg, ev);
+
+	if (ev->dec.action != MA_ACTION_REJECT && ev->dec.action != MA_ACTION_TEMPFAIL) {
+		/* A forged A-R must never reach the mailbox: tempfail instead. */
+		if (apply_headers(ctx, msg, ev, &error) != 0) {
+			tempfail_decision(&ev->dec, "header-change-failed");
+			snprintf(note, sizeof(note), " error=%s", error);
+		} else if (ev->dec.action == MA_ACTION_QUARANTINE) {
+			static char reason[] = "messec-milter-auth: DMARC policy quarantine";
+
+			if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
+				tempfail_decision(&ev->dec, "quarantine-failed");
+				snprintf(note, sizeof(note), " error=smfi_quarantine failed");
+			}
+		}
+	}
+	count_results(msg, ev);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	if (m_latency != NULL)
+		metrics_observe(m_latency, (double) (end.tv_sec - msg->started.tv_sec) +
+				(double) (end.tv_nsec - msg->started.tv_nsec) / 1e9);
+	log_line(conn, msg, ev, note);
+	ret = finish(ctx, &ev->dec);
+	free(ev);
+	msg_free(&conn->msg);
+	return ret;
+}
+
+static sfsistat mlfi_abort(SMFICTX *ctx)
+{
+	struct ma_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL)
+		msg_free(&conn->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_close(SMFICTX *ctx)
+{
+	struct ma_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL)
+		return SMFIS_CONTINUE;		/* CLOSE may be the only callback */
+	msg_free(&conn->msg);
+	free(conn);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = "messec-milter-auth",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_helo = mlfi_helo,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+};
+
+struct smfiDesc *ma_milter_desc(void)
+{
+	return &desc;
+}

@@ -1,0 +1,80 @@
+/*++
+ * NAME
+ *	msgstate 3h
+ * SUMMARY
+ *	messec-milter-auth per-connection and per-message state
+ * SYNOPSIS
+ *	#include "msgstate.h"
+ * DESCRIPTION
+ *	One ma_conn per SMTP connection (smfi_setpriv), created lazily by
+ *	whichever callback comes first, freed in close. One ma_msg per
+ *	transaction, created lazily (MAIL, a header, or EOM may come first:
+ *	libmilter delivers what the peer sends), freed at EOM, ABORT, a new
+ *	MAIL, or close. The message holds one reference to the config it
+ *	started with, so a reload never changes a message half way.
+ *
+ *	ma_evaluate() (evaluate.c) runs the checks at end of message and
+ *	fills the decision; it knows nothing of libmilter.
+ *--*/
+#ifndef MA_MSGSTATE_H
+#define MA_MSGSTATE_H
+
+#include <stdint.h>
+#include <time.h>
+#include "config.h"
+#include "decide.h"
+#include "hdrbook.h"
+
+struct ma_dkim_verify;
+
+struct ma_msg {
+	struct ma_config *cfg;		/* one reference */
+	char queue_id[32];
+	char mail_from[512];		/* without <>, "" = null sender */
+	int have_mail;
+	int authenticated;		/* {auth_authen} at MAIL */
+	int internal_network;
+	int outbound;			/* authenticated || internal_network */
+	struct ma_hdrbook *book;
+	struct ma_dkim_verify *dkim;	/* NULL for outbound or before headers */
+	int in_body;			/* EOH seen */
+	uint64_t body_bytes;
+	int internal_error;
+	char error_text[160];
+	struct timespec started;
+};
+
+struct ma_conn {
+	char client_ip[64];		/* "" when unknown */
+	char client_name[256];		/* Postfix's verified name or "[ip]" */
+	char helo[256];
+	struct ma_msg *msg;
+};
+
+/* Outputs of ma_evaluate(), kept together so the decision's pointers stay
+   valid while the milter applies and logs it. */
+struct ma_eval {
+	struct ma_spf_verdict spf;
+	int spf_done;
+	char spf_value[512];
+	const char *spf_property;
+	const struct ma_dkim_sig *dkim[MA_DECIDE_MAX_DKIM];
+	size_t n_dkim;			/* entries in dkim[] */
+	size_t n_dkim_total;		/* signatures the module reported */
+	struct ma_dmarc_verdict dmarc;
+	int dmarc_done;
+	char from_domain[256];
+	enum ma_from_state from_state;
+	int allowlisted;
+	struct ma_decide_input in;
+	struct ma_decision dec;
+};
+
+/* Record an internal error on the message (first one wins for the log). */
+void ma_msg_error(struct ma_msg *msg, const char *what, const char *error);
+
+/* Run SPF, finish DKIM, DMARC; decide. Fills *ev (caller allocates).
+   Never fails: problems become msg->internal_error and so the decision. */
+void ma_evaluate(struct ma_conn *conn, struct ma_msg *msg, struct ma_eval *ev);
+
+#endif
