@@ -19,3 +19,10 @@ $(B)/tests/milter-auth_test_spf: $(B)/milter-auth/tests/test_spf.o $(MA_SPF_OBJS
 		$(SPF2_LIBS) $(MA_SPF_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS += $(B)/tests/milter-auth_test_spf
+
+.PHONY: install-spf
+install-spf: $(B)/milter-auth/messec-spf
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(B)/milter-auth/messec-spf $(DESTDIR)$(SBINDIR)/
+	install -m 0644 milter-auth/messec-spf.8 $(DESTDIR)$(MANDIR)/man8/
+INSTALL_RULES += install-spf

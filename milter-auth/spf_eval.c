@@ -31,6 +31,7 @@
  *--*/
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,14 +78,17 @@ spf_domain_valid(const char *d, size_t len)
 	return labels >= 2;
 }
 
-static void __attribute__((format(printf, 2, 0)))
-reason(struct eval *ev, const char *fmt, const char *arg1, const char *arg2)
+static void __attribute__((format(printf, 2, 3)))
+reason(struct eval *ev, const char *fmt, ...)
 {
+	va_list ap;
+
 	/* Only the first reason set on the way back up is kept. */
 	if (ev->v->reason[0] != '\0')
 		return;
-	snprintf(ev->v->reason, sizeof(ev->v->reason), fmt, arg1,
-		 arg2 ? arg2 : "");
+	va_start(ap, fmt);
+	vsnprintf(ev->v->reason, sizeof(ev->v->reason), fmt, ap);
+	va_end(ap);
 }
 
 static enum ma_spf_result
@@ -142,7 +146,7 @@ target_of(struct eval *ev, const char *domain, const char *spec,
 	}
 	macro_ctx(ev, domain, &m);
 	if (spf_macro_expand(&m, spec, spec_len, false, out, size, &error) < 0) {
-		reason(ev, "macro error: %.200s%.200s", error, NULL);
+		reason(ev, "macro error: %.200s", error);
 		return -1;
 	}
 	return 0;
@@ -159,12 +163,12 @@ match_addrs(struct eval *ev, const char *name, const struct spf_term *t,
 
 	st = spf_dns_query(ev->dns, name, v4 ? ns_t_a : ns_t_aaaa, &set);
 	if (st == SPF_DNS_TEMPERROR) {
-		reason(ev, "DNS error or timeout looking up %.200s", name, NULL);
+		reason(ev, "DNS error or timeout looking up %.200s", name);
 		return M_TEMPERROR;
 	}
 	if (void_counts && !count_void(ev, st)) {
 		reason(ev, "more than 2 void lookups (RFC 7208 4.6.4) at %.200s",
-		       name, NULL);
+		       name);
 		return M_PERMERROR;
 	}
 	for (size_t i = 0; i < set.count && m == M_NOMATCH; i++) {
@@ -187,18 +191,18 @@ match_mx(struct eval *ev, const char *name, const struct spf_term *t)
 
 	st = spf_dns_query(ev->dns, name, ns_t_mx, &set);
 	if (st == SPF_DNS_TEMPERROR) {
-		reason(ev, "DNS error or timeout looking up MX %.200s", name, NULL);
+		reason(ev, "DNS error or timeout looking up MX %.200s", name);
 		return M_TEMPERROR;
 	}
 	if (!count_void(ev, st)) {
 		reason(ev, "more than 2 void lookups (RFC 7208 4.6.4) at MX %.200s",
-		       name, NULL);
+		       name);
 		return M_PERMERROR;
 	}
 	if (set.count > SPF_MAX_MX_NAMES) {
 		spf_rrset_free(&set);
 		reason(ev, "more than 10 MX names for %.200s (RFC 7208 4.6.4)",
-		       name, NULL);
+		       name);
 		return M_PERMERROR;
 	}
 	for (size_t i = 0; i < set.count && m == M_NOMATCH; i++)
@@ -242,7 +246,7 @@ match_include(struct eval *ev, const char *target)
 	case MA_SPF_TEMPERROR:
 		return M_TEMPERROR;
 	case MA_SPF_NONE:
-		reason(ev, "include:%.200s has no SPF record", target, NULL);
+		reason(ev, "include:%.200s has no SPF record", target);
 		return M_PERMERROR;
 	default:
 		return M_PERMERROR;
@@ -271,8 +275,7 @@ match_term(struct eval *ev, const char *domain, const struct spf_term *t)
 		break;
 	}
 	if (!count_term(ev)) {
-		reason(ev, "more than 10 DNS-querying terms (RFC 7208 4.6.4)",
-		       NULL, NULL);
+		reason(ev, "more than 10 DNS-querying terms (RFC 7208 4.6.4)");
 		return M_PERMERROR;
 	}
 	if (target_of(ev, domain, t->spec, t->spec_len, target,
@@ -293,12 +296,12 @@ match_term(struct eval *ev, const char *domain, const struct spf_term *t)
 		spf_rrset_free(&set);
 		if (st == SPF_DNS_TEMPERROR) {
 			reason(ev, "DNS error or timeout looking up %.200s",
-			       target, NULL);
+			       target);
 			return M_TEMPERROR;
 		}
 		if (!count_void(ev, st)) {
 			reason(ev, "more than 2 void lookups (RFC 7208 4.6.4) "
-			       "at %.200s", target, NULL);
+			       "at %.200s", target);
 			return M_PERMERROR;
 		}
 		return st == SPF_DNS_OK ? M_MATCH : M_NOMATCH;
@@ -349,8 +352,7 @@ fetch_record(struct eval *ev, const char *domain, enum ma_spf_result *result_r)
 
 	st = spf_dns_query(ev->dns, domain, ns_t_txt, &set);
 	if (st == SPF_DNS_TEMPERROR) {
-		reason(ev, "DNS error or timeout looking up TXT %.200s", domain,
-		       NULL);
+		reason(ev, "DNS error or timeout looking up TXT %.200s", domain);
 		*result_r = MA_SPF_TEMPERROR;
 		return NULL;
 	}
@@ -369,13 +371,13 @@ fetch_record(struct eval *ev, const char *domain, enum ma_spf_result *result_r)
 		text = strdup(text);
 	spf_rrset_free(&set);
 	if (found == 0) {
-		reason(ev, "no SPF record at %.200s", domain, NULL);
+		reason(ev, "no SPF record at %.200s", domain);
 		*result_r = MA_SPF_NONE;
 		return NULL;
 	}
 	if (found > 1 || text == NULL) {
 		reason(ev, "more than one SPF record at %.200s (RFC 7208 4.5)",
-		       domain, NULL);
+		       domain);
 		*result_r = found > 1 ? MA_SPF_PERMERROR : MA_SPF_INTERNAL;
 		return NULL;
 	}
@@ -412,13 +414,12 @@ evaluate(struct eval *ev, const char *domain, const struct spf_record *rec)
 	}
 	if (rec->redirect == NULL) {
 		reason(ev, "no mechanism matched at %.200s, default neutral",
-		       domain, NULL);
+		       domain);
 		return MA_SPF_NEUTRAL;
 	}
 	/* RFC 7208 6.1: redirect counts as a DNS-querying term */
 	if (!count_term(ev)) {
-		reason(ev, "more than 10 DNS-querying terms (RFC 7208 4.6.4)",
-		       NULL, NULL);
+		reason(ev, "more than 10 DNS-querying terms (RFC 7208 4.6.4)");
 		return MA_SPF_PERMERROR;
 	}
 	if (target_of(ev, domain, rec->redirect, rec->redirect_len, target,
@@ -427,7 +428,7 @@ evaluate(struct eval *ev, const char *domain, const struct spf_record *rec)
 	enum ma_spf_result r = check_host(ev, target);
 	if (r == MA_SPF_NONE) {
 		ev->v->reason[0] = '\0';
-		reason(ev, "redirect=%.200s has no SPF record", target, NULL);
+		reason(ev, "redirect=%.200s has no SPF record", target);
 		return MA_SPF_PERMERROR;
 	}
 	return r;
@@ -443,7 +444,7 @@ check_host(struct eval *ev, const char *domain)
 
 	/* RFC 7208 4.3: a malformed domain has no SPF record: none */
 	if (!spf_domain_valid(domain, strlen(domain))) {
-		reason(ev, "invalid domain %.200s%.200s", domain, NULL);
+		reason(ev, "invalid domain %.200s", domain);
 		return MA_SPF_NONE;
 	}
 	text = fetch_record(ev, domain, &r);
