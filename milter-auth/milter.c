@@ -211,8 +211,13 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	within = ma_hdrbook_add(msg->book, name, value);
 	if (msg->outbound || msg->internal_error || !within || msg->in_body)
 		return SMFIS_CONTINUE;
-	if (msg->dkim == NULL &&
-	    (msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error)) == NULL) {
+	if (msg->dkim == NULL) {
+		/* Postfix assigns the queue id after the first valid RCPT
+		   (smtpd_delay_open_until_valid_rcpt): not known at MAIL. */
+		queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
+		msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error);
+	}
+	if (msg->dkim == NULL) {
 		ma_msg_error(msg, "dkim", error);
 		return SMFIS_CONTINUE;
 	}
@@ -286,7 +291,9 @@ static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
 	char from[84], client[84], helo[84], dkim[128], err[164];
 
 	str_sanitize(from, sizeof(from), ev->from_domain[0] ? ev->from_domain : "-", 80);
-	str_sanitize(client, sizeof(client), conn->client_name[0] ? conn->client_name : "-", 80);
+	/* Postfix's name for a client without verified rDNS is "[ip]" */
+	str_sanitize(client, sizeof(client), conn->client_name[0] != '\0' &&
+		     conn->client_name[0] != '[' ? conn->client_name : "unknown", 80);
 	str_sanitize(helo, sizeof(helo), conn->helo[0] ? conn->helo : "-", 80);
 	if (msg->outbound) {
 		log_verdict(msg->queue_id, "outbound=%s action=accept client=%s[%s]",
