@@ -64,7 +64,12 @@ fresh() {
 
 enroll() {
 	local u=$1 out
-	out=$(mfa enroll "$u" --no-qr 2>&1) || { fail "enroll $u" "$out"; return 1; }
+	out=$(mfa enroll "$u" ${2:-} 2>&1) || { fail "enroll $u" "$out"; return 1; }
+	if [ -z "${2:-}" ]; then
+		[ "$(printf '%s\n' "$out" | grep -c $'\xe2\x96\x88')" -ge 10 ] &&
+			ok "enroll $u: QR code printed in the terminal" ||
+			fail "enroll $u: QR code printed in the terminal" "no block lines"
+	fi
 	SECRET[$u]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 	[ -n "${SECRET[$u]}" ] && ok "enroll $u: otpauth URI with the secret" || fail "enroll $u" "$out"
 }
@@ -94,8 +99,10 @@ C=$LAB_CAROL; CP=$LAB_CAROL_PASSWORD
 # Enrolment and the basic IMAP cases (alice).
 #
 enroll "$A"
-enroll "$B_"
-enroll "$C"
+enroll "$B_" --no-qr
+enroll "$C" --no-qr
+out=$(mfa enroll "$A" 2>&1) && fail "enroll: a second enroll needs --force" "$out" ||
+	ok "enroll: a second enroll needs --force"
 expect "imap: wrong password, no code" no "$(imap "$A" wrong-password)"
 expect "imap: right password without code" no "$(imap "$A" "$AP")"
 code=$(fresh "$A")
