@@ -129,6 +129,8 @@ spf_ptr_validated(struct spf_macro_ctx *ctx, const char *target,
 	enum spf_dns_status st;
 
 	*temperror_r = false;
+	if (ctx->dns == NULL)	/* no resolver (tests, fuzzing): unknown */
+		return NULL;
 	reverse_name(ctx->ip, rev, sizeof(rev));
 	st = spf_dns_query(ctx->dns, rev, ns_t_ptr, &ptrs);
 	if (st != SPF_DNS_OK) {
