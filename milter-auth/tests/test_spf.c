@@ -22,6 +22,10 @@
 #include <arpa/nameser.h>
 #include <cmocka.h>
 
+/* spf2/spf.h needs these first (a libspf2 pitfall) */
+#include <netinet/in.h>
+#include <spf2/spf.h>
+
 #include "spf.h"
 #include "spf_internal.h"
 
@@ -305,6 +309,7 @@ struct limit_case {
 	const struct fake_rr *zone;
 	enum ma_spf_result want;
 	unsigned want_min_queries;	/* 0: not checked */
+	const char *want_exp;		/* NULL: not checked */
 };
 
 static enum spf_dns_status
@@ -415,32 +420,49 @@ static const struct fake_rr zone_ten[] = {
 	TXT("syntax-after-match.example", "v=spf1 +all foo:bar"),
 	TXT("neutral.example", "v=spf1 ip4:198.51.100.0/24"),
 	TXT("softfail.example", "v=spf1 ~all"),
+	/* explanations (RFC 7208 6.2) */
+	TXT("exp1.example", "v=spf1 -all exp=why.exp1.example"),
+	TXT("why.exp1.example", "%{i} is not one of %{d}'s servers"),
+	TXT("exp-inc.example", "v=spf1 include:exp1.example -all"),
+	TXT("exp-redir.example", "v=spf1 redirect=exp1.example exp=other.example"),
+	TXT("other.example", "not this one"),
+	TXT("exp-bad.example", "v=spf1 -all exp=bad.exp.example"),
+	TXT("bad.exp.example", "%{x} files"),
+	TXT("exp-two.example", "v=spf1 -all exp=two.exp.example"),
+	TXT("two.exp.example", "one"), TXT("two.exp.example", "two"),
 	END
 };
 
 static const struct limit_case limit_cases[] = {
-	{ "limit: 10 a terms then -all is fail", "192.0.2.1", "ten.example", zone_ten, MA_SPF_FAIL, 11 },
-	{ "limit: 11 a terms is permerror", "192.0.2.1", "eleven.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "limit: match before the limit is reached", "192.0.2.1", "match-first.example", zone_ten, MA_SPF_PASS, 0 },
-	{ "limit: 12 terms across includes", "192.0.2.1", "inc0.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "limit: 10 terms across includes pass", "192.0.2.1", "inc10.example", zone_ten, MA_SPF_PASS, 0 },
-	{ "limit: redirect counts, 10 in all passes", "192.0.2.1", "redir0.example", zone_ten, MA_SPF_FAIL, 0 },
-	{ "limit: redirect as 11th term", "192.0.2.1", "redir2.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "limit: include loop ends in permerror", "192.0.2.1", "loop.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "void: two void lookups are allowed", "192.0.2.1", "void2.example", zone_ten, MA_SPF_FAIL, 0 },
-	{ "void: a third is permerror", "192.0.2.1", "void3.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "void: NODATA counts like NXDOMAIN", "192.0.2.1", "void-nodata.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "mx: 10 names allowed", "192.0.2.1", "mx10.example", zone_ten, MA_SPF_PASS, 0 },
-	{ "mx: 11 names is permerror", "192.0.2.1", "mx11.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "select: two SPF records is permerror", "192.0.2.1", "two.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "select: other TXT records ignored", "192.0.2.1", "other-txt.example", zone_ten, MA_SPF_PASS, 0 },
-	{ "select: no record is none", "192.0.2.1", "h1.example", zone_ten, MA_SPF_NONE, 0 },
-	{ "select: NXDOMAIN is none", "192.0.2.1", "nx.example", zone_ten, MA_SPF_NONE, 0 },
-	{ "include of a domain without SPF is permerror", "192.0.2.1", "incnone.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "redirect to a domain without SPF is permerror", "192.0.2.1", "redirnone.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "syntax error after a match is permerror", "192.0.2.1", "syntax-after-match.example", zone_ten, MA_SPF_PERMERROR, 0 },
-	{ "no match is neutral", "192.0.2.1", "neutral.example", zone_ten, MA_SPF_NEUTRAL, 0 },
-	{ "tilde all is softfail", "192.0.2.1", "softfail.example", zone_ten, MA_SPF_SOFTFAIL, 0 },
+	{ "limit: 10 a terms then -all is fail", "192.0.2.1", "ten.example", zone_ten, MA_SPF_FAIL, 11, NULL },
+	{ "limit: 11 a terms is permerror", "192.0.2.1", "eleven.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "limit: match before the limit is reached", "192.0.2.1", "match-first.example", zone_ten, MA_SPF_PASS, 0, NULL },
+	{ "limit: 12 terms across includes", "192.0.2.1", "inc0.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "limit: 10 terms across includes pass", "192.0.2.1", "inc10.example", zone_ten, MA_SPF_PASS, 0, NULL },
+	{ "limit: redirect counts, 10 in all passes", "192.0.2.1", "redir0.example", zone_ten, MA_SPF_FAIL, 0, NULL },
+	{ "limit: redirect as 11th term", "192.0.2.1", "redir2.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "limit: include loop ends in permerror", "192.0.2.1", "loop.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "void: two void lookups are allowed", "192.0.2.1", "void2.example", zone_ten, MA_SPF_FAIL, 0, NULL },
+	{ "void: a third is permerror", "192.0.2.1", "void3.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "void: NODATA counts like NXDOMAIN", "192.0.2.1", "void-nodata.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "mx: 10 names allowed", "192.0.2.1", "mx10.example", zone_ten, MA_SPF_PASS, 0, NULL },
+	{ "mx: 11 names is permerror", "192.0.2.1", "mx11.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "select: two SPF records is permerror", "192.0.2.1", "two.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "select: other TXT records ignored", "192.0.2.1", "other-txt.example", zone_ten, MA_SPF_PASS, 0, NULL },
+	{ "select: no record is none", "192.0.2.1", "h1.example", zone_ten, MA_SPF_NONE, 0, NULL },
+	{ "select: NXDOMAIN is none", "192.0.2.1", "nx.example", zone_ten, MA_SPF_NONE, 0, NULL },
+	{ "include of a domain without SPF is permerror", "192.0.2.1", "incnone.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "redirect to a domain without SPF is permerror", "192.0.2.1", "redirnone.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "syntax error after a match is permerror", "192.0.2.1", "syntax-after-match.example", zone_ten, MA_SPF_PERMERROR, 0, NULL },
+	{ "no match is neutral", "192.0.2.1", "neutral.example", zone_ten, MA_SPF_NEUTRAL, 0, NULL },
+	{ "tilde all is softfail", "192.0.2.1", "softfail.example", zone_ten, MA_SPF_SOFTFAIL, 0, NULL },
+	{ "exp: macros expanded", "192.0.2.1", "exp1.example", zone_ten, MA_SPF_FAIL, 0,
+	  "192.0.2.1 is not one of exp1.example's servers" },
+	{ "exp: an include's exp is not used", "192.0.2.1", "exp-inc.example", zone_ten, MA_SPF_FAIL, 0, "" },
+	{ "exp: redirect target's exp wins", "192.0.2.1", "exp-redir.example", zone_ten, MA_SPF_FAIL, 0,
+	  "192.0.2.1 is not one of exp1.example's servers" },
+	{ "exp: syntax error gives the default", "192.0.2.1", "exp-bad.example", zone_ten, MA_SPF_FAIL, 0, "" },
+	{ "exp: two TXT records give the default", "192.0.2.1", "exp-two.example", zone_ten, MA_SPF_FAIL, 0, "" },
 };
 
 static void
@@ -468,6 +490,41 @@ test_limit(void **state)
 			 ma_spf_result_name(c->want));
 	if (c->want_min_queries)
 		assert_true(dns.queries >= c->want_min_queries);
+	if (c->want_exp != NULL)
+		assert_string_equal(v.explanation, c->want_exp);
+}
+
+/* ---- libspf2 result mapping (spf_libspf2.c) ---- */
+
+struct map_case {
+	const char *name;
+	int result, errcode;
+	enum ma_spf_result want;
+};
+
+static const struct map_case map_cases[] = {
+	{ "map: pass", SPF_RESULT_PASS, SPF_E_SUCCESS, MA_SPF_PASS },
+	{ "map: fail", SPF_RESULT_FAIL, SPF_E_SUCCESS, MA_SPF_FAIL },
+	{ "map: softfail", SPF_RESULT_SOFTFAIL, SPF_E_SUCCESS, MA_SPF_SOFTFAIL },
+	{ "map: neutral", SPF_RESULT_NEUTRAL, SPF_E_SUCCESS, MA_SPF_NEUTRAL },
+	{ "map: none", SPF_RESULT_NONE, SPF_E_SUCCESS, MA_SPF_NONE },
+	{ "map: temperror", SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, MA_SPF_TEMPERROR },
+	{ "map: permerror", SPF_RESULT_PERMERROR, SPF_E_SYNTAX, MA_SPF_PERMERROR },
+	{ "map: invalid without a code is temperror", SPF_RESULT_INVALID, SPF_E_SUCCESS, MA_SPF_TEMPERROR },
+	{ "map: invalid + DNS error is temperror", SPF_RESULT_INVALID, SPF_E_DNS_ERROR, MA_SPF_TEMPERROR },
+	{ "map: invalid + out of memory is temperror", SPF_RESULT_INVALID, SPF_E_NO_MEMORY, MA_SPF_TEMPERROR },
+	{ "map: invalid + syntax is permerror", SPF_RESULT_INVALID, SPF_E_SYNTAX, MA_SPF_PERMERROR },
+	{ "map: invalid + bad cidr is permerror", SPF_RESULT_INVALID, SPF_E_INVALID_CIDR, MA_SPF_PERMERROR },
+	{ "map: invalid + too many lookups is permerror", SPF_RESULT_INVALID, SPF_E_BIG_DNS, MA_SPF_PERMERROR },
+	{ "map: unknown result value is temperror", 42, SPF_E_SUCCESS, MA_SPF_TEMPERROR },
+};
+
+static void
+test_map(void **state)
+{
+	const struct map_case *c = *state;
+
+	assert_int_equal(spf_libspf2_map(c->result, c->errcode), c->want);
 }
 
 /* ---- hostile SMTP input: clear result before any DNS ---- */
@@ -535,6 +592,7 @@ main(void)
 	ADD_CASES(ip_cases, test_ip);
 	ADD_CASES(limit_cases, test_limit);
 	ADD_CASES(input_cases, test_input);
+	ADD_CASES(map_cases, test_map);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_macro_long_domain);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ip_match);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_result_names);
