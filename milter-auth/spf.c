@@ -95,6 +95,14 @@ ma_spf_new(const struct ma_spf_config *cfg, const char **error_r)
 		spf->cfg.dns_term_limit = SPF_MAX_DNS_TERMS;
 	if (spf->cfg.void_limit == 0)
 		spf->cfg.void_limit = SPF_MAX_VOID;
+	if (spf->cfg.dns_term_limit > 100 || spf->cfg.void_limit > 100 ||
+	    spf->cfg.dns_timeout_ms > 600000 ||
+	    spf->cfg.total_timeout_ms > 600000) {
+		free(spf);
+		*error_r = "SPF limits out of range (terms and voids 1..100, "
+		    "timeouts up to 600000 ms)";
+		return NULL;
+	}
 	/* own copies: the caller's strings may go away after a reload */
 	spf->default_explanation = strdup(spf->cfg.default_explanation ?
 					  spf->cfg.default_explanation : "");

@@ -66,8 +66,8 @@ struct ma_spf_config {
 	   initialisers keep working): */
 	const char *default_explanation; /* fail without exp=: NULL = "" */
 	const char *receiver;		/* %{r} in exp text: NULL = "unknown" */
-	unsigned dns_term_limit;	/* RFC 7208 4.6.4, 0 = 10 */
-	unsigned void_limit;		/* RFC 7208 4.6.4, 0 = 2 */
+	unsigned dns_term_limit;	/* RFC 7208 4.6.4, 0 = 10, max 100 */
+	unsigned void_limit;		/* RFC 7208 4.6.4, 0 = 2, max 100 */
 	enum ma_spf_engine engine;	/* default MA_SPF_ENGINE_MESSEC */
 };
 

@@ -48,8 +48,16 @@ struct eval {
 	unsigned dns_terms;
 	unsigned voids;
 	unsigned in_include;
+	unsigned depth;		/* include/redirect nesting */
 	struct ma_spf_verdict *v;
 };
+
+/*
+ * The term limit already bounds recursion (each include/redirect counts);
+ * this cap holds whatever limit is configured, so the stack (about 3 KiB
+ * per level) stays small on libmilter's threads.
+ */
+#define SPF_MAX_DEPTH	20
 
 bool
 spf_domain_valid(const char *d, size_t len)
@@ -442,6 +450,10 @@ check_host(struct eval *ev, const char *domain)
 	const char *error;
 	char *text;
 
+	if (ev->depth >= SPF_MAX_DEPTH) {
+		reason(ev, "include/redirect nested deeper than %d", SPF_MAX_DEPTH);
+		return MA_SPF_PERMERROR;
+	}
 	/* RFC 7208 4.3: a malformed domain has no SPF record: none */
 	if (!spf_domain_valid(domain, strlen(domain))) {
 		reason(ev, "invalid domain %.200s", domain);
@@ -457,7 +469,9 @@ check_host(struct eval *ev, const char *domain)
 		free(text);
 		return MA_SPF_PERMERROR;
 	}
+	ev->depth++;
 	r = evaluate(ev, domain, &rec);
+	ev->depth--;
 	spf_record_free(&rec);
 	free(text);
 	return r;
