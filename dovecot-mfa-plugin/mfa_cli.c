@@ -24,8 +24,14 @@
 /*	is kept. rekey re-encrypts every secret under a new key.
 /*
 /*	Run as root, the tool first becomes the owner of the store's
-/*	directory, so the files it creates stay usable by Dovecot's auth
-/*	process (which runs as that user, usually "dovecot").
+/*	directory (with a Redis store: of the key file's directory), so the
+/*	files it creates stay usable by Dovecot's auth process (which runs
+/*	as that user, usually "dovecot").
+/*
+/*	--store takes the passdb's forms: a path (LMDB) or redis://...; with
+/*	Redis the CLI waits up to 1 s per round trip (or redis_timeout if
+/*	longer). A command that races a login on the same records stops
+/*	with "changed by a login meanwhile" and writes nothing.
 /* DIAGNOSTICS
 /*	Exit 0 ok, 1 error, 2 usage, 78 bad config.
 /* TRUST BOUNDARY
@@ -51,6 +57,7 @@
 #include "mfa_store.h"
 
 #define DEFAULT_CONFIG "/etc/messec/mfa.conf"
+#define CLI_REDIS_TIMEOUT 1000	/* ms */
 
 struct cli {
 	struct mfa_settings set;
@@ -79,13 +86,15 @@ static void die(const char *what, const char *error)
 	exit(1);
 }
 
-/* As root, become the owner of the store directory (see DESCRIPTION). */
-static void become_store_owner(const char *store)
+/* As root, become the owner of the store directory (see DESCRIPTION);
+   with a Redis store, the owner of the key file's directory. */
+static void become_store_owner(const struct mfa_settings *set)
 {
 	char dir[MFA_PATH_MAX];
 	struct stat st;
+	const char *path = mfa_store_is_redis(set->store) ? set->key_file : set->store;
 
-	if (geteuid() != 0 || mfa_strcpy(dir, sizeof(dir), store) < 0)
+	if (geteuid() != 0 || mfa_strcpy(dir, sizeof(dir), path) < 0)
 		return;
 	if (stat(dirname(dir), &st) < 0 || st.st_uid == 0)
 		return;
@@ -112,7 +121,11 @@ static struct mfa_txn *txn_or_die(struct cli *cli, int write)
 
 static void commit_or_die(struct mfa_txn **txn)
 {
-	if (mfa_txn_commit(txn) < 0)
+	int ret = mfa_txn_commit(txn);
+
+	if (ret == MFA_TXN_CONFLICT)
+		die("store", "changed by a login meanwhile, nothing written: run the command again");
+	if (ret < 0)
 		die("store", mfa_store_error());
 }
 
@@ -582,7 +595,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "messec-mfa: %s\n", error);
 		return 78;
 	}
-	become_store_owner(cli.set.store);
+	become_store_owner(&cli.set);
+	/* Not the auth event loop: give a remote Redis time to answer. */
+	if (cli.set.redis_timeout < CLI_REDIS_TIMEOUT)
+		cli.set.redis_timeout = CLI_REDIS_TIMEOUT;
 	umask(077);
 
 	argc -= i;
@@ -603,5 +619,6 @@ int main(int argc, char **argv)
 		usage();
 	mfa_wipe(cli.key, sizeof(cli.key));
 	mfa_store_close(&cli.store);
+	mfa_store_release_cached();
 	return ret;
 }

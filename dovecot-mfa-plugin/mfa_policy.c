@@ -34,6 +34,8 @@
 #include "mfa_totp.h"
 #include "mfa_policy.h"
 
+#define MFA_POLICY_ATTEMPTS 5
+
 static void decide(struct mfa_decision *d, enum mfa_verdict verdict,
 		   const char *fmt, ...) MFA_PRINTF(3, 4);
 
@@ -85,30 +87,36 @@ int mfa_open(const struct mfa_settings *set, int may_create,
 	     struct mfa_store **store_r, uint8_t key_r[MFA_KEY_LEN],
 	     const char **error_r)
 {
-	int have_store, have_key;
+	uint8_t key_id[MFA_KEY_ID_LEN];
+	int have_store, have_key, created = 0;
 
-	if (file_exists(set->store, &have_store, error_r) < 0 ||
+	if (mfa_store_exists(set->store, set->redis_timeout, &have_store, error_r) < 0 ||
 	    file_exists(set->key_file, &have_key, error_r) < 0)
 		return -1;
 	if (!have_store && !have_key && may_create) {
 		if (mfa_key_create(set->key_file, key_r, error_r) < 0)
 			return -1;
-		*store_r = mfa_store_open(set->store, 1, error_r);
-		if (*store_r == NULL) {
-			mfa_wipe(key_r, MFA_KEY_LEN);
-			return -1;
-		}
-		return 0;
-	}
-	if (have_store && !have_key) {
+		created = 1;
+	} else if (have_store && !have_key) {
 		*error_r = mfa_error("key_file %s is missing but store %s exists",
 				     set->key_file, set->store);
 		return -1;
-	}
-	if (mfa_key_load(set->key_file, key_r, error_r) < 0)
+	} else if (mfa_key_load(set->key_file, key_r, error_r) < 0) {
 		return -1;
-	*store_r = mfa_store_open(set->store, 0, error_r);
+	}
+	/* A missing LMDB file is not recreated here (open fails); a Redis
+	   without mfa:meta is refused by check_key: lost data must not look
+	   like "nobody is enrolled", nor lose the replay counters quietly. */
+	*store_r = mfa_store_open(set->store, created, set->redis_timeout, error_r);
 	if (*store_r == NULL) {
+		mfa_wipe(key_r, MFA_KEY_LEN);
+		return -1;
+	}
+	if (mfa_key_id(key_r, key_id) < 0 ||
+	    mfa_store_check_key(*store_r, key_id, sizeof(key_id), created, error_r) < 0) {
+		if (mfa_key_id(key_r, key_id) < 0)
+			*error_r = "key id: HMAC failed";
+		mfa_store_close(store_r);
 		mfa_wipe(key_r, MFA_KEY_LEN);
 		return -1;
 	}
@@ -325,6 +333,7 @@ void mfa_policy_check(const struct mfa_settings *set,
 	struct mfa_txn *txn;
 	const char *error;
 	size_t ulen = strlen(req->user);
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	if (ulen == 0 || ulen > MFA_USER_MAX) {
@@ -349,17 +358,35 @@ void mfa_policy_check(const struct mfa_settings *set,
 		decide(d, MFA_VERDICT_INTERNAL, "%s", error);
 		return;
 	}
-	txn = mfa_txn_begin(store, 1);
-	if (txn == NULL) {
-		decide(d, MFA_VERDICT_INTERNAL, "%s", mfa_store_error());
-	} else {
+	/* Redis: a commit that lost a race (another host or the CLI changed
+	   a record this login read) wrote nothing; decide again on the
+	   new state. Each lost race means another writer won, so a few
+	   attempts suffice; the last conflict is a temporary failure. */
+	for (unsigned int attempt = 0;; attempt++) {
+		txn = mfa_txn_begin(store, 1);
+		if (txn == NULL) {
+			decide(d, MFA_VERDICT_INTERNAL, "%s", mfa_store_error());
+			break;
+		}
+		memset(d, 0, sizeof(*d));
 		check_locked(set, req, txn, key, d);
-		if (d->verdict == MFA_VERDICT_INTERNAL)
+		if (d->verdict == MFA_VERDICT_INTERNAL) {
 			mfa_txn_abort(&txn);
-		else if (mfa_txn_commit(&txn) < 0)
+			break;
+		}
+		r = mfa_txn_commit(&txn);
+		if (r == 0)
+			break;
+		if (r != MFA_TXN_CONFLICT) {
 			/* The counter was not saved: a success now would let
 			   the same code in again. */
 			decide(d, MFA_VERDICT_INTERNAL, "%s", mfa_store_error());
+			break;
+		}
+		if (attempt + 1 >= MFA_POLICY_ATTEMPTS) {
+			decide(d, MFA_VERDICT_INTERNAL, "store: concurrent updates, gave up");
+			break;
+		}
 	}
 	mfa_wipe(key, sizeof(key));
 	mfa_store_close(&store);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "mfa_util.h"
 #include "mfa_seal.h"
@@ -248,5 +249,21 @@ int mfa_key_write(const char *path, const uint8_t key[MFA_KEY_LEN],
 		(void)unlink(tmp);
 		return -1;
 	}
+	return 0;
+}
+
+int mfa_key_id(const uint8_t key[MFA_KEY_LEN], uint8_t id_r[MFA_KEY_ID_LEN])
+{
+	/* A one-way tag of the key, never the key: HMAC-SHA256 of a fixed
+	   text, cut to 128 bits (enough to tell keys apart). */
+	static const char label[] = "messec-mfa key id v1";
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+
+	if (HMAC(EVP_sha256(), key, MFA_KEY_LEN, (const uint8_t *)label,
+		 sizeof(label) - 1, mac, &mac_len) == NULL ||
+	    mac_len < MFA_KEY_ID_LEN)
+		return -1;
+	memcpy(id_r, mac, MFA_KEY_ID_LEN);
 	return 0;
 }

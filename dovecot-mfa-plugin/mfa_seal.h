@@ -17,6 +17,8 @@
 /*	mfa_key_create() writes a new random key to a new file (O_EXCL, 0600).
 /*	mfa_key_generate() only draws random bytes (for rekey).
 /*	mfa_key_write() writes key to path atomically (temp file + rename).
+/*	mfa_key_id() derives a public tag of the key (HMAC-SHA256 of a fixed
+/*	text): the Redis store keeps it to refuse a host with another key.
 /*--*/
 #ifndef MFA_SEAL_H
 #define MFA_SEAL_H
@@ -28,6 +30,7 @@
 #define MFA_NONCE_LEN 12
 #define MFA_TAG_LEN 16
 #define MFA_SEAL_OVERHEAD (MFA_NONCE_LEN + MFA_TAG_LEN)
+#define MFA_KEY_ID_LEN 16
 
 int mfa_seal(const uint8_t key[MFA_KEY_LEN], const char *user,
 	     const uint8_t *plain, size_t plain_len,
@@ -45,5 +48,6 @@ int mfa_key_create(const char *path, uint8_t key_r[MFA_KEY_LEN],
 int mfa_key_generate(uint8_t key_r[MFA_KEY_LEN], const char **error_r);
 int mfa_key_write(const char *path, const uint8_t key[MFA_KEY_LEN],
 		  const char **error_r);
+int mfa_key_id(const uint8_t key[MFA_KEY_LEN], uint8_t id_r[MFA_KEY_ID_LEN]);
 
 #endif

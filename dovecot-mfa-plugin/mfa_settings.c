@@ -20,6 +20,7 @@
 
 #include "mfa_util.h"
 #include "mfa_settings.h"
+#include "mfa_store.h"
 
 void mfa_settings_init(struct mfa_settings *set)
 {
@@ -33,6 +34,7 @@ void mfa_settings_init(struct mfa_settings *set)
 	set->lockout = 15 * 60;
 	set->ip_max_failures = 20;
 	set->check_chain = 1;
+	set->redis_timeout = MFA_REDIS_TIMEOUT_DEFAULT;
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -165,7 +167,17 @@ int mfa_settings_set(struct mfa_settings *set, const char *key,
 	int bad = 0;
 
 	if (strcmp(key, "store") == 0) {
-		bad = value[0] != '/' || mfa_strcpy(set->store, sizeof(set->store), value) < 0;
+		const char *error;
+
+		if (mfa_store_spec_check(value, &error) < 0) {
+			*error_r = mfa_error("store: %s", error);
+			return -1;
+		}
+		bad = mfa_strcpy(set->store, sizeof(set->store), value) < 0;
+	} else if (strcmp(key, "redis_timeout") == 0) {
+		/* The auth process waits this long at most per round trip:
+		   keep it a few ms (docs/mfa.md). */
+		bad = parse_uint(value, 1, MFA_REDIS_TIMEOUT_MAX, &set->redis_timeout) < 0;
 	} else if (strcmp(key, "key_file") == 0) {
 		bad = value[0] != '/' || mfa_strcpy(set->key_file, sizeof(set->key_file), value) < 0;
 	} else if (strcmp(key, "issuer") == 0) {
@@ -313,6 +325,11 @@ int mfa_settings_finish(struct mfa_settings *set, const char **error_r)
 {
 	if (set->store[0] == '\0') {
 		*error_r = "store=PATH is required";
+		return -1;
+	}
+	if (set->key_file[0] == '\0' && mfa_store_is_redis(set->store)) {
+		*error_r = "key_file=PATH is required with a redis store "
+			   "(the same key file on every host sharing it)";
 		return -1;
 	}
 	if (set->key_file[0] == '\0') {

@@ -16,7 +16,8 @@
 /*	mfa_settings_parse_args() parses a passdb args string.
 /*	mfa_settings_load_file() reads a config file ("path:line: ..." errors).
 /*	mfa_settings_finish() checks and derives (key_file defaults to
-/*	"<store>.key"). All return 0, or -1 with *error_r.
+/*	"<store>.key" for an LMDB store; a Redis store needs key_file).
+/*	All return 0, or -1 with *error_r.
 /*
 /*	mfa_settings_service_covered(): does the service need a code?
 /*	mfa_settings_ip_exempt(): is the textual remote IP in exempt_nets?
@@ -35,6 +36,8 @@
 #define MFA_NETS_MAX 32
 #define MFA_ISSUER_MAX 64
 #define MFA_SEPARATOR_MAX 8
+#define MFA_REDIS_TIMEOUT_DEFAULT 10	/* ms */
+#define MFA_REDIS_TIMEOUT_MAX 1000	/* ms */
 
 struct mfa_net {
 	int family;		/* AF_INET or AF_INET6 */
@@ -56,6 +59,7 @@ struct mfa_settings {
 	unsigned int ip_max_failures;
 	unsigned int unenrolled_allow;
 	unsigned int check_chain;	/* plugin: refuse unsafe passdb chains */
+	unsigned int redis_timeout;	/* ms, each Redis connect and round trip */
 	size_t services_count;		/* 0 = every service */
 	char services[MFA_SERVICES_MAX][MFA_SERVICE_LEN];
 	size_t nets_count;

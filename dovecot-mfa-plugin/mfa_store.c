@@ -2,224 +2,155 @@
 /* NAME
 /*	mfa_store 3
 /* SUMMARY
-/*	LMDB-backed records of the MFA passdb
+/*	MFA records: encoding, and the choice of backend (LMDB or Redis)
 /* DESCRIPTION
-/*	See mfa_store.h. Keys: "u\0<user>" user record, "a\0<user>\0<id>" app
-/*	password, "i\0<ip>" per-IP failures. Values are versioned,
-/*	little-endian, length-checked on read: a short or unknown record is
-/*	an error, never a default.
-/*
-/*	The plugin opens the environment per login and closes it after (LMDB
-/*	allows one environment per file per process; a per-request open also
-/*	notices a store that was removed or made unreadable). That is a few
-/*	local syscalls, bounded, as the auth event loop requires.
+/*	See mfa_store.h. This file encodes and checks the records and hands
+/*	bytes to a backend (mfa_store_lmdb.c, mfa_store_redis.c). Values are
+/*	versioned, little-endian, length-checked on read: a short or unknown
+/*	record is an error, never a default. The same bytes are stored by
+/*	both backends.
 /* TRUST BOUNDARY
-/*	The user name comes from the client (after Dovecot's username
-/*	checks): it is length-capped here before it becomes a key.
+/*	The user name and IP come from the client (after Dovecot's username
+/*	checks): they are length-capped here before they become keys.
 /*--*/
-#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <lmdb.h>
 
 #include "mfa_util.h"
-#include "mfa_store.h"
+#include "mfa_store_int.h"
 
-#define MAP_SIZE (64UL * 1024 * 1024)
 #define USER_REC_FIXED 34
+#define APP_REC_FIXED 17
+#define IP_REC_LEN 13
+#define IP_MAX 64
 #define REC_VERSION 1
+#define REC_MAX (APP_REC_FIXED + MFA_APP_NAME_MAX + MFA_APP_SERVICES_MAX + \
+		 MFA_APP_HASH_MAX + 3)
 
-struct mfa_store {
-	MDB_env *env;
-	MDB_dbi dbi;
-};
-
-struct mfa_txn {
-	struct mfa_store *store;
-	MDB_txn *txn;
-};
-
-static __thread const char *last_error = "";
+static __thread char last_error[512];
 
 const char *mfa_store_error(void)
 {
 	return last_error;
 }
 
-static void set_error(const char *what, int rc)
+enum mfa_store_result mfa_store_set_error(const char *fmt, ...)
 {
-	last_error = mfa_error("store: %s: %s", what, mdb_strerror(rc));
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return MFA_STORE_ERROR;
 }
 
-struct mfa_store *mfa_store_open(const char *path, int create,
-				 const char **error_r)
+int mfa_store_is_redis(const char *spec)
 {
-	struct mfa_store *store;
-	struct stat st;
-	MDB_txn *txn;
-	int rc;
+	return strncmp(spec, "redis:", 6) == 0;
+}
 
-	if (stat(path, &st) < 0) {
-		if (errno != ENOENT || !create) {
-			*error_r = mfa_error("store %s: %s", path, strerror(errno));
-			return NULL;
-		}
-	} else if (!S_ISREG(st.st_mode)) {
-		*error_r = mfa_error("store %s: not a regular file", path);
-		return NULL;
+static const struct mfa_store_ops *backend(const char *spec)
+{
+	return mfa_store_is_redis(spec) ? &mfa_store_redis_ops : &mfa_store_lmdb_ops;
+}
+
+int mfa_store_spec_check(const char *spec, const char **error_r)
+{
+	struct mfa_redis_addr addr;
+
+	if (mfa_store_is_redis(spec))
+		return mfa_redis_parse(spec, &addr, error_r);
+	if (spec[0] != '/') {
+		*error_r = "store must be an absolute path or redis://...";
+		return -1;
 	}
-	store = calloc(1, sizeof(*store));
-	if (store == NULL) {
-		*error_r = "store: out of memory";
-		return NULL;
-	}
-	if ((rc = mdb_env_create(&store->env)) != 0 ||
-	    (rc = mdb_env_set_mapsize(store->env, MAP_SIZE)) != 0 ||
-	    (rc = mdb_env_open(store->env, path, MDB_NOSUBDIR, 0600)) != 0) {
-		*error_r = mfa_error("store %s: %s", path, mdb_strerror(rc));
-		goto fail;
-	}
-	if ((rc = mdb_txn_begin(store->env, NULL, 0, &txn)) != 0) {
-		*error_r = mfa_error("store %s: %s", path, mdb_strerror(rc));
-		goto fail;
-	}
-	if ((rc = mdb_dbi_open(txn, NULL, 0, &store->dbi)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			mdb_txn_abort(txn);
-		*error_r = mfa_error("store %s: %s", path, mdb_strerror(rc));
-		goto fail;
-	}
-	return store;
-fail:
-	if (store->env != NULL)
-		mdb_env_close(store->env);
-	free(store);
-	return NULL;
+	return 0;
+}
+
+struct mfa_store *mfa_store_open(const char *spec, int create,
+				 unsigned int timeout_ms, const char **error_r)
+{
+	return backend(spec)->open(spec, create, timeout_ms, error_r);
 }
 
 void mfa_store_close(struct mfa_store **store)
 {
 	if (*store == NULL)
 		return;
-	mdb_env_close((*store)->env);
-	free(*store);
+	(*store)->ops->close(*store);
 	*store = NULL;
+}
+
+int mfa_store_exists(const char *spec, unsigned int timeout_ms,
+		     int *exists_r, const char **error_r)
+{
+	return backend(spec)->exists(spec, timeout_ms, exists_r, error_r);
+}
+
+int mfa_store_check_key(struct mfa_store *store, const uint8_t *key_id,
+			size_t key_id_len, int create, const char **error_r)
+{
+	int created;
+
+	return store->ops->check_key(store, key_id, key_id_len, create,
+				     &created, error_r);
 }
 
 struct mfa_txn *mfa_txn_begin(struct mfa_store *store, int write)
 {
-	struct mfa_txn *txn = calloc(1, sizeof(*txn));
-	int rc;
-
-	if (txn == NULL) {
-		last_error = "store: out of memory";
-		return NULL;
-	}
-	txn->store = store;
-	rc = mdb_txn_begin(store->env, NULL, write ? 0 : MDB_RDONLY, &txn->txn);
-	if (rc != 0) {
-		set_error("begin", rc);
-		free(txn);
-		return NULL;
-	}
-	return txn;
+	return store->ops->txn_begin(store, write);
 }
 
 int mfa_txn_commit(struct mfa_txn **txn)
 {
-	int rc = mdb_txn_commit((*txn)->txn);
+	struct mfa_txn *t = *txn;
 
-	free(*txn);
 	*txn = NULL;
-	if (rc != 0) {
-		set_error("commit", rc);
-		return -1;
-	}
-	return 0;
+	return t->store->ops->txn_commit(t);
 }
 
 void mfa_txn_abort(struct mfa_txn **txn)
 {
-	if (*txn == NULL)
+	struct mfa_txn *t = *txn;
+
+	if (t == NULL)
 		return;
-	mdb_txn_abort((*txn)->txn);
-	free(*txn);
 	*txn = NULL;
+	t->store->ops->txn_abort(t);
 }
 
-/* Key: tag byte, NUL, then parts separated by NUL. */
-static int make_key(uint8_t *buf, size_t size, char tag, const char *a,
-		    const char *b, size_t *len_r)
+/* User names and IPs become keys: non-empty, capped. */
+static int key_ok(const char *a, size_t max)
 {
-	size_t alen = strlen(a), blen = b == NULL ? 0 : strlen(b) + 1;
+	size_t len = strlen(a);
 
-	if (alen == 0 || alen > MFA_USER_MAX || 2 + alen + blen > size) {
-		last_error = "store: key too long or empty";
-		return -1;
+	if (len == 0 || len > max) {
+		(void)mfa_store_set_error("store: key too long or empty");
+		return 0;
 	}
-	buf[0] = (uint8_t)tag;
-	buf[1] = '\0';
-	memcpy(buf + 2, a, alen);
-	if (b != NULL) {
-		buf[2 + alen] = '\0';
-		memcpy(buf + 3 + alen, b, blen - 1);
-	}
-	*len_r = 2 + alen + blen;
-	return 0;
+	return 1;
 }
 
-static enum mfa_store_result get_raw(struct mfa_txn *txn, const uint8_t *key,
-				     size_t klen, MDB_val *val_r)
+static int app_id_ok(const char *id)
 {
-	MDB_val k = { klen, (void *)key };
-	int rc = mdb_get(txn->txn, txn->store->dbi, &k, val_r);
+	size_t len = strlen(id);
 
-	if (rc == MDB_NOTFOUND)
-		return MFA_STORE_NOTFOUND;
-	if (rc != 0) {
-		set_error("get", rc);
-		return MFA_STORE_ERROR;
+	if (len == 0 || len > MFA_APP_ID_LEN) {
+		(void)mfa_store_set_error("store: bad app password id");
+		return 0;
 	}
-	return MFA_STORE_OK;
+	return 1;
 }
 
-static enum mfa_store_result put_raw(struct mfa_txn *txn, const uint8_t *key,
-				     size_t klen, const uint8_t *val, size_t vlen)
+/* --- users */
+
+static int user_decode(const uint8_t *p, size_t len, struct mfa_user_rec *rec)
 {
-	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	int rc = mdb_put(txn->txn, txn->store->dbi, &k, &v, 0);
-
-	if (rc != 0) {
-		set_error("put", rc);
-		return MFA_STORE_ERROR;
-	}
-	return MFA_STORE_OK;
-}
-
-static enum mfa_store_result del_raw(struct mfa_txn *txn, const uint8_t *key,
-				     size_t klen)
-{
-	MDB_val k = { klen, (void *)key };
-	int rc = mdb_del(txn->txn, txn->store->dbi, &k, NULL);
-
-	if (rc == MDB_NOTFOUND)
-		return MFA_STORE_NOTFOUND;
-	if (rc != 0) {
-		set_error("del", rc);
-		return MFA_STORE_ERROR;
-	}
-	return MFA_STORE_OK;
-}
-
-static int user_decode(const MDB_val *val, struct mfa_user_rec *rec)
-{
-	const uint8_t *p = val->mv_data;
 	size_t sealed_len;
 
-	if (val->mv_size < USER_REC_FIXED || p[0] != REC_VERSION)
+	if (len < USER_REC_FIXED || p[0] != REC_VERSION)
 		goto bad;
 	memset(rec, 0, sizeof(*rec));
 	rec->algorithm = (enum mfa_totp_alg)p[1];
@@ -231,42 +162,43 @@ static int user_decode(const MDB_val *val, struct mfa_user_rec *rec)
 	sealed_len = (size_t)p[32] | ((size_t)p[33] << 8);
 	if (rec->algorithm > MFA_TOTP_SHA512 || rec->digits < MFA_DIGITS_MIN ||
 	    rec->digits > MFA_DIGITS_MAX || sealed_len > sizeof(rec->sealed) ||
-	    val->mv_size != USER_REC_FIXED + sealed_len)
+	    len != USER_REC_FIXED + sealed_len)
 		goto bad;
 	memcpy(rec->sealed, p + USER_REC_FIXED, sealed_len);
 	rec->sealed_len = sealed_len;
 	return 0;
 bad:
-	last_error = "store: malformed user record";
+	(void)mfa_store_set_error("store: malformed user record");
 	return -1;
 }
 
 enum mfa_store_result mfa_user_get(struct mfa_txn *txn, const char *user,
 				   struct mfa_user_rec *rec_r)
 {
-	uint8_t key[MFA_USER_MAX + 8];
+	uint8_t val[REC_MAX];
 	enum mfa_store_result ret;
-	size_t klen;
-	MDB_val val;
+	size_t len;
 
-	if (make_key(key, sizeof(key), 'u', user, NULL, &klen) < 0)
+	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	ret = get_raw(txn, key, klen, &val);
-	if (ret == MFA_STORE_OK && user_decode(&val, rec_r) < 0)
-		return MFA_STORE_ERROR;
+	ret = txn->store->ops->get(txn, MFA_TABLE_USER, user, NULL, val,
+				   sizeof(val), &len);
+	if (ret == MFA_STORE_OK && user_decode(val, len, rec_r) < 0)
+		ret = MFA_STORE_ERROR;
+	mfa_wipe(val, sizeof(val));
 	return ret;
 }
 
 enum mfa_store_result mfa_user_put(struct mfa_txn *txn, const char *user,
 				   const struct mfa_user_rec *rec)
 {
-	uint8_t key[MFA_USER_MAX + 8], val[USER_REC_FIXED + sizeof(rec->sealed)];
+	uint8_t val[USER_REC_FIXED + sizeof(rec->sealed)];
 	enum mfa_store_result ret;
-	size_t klen;
 
-	if (make_key(key, sizeof(key), 'u', user, NULL, &klen) < 0 ||
-	    rec->sealed_len > sizeof(rec->sealed))
+	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
+	if (rec->sealed_len > sizeof(rec->sealed))
+		return mfa_store_set_error("store: sealed secret too long");
 	memset(val, 0, USER_REC_FIXED);
 	val[0] = REC_VERSION;
 	val[1] = (uint8_t)rec->algorithm;
@@ -278,52 +210,17 @@ enum mfa_store_result mfa_user_put(struct mfa_txn *txn, const char *user,
 	val[32] = (uint8_t)rec->sealed_len;
 	val[33] = (uint8_t)(rec->sealed_len >> 8);
 	memcpy(val + USER_REC_FIXED, rec->sealed, rec->sealed_len);
-	ret = put_raw(txn, key, klen, val, USER_REC_FIXED + rec->sealed_len);
+	ret = txn->store->ops->put(txn, MFA_TABLE_USER, user, NULL, val,
+				   USER_REC_FIXED + rec->sealed_len);
 	mfa_wipe(val, sizeof(val));
 	return ret;
 }
 
 enum mfa_store_result mfa_user_del(struct mfa_txn *txn, const char *user)
 {
-	uint8_t key[MFA_USER_MAX + 8];
-	size_t klen;
-
-	if (make_key(key, sizeof(key), 'u', user, NULL, &klen) < 0)
+	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	return del_raw(txn, key, klen);
-}
-
-/* Walk keys starting with prefix; fn gets key and value. */
-static enum mfa_store_result
-foreach_prefix(struct mfa_txn *txn, const uint8_t *prefix, size_t plen,
-	       int (*fn)(const MDB_val *key, const MDB_val *val, void *ctx),
-	       void *ctx)
-{
-	MDB_cursor *cursor;
-	MDB_val k = { plen, (void *)prefix }, v;
-	enum mfa_store_result ret = MFA_STORE_OK;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn->txn, txn->store->dbi, &cursor)) != 0) {
-		set_error("cursor", rc);
-		return MFA_STORE_ERROR;
-	}
-	rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-	while (rc == 0) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-			break;
-		if (fn(&k, &v, ctx) < 0) {
-			ret = MFA_STORE_ERROR;
-			break;
-		}
-		rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		set_error("cursor", rc);
-		ret = MFA_STORE_ERROR;
-	}
-	mdb_cursor_close(cursor);
-	return ret;
+	return txn->store->ops->del(txn, MFA_TABLE_USER, user, NULL);
 }
 
 struct user_iter {
@@ -331,17 +228,22 @@ struct user_iter {
 	void *ctx;
 };
 
-static int user_iter_one(const MDB_val *key, const MDB_val *val, void *ctx)
+static int user_iter_one(const char *name, size_t name_len,
+			 const uint8_t *val, size_t len, void *ctx)
 {
 	struct user_iter *it = ctx;
 	struct mfa_user_rec rec;
 	char user[MFA_USER_MAX + 1];
 	int ret;
 
-	if (key->mv_size - 2 > MFA_USER_MAX || user_decode(val, &rec) < 0)
+	if (name_len == 0 || name_len > MFA_USER_MAX) {
+		(void)mfa_store_set_error("store: malformed user key");
 		return -1;
-	memcpy(user, (const char *)key->mv_data + 2, key->mv_size - 2);
-	user[key->mv_size - 2] = '\0';
+	}
+	if (user_decode(val, len, &rec) < 0)
+		return -1;
+	memcpy(user, name, name_len);
+	user[name_len] = '\0';
 	ret = it->fn(user, &rec, it->ctx);
 	mfa_wipe(&rec, sizeof(rec));
 	return ret;
@@ -352,33 +254,30 @@ mfa_user_foreach(struct mfa_txn *txn,
 		 int (*fn)(const char *user, struct mfa_user_rec *rec, void *ctx),
 		 void *ctx)
 {
-	static const uint8_t prefix[2] = { 'u', '\0' };
 	struct user_iter it = { fn, ctx };
 
-	return foreach_prefix(txn, prefix, sizeof(prefix), user_iter_one, &it);
+	return txn->store->ops->foreach(txn, MFA_TABLE_USER, NULL,
+					user_iter_one, &it);
 }
 
-static int app_decode(const MDB_val *key, const MDB_val *val,
-		      struct mfa_app_rec *rec)
+/* --- app passwords: value = version, created, last_used, then
+   name\0services\0hash\0 */
+
+static int app_decode(const char *id, size_t idlen, const uint8_t *val,
+		      size_t len, struct mfa_app_rec *rec)
 {
 	const char *p, *end, *fields[3];
-	size_t lens[3], idlen;
-	const char *keyend = (const char *)key->mv_data + key->mv_size;
-	const char *id = memchr((const char *)key->mv_data + 2, '\0',
-				key->mv_size - 2);
+	size_t lens[3];
 
 	memset(rec, 0, sizeof(*rec));
-	if (id == NULL || val->mv_size < 17 ||
-	    ((const uint8_t *)val->mv_data)[0] != REC_VERSION)
+	if (len < APP_REC_FIXED || val[0] != REC_VERSION ||
+	    idlen == 0 || idlen > MFA_APP_ID_LEN)
 		goto bad;
-	idlen = (size_t)(keyend - id - 1);
-	if (idlen == 0 || idlen > MFA_APP_ID_LEN)
-		goto bad;
-	memcpy(rec->id, id + 1, idlen);
-	rec->created = (int64_t)mfa_get_u64((const uint8_t *)val->mv_data + 1);
-	rec->last_used = (int64_t)mfa_get_u64((const uint8_t *)val->mv_data + 9);
-	p = (const char *)val->mv_data + 17;
-	end = (const char *)val->mv_data + val->mv_size;
+	memcpy(rec->id, id, idlen);
+	rec->created = (int64_t)mfa_get_u64(val + 1);
+	rec->last_used = (int64_t)mfa_get_u64(val + 9);
+	p = (const char *)val + APP_REC_FIXED;
+	end = (const char *)val + len;
 	for (int i = 0; i < 3; i++) {
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
 
@@ -396,41 +295,34 @@ static int app_decode(const MDB_val *key, const MDB_val *val,
 	memcpy(rec->hash, fields[2], lens[2]);
 	return 0;
 bad:
-	last_error = "store: malformed app password record";
+	(void)mfa_store_set_error("store: malformed app password record");
 	return -1;
 }
 
 enum mfa_store_result mfa_app_get(struct mfa_txn *txn, const char *user,
 				  const char *id, struct mfa_app_rec *rec_r)
 {
-	uint8_t key[MFA_USER_MAX + 16];
+	uint8_t val[REC_MAX];
 	enum mfa_store_result ret;
-	size_t klen;
-	MDB_val val;
+	size_t len;
 
-	if (strlen(id) > MFA_APP_ID_LEN ||
-	    make_key(key, sizeof(key), 'a', user, id, &klen) < 0)
+	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(id))
 		return MFA_STORE_ERROR;
-	ret = get_raw(txn, key, klen, &val);
-	if (ret == MFA_STORE_OK) {
-		MDB_val k = { klen, key };
-
-		if (app_decode(&k, &val, rec_r) < 0)
-			return MFA_STORE_ERROR;
-	}
+	ret = txn->store->ops->get(txn, MFA_TABLE_APP, user, id, val,
+				   sizeof(val), &len);
+	if (ret == MFA_STORE_OK && app_decode(id, strlen(id), val, len, rec_r) < 0)
+		return MFA_STORE_ERROR;
 	return ret;
 }
 
 enum mfa_store_result mfa_app_put(struct mfa_txn *txn, const char *user,
 				  const struct mfa_app_rec *rec)
 {
-	uint8_t key[MFA_USER_MAX + 16];
-	uint8_t val[17 + MFA_APP_NAME_MAX + MFA_APP_SERVICES_MAX + MFA_APP_HASH_MAX + 3];
-	size_t klen, o = 17, l;
+	uint8_t val[REC_MAX];
+	size_t o = APP_REC_FIXED, l;
 	const char *fields[3] = { rec->name, rec->services, rec->hash };
 
-	if (strlen(rec->id) > MFA_APP_ID_LEN ||
-	    make_key(key, sizeof(key), 'a', user, rec->id, &klen) < 0)
+	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(rec->id))
 		return MFA_STORE_ERROR;
 	val[0] = REC_VERSION;
 	mfa_put_u64(val + 1, (uint64_t)rec->created);
@@ -442,18 +334,15 @@ enum mfa_store_result mfa_app_put(struct mfa_txn *txn, const char *user,
 		memcpy(val + o, fields[i], l);
 		o += l;
 	}
-	return put_raw(txn, key, klen, val, o);
+	return txn->store->ops->put(txn, MFA_TABLE_APP, user, rec->id, val, o);
 }
 
 enum mfa_store_result mfa_app_del(struct mfa_txn *txn, const char *user,
 				  const char *id)
 {
-	uint8_t key[MFA_USER_MAX + 16];
-	size_t klen;
-
-	if (make_key(key, sizeof(key), 'a', user, id, &klen) < 0)
+	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(id))
 		return MFA_STORE_ERROR;
-	return del_raw(txn, key, klen);
+	return txn->store->ops->del(txn, MFA_TABLE_APP, user, id);
 }
 
 struct app_iter {
@@ -461,12 +350,13 @@ struct app_iter {
 	void *ctx;
 };
 
-static int app_iter_one(const MDB_val *key, const MDB_val *val, void *ctx)
+static int app_iter_one(const char *name, size_t name_len,
+			const uint8_t *val, size_t len, void *ctx)
 {
 	struct app_iter *it = ctx;
 	struct mfa_app_rec rec;
 
-	if (app_decode(key, val, &rec) < 0)
+	if (app_decode(name, name_len, val, len, &rec) < 0)
 		return -1;
 	return it->fn(&rec, it->ctx);
 }
@@ -475,47 +365,45 @@ enum mfa_store_result
 mfa_app_foreach(struct mfa_txn *txn, const char *user,
 		int (*fn)(const struct mfa_app_rec *rec, void *ctx), void *ctx)
 {
-	uint8_t prefix[MFA_USER_MAX + 8];
 	struct app_iter it = { fn, ctx };
-	size_t plen;
 
-	if (make_key(prefix, sizeof(prefix), 'a', user, "", &plen) < 0)
+	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	return foreach_prefix(txn, prefix, plen, app_iter_one, &it);
+	return txn->store->ops->foreach(txn, MFA_TABLE_APP, user,
+					app_iter_one, &it);
 }
+
+/* --- per-IP failures */
 
 enum mfa_store_result mfa_ip_get(struct mfa_txn *txn, const char *ip,
 				 struct mfa_ip_rec *rec_r)
 {
-	uint8_t key[80];
+	uint8_t val[REC_MAX];
 	enum mfa_store_result ret;
-	size_t klen;
-	MDB_val val;
+	size_t len;
 
-	if (make_key(key, sizeof(key), 'i', ip, NULL, &klen) < 0)
+	if (!key_ok(ip, IP_MAX))
 		return MFA_STORE_ERROR;
-	ret = get_raw(txn, key, klen, &val);
+	ret = txn->store->ops->get(txn, MFA_TABLE_IP, ip, NULL, val,
+				   sizeof(val), &len);
 	if (ret != MFA_STORE_OK)
 		return ret;
-	if (val.mv_size != 13 || ((const uint8_t *)val.mv_data)[0] != REC_VERSION) {
-		last_error = "store: malformed ip record";
-		return MFA_STORE_ERROR;
-	}
-	rec_r->failures = mfa_get_u32((const uint8_t *)val.mv_data + 1);
-	rec_r->since = (int64_t)mfa_get_u64((const uint8_t *)val.mv_data + 5);
+	if (len != IP_REC_LEN || val[0] != REC_VERSION)
+		return mfa_store_set_error("store: malformed ip record");
+	rec_r->failures = mfa_get_u32(val + 1);
+	rec_r->since = (int64_t)mfa_get_u64(val + 5);
 	return MFA_STORE_OK;
 }
 
 enum mfa_store_result mfa_ip_put(struct mfa_txn *txn, const char *ip,
 				 const struct mfa_ip_rec *rec)
 {
-	uint8_t key[80], val[13];
-	size_t klen;
+	uint8_t val[IP_REC_LEN];
 
-	if (make_key(key, sizeof(key), 'i', ip, NULL, &klen) < 0)
+	if (!key_ok(ip, IP_MAX))
 		return MFA_STORE_ERROR;
 	val[0] = REC_VERSION;
 	mfa_put_u32(val + 1, rec->failures);
 	mfa_put_u64(val + 5, (uint64_t)rec->since);
-	return put_raw(txn, key, klen, val, sizeof(val));
+	return txn->store->ops->put(txn, MFA_TABLE_IP, ip, NULL, val, sizeof(val));
 }

@@ -9,16 +9,32 @@
 /*	common/store.h offers get/put/incr on single keys; the passdb needs a
 /*	read-check-write of a whole user record (last accepted counter,
 /*	failure count, lockout) as one atomic step, shared with the CLI in
-/*	another process. So this module keeps its own LMDB transactions
-/*	(one write transaction per login). A Redis backend would implement
-/*	the same record operations with a Lua script or WATCH/MULTI (left to
-/*	do, see docs/mfa.md).
+/*	another process and, with Redis, with other hosts. So this module
+/*	has its own transactions over typed records, with two backends:
+/*	LMDB (mfa_store_lmdb.c, the embedded default: one write transaction
+/*	per login) and Redis (mfa_store_redis.c: WATCH/MULTI/EXEC, several
+/*	hosts). The record encoding is the same for both (mfa_store.c).
 /*
-/*	mfa_store_open(): open path (an LMDB file, lock file "<path>-lock").
-/*	A missing file is created (0600) only when create is set; otherwise it
-/*	is an error, so a deleted store never looks like "nobody enrolled".
+/*	mfa_store_open(): spec is an absolute path (LMDB file, lock file
+/*	"<path>-lock") or "redis://host[:port][/db]" /
+/*	"redis:///path.sock[?db=N]". timeout_ms bounds each Redis connect and
+/*	round trip. A missing LMDB file is created (0600) only when create is
+/*	set; otherwise it is an error, so a deleted store never looks like
+/*	"nobody enrolled". mfa_store_spec_check() validates a spec without
+/*	opening it. mfa_store_exists(): does the store hold messec-mfa data
+/*	(LMDB: the file exists; Redis: the mfa:meta key exists)?
+/*	mfa_store_check_key(): ties the store to the key: Redis keeps an HMAC
+/*	of the key (mfa_key_id()) in mfa:meta and refuses another key; with
+/*	create, a store without it gets it. LMDB: nothing to do. 0 or -1.
+/*	mfa_store_release_cached(): close the calling thread's idle Redis
+/*	connection (kept between logins); call it at deinit and in tests.
+/*
 /*	mfa_txn_begin()/mfa_txn_commit()/mfa_txn_abort(): one transaction;
-/*	commit and abort free it and set the pointer to NULL.
+/*	commit and abort free it and set the pointer to NULL. Commit returns
+/*	0, -1 (error), or MFA_TXN_CONFLICT (Redis only: another writer
+/*	changed a record this transaction read; nothing was written; decide
+/*	again in a new transaction). A write transaction does not see its
+/*	own writes before commit on Redis: read each record before writing it.
 /*
 /*	Record calls answer MFA_STORE_OK, MFA_STORE_NOTFOUND or
 /*	MFA_STORE_ERROR; an error is never "not found". mfa_store_error() is
@@ -73,9 +89,18 @@ struct mfa_ip_rec {
 struct mfa_store;
 struct mfa_txn;
 
-struct mfa_store *mfa_store_open(const char *path, int create,
-				 const char **error_r);
+#define MFA_TXN_CONFLICT (-2)
+
+int mfa_store_spec_check(const char *spec, const char **error_r);
+int mfa_store_is_redis(const char *spec);
+struct mfa_store *mfa_store_open(const char *spec, int create,
+				 unsigned int timeout_ms, const char **error_r);
 void mfa_store_close(struct mfa_store **store);
+int mfa_store_exists(const char *spec, unsigned int timeout_ms,
+		     int *exists_r, const char **error_r);
+int mfa_store_check_key(struct mfa_store *store, const uint8_t *key_id,
+			size_t key_id_len, int create, const char **error_r);
+void mfa_store_release_cached(void);
 
 struct mfa_txn *mfa_txn_begin(struct mfa_store *store, int write);
 int mfa_txn_commit(struct mfa_txn **txn);
