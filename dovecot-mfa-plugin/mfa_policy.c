@@ -34,7 +34,10 @@
 #include "mfa_totp.h"
 #include "mfa_policy.h"
 
-#define MFA_POLICY_ATTEMPTS 5
+/* Redis: attempts of one login when other writers keep winning the race
+   for the same user or IP (each lost race is another login that got
+   through). Past that: temporary failure, never success. */
+#define MFA_POLICY_ATTEMPTS 10
 
 static void decide(struct mfa_decision *d, enum mfa_verdict verdict,
 		   const char *fmt, ...) MFA_PRINTF(3, 4);

@@ -36,7 +36,7 @@
 #define MFA_NETS_MAX 32
 #define MFA_ISSUER_MAX 64
 #define MFA_SEPARATOR_MAX 8
-#define MFA_REDIS_TIMEOUT_DEFAULT 10	/* ms */
+#define MFA_REDIS_TIMEOUT_DEFAULT 20	/* ms */
 #define MFA_REDIS_TIMEOUT_MAX 1000	/* ms */
 
 struct mfa_net {

@@ -323,6 +323,9 @@ static redisReply *command(struct redis_store *rs, int argc, const char **argv,
 static enum mfa_store_result bad_reply(struct redis_store *rs, const char *what,
 				       redisReply *reply)
 {
+	/* No reply: exchange() has set the I/O error already. */
+	if (reply == NULL && rs->c == NULL)
+		return MFA_STORE_ERROR;
 	(void)mfa_store_set_error("redis %s: %s: %s", rs->spec, what,
 				  reply != NULL && reply->type == REDIS_REPLY_ERROR ?
 				  reply->str : "unexpected reply");
