@@ -25,6 +25,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 # Commands (MTA -> milter), libmilter/mfdef.h
 C_ABORT, C_BODY, C_CONNECT, C_MACRO, C_BODYEOB = b'A', b'B', b'C', b'D', b'E'
@@ -247,6 +248,7 @@ class Suite:
         """Run fn (may raise MilterClosed: a closed connection is sane),
         then the health check."""
         why = None
+        start = time.monotonic()
         try:
             res = fn()
             if isinstance(res, str):
@@ -259,6 +261,7 @@ class Suite:
             why = 'client error %r' % e
         if why is None:
             why = self.alive()
+        print('# %s: %.1f s' % (name, time.monotonic() - start), flush=True)
         if why is None:
             self.ok(name)
         else:
@@ -391,10 +394,9 @@ def run(suite, connections):
         for blob in (b'Zgarbage', b'\x00\xff\xfe', b'L', b'M', b'C', b'O\x00',
                      b'D', b'DM', b'H', b'E'):
             m = fresh()
-            m.send(blob[:1], blob[1:])
             try:
-                m.replies()
-            except (MilterClosed, ConnectionResetError, socket.timeout):
+                m.ask(blob[:1], blob[1:])   # an answer, silence or a close
+            except (MilterClosed, ConnectionResetError):
                 pass
             m.close()
 

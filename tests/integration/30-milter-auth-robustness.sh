@@ -106,3 +106,4 @@ else
 fi
 [ ! -e "$dir/milter-auth.pid" ] && ok "pid file removed at exit" ||
 	fail "pid file removed at exit" "still there"
+lab_finish
