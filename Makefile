@@ -83,6 +83,7 @@ include common/module.mk
 -include dovecot-mfa-plugin/module.mk
 -include milter-av/module.mk
 -include policyd/module.mk
+-include tests/fuzz/module.mk
 
 all: $(BINS)
 

@@ -1,5 +1,5 @@
 # milter-auth/dmarc.mk - DMARC and Authentication-Results modules, their unit
-# tests and the A-R fuzz target. Included from milter-auth/module.mk.
+# tests. Included from milter-auth/module.mk.
 #
 # For the daemon (milter.mk): link $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS) and
 # add $(MA_DMARC_LIBS) (res_n* and ns_parse live in libresolv).
@@ -22,19 +22,7 @@ $(B)/tests/milter-auth_test_authres: $(B)/milter-auth/tests/test_authres.o $(MA_
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_AUTHRES_OBJS) $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
-# libFuzzer target: clang, ASan, its own objects (never mixed with $(B)'s gcc ones).
-# make B=build-x fuzz; then: $(B)/fuzz/fuzz_authres tests/fuzz/corpus/authres
-FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
-	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth
-FUZZ_AUTHRES_SRCS := tests/fuzz/fuzz_authres.c milter-auth/authres.c common/src/sbuf.c \
-	common/src/str.c common/src/log.c
-
-fuzz: $(B)/fuzz/fuzz_authres
-
-$(B)/fuzz/fuzz_authres: $(FUZZ_AUTHRES_SRCS) milter-auth/authres.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_AUTHRES_SRCS)
+# The fuzz targets (fuzz_authres, fuzz_dmarc) are built by tests/fuzz/module.mk.
 
 # The conformance tables (../shared/conformance/dmarc/cases/*.tsv).
 UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_conf
@@ -47,11 +35,3 @@ UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_dns
 $(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(MA_DMARC_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-FUZZ_DMARC_SRCS := tests/fuzz/fuzz_dmarc.c milter-auth/dmarc_record.c milter-auth/dmarc_from.c \
-	milter-auth/dmarc_psl.c common/src/str.c common/src/log.c
-fuzz: $(B)/fuzz/fuzz_dmarc
-
-$(B)/fuzz/fuzz_dmarc: $(FUZZ_DMARC_SRCS) milter-auth/dmarc.h milter-auth/dmarc_int.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_DMARC_SRCS)

@@ -1,0 +1,89 @@
+# tests/fuzz/module.mk - libFuzzer targets for every parser, and their corpus
+# replay as unit tests. Included last from the top Makefile (it reuses the
+# components' object and library variables). docs/fuzzing.md has the runs.
+#
+#   make B=build-x fuzz       clang -fsanitize=fuzzer,address,undefined
+#                             binaries in $(B)/fuzz/fuzz_<target>
+#   make B=build-x check      runs $(B)/tests/fuzz_replay_<target> (normal
+#                             CC, no libFuzzer): every file of
+#                             tests/fuzz/corpus/<target>/ and
+#                             tests/fuzz/regress/<target>/ through the
+#                             target's LLVMFuzzerTestOneInput(), TAP.
+#
+# The fuzz binaries compile every source themselves with clang (their own
+# instrumented code, never mixed with $(B)'s gcc objects); the replay
+# binaries link the components' ordinary objects with tests/fuzz/replay_main.c
+# (libFuzzer's standalone-driver pattern), so a make SANITIZE=1 check
+# replays under ASan+UBSan too.
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -Wno-comment \
+	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth
+FUZZ_TARGETS := authres dmarc cfg addr spf headers mfa_input mfa_settings
+
+COMMON_NOLIB_SRCS := common/src/str.c common/src/log.c
+
+# target -> sources compiled into the fuzz binary (besides tests/fuzz/fuzz_<t>.c)
+FUZZ_SRCS_authres := milter-auth/authres.c common/src/sbuf.c $(COMMON_NOLIB_SRCS)
+FUZZ_SRCS_dmarc := milter-auth/dmarc_record.c milter-auth/dmarc_from.c \
+	milter-auth/dmarc_psl.c $(COMMON_NOLIB_SRCS)
+FUZZ_SRCS_cfg := $(COMMON_SRCS)
+FUZZ_SRCS_addr := $(COMMON_SRCS)
+FUZZ_SRCS_spf := milter-auth/spf_record.c milter-auth/spf_macro.c milter-auth/spf_dns.c \
+	$(COMMON_NOLIB_SRCS)
+FUZZ_SRCS_headers := milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c \
+	milter-auth/dmarc_psl.c \
+	$(MA_DKIM_SRCS) $(COMMON_SRCS)
+FUZZ_SRCS_mfa_input := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
+FUZZ_SRCS_mfa_settings := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
+
+# target -> extra compile flags and libraries
+FUZZ_CFLAGS_headers := $(OPENDKIM_CFLAGS) $(OPENSSL_CFLAGS)
+FUZZ_CFLAGS_cfg := $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS)
+FUZZ_CFLAGS_addr := $(FUZZ_CFLAGS_cfg)
+FUZZ_CFLAGS_mfa_input := -Idovecot-mfa-plugin $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
+FUZZ_CFLAGS_mfa_settings := $(FUZZ_CFLAGS_mfa_input)
+FUZZ_LIBS_cfg := $(COMMON_LIBS)
+FUZZ_LIBS_addr := $(COMMON_LIBS)
+FUZZ_LIBS_spf := -lresolv
+FUZZ_LIBS_headers := $(OPENDKIM_LIBS) $(COMMON_LIBS) -lresolv
+FUZZ_LIBS_mfa_input := $(MFA_LIBS)
+FUZZ_LIBS_mfa_settings := $(MFA_LIBS)
+
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h milter-auth/*.h common/include/messec/*.h dovecot-mfa-plugin/*.h)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+fuzz: $(FUZZ_BINS)
+
+.SECONDEXPANSION:
+$(FUZZ_BINS): $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
+
+# --- replay: ordinary objects + replay_main.c, registered as unit tests.
+FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Idovecot-mfa-plugin $(OPENSSL_CFLAGS)
+
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CPPFLAGS) $(BASE_CFLAGS) $(FUZZ_REPLAY_CFLAGS) -MMD -MP -c -o $@ $<
+
+FUZZ_OBJS_authres := $(MA_AUTHRES_OBJS) $(LIBMESSEC) $(COMMON_LIBS)
+FUZZ_OBJS_dmarc := $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS)
+FUZZ_OBJS_cfg := $(LIBMESSEC) $(COMMON_LIBS)
+FUZZ_OBJS_addr := $(LIBMESSEC) $(COMMON_LIBS)
+FUZZ_OBJS_spf := $(B)/milter-auth/spf_record.o $(B)/milter-auth/spf_macro.o \
+	$(B)/milter-auth/spf_dns.o $(LIBMESSEC) -lresolv $(COMMON_LIBS)
+FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
+	$(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS) $(LIBMESSEC) $(OPENDKIM_LIBS) \
+	$(COMMON_LIBS) -lresolv
+FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(MFA_LIBS)
+FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(MFA_LIBS)
+
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(B)/tests/fuzz_replay_%)
+UNIT_TESTS += $(FUZZ_REPLAYS)
+
+# $(filter-out -l%,...): objects are prerequisites, -l flags only link.
+$(FUZZ_REPLAYS): $(B)/tests/fuzz_replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay_main.o \
+		$$(filter-out -%,$$(FUZZ_OBJS_$$*))
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/tests/fuzz/fuzz_$*.o $(B)/tests/fuzz/replay_main.o \
+		$(FUZZ_OBJS_$*)
