@@ -27,14 +27,23 @@ BENCH_CLK_TCK=$(getconf CLK_TCK)
 bench_log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 bench_die() { bench_log "ERROR: $*"; exit 1; }
 
+# EXIT trap: stop the labs, remove BENCH_TMP (a scratch directory), keep
+# the exit status. ERR trap: name the command that stopped a set -e script.
 bench_on_exit() {
 	local rc=$? d
+	[ -n "${BENCH_TMP:-}" ] && rm -rf "$BENCH_TMP"
 	for d in "${BENCH_LABS[@]+"${BENCH_LABS[@]}"}"; do
 		LAB_KEEP=${BENCH_KEEP:-0} "$BENCH_REPO/tests/lab/down" "$d" >&2 ||
 			bench_log "lab down $d reported a problem"
 	done
 	BENCH_LABS=()
 	exit $rc
+}
+
+bench_traps() {
+	trap bench_on_exit EXIT
+	trap 'exit 130' INT TERM
+	trap 'bench_log "stopped at line $LINENO: $BASH_COMMAND (status $?)"' ERR
 }
 
 # bench_lab_up [VAR=value...]: start a lab, export its LAB_* variables.
@@ -46,8 +55,7 @@ bench_lab_up() {
 	fi
 	dir=$(printf '%s\n' "$out" | tail -n 1)
 	BENCH_LABS+=("$dir")
-	trap bench_on_exit EXIT
-	trap 'exit 130' INT TERM
+	bench_traps
 	set -a
 	# shellcheck disable=SC1091
 	. "$dir/env"
@@ -66,6 +74,13 @@ bench_cpu_ticks() {
 		sum=$((sum + f[11] + f[12]))
 	done
 	echo "$sum"
+}
+
+# bench_sys_ticks: "BUSY IDLE" clock ticks of the whole machine (all CPUs)
+# from the first line of /proc/stat (busy: user nice system irq softirq
+# steal; idle: idle iowait).
+bench_sys_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat
 }
 
 # bench_hwm_kb PID: peak resident set size (VmHWM) in kB.
