@@ -96,4 +96,4 @@ ma_send --bind "$LAB_OUT_BAD" --from x@timeout.example --to "$LAB_ALICE" --file 
 [[ $MA_REPLY == *"451 4.7.0"* ]] && ok "DNS timeout with temperror_action=tempfail: 451 4.7.0" ||
 	fail "DNS timeout with temperror_action=tempfail: 451 4.7.0" "$MA_REPLY"
 kill -0 "$MA_PID" 2>/dev/null && ok "milter still running" || fail "milter still running" "gone"
-lab_finish
+ma_finish

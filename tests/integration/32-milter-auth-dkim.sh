@@ -34,11 +34,12 @@ msg=$(ma_message "$tok" "Boss <ceo@reject.example>")
 ma_sign rsa2048 reject.example rsa2048 "$msg" >"$MA_TMP/$tok.signed"
 pfx=$(b_prefix "$MA_TMP/$tok.signed")
 if deliver "$tok" "$MA_TMP/$tok.signed" reject.example &&
-	[[ $AR == *"dkim=pass "*"header.d=reject.example"*"header.s=rsa2048"*"header.a=rsa-sha256"*"header.b=$pfx"* ]] &&
+	[[ $AR == *"dkim=pass "*"header.d=reject.example"*"header.s=rsa2048"*"header.a=rsa-sha256"*"header.b="* ]] &&
+	[[ $AR == *"header.b=$pfx"* || $AR == *"header.b=\"$pfx"* ]] &&
 	[[ $AR == *"spf=fail"* && $AR == *"dmarc=pass"* ]]; then
-	ok "RSA signature passes (d, s, a, b in A-R); DKIM alone passes DMARC p=reject"
+	ok "RSA signature passes (d, s, a, b in A-R; b quoted when not a token); DKIM alone passes DMARC p=reject"
 else
-	fail "RSA signature passes (d, s, a, b in A-R); DKIM alone passes DMARC p=reject" \
+	fail "RSA signature passes (d, s, a, b in A-R; b quoted when not a token); DKIM alone passes DMARC p=reject" \
 		"reply: $MA_REPLY; A-R: $AR; b=$pfx"
 fi
 
@@ -103,4 +104,4 @@ ma_send --bind "$LAB_OUT_BAD" --from x@reject.example --to "$LAB_ALICE" --file "
 [[ $MA_REPLY == *"550 5.7.1"*"reject.example"* ]] &&
 	ok "broken signature + SPF fail for p=reject: 550 5.7.1 naming the domain" ||
 	fail "broken signature + SPF fail for p=reject: 550 5.7.1 naming the domain" "$MA_REPLY"
-lab_finish
+ma_finish

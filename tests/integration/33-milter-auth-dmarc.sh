@@ -137,4 +137,4 @@ send_case forgedtag "$LAB_OUT_GOOD" ceo@none.example "ceo@none.example" "X-Messe
 grep -qi '^X-Messec-DMARC' "$MA_TMP/$TOK.out" &&
 	fail "forged tag header removed" "$(grep -i '^X-Messec' "$MA_TMP/$TOK.out")" ||
 	ok "forged tag header removed"
-lab_finish
+ma_finish

@@ -69,4 +69,4 @@ ma_send --bind "$LAB_OUT_BAD" --from alice@lab.example --to "$LAB_ALICE" --file 
 [[ $MA_REPLY == *"550 5.7.1"*"lab.example"* ]] &&
 	ok "same From from the Internet without AUTH: verified, p=reject, 550" ||
 	fail "same From from the Internet without AUTH: verified, p=reject, 550" "$MA_REPLY"
-lab_finish
+ma_finish

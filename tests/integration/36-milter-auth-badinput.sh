@@ -94,7 +94,4 @@ f=$MA_TMP/badfrom.eml
 printf 'From: <<<@@@>>> ;;; "unterminated\r\nTo: alice@lab.example\r\nSubject: badfrom\r\n\r\nbody\r\n' >"$f"
 bad_case "unparsable From: 550 5.7.1 (no usable From), still serving" "$f" "*550 5.7.1*"
 
-grep -qE 'AddressSanitizer|runtime error:' "$MA_LOG" &&
-	fail "no sanitizer report" "$(grep -m2 -E 'Sanitizer|runtime error' "$MA_LOG")" ||
-	ok "no sanitizer report"
-lab_finish
+ma_finish

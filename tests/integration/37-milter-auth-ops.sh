@@ -53,4 +53,4 @@ if grep -q '^messec_milter_auth_dmarc_total{result="pass"} [1-9]' <<<"$metrics" 
 else
 	fail "metrics: results, actions, latency histogram" "$(grep messec_milter_auth_ <<<"$metrics" | grep -v '^#' | head -n 20)"
 fi
-lab_finish
+ma_finish

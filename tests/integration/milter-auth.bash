@@ -159,3 +159,20 @@ ma_sign() {
 	"$LAB_PY" "$LAB_LIB_DIR/dkim_sign.py" --key "$LAB_LIB_DIR/keys/lab-test-dkim-$1.key" \
 		--domain "$2" --selector "$3" "$4"
 }
+
+# ma_finish: stop the milter with SIGTERM (clean exit: LeakSanitizer runs in
+# an ASan build), check its log for sanitizer reports, then lab_finish.
+ma_finish() {
+	if [ -n "${MA_PID:-}" ] && kill -0 "$MA_PID" 2>/dev/null; then
+		kill -TERM "$MA_PID"
+		lab_wait 30 sh -c "! kill -0 $MA_PID 2>/dev/null" ||
+			fail "milter stops on SIGTERM" "still running after 30 s"
+	fi
+	if [ -n "${MA_LOG:-}" ] && grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$MA_LOG"; then
+		fail "no sanitizer report in the milter log" \
+			"$(grep -m3 -E 'Sanitizer|runtime error|^    #[0-9]' "$MA_LOG" | tr '\n' ' ')"
+	else
+		ok "no sanitizer report in the milter log"
+	fi
+	lab_finish
+}
