@@ -1,0 +1,210 @@
+#!/bin/bash
+# NAME
+#	52-mfa-redis.sh - two Dovecot hosts share replay and lockout state
+#	through one Redis (mfa passdb, store=redis://...)
+# DESCRIPTION
+#	One private redis-server (unix socket only, AOF with fsync always, run
+#	as the dovecot user) in a temp directory both labs can reach, and TWO
+#	labs (two network namespaces, two real Dovecots), each with the mfa
+#	passdb on that Redis and its own copy of one key file (hosts sharing
+#	a Redis must share the key file). Users are enrolled with the real
+#	CLI against Redis; codes are computed here (RFC 6238, python3 hmac).
+#	Cases: a code accepted on A is a replay on B; failures spread over A
+#	and B lock the user on both; a CLI unlock (on B) clears it on both;
+#	redis-server killed (by PID) -> [UNAVAILABLE] on both, never success;
+#	restarted -> logins work again, the replay state survived; no secret
+#	in Redis's files.
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+B=${B:-build}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SO=$REPO/$B/dovecot-mfa-plugin/libauthdb_mfa.so
+CLI=$REPO/$B/dovecot-mfa-plugin/messec-mfa
+
+lab_require "prerequisites" ip dovecot python3 redis-server setpriv || lab_finish
+[ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
+
+tmp=$(mktemp -d /tmp/mfa-redis-it.XXXXXX)
+chmod 0755 "$tmp"	# the dovecot user must reach the socket below
+RDIR=$tmp/redis
+install -d -o dovecot -g dovecot -m 0700 "$RDIR"
+SOCK=$RDIR/redis.sock
+STORE="redis://$SOCK?db=2"
+REDIS_PID=
+
+redis_start() {
+	setpriv --reuid=dovecot --regid=dovecot --clear-groups \
+		redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
+		--dir "$RDIR" --save '' --appendonly yes --appendfsync always \
+		--logfile "$RDIR/redis.log" --daemonize no &
+	REDIS_PID=$!
+	lab_wait 20 test -S "$SOCK"
+}
+redis_kill() {
+	[ -n "$REDIS_PID" ] || return 0
+	kill -KILL "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
+	rm -f "$SOCK"
+}
+cleanup() { redis_kill; rm -rf "$tmp"; }
+trap 'cleanup' EXIT
+
+redis_start || { fail "redis-server starts" "no socket $SOCK: $(tail -n 3 "$RDIR/redis.log")"; lab_finish; }
+
+# The same passdb block on both hosts; @LABDIR@ is each lab's directory.
+# redis_timeout: the lab shares a small, busy machine with other tests;
+# production keeps the default (docs/mfa.md).
+passdb=$tmp/passdb.conf
+sed "s|^  args = .*|  args = store=$STORE key_file=@LABDIR@/mfa/mfa.key redis_timeout=200 max_failures=4 lockout=10m ip_max_failures=1000 issuer=messec-lab|" \
+	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$passdb"
+
+lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
+trap 'cleanup; lab_on_exit' EXIT
+A_NS=$LAB_NS A_DIR=$LAB_DIR A_CA=$LAB_CA A_LOG=$LAB_DOVECOT_LOG
+lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
+B_NS=$LAB_NS B_DIR=$LAB_DIR B_CA=$LAB_CA B_LOG=$LAB_DOVECOT_LOG
+[ "$A_NS" != "$B_NS" ] && ok "two labs (two Dovecots) up" || fail "two labs (two Dovecots) up" "same namespace"
+install -d -o dovecot -g dovecot -m 0700 "$A_DIR/mfa" "$B_DIR/mfa"
+
+# The CLI on host A creates the key (and mfa:meta in Redis); host B gets a copy.
+mfa_a() { "$CLI" --store "$STORE" --key-file "$A_DIR/mfa/mfa.key" "$@"; }
+mfa_b() { "$CLI" --store "$STORE" --key-file "$B_DIR/mfa/mfa.key" "$@"; }
+
+totp() {
+	python3 - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, struct, sys
+s = sys.argv[1]
+key = base64.b32decode(s + "=" * (-len(s) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
+step_now() { echo $(( $(date +%s) / 30 )); }
+# fresh: CODE = a code of a step after the last one used here, within the
+# server's window (waits for the clock when needed). Not in $(...): LAST
+# must survive.
+LAST=-1 CODE=
+fresh() {
+	local s now
+	now=$(step_now)
+	s=$((LAST + 1))
+	[ "$s" -lt "$now" ] && s=$now
+	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
+	LAST=$s
+	CODE=$(totp "$SECRET" "$s")
+}
+
+imap_a() { LAB_NS=$A_NS LAB_CA=$A_CA lab_mail imap-login --user "$1" --password "$2" 2>&1; }
+imap_b() { LAB_NS=$B_NS LAB_CA=$B_CA lab_mail imap-login --user "$1" --password "$2" 2>&1; }
+
+expect() {	# NAME WANT(ok|no|unavail) OUTPUT
+	local name=$1 want=$2 out got
+	out=$(printf '%s\n' "$3" | tail -n 1)
+	case "$out" in
+	OK*) got=ok ;;
+	*UNAVAILABLE*|*'Temporary authentication failure'*) got=unavail ;;
+	NO*) got=no ;;
+	*) got=other ;;
+	esac
+	[ "$got" = "$want" ] && ok "$name" || fail "$name" "want $want, got: $out"
+}
+log_has() {	# NAME LOGFILE MARK REGEX
+	if lab_wait 5 sh -c 'tail -c +$(($2 + 1)) "$1" | grep -qE -- "$3"' _ "$2" "$3" "$4"; then
+		ok "$1"
+	else
+		fail "$1" "no '$4' in $(basename "$2")"
+	fi
+}
+
+U=$LAB_ALICE; P=$LAB_ALICE_PASSWORD
+
+#
+# Enrolment against Redis.
+#
+out=$(mfa_a enroll "$U" --no-qr 2>&1)
+SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+[ -n "$SECRET" ] && ok "cli: enroll against redis (host A)" || fail "cli: enroll against redis (host A)" "$out"
+install -o dovecot -g dovecot -m 0600 "$A_DIR/mfa/mfa.key" "$B_DIR/mfa/mfa.key"
+out=$(mfa_b status "$U" 2>&1)
+[[ $out == *"$U"* ]] && ok "cli: host B sees the enrolment (same Redis, copied key)" ||
+	fail "cli: host B sees the enrolment (same Redis, copied key)" "$out"
+
+#
+# Replay across hosts.
+#
+fresh; code=$CODE
+expect "host A: password + code" ok "$(imap_a "$U" "$P$code")"
+mark=$(lab_log_mark "$B_LOG")
+expect "host B: the same code again is refused" no "$(imap_b "$U" "$P$code")"
+log_has "host B: ... logged as replay" "$B_LOG" "$mark" "mfa: fail: code already used \(replay\)"
+
+#
+# Lockout with failures spread over both hosts (max_failures=4): the
+# replay on B was failure 1.
+#
+expect "host A: no code (failure 2)" no "$(imap_a "$U" "$P")"
+expect "host B: no code (failure 3)" no "$(imap_b "$U" "$P")"
+mark=$(lab_log_mark "$A_LOG")
+expect "host A: no code (failure 4)" no "$(imap_a "$U" "$P")"
+log_has "host A: ... the fourth failure (two on each host) locks the user" "$A_LOG" "$mark" "user locked for"
+fresh; code=$CODE
+mark=$(lab_log_mark "$B_LOG")
+expect "host B: locked, a valid code is refused" no "$(imap_b "$U" "$P$code")"
+log_has "host B: ... refused as locked" "$B_LOG" "$mark" "mfa: fail: locked"
+expect "host A: locked, a valid code is refused" no "$(imap_a "$U" "$P$code")"
+
+#
+# Unlock with the CLI on host B: clears it for both hosts.
+#
+out=$(mfa_b unlock "$U" 2>&1) && ok "cli: unlock (host B)" || fail "cli: unlock (host B)" "$out"
+fresh; code=$CODE
+expect "host A: after unlock, password + code" ok "$(imap_a "$U" "$P$code")"
+fresh; code=$CODE
+expect "host B: after unlock, password + code" ok "$(imap_b "$U" "$P$code")"
+
+#
+# No secret in Redis's files (AOF): only the AES-GCM sealed record.
+#
+if out=$(python3 - "$SECRET" "$RDIR" "$U" 2>&1 <<'PY'
+import base64, os, sys
+s, top, user = sys.argv[1:4]
+raw = base64.b32decode(s + "=" * (-len(s) % 8))
+seen = False
+for root, _, files in os.walk(top):
+    for f in files:
+        path = os.path.join(root, f)
+        if not os.path.isfile(path):
+            continue	# the socket
+        data = open(path, "rb").read()
+        seen = seen or ("mfa:u:" + user).encode() in data
+        if raw in data or s.encode() in data:
+            sys.exit("secret in " + path)
+if not seen:
+    sys.exit("no user record in Redis's files: nothing was checked")
+PY
+); then ok "redis files hold the user record but no secret (sealed at rest)"
+else fail "redis files hold the user record but no secret (sealed at rest)" "$out"; fi
+
+#
+# Redis down: temporary failure on both hosts, never success.
+#
+redis_kill
+fresh; code=$CODE
+mark=$(lab_log_mark "$A_LOG")
+expect "redis down: host A answers [UNAVAILABLE] (right password + code)" unavail "$(imap_a "$U" "$P$code")"
+log_has "redis down: ... host A logs the store error" "$A_LOG" "$mark" "mfa: tempfail: .*redis"
+expect "redis down: host B answers [UNAVAILABLE] (right password + code)" unavail "$(imap_b "$U" "$P$code")"
+out=$(mfa_b status "$U" 2>&1) && fail "redis down: cli fails" "$out" || ok "redis down: cli fails"
+
+#
+# Redis back (same AOF): works again, and the state survived.
+#
+redis_start || fail "redis-server restarts" "$(tail -n 3 "$RDIR/redis.log")"
+expect "redis back: host A, password + code" ok "$(imap_a "$U" "$P$code")"
+expect "redis back: host B, the same code is a replay" no "$(imap_b "$U" "$P$code")"
+fresh; code=$CODE
+expect "redis back: host B, password + next code" ok "$(imap_b "$U" "$P$code")"
+
+lab_finish
