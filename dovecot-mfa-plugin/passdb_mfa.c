@@ -37,8 +37,10 @@
 /* TRUST BOUNDARY
 /*	Runs inside Dovecot's auth process (user $default_internal_user after
 /*	init; preinit runs as root). Its input is the client's login.
-/*	verify_plain never blocks on the network: the store is a local LMDB
-/*	file, opened per login, and the callback is called exactly once.
+/*	verify_plain blocks only briefly: the store is a local LMDB file
+/*	(opened per login), or Redis with redis_timeout (a few ms) on every
+/*	connect and round trip, the first error ending the login as an
+/*	internal failure. The callback is called exactly once.
 /*--*/
 #include "auth-common.h"
 #include "array.h"
@@ -69,7 +71,7 @@ static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 	    mfa_settings_finish(&module->set, &error) < 0)
 		i_fatal("passdb mfa: %s", error);
 	/* Never cache: every login must consume a code. Not blocking: the
-	   work is local and bounded (see the file header). */
+	   work is local, or bounded by redis_timeout (see the file header). */
 	module->module.default_cache_key = NULL;
 	module->module.blocking = FALSE;
 	return &module->module;
@@ -170,6 +172,13 @@ static void mfa_init(struct passdb_module *_module)
 		i_warning("passdb mfa: check_chain=no: passdb chain not checked");
 }
 
+static void mfa_deinit(struct passdb_module *_module)
+{
+	(void)_module;
+	/* The Redis connection kept between logins, if any. */
+	mfa_store_release_cached();
+}
+
 static void mfa_log(struct auth_request *request, const struct mfa_decision *d)
 {
 	/* Decisions are logged at info level even without auth_verbose:
@@ -236,7 +245,7 @@ static struct passdb_module_interface passdb_mfa = {
 	.name = "mfa",
 	.preinit = mfa_preinit,
 	.init = mfa_init,
-	.deinit = NULL,
+	.deinit = mfa_deinit,
 	.verify_plain = mfa_verify_plain,
 	.lookup_credentials = NULL,
 	.set_credentials = NULL,
