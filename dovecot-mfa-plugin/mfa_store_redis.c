@@ -31,7 +31,7 @@
 /*	dropped and the login is an internal failure (MFA_STORE_ERROR),
 /*	never "not found". The next login reconnects.
 /*
-/*	One connection per thread is cached between logins (the auth
+/*	One connection per thread is cached between logins (mfa_redis.c; the auth
 /*	process has one thread). A cached connection is not used in a child
 /*	after fork(). mfa_store_release_cached() closes it.
 /*
@@ -42,16 +42,13 @@
 /*	Why not common/src/store_redis.c: it offers single-key get/put/incr
 /*	(no WATCH/MULTI transaction over several records), and libmessec
 /*	brings syslog logging and abort-on-OOM into Dovecot's auth process.
-/*	The SIGPIPE guard below is the same idea as there.
+/*	The SIGPIPE guard in mfa_redis.c is the same idea as there.
 /* TRUST BOUNDARY
 /*	The Redis server is trusted like the LMDB file (it could unlock
 /*	users, but it never sees a secret in clear). Replies are still
 /*	checked for type and length. User names and IPs come from clients:
 /*	they are length-capped by mfa_store.c before they become keys.
 /*--*/
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +61,7 @@
 #include "mfa_util.h"
 #include "mfa_settings.h"
 #include "mfa_store_int.h"
+#include "mfa_redis.h"
 
 #define KEY_PREFIX "mfa:"
 #define META_KEY KEY_PREFIX "meta"
@@ -74,10 +72,7 @@
 
 struct redis_store {
 	struct mfa_store base;
-	char spec[MFA_PATH_MAX];
-	struct mfa_redis_addr addr;
-	struct timeval tv;
-	redisContext *c;
+	struct mfa_redis_conn conn;
 };
 
 struct redis_txn {
@@ -89,273 +84,6 @@ struct redis_txn {
 	char **writes;		/* formatted commands (redisFormatCommandArgv) */
 	size_t *lens;
 };
-
-/* The calling thread's idle connection (see DESCRIPTION). */
-static __thread struct {
-	char spec[MFA_PATH_MAX];
-	redisContext *c;
-	pid_t pid;
-} cached;
-
-void mfa_store_release_cached(void)
-{
-	if (cached.c != NULL && cached.pid == getpid())
-		redisFree(cached.c);
-	cached.c = NULL;
-}
-
-/* --- spec parsing */
-
-static int parse_uint(const char *s, size_t len, unsigned int max,
-		      unsigned int *value_r)
-{
-	unsigned long v = 0;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*value_r = (unsigned int)v;
-	return 0;
-}
-
-/* "[v6]:port", "host:port", "host" into addr. */
-static int parse_authority(const char *p, size_t len, struct mfa_redis_addr *addr)
-{
-	const char *host = p, *port = NULL;
-	size_t hlen = len;
-
-	if (len > 0 && p[0] == '[') {
-		const char *close = memchr(p, ']', len);
-
-		if (close == NULL)
-			return -1;
-		host = p + 1;
-		hlen = (size_t)(close - p - 1);
-		if ((size_t)(close - p) + 1 < len) {
-			if (close[1] != ':')
-				return -1;
-			port = close + 2;
-		}
-	} else {
-		const char *colon = memchr(p, ':', len);
-
-		if (colon != NULL) {
-			hlen = (size_t)(colon - p);
-			port = colon + 1;
-		}
-	}
-	if (hlen == 0 || hlen >= sizeof(addr->host) || memchr(host, '@', hlen) != NULL)
-		return -1;
-	memcpy(addr->host, host, hlen);
-	addr->host[hlen] = '\0';
-	if (port != NULL &&
-	    (parse_uint(port, (size_t)(p + len - port), 65535, &addr->port) < 0 ||
-	     addr->port == 0))
-		return -1;
-	return 0;
-}
-
-int mfa_redis_parse(const char *spec, struct mfa_redis_addr *addr_r,
-		    const char **error_r)
-{
-	const char *rest, *slash, *query;
-	size_t len;
-
-	memset(addr_r, 0, sizeof(*addr_r));
-	addr_r->port = 6379;
-	if (strncmp(spec, "redis://", 8) != 0)
-		goto bad;
-	rest = spec + 8;
-	query = strchr(rest, '?');
-	len = query != NULL ? (size_t)(query - rest) : strlen(rest);
-	if (rest[0] == '/') {
-		/* redis:///path.sock[?db=N] */
-		if (len >= sizeof(addr_r->path) || len < 2)
-			goto bad;
-		memcpy(addr_r->path, rest, len);
-		addr_r->path[len] = '\0';
-		if (query != NULL &&
-		    (strncmp(query, "?db=", 4) != 0 ||
-		     parse_uint(query + 4, strlen(query + 4), 15, &addr_r->db) < 0))
-			goto bad;
-		return 0;
-	}
-	if (query != NULL)
-		goto bad;
-	slash = memchr(rest, '/', len);
-	if (parse_authority(rest, slash != NULL ? (size_t)(slash - rest) : len,
-			    addr_r) < 0)
-		goto bad;
-	if (slash != NULL &&
-	    parse_uint(slash + 1, strlen(slash + 1), 15, &addr_r->db) < 0)
-		goto bad;
-	return 0;
-bad:
-	*error_r = "bad redis store (expected redis://host[:port][/db] or "
-		   "redis:///path/to/redis.sock[?db=N], db 0..15, no password)";
-	return -1;
-}
-
-/* --- connection and round trips */
-
-static void drop(struct redis_store *rs)
-{
-	if (rs->c != NULL)
-		redisFree(rs->c);
-	rs->c = NULL;
-}
-
-static int fail_io(struct redis_store *rs, const char *what)
-{
-	(void)mfa_store_set_error("redis %s: %s: %s", rs->spec, what,
-				  rs->c != NULL && rs->c->errstr[0] != '\0' ?
-				  rs->c->errstr : "no reply");
-	drop(rs);
-	return -1;
-}
-
-/*
- * hiredis writes with write(2): a server that went away raises SIGPIPE,
- * whose default action kills the process (Dovecot ignores it; the CLI and
- * the tests might not). Block it around the exchange and swallow one
- * raised meanwhile; the error itself arrives as EPIPE.
- */
-static void sigpipe_block(sigset_t *old_r, int *was_pending_r)
-{
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigpending(&pending);
-	*was_pending_r = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, old_r);
-}
-
-static void sigpipe_restore(const sigset_t *old, int was_pending)
-{
-	sigset_t set, pending;
-	struct timespec zero = { 0, 0 };
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigpending(&pending);
-	if (!was_pending && sigismember(&pending, SIGPIPE))
-		(void)sigtimedwait(&set, NULL, &zero);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
-/*
- * Send n formatted commands in one write, read n replies (pipelining: one
- * round trip). 0 with replies_r filled (caller frees), or -1 with the
- * connection dropped. Error replies are returned as replies.
- */
-static int exchange(struct redis_store *rs, size_t n, char *const *cmds,
-		    const size_t *lens, redisReply **replies_r)
-{
-	sigset_t old;
-	int was_pending, ret = 0;
-	size_t got = 0;
-
-	if (rs->c == NULL) {
-		(void)mfa_store_set_error("redis %s: not connected", rs->spec);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (redisAppendFormattedCommand(rs->c, cmds[i], lens[i]) != REDIS_OK)
-			return fail_io(rs, "append");
-	}
-	sigpipe_block(&old, &was_pending);
-	for (; got < n; got++) {
-		void *reply;
-
-		if (redisGetReply(rs->c, &reply) != REDIS_OK || reply == NULL) {
-			ret = -1;
-			break;
-		}
-		replies_r[got] = reply;
-	}
-	sigpipe_restore(&old, was_pending);
-	if (ret < 0) {
-		while (got > 0)
-			freeReplyObject(replies_r[--got]);
-		return fail_io(rs, "timeout or I/O error");
-	}
-	return 0;
-}
-
-static char *format(int argc, const char **argv, const size_t *lens,
-		    size_t *len_r)
-{
-	char *cmd = NULL;
-	int len = redisFormatCommandArgv(&cmd, argc, argv, lens);
-
-	if (len < 0 || cmd == NULL) {
-		(void)mfa_store_set_error("redis: out of memory");
-		return NULL;
-	}
-	*len_r = (size_t)len;
-	return cmd;
-}
-
-/* One command, one reply (NULL on I/O error: connection dropped). */
-static redisReply *command(struct redis_store *rs, int argc, const char **argv,
-			   const size_t *lens)
-{
-	redisReply *reply;
-	size_t len;
-	char *cmd = format(argc, argv, lens, &len);
-	int ret;
-
-	if (cmd == NULL)
-		return NULL;
-	ret = exchange(rs, 1, &cmd, &len, &reply);
-	redisFreeCommand(cmd);
-	return ret < 0 ? NULL : reply;
-}
-
-/* An unexpected reply: error text, connection dropped (state unknown). */
-static enum mfa_store_result bad_reply(struct redis_store *rs, const char *what,
-				       redisReply *reply)
-{
-	/* No reply: exchange() has set the I/O error already. */
-	if (reply == NULL && rs->c == NULL)
-		return MFA_STORE_ERROR;
-	(void)mfa_store_set_error("redis %s: %s: %s", rs->spec, what,
-				  reply != NULL && reply->type == REDIS_REPLY_ERROR ?
-				  reply->str : "unexpected reply");
-	if (reply != NULL)
-		freeReplyObject(reply);
-	drop(rs);
-	return MFA_STORE_ERROR;
-}
-
-static redisContext *connect_redis(struct redis_store *rs)
-{
-	redisContext *c;
-
-	c = rs->addr.path[0] != '\0' ?
-		redisConnectUnixWithTimeout(rs->addr.path, rs->tv) :
-		redisConnectWithTimeout(rs->addr.host, (int)rs->addr.port, rs->tv);
-	if (c == NULL || c->err != 0) {
-		(void)mfa_store_set_error("redis %s: connect: %s", rs->spec,
-					  c != NULL ? c->errstr : "out of memory");
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	if (redisSetTimeout(c, rs->tv) != REDIS_OK) {
-		(void)mfa_store_set_error("redis %s: set timeout: %s", rs->spec, c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	return c;
-}
 
 static struct mfa_store *redis_open(const char *spec, int create,
 				    unsigned int timeout_ms, const char **error_r)
@@ -369,42 +97,7 @@ static struct mfa_store *redis_open(const char *spec, int create,
 		return NULL;
 	}
 	rs->base.ops = &mfa_store_redis_ops;
-	if (mfa_strcpy(rs->spec, sizeof(rs->spec), spec) < 0 ||
-	    mfa_redis_parse(spec, &rs->addr, error_r) < 0) {
-		if (rs->spec[0] == '\0')
-			*error_r = "redis: store spec too long";
-		free(rs);
-		return NULL;
-	}
-	rs->tv.tv_sec = (time_t)(timeout_ms / 1000);
-	rs->tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
-	if (cached.c != NULL && cached.pid == getpid() &&
-	    strcmp(cached.spec, spec) == 0) {
-		rs->c = cached.c;
-		cached.c = NULL;
-		/* The timeout may differ (CLI vs plugin): set it again. */
-		if (redisSetTimeout(rs->c, rs->tv) != REDIS_OK)
-			drop(rs);
-	}
-	if (rs->c == NULL) {
-		mfa_store_release_cached();
-		rs->c = connect_redis(rs);
-		if (rs->c != NULL && rs->addr.db != 0) {
-			char db[8];
-			const char *argv[] = { "SELECT", db };
-			size_t lens[] = { 6, 0 };
-			redisReply *reply;
-
-			lens[1] = (size_t)snprintf(db, sizeof(db), "%u", rs->addr.db);
-			reply = command(rs, 2, argv, lens);
-			if (reply == NULL || reply->type != REDIS_REPLY_STATUS)
-				(void)bad_reply(rs, "SELECT", reply);
-			else
-				freeReplyObject(reply);
-		}
-	}
-	if (rs->c == NULL) {
-		*error_r = mfa_store_error();
+	if (mfa_redis_conn_open(&rs->conn, spec, timeout_ms, error_r) < 0) {
 		free(rs);
 		return NULL;
 	}
@@ -415,15 +108,7 @@ static void redis_close(struct mfa_store *store)
 {
 	struct redis_store *rs = (struct redis_store *)store;
 
-	/* Keep a healthy connection for the next login of this thread. */
-	if (rs->c != NULL && rs->c->err == 0) {
-		mfa_store_release_cached();
-		(void)mfa_strcpy(cached.spec, sizeof(cached.spec), rs->spec);
-		cached.c = rs->c;
-		cached.pid = getpid();
-		rs->c = NULL;
-	}
-	drop(rs);
+	mfa_redis_conn_close(&rs->conn);
 	free(rs);
 }
 
@@ -451,9 +136,9 @@ static int redis_exists(const char *spec, unsigned int timeout_ms,
 
 	if (store == NULL)
 		return -1;
-	reply = command(rs, 2, argv, lens);
+	reply = mfa_redis_command(&rs->conn, 2, argv, lens);
 	if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-		(void)bad_reply(rs, "EXISTS", reply);
+		(void)mfa_redis_bad_reply(&rs->conn, "EXISTS", reply);
 		*error_r = mfa_store_error();
 		redis_close(store);
 		return -1;
@@ -486,14 +171,14 @@ static int redis_check_key(struct mfa_store *store, const uint8_t *key_id,
 		const char *argv[] = { "SET", META_KEY, want, "NX" };
 		size_t lens[] = { 3, strlen(META_KEY), strlen(want), 2 };
 
-		reply = command(rs, 4, argv, lens);
+		reply = mfa_redis_command(&rs->conn, 4, argv, lens);
 		if (reply == NULL ||
 		    (reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_NIL))
 			goto error;
 		*created_r = reply->type == REDIS_REPLY_STATUS;
 		freeReplyObject(reply);
 	}
-	reply = command(rs, 2, get_argv, get_lens);
+	reply = mfa_redis_command(&rs->conn, 2, get_argv, get_lens);
 	if (reply == NULL ||
 	    (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL))
 		goto error;
@@ -501,20 +186,20 @@ static int redis_check_key(struct mfa_store *store, const uint8_t *key_id,
 		freeReplyObject(reply);
 		*error_r = mfa_error("redis %s holds no messec-mfa data (%s missing: "
 				     "flushed, or never initialised) but the key file exists",
-				     rs->spec, META_KEY);
+				     rs->conn.spec, META_KEY);
 		return -1;
 	}
 	if (reply->len != strlen(want) || memcmp(reply->str, want, reply->len) != 0) {
 		freeReplyObject(reply);
 		*error_r = mfa_error("redis %s: key_file is not the key this store's "
 				     "secrets are sealed with (hosts sharing a Redis "
-				     "must share one key file)", rs->spec);
+				     "must share one key file)", rs->conn.spec);
 		return -1;
 	}
 	freeReplyObject(reply);
 	return 0;
 error:
-	(void)bad_reply(rs, "mfa:meta", reply);
+	(void)mfa_redis_bad_reply(&rs->conn, "mfa:meta", reply);
 	*error_r = mfa_store_error();
 	return -1;
 }
@@ -526,8 +211,8 @@ static struct mfa_txn *redis_txn_begin(struct mfa_store *store, int write)
 	struct redis_store *rs = (struct redis_store *)store;
 	struct redis_txn *txn;
 
-	if (rs->c == NULL) {
-		(void)mfa_store_set_error("redis %s: not connected", rs->spec);
+	if (rs->conn.c == NULL) {
+		(void)mfa_store_set_error("redis %s: not connected", rs->conn.spec);
 		return NULL;
 	}
 	txn = calloc(1, sizeof(*txn));
@@ -557,11 +242,11 @@ static void unwatch(struct redis_txn *txn)
 	size_t lens[] = { 7 };
 	redisReply *reply;
 
-	if (!txn->watching || txn->rs->c == NULL)
+	if (!txn->watching || txn->rs->conn.c == NULL)
 		return;
-	reply = command(txn->rs, 1, argv, lens);
+	reply = mfa_redis_command(&txn->rs->conn, 1, argv, lens);
 	if (reply == NULL || reply->type != REDIS_REPLY_STATUS)
-		(void)bad_reply(txn->rs, "UNWATCH", reply);
+		(void)mfa_redis_bad_reply(&txn->rs->conn, "UNWATCH", reply);
 	else
 		freeReplyObject(reply);
 }
@@ -587,7 +272,7 @@ static int redis_txn_commit(struct mfa_txn *_txn)
 
 	if (txn->nwrites == 0) {
 		unwatch(txn);
-		ret = rs->c == NULL ? -1 : 0;
+		ret = rs->conn.c == NULL ? -1 : 0;
 		txn_free(txn);
 		return ret;
 	}
@@ -596,7 +281,7 @@ static int redis_txn_commit(struct mfa_txn *_txn)
 	replies = calloc(n, sizeof(*replies));
 	if (cmds == NULL || lens == NULL || replies == NULL) {
 		(void)mfa_store_set_error("redis: out of memory");
-		drop(rs);
+		mfa_redis_drop(&rs->conn);
 		goto out;
 	}
 	cmds[0] = (char *)multi;
@@ -607,7 +292,7 @@ static int redis_txn_commit(struct mfa_txn *_txn)
 	}
 	cmds[n - 1] = (char *)exec;
 	lens[n - 1] = sizeof(exec) - 1;
-	if (exchange(rs, n, cmds, lens, replies) < 0)
+	if (mfa_redis_exchange(&rs->conn, n, cmds, lens, replies) < 0)
 		goto out;
 	ret = 0;
 	for (size_t i = 0; i + 1 < n; i++) {
@@ -626,11 +311,11 @@ static int redis_txn_commit(struct mfa_txn *_txn)
 		ret = -1;
 	}
 	if (ret == -1) {
-		(void)mfa_store_set_error("redis %s: EXEC failed%s%s", rs->spec,
+		(void)mfa_store_set_error("redis %s: EXEC failed%s%s", rs->conn.spec,
 					  replies[n - 1]->type == REDIS_REPLY_ERROR ? ": " : "",
 					  replies[n - 1]->type == REDIS_REPLY_ERROR ?
 					  replies[n - 1]->str : "");
-		drop(rs);
+		mfa_redis_drop(&rs->conn);
 	}
 	for (size_t i = 0; i < n; i++)
 		freeReplyObject(replies[i]);
@@ -687,7 +372,7 @@ static int add_write(struct redis_txn *txn, int argc, const char **argv,
 		txn->lens = l;
 		txn->cap = cap;
 	}
-	if ((cmd = format(argc, argv, lens, &len)) == NULL)
+	if ((cmd = mfa_redis_format(argc, argv, lens, &len)) == NULL)
 		return -1;
 	txn->writes[txn->nwrites] = cmd;
 	txn->lens[txn->nwrites++] = len;
@@ -711,17 +396,17 @@ static redisReply *watched_read(struct redis_txn *txn, const char *key,
 	char *cmds[2] = { NULL, NULL };
 	int first = txn->write ? 0 : 1, ret = -1;
 
-	if (txn->write && (cmds[0] = format(2, wargv, wlens, &clens[0])) == NULL)
+	if (txn->write && (cmds[0] = mfa_redis_format(2, wargv, wlens, &clens[0])) == NULL)
 		return NULL;
-	if ((cmds[1] = format(argc, argv, lens, &clens[1])) == NULL)
+	if ((cmds[1] = mfa_redis_format(argc, argv, lens, &clens[1])) == NULL)
 		goto out;
-	ret = exchange(txn->rs, (size_t)(2 - first), cmds + first, clens + first,
+	ret = mfa_redis_exchange(&txn->rs->conn, (size_t)(2 - first), cmds + first, clens + first,
 		       replies + first);
 	if (ret == 0 && txn->write) {
 		txn->watching = 1;
 		if (replies[0]->type != REDIS_REPLY_STATUS) {
 			freeReplyObject(replies[1]);
-			(void)bad_reply(txn->rs, "WATCH", replies[0]);
+			(void)mfa_redis_bad_reply(&txn->rs->conn, "WATCH", replies[0]);
 			ret = -1;
 		} else {
 			freeReplyObject(replies[0]);
@@ -764,7 +449,7 @@ static enum mfa_store_result redis_get(struct mfa_txn *_txn, enum mfa_table tabl
 		return MFA_STORE_NOTFOUND;
 	}
 	if (reply->type != REDIS_REPLY_STRING || reply->len > size)
-		return bad_reply(txn->rs, "GET", reply);
+		return mfa_redis_bad_reply(&txn->rs->conn, "GET", reply);
 	memcpy(buf, reply->str, reply->len);
 	*len_r = reply->len;
 	freeReplyObject(reply);
@@ -823,7 +508,7 @@ static enum mfa_store_result redis_del(struct mfa_txn *_txn, enum mfa_table tabl
 	if (reply == NULL)
 		return MFA_STORE_ERROR;
 	if (reply->type != REDIS_REPLY_INTEGER)
-		return bad_reply(txn->rs, "EXISTS", reply);
+		return mfa_redis_bad_reply(&txn->rs->conn, "EXISTS", reply);
 	ret = reply->integer > 0;
 	freeReplyObject(reply);
 	if (!ret)
@@ -859,12 +544,12 @@ static enum mfa_store_result foreach_app(struct redis_txn *txn, const char *user
 	if (reply == NULL)
 		return MFA_STORE_ERROR;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0)
-		return bad_reply(txn->rs, "HGETALL", reply);
+		return mfa_redis_bad_reply(&txn->rs->conn, "HGETALL", reply);
 	for (size_t i = 0; i < reply->elements; i += 2) {
 		redisReply *f = reply->element[i], *v = reply->element[i + 1];
 
 		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-			return bad_reply(txn->rs, "HGETALL", reply);
+			return mfa_redis_bad_reply(&txn->rs->conn, "HGETALL", reply);
 		if (fn(f->str, f->len, (const uint8_t *)v->str, v->len, ctx) < 0) {
 			ret = MFA_STORE_ERROR;
 			break;
@@ -888,7 +573,7 @@ static enum mfa_store_result foreach_user(struct redis_txn *txn,
 	do {
 		const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "200" };
 		size_t lens[] = { 4, strlen(cursor), 5, sizeof(pattern) - 1, 5, 3 };
-		redisReply *reply = command(txn->rs, 6, argv, lens);
+		redisReply *reply = mfa_redis_command(&txn->rs->conn, 6, argv, lens);
 
 		if (reply == NULL)
 			return MFA_STORE_ERROR;
@@ -896,7 +581,7 @@ static enum mfa_store_result foreach_user(struct redis_txn *txn,
 		    reply->element[0]->type != REDIS_REPLY_STRING ||
 		    reply->element[0]->len >= sizeof(cursor) ||
 		    reply->element[1]->type != REDIS_REPLY_ARRAY)
-			return bad_reply(txn->rs, "SCAN", reply);
+			return mfa_redis_bad_reply(&txn->rs->conn, "SCAN", reply);
 		memcpy(cursor, reply->element[0]->str, reply->element[0]->len);
 		cursor[reply->element[0]->len] = '\0';
 		for (size_t i = 0; i < reply->element[1]->elements; i++) {
@@ -905,7 +590,7 @@ static enum mfa_store_result foreach_user(struct redis_txn *txn,
 
 			if (k->type != REDIS_REPLY_STRING || k->len <= plen ||
 			    k->len - plen > MFA_USER_MAX || ++seen > SCAN_KEYS_MAX)
-				return bad_reply(txn->rs, "SCAN key", reply);
+				return mfa_redis_bad_reply(&txn->rs->conn, "SCAN key", reply);
 			memcpy(user, k->str + plen, k->len - plen);
 			user[k->len - plen] = '\0';
 			r = redis_get(&txn->base, MFA_TABLE_USER, user, NULL, val,

@@ -14,7 +14,7 @@ endif
 DOVECOT_MODULEDIR := $(shell sed -n 's/^dovecot_moduledir=//p' $(DOVECOT_CONFIG) 2>/dev/null)
 
 EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
-MFA_CORE := mfa_util mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb \
+MFA_CORE := mfa_util mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb mfa_redis \
 	mfa_store_redis mfa_apppass mfa_policy
 MFA_CORE_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/%.o)
 MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt
