@@ -531,9 +531,10 @@ static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
 
 static int cmd_rekey(struct cli *cli, int argc, char **argv)
 {
-	uint8_t new_key[MFA_KEY_LEN];
+	uint8_t new_key[MFA_KEY_LEN], key_id[MFA_KEY_ID_LEN];
 	struct rekey_ctx rc;
 	const char *error;
+	int ret;
 
 	(void)argv;
 	if (argc != 0)
@@ -549,16 +550,22 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 	   mdb_put on keys a cursor already passed. */
 	if (mfa_user_foreach(rc.txn, rekey_one, &rc) != MFA_STORE_OK)
 		die("rekey", "aborted, nothing changed");
+	/* Redis: mfa:meta names the new key in the same commit. */
+	if (mfa_key_id(new_key, key_id) < 0 ||
+	    mfa_txn_set_key_id(rc.txn, key_id, sizeof(key_id)) < 0)
+		die("rekey", "aborted, nothing changed");
 	/* Write the new key first (as <key_file>.new, renamed over the old
 	   one), then commit: if the commit fails, restore the old key. */
 	if (mfa_key_write(cli->set.key_file, new_key, &error) < 0)
 		die("rekey", error);
-	if (mfa_txn_commit(&rc.txn) < 0) {
+	if ((ret = mfa_txn_commit(&rc.txn)) < 0) {
 		const char *e2;
 
 		if (mfa_key_write(cli->set.key_file, cli->key, &e2) < 0)
 			fprintf(stderr, "messec-mfa: CRITICAL: could not restore old key: %s\n", e2);
-		die("rekey: commit", mfa_store_error());
+		die("rekey: commit", ret == MFA_TXN_CONFLICT ?
+		    "a login changed a record meanwhile; old key kept, run again" :
+		    mfa_store_error());
 	}
 	mfa_wipe(new_key, sizeof(new_key));
 	printf("rekeyed %u secrets; new key in %s\n", rc.count, cli->set.key_file);

@@ -98,6 +98,12 @@ int mfa_store_check_key(struct mfa_store *store, const uint8_t *key_id,
 				     &created, error_r);
 }
 
+int mfa_txn_set_key_id(struct mfa_txn *txn, const uint8_t *key_id,
+		       size_t key_id_len)
+{
+	return txn->store->ops->set_key_id(txn, key_id, key_id_len);
+}
+
 struct mfa_txn *mfa_txn_begin(struct mfa_store *store, int write)
 {
 	return store->ops->txn_begin(store, write);

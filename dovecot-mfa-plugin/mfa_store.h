@@ -26,6 +26,8 @@
 /*	mfa_store_check_key(): ties the store to the key: Redis keeps an HMAC
 /*	of the key (mfa_key_id()) in mfa:meta and refuses another key; with
 /*	create, a store without it gets it. LMDB: nothing to do. 0 or -1.
+/*	mfa_txn_set_key_id(): in a write transaction, make key_id the
+/*	store's key at commit (the CLI's rekey); LMDB: nothing to do. 0/-1.
 /*	mfa_store_release_cached(): close the calling thread's idle Redis
 /*	connection (kept between logins); call it at deinit and in tests.
 /*
@@ -101,6 +103,8 @@ int mfa_store_exists(const char *spec, unsigned int timeout_ms,
 int mfa_store_check_key(struct mfa_store *store, const uint8_t *key_id,
 			size_t key_id_len, int create, const char **error_r);
 void mfa_store_release_cached(void);
+int mfa_txn_set_key_id(struct mfa_txn *txn, const uint8_t *key_id,
+		       size_t key_id_len);
 
 struct mfa_txn *mfa_txn_begin(struct mfa_store *store, int write);
 int mfa_txn_commit(struct mfa_txn **txn);

@@ -42,6 +42,9 @@ struct mfa_store_ops {
 	int (*check_key)(struct mfa_store *store, const uint8_t *key_id,
 			 size_t key_id_len, int create, int *created_r,
 			 const char **error_r);
+	/* record key_id as the store's key at commit (rekey) */
+	int (*set_key_id)(struct mfa_txn *txn, const uint8_t *key_id,
+			  size_t key_id_len);
 	int (*exists)(const char *spec, unsigned int timeout_ms,
 		      int *exists_r, const char **error_r);
 	struct mfa_txn *(*txn_begin)(struct mfa_store *store, int write);

@@ -116,6 +116,13 @@ static int lmdb_check_key(struct mfa_store *store, const uint8_t *key_id,
 	return 0;
 }
 
+static int lmdb_set_key_id(struct mfa_txn *txn, const uint8_t *key_id,
+			   size_t key_id_len)
+{
+	(void)txn; (void)key_id; (void)key_id_len;
+	return 0;
+}
+
 static int lmdb_exists(const char *path, unsigned int timeout_ms,
 		       int *exists_r, const char **error_r)
 {
@@ -307,6 +314,7 @@ const struct mfa_store_ops mfa_store_lmdb_ops = {
 	.open = lmdb_open,
 	.close = lmdb_close,
 	.check_key = lmdb_check_key,
+	.set_key_id = lmdb_set_key_id,
 	.exists = lmdb_exists,
 	.txn_begin = lmdb_txn_begin,
 	.txn_commit = lmdb_txn_commit,

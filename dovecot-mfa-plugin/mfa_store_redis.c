@@ -327,6 +327,26 @@ out:
 	return ret;
 }
 
+static int add_write(struct redis_txn *txn, int argc, const char **argv,
+		     const size_t *lens);
+
+/* Rekey: the new key's tag replaces mfa:meta in the same EXEC as the
+   re-sealed secrets. */
+static int redis_set_key_id(struct mfa_txn *_txn, const uint8_t *key_id,
+			    size_t key_id_len)
+{
+	struct redis_txn *txn = (struct redis_txn *)_txn;
+	char value[64 + 2 * 32];
+	const char *argv[] = { "SET", META_KEY, value };
+	size_t lens[] = { 3, strlen(META_KEY), 0 };
+
+	if (key_id_len > 32)
+		return mfa_store_set_error("redis: key id too long");
+	meta_value(key_id, key_id_len, value, sizeof(value));
+	lens[2] = strlen(value);
+	return add_write(txn, 3, argv, lens) < 0 ? -1 : 0;
+}
+
 /* --- records */
 
 /* Redis key of a record: "mfa:u:<user>", "mfa:a:<user>", "mfa:i:<ip>". */
@@ -627,6 +647,7 @@ const struct mfa_store_ops mfa_store_redis_ops = {
 	.open = redis_open,
 	.close = redis_close,
 	.check_key = redis_check_key,
+	.set_key_id = redis_set_key_id,
 	.exists = redis_exists,
 	.txn_begin = redis_txn_begin,
 	.txn_commit = redis_txn_commit,

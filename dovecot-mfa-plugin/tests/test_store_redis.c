@@ -326,6 +326,31 @@ static void test_key_and_meta(void **state)
 	assert_non_null(strstr(d.reason, "no messec-mfa data"));
 }
 
+/* "rekey": mfa:meta names the new key in the same commit; the old key
+   is refused afterwards, the new one accepted. */
+static void test_rekey_meta(void **state)
+{
+	struct fixture *f = *state;
+	struct mfa_store *store;
+	struct mfa_txn *txn;
+	uint8_t key[MFA_KEY_LEN], new_key[MFA_KEY_LEN], id[MFA_KEY_ID_LEN];
+	const char *error;
+
+	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), 0);
+	assert_int_equal(mfa_key_generate(new_key, &error), 0);
+	assert_int_equal(mfa_key_id(new_key, id), 0);
+	txn = mfa_txn_begin(store, 1);
+	assert_int_equal(mfa_txn_set_key_id(txn, id, sizeof(id)), 0);
+	assert_int_equal(mfa_txn_commit(&txn), 0);
+	mfa_store_close(&store);
+	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), -1);
+	assert_non_null(strstr(error, "must share one key file"));
+	assert_int_equal(mfa_key_write(f->set.key_file, new_key, &error), 0);
+	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), 0);
+	assert_memory_equal(key, new_key, MFA_KEY_LEN);
+	mfa_store_close(&store);
+}
+
 /* "server killed": internal failure; "server back": works again. */
 static void test_dead_server(void **state)
 {
@@ -433,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_race_failures, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(test_conflict, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(test_key_and_meta, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_meta, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(test_dead_server, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_server, contract_setup, contract_teardown),
 		cmocka_unit_test(test_settings_table),
