@@ -19,7 +19,7 @@
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -Wno-comment \
 	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth
-FUZZ_TARGETS := authres dmarc cfg addr spf headers mfa_input mfa_settings
+FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers mfa_input mfa_settings
 
 COMMON_NOLIB_SRCS := common/src/str.c common/src/log.c
 
@@ -31,6 +31,8 @@ FUZZ_SRCS_cfg := $(COMMON_SRCS)
 FUZZ_SRCS_addr := $(COMMON_SRCS)
 FUZZ_SRCS_spf := milter-auth/spf_record.c milter-auth/spf_macro.c milter-auth/spf_dns.c \
 	$(COMMON_NOLIB_SRCS)
+FUZZ_SRCS_spf_eval := milter-auth/spf_eval.c milter-auth/spf_record.c milter-auth/spf_macro.c \
+	milter-auth/spf_dns.c $(COMMON_NOLIB_SRCS)
 FUZZ_SRCS_headers := milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c \
 	milter-auth/dmarc_psl.c \
 	$(MA_DKIM_SRCS) $(COMMON_SRCS)
@@ -46,6 +48,7 @@ FUZZ_CFLAGS_mfa_settings := $(FUZZ_CFLAGS_mfa_input)
 FUZZ_LIBS_cfg := $(COMMON_LIBS)
 FUZZ_LIBS_addr := $(COMMON_LIBS)
 FUZZ_LIBS_spf := -lresolv
+FUZZ_LIBS_spf_eval := -lresolv
 FUZZ_LIBS_headers := $(OPENDKIM_LIBS) $(COMMON_LIBS) -lresolv
 FUZZ_LIBS_mfa_input := $(MFA_LIBS)
 FUZZ_LIBS_mfa_settings := $(MFA_LIBS)
@@ -72,6 +75,8 @@ FUZZ_OBJS_cfg := $(LIBMESSEC) $(COMMON_LIBS)
 FUZZ_OBJS_addr := $(LIBMESSEC) $(COMMON_LIBS)
 FUZZ_OBJS_spf := $(B)/milter-auth/spf_record.o $(B)/milter-auth/spf_macro.o \
 	$(B)/milter-auth/spf_dns.o $(LIBMESSEC) -lresolv $(COMMON_LIBS)
+FUZZ_OBJS_spf_eval := $(B)/milter-auth/spf_eval.o $(B)/milter-auth/spf_record.o \
+	$(B)/milter-auth/spf_macro.o $(B)/milter-auth/spf_dns.o $(LIBMESSEC) -lresolv $(COMMON_LIBS)
 FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
 	$(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS) $(LIBMESSEC) $(OPENDKIM_LIBS) \
 	$(COMMON_LIBS) -lresolv
