@@ -137,4 +137,19 @@ send_case forgedtag "$LAB_OUT_GOOD" ceo@none.example "ceo@none.example" "X-Messe
 grep -qi '^X-Messec-DMARC' "$MA_TMP/$TOK.out" &&
 	fail "forged tag header removed" "$(grep -i '^X-Messec' "$MA_TMP/$TOK.out")" ||
 	ok "forged tag header removed"
+# trusted_domains: matched against the client name Postfix verified
+# (192.0.2.10 <-> mail.reject.example, forward-confirmed in the lab DNS).
+send_case untrusted "$LAB_OUT_GOOD" x@lab.example "x@lab.example"
+[[ $MA_REPLY == *"550 5.7.1"*"lab.example"* ]] &&
+	ok "spoofed p=reject domain from an untrusted host: 550" ||
+	fail "spoofed p=reject domain from an untrusted host: 550" "$MA_REPLY"
+ma_write_conf "trusted_domains = reject.example"
+mark=$(lab_log_mark "$MA_LOG")
+kill -HUP "$MA_PID"
+lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded' 10
+send_case trusted "$LAB_OUT_GOOD" x@lab.example "x@lab.example"
+v=$(ma_verdict "$MA_QID")
+[[ $MA_REPLY == 250* && $AR == *"dmarc=fail"* && $v == *"reason=allowlisted"* ]] &&
+	ok "trusted_domains (verified client name): delivered, dmarc=fail recorded" ||
+	fail "trusted_domains (verified client name): delivered, dmarc=fail recorded" "reply: $MA_REPLY; A-R: $AR; $v"
 ma_finish
