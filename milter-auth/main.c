@@ -243,6 +243,8 @@ int main(int argc, char **argv)
 		if (mc == NULL)
 			return 1;
 		cfg_dump(mc->cfg, stdout);
+		if (*cfg_str(mc->cfg, "authserv_id") == '\0')
+			printf("# authserv_id in use: %s (host name)\n", mc->authserv_id);
 		ma_config_release(&mc);
 		return 0;
 	}
