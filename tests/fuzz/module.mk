@@ -19,7 +19,7 @@
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -Wno-comment \
 	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth
-FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers mfa_input mfa_settings
+FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers milter_config mfa_input mfa_settings
 
 COMMON_NOLIB_SRCS := common/src/str.c common/src/log.c
 
@@ -36,11 +36,14 @@ FUZZ_SRCS_spf_eval := milter-auth/spf_eval.c milter-auth/spf_record.c milter-aut
 FUZZ_SRCS_headers := milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c \
 	milter-auth/dmarc_psl.c \
 	$(MA_DKIM_SRCS) $(COMMON_SRCS)
+FUZZ_SRCS_milter_config := milter-auth/config.c milter-auth/decide.c milter-auth/authres.c \
+	$(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS) $(COMMON_SRCS)
 FUZZ_SRCS_mfa_input := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
 FUZZ_SRCS_mfa_settings := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
 
 # target -> extra compile flags and libraries
 FUZZ_CFLAGS_headers := $(OPENDKIM_CFLAGS) $(OPENSSL_CFLAGS)
+FUZZ_CFLAGS_milter_config := $(OPENDKIM_CFLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
 FUZZ_CFLAGS_cfg := $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_CFLAGS_addr := $(FUZZ_CFLAGS_cfg)
 FUZZ_CFLAGS_mfa_input := -Idovecot-mfa-plugin $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
@@ -50,6 +53,7 @@ FUZZ_LIBS_addr := $(COMMON_LIBS)
 FUZZ_LIBS_spf := -lresolv
 FUZZ_LIBS_spf_eval := -lresolv
 FUZZ_LIBS_headers := $(OPENDKIM_LIBS) $(COMMON_LIBS) -lresolv
+FUZZ_LIBS_milter_config := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv
 FUZZ_LIBS_mfa_input := $(MFA_LIBS)
 FUZZ_LIBS_mfa_settings := $(MFA_LIBS)
 
@@ -80,6 +84,9 @@ FUZZ_OBJS_spf_eval := $(B)/milter-auth/spf_eval.o $(B)/milter-auth/spf_record.o 
 FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
 	$(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS) $(LIBMESSEC) $(OPENDKIM_LIBS) \
 	$(COMMON_LIBS) -lresolv
+FUZZ_OBJS_milter_config := $(B)/milter-auth/config.o $(B)/milter-auth/decide.o \
+	$(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(LIBMESSEC) \
+	$(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv
 FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(MFA_LIBS)
 FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(MFA_LIBS)
 
