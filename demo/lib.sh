@@ -82,3 +82,12 @@ demo_spawn_before_postfix() {
 	LAB_PRE_POSTFIX_HOOK="${LAB_PRE_POSTFIX_HOOK:+$LAB_PRE_POSTFIX_HOOK && }tests/lab/spawn \"\$LAB_DIR\" $name -- $q"
 	export LAB_PRE_POSTFIX_HOOK
 }
+
+# demo_add_pre_postfix CMD: a bash command run inside `up` after DNS and
+# Dovecot are up and before Postfix takes mail (LAB_DIR, LAB_NS are set),
+# e.g. to start a milter so that no layer's mail meets an absent milter.
+# Commands of several layers run in order.
+demo_add_pre_postfix() {
+	LAB_PRE_POSTFIX_HOOK=${LAB_PRE_POSTFIX_HOOK:+$LAB_PRE_POSTFIX_HOOK && }$1
+	export LAB_PRE_POSTFIX_HOOK
+}

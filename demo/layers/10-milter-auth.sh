@@ -13,6 +13,24 @@ setup() {
 	[ -x "$MA_BIN" ] || { echo "10-milter-auth: build first (make)" >&2; return 1; }
 	demo_add_milter 'unix:@LABDIR@/auth.sock'
 	demo_add_submission_milter 'unix:@LABDIR@/auth.sock'
+	# Start the milter before Postfix takes mail: every layer's mail goes
+	# through it (Postfix answers 451 while a configured milter is absent).
+	cat >"$DEMO_TMP/milter-auth-start.sh" <<START
+conf=\$LAB_DIR/milter-auth.conf
+cat >"\$conf" <<CONF
+socket = unix:\$LAB_DIR/auth.sock
+socket_mode = 0666
+user = nobody
+pid_file =
+authserv_id = mx.lab.example
+internal_networks = 127.0.0.1
+CONF
+chmod 644 "\$conf"
+"$PWD/tests/lab/spawn" "\$LAB_DIR" milter-auth -- "$MA_BIN" -f -c "\$conf"
+for i in \$(seq 50); do [ -S "\$LAB_DIR/auth.sock" ] && exit 0; sleep 0.2; done
+echo "milter-auth did not start" >&2; exit 1
+START
+	demo_add_pre_postfix "bash $DEMO_TMP/milter-auth-start.sh"
 }
 
 # _ma_msg SUBJECT FROM [extra header]: an .eml in DEMO_TMP, path on stdout.
@@ -35,22 +53,13 @@ _ma_ar() {
 }
 
 run() {
-	local conf=$DEMO_TMP/milter-auth.conf tok msg out ar
+	local conf=$LAB_DIR/milter-auth.conf tok msg out ar
 	MA_BIN=$DEMO_B/milter-auth/messec-milter-auth
 	demo_title "Layer 1: sender authentication (SPF, DKIM, DMARC) - messec-milter-auth"
-	cat >"$conf" <<CONF
-socket = unix:$LAB_DIR/auth.sock
-socket_mode = 0666
-user = nobody
-pid_file =
-authserv_id = mx.lab.example
-internal_networks = 127.0.0.1
-CONF
-	chmod 644 "$conf"
 	demo_cmd "messec-milter-auth -t -c milter-auth.conf   (check the config)" \
 		sh -c "'$MA_BIN' -t -c '$conf' | grep -E '^(socket|authserv_id|dmarc_reject_action|temperror_action|internal_error_action) '"
-	lab_spawn milter-auth -- "$MA_BIN" -f -c "$conf" >/dev/null
 	lab_wait_socket "$LAB_DIR/auth.sock" 10 || { demo_bad "the milter did not start"; return 1; }
+	demo_say "It has been running since before Postfix took mail (pid $(cat "$LAB_DIR/pids/milter-auth.pid"))."
 
 	tok=genuine-$RANDOM
 	demo_say "1. reject.example's own server (192.0.2.10) sends a DKIM-signed message:"

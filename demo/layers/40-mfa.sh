@@ -18,6 +18,11 @@ setup() {
 	# Not a pipeline: demo_add_* export variables, which a subshell would lose.
 	demo_add_passdb_first < <(sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb unenrolled=allow|" \
 		packaging/dovecot/05-messec-mfa.conf)
+	# The store must exist before the first login of any layer: with
+	# unenrolled=allow the plugin never creates it (an empty store would let
+	# everyone in) and answers "temporary failure" until it is there.
+	# Enrolling a first user (carol) creates it.
+	demo_add_pre_postfix "install -d -o dovecot -g dovecot -m 0700 \$LAB_DIR/mfa && $MFA_CLI --store \$LAB_DIR/mfa/mfa.lmdb enroll --no-qr carol@lab.example >/dev/null"
 }
 
 _demo_totp() {
@@ -35,14 +40,9 @@ run() {
 	local store out secret code
 	MFA_CLI=$DEMO_B/dovecot-mfa-plugin/messec-mfa
 	demo_title "Layer 4: second factor (TOTP) for IMAP, POP3 and SMTP AUTH"
-	install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
 	store=$LAB_DIR/mfa/mfa.lmdb
-	# The store must exist before the first login: with unenrolled=allow the
-	# plugin never creates it (an empty store would let everyone in), and
-	# answers "temporary failure" until it is there. Enrolling the first user
-	# creates it.
-	demo_say "The admin enrols carol first (this creates the store):"
-	"$MFA_CLI" --store "$store" enroll --no-qr "$LAB_CAROL" 2>&1 | head -n 1 | demo_show
+	demo_say "The store was created when the lab started, by enrolling carol:"
+	demo_cmd "messec-mfa --store mfa.lmdb status" "$MFA_CLI" --store "$store" status
 
 	demo_say "Before enrolment, bob logs in with his password alone (roll-out mode: unenrolled=allow):"
 	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" 2>&1 | tail -n 1)
