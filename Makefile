@@ -102,9 +102,10 @@ deps-check:
 
 # The one test command (README, .ci/run): unit tests then integration tests,
 # every result counted, closing line "N passed, M failed".
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps-check
-	$(MAKE) all
-	$(MAKE) $(UNIT_TESTS)
+	$(MAKE) -j$(JOBS) all $(UNIT_TESTS)
 	@B=$(B) tests/run $(UNIT_TESTS) -- $(sort $(wildcard tests/integration/*.sh))
 
 unit: all $(UNIT_TESTS)
@@ -114,7 +115,7 @@ integration: all
 	@B=$(B) tests/run -- $(sort $(wildcard tests/integration/*.sh))
 
 demo: deps-check
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	B=$(B) demo/run
 
 install: all $(INSTALL_RULES)
