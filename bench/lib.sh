@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # NAME
 #	bench/lib.sh - helpers shared by the benchmarks (lab, process counters, medians)
 # SYNOPSIS
