@@ -389,12 +389,21 @@ const char *cfg_origin(const struct cfg *cfg, const char *name)
 }
 
 /* Quote when the file parser would otherwise read something else. */
+/* Characters the parser trims from an unquoted value (str_trim). */
+static int trimmed_char(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Print a value so that it parses back to itself: quoted when it holds a
+   character the parser treats specially, or starts or ends with one that
+   str_trim() would strip (fuzz_cfg finding F1: CR/LF/VT/FF too). */
 static void dump_value(const char *v, FILE *out)
 {
 	size_t len = strlen(v);
 
-	if (len > 0 && strpbrk(v, "#\"\\") == NULL && v[0] != ' ' &&
-	    v[0] != '\t' && v[len - 1] != ' ' && v[len - 1] != '\t') {
+	if (len > 0 && strpbrk(v, "#\"\\") == NULL && !trimmed_char(v[0]) &&
+	    !trimmed_char(v[len - 1])) {
 		fputs(v, out);
 		return;
 	}

@@ -374,6 +374,41 @@ static void test_dump(void **state)
 	free(out);
 }
 
+/* Regression (fuzz_cfg finding F1): a quoted value that starts or ends
+   with CR, LF, VT or FF must be dumped quoted, or reading the -t output
+   back trims it away. */
+static void test_dump_space_edges(void **state)
+{
+	static const char *const texts[] = {
+		"name = \"\r\"\n", "name = \"\va\"\n", "name = \"a\f\"\n",
+		"name = \"\ta\"\n",
+	};
+	static const char *const want[] = { "\r", "\va", "a\f", "\ta" };
+	char msgs[256];
+	int nerr;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *out = NULL;
+		size_t outlen = 0;
+		struct cfg *cfg = load(texts[i], msgs, sizeof(msgs), &nerr);
+		struct cfg *again;
+		FILE *fp;
+
+		assert_non_null(cfg);
+		assert_string_equal(cfg_str(cfg, "name"), want[i]);
+		fp = open_memstream(&out, &outlen);
+		cfg_dump(cfg, fp);
+		fclose(fp);
+		again = load(out, msgs, sizeof(msgs), &nerr);
+		assert_non_null(again);
+		assert_string_equal(cfg_str(again, "name"), want[i]);
+		cfg_free(&again);
+		cfg_free(&cfg);
+		free(out);
+	}
+}
+
 struct parse_case {
 	const char *name, *text;
 	int want_rc;
@@ -439,6 +474,7 @@ int main(void)
 	tests_add(&l, "unreadable drop-in is an error", test_unreadable_dropin, NULL);
 	tests_add(&l, "NUL byte in file", test_nul_byte, NULL);
 	tests_add(&l, "dump prints every value, parses back", test_dump, NULL);
+	tests_add(&l, "dump quotes values with CR/LF/VT/FF at an edge", test_dump_space_edges, NULL);
 	tests_add_table(&l, size_cases, test_size);
 	tests_add_table(&l, time_cases, test_time);
 	return tests_run(&l, "cfg", NULL, NULL);
