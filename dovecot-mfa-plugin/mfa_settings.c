@@ -35,6 +35,7 @@ void mfa_settings_init(struct mfa_settings *set)
 	set->ip_max_failures = 20;
 	set->check_chain = 1;
 	set->redis_timeout = MFA_REDIS_TIMEOUT_DEFAULT;
+	set->store_sync = MFA_STORE_SYNC_PERIODIC;
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -178,6 +179,17 @@ int mfa_settings_set(struct mfa_settings *set, const char *key,
 		/* The auth process waits this long at most per round trip:
 		   keep it a few ms (docs/mfa.md). */
 		bad = parse_uint(value, 1, MFA_REDIS_TIMEOUT_MAX, &set->redis_timeout) < 0;
+	} else if (strcmp(key, "store_sync") == 0) {
+		/* LMDB store in the plugin only; the CLI always syncs
+		   (docs/mfa.md "Durability"). */
+		if (strcmp(value, "always") == 0)
+			set->store_sync = MFA_STORE_SYNC_ALWAYS;
+		else if (strcmp(value, "periodic") == 0)
+			set->store_sync = MFA_STORE_SYNC_PERIODIC;
+		else if (strcmp(value, "data") == 0)
+			set->store_sync = MFA_STORE_SYNC_DATA;
+		else
+			bad = 1;
 	} else if (strcmp(key, "key_file") == 0) {
 		bad = value[0] != '/' || mfa_strcpy(set->key_file, sizeof(set->key_file), value) < 0;
 	} else if (strcmp(key, "issuer") == 0) {

@@ -60,6 +60,7 @@ struct mfa_settings {
 	unsigned int unenrolled_allow;
 	unsigned int check_chain;	/* plugin: refuse unsafe passdb chains */
 	unsigned int redis_timeout;	/* ms, each Redis connect and round trip */
+	unsigned int store_sync;	/* enum mfa_store_sync (plugin, LMDB) */
 	size_t services_count;		/* 0 = every service */
 	char services[MFA_SERVICES_MAX][MFA_SERVICE_LEN];
 	size_t nets_count;

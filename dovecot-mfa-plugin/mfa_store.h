@@ -31,6 +31,31 @@
 /*	mfa_store_release_cached(): close the calling thread's idle Redis
 /*	connection (kept between logins); call it at deinit and in tests.
 /*
+/*	LMDB environment kept open (the plugin; not the CLI, which keeps the
+/*	defaults: a fresh environment per open, two syncs per commit):
+/*	mfa_store_set_caching(keep_open, sync) is process-wide and not
+/*	thread-safe (Dovecot's auth process has one thread). With keep_open,
+/*	mfa_store_close() of an LMDB store leaves its environment open and
+/*	the next mfa_store_open() of the same path reuses it after a stat()
+/*	of the file and its lock file (same st_dev/st_ino) and a
+/*	faccessat(R_OK|W_OK, AT_EACCESS) for the current user: a store that
+/*	was removed, replaced or made unreadable is closed and opened anew
+/*	(which fails as before, or works again once restored). The open
+/*	descriptor keeps the inode alive, so a new file cannot reuse its
+/*	number. After fork() the child drops the parent's environment
+/*	without closing it (LMDB: not usable across fork; closing would clear
+/*	the parent's reader slots) and opens its own.
+/*	sync MFA_STORE_SYNC_PERIODIC opens it with MDB_NOSYNC|MDB_NOMETASYNC:
+/*	a commit writes to the page cache only; mfa_store_sync_cached()
+/*	flushes (mdb_env_sync) when commits are pending and force is set or
+/*	MFA_STORE_SYNC_INTERVAL_MS passed since the last flush (also tried
+/*	after each commit). mfa_store_sync_pending(): commits not yet
+/*	flushed? mfa_store_close_cached(): flush and close the kept
+/*	environment (deinit, tests). MFA_STORE_SYNC_ALWAYS: LMDB's default,
+/*	every commit synced (two disk writes). MFA_STORE_SYNC_DATA:
+/*	MDB_NOMETASYNC, one fdatasync per commit (the meta page of a commit
+/*	is flushed with the next one). docs/mfa.md "Durability" gives the reasoning.
+/*
 /*	mfa_txn_begin()/mfa_txn_commit()/mfa_txn_abort(): one transaction;
 /*	commit and abort free it and set the pointer to NULL. Commit returns
 /*	0, -1 (error), or MFA_TXN_CONFLICT (Redis only: another writer
@@ -93,6 +118,13 @@ struct mfa_txn;
 
 #define MFA_TXN_CONFLICT (-2)
 
+enum mfa_store_sync {
+	MFA_STORE_SYNC_ALWAYS = 0,	/* a sync per commit */
+	MFA_STORE_SYNC_PERIODIC = 1,	/* at most every interval */
+	MFA_STORE_SYNC_DATA = 2,	/* one sync per commit (MDB_NOMETASYNC) */
+};
+#define MFA_STORE_SYNC_INTERVAL_MS 1000
+
 int mfa_store_spec_check(const char *spec, const char **error_r);
 int mfa_store_is_redis(const char *spec);
 struct mfa_store *mfa_store_open(const char *spec, int create,
@@ -103,6 +135,12 @@ int mfa_store_exists(const char *spec, unsigned int timeout_ms,
 int mfa_store_check_key(struct mfa_store *store, const uint8_t *key_id,
 			size_t key_id_len, int create, const char **error_r);
 void mfa_store_release_cached(void);
+void mfa_store_set_caching(int keep_open, enum mfa_store_sync sync);
+int mfa_store_sync_pending(void);
+int mfa_store_sync_cached(int force, const char **error_r);
+void mfa_store_close_cached(void);
+/* LMDB environments opened by this process so far (tests, debugging). */
+unsigned long mfa_store_lmdb_env_opens(void);
 int mfa_txn_set_key_id(struct mfa_txn *txn, const uint8_t *key_id,
 		       size_t key_id_len);
 

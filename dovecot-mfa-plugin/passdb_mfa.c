@@ -38,7 +38,10 @@
 /*	Runs inside Dovecot's auth process (user $default_internal_user after
 /*	init; preinit runs as root). Its input is the client's login.
 /*	verify_plain blocks only briefly: the store is a local LMDB file
-/*	(opened per login), or Redis with redis_timeout (a few ms) on every
+/*	(its environment kept open between logins and re-checked by stat()
+/*	each time, mfa_store.h; with store_sync=periodic a commit writes to
+/*	the page cache and a timeout flushes it within
+/*	MFA_STORE_SYNC_INTERVAL_MS, and at deinit), or Redis with redis_timeout (a few ms) on every
 /*	connect and round trip, the first error ending the login as an
 /*	internal failure. The callback is called exactly once.
 /*--*/
@@ -58,6 +61,7 @@
 struct mfa_passdb_module {
 	struct passdb_module module;
 	struct mfa_settings set;
+	struct timeout *to_sync;	/* flush of a periodic LMDB store */
 };
 
 static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
@@ -74,6 +78,11 @@ static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 	   work is local, or bounded by redis_timeout (see the file header). */
 	module->module.default_cache_key = NULL;
 	module->module.blocking = FALSE;
+	/* Only the plugin keeps the LMDB environment open (opened lazily,
+	   after the auth process has dropped root) and defers its syncs;
+	   the CLI keeps the defaults. */
+	if (!mfa_store_is_redis(module->set.store))
+		mfa_store_set_caching(1, (enum mfa_store_sync)module->set.store_sync);
 	return &module->module;
 }
 
@@ -172,10 +181,32 @@ static void mfa_init(struct passdb_module *_module)
 		i_warning("passdb mfa: check_chain=no: passdb chain not checked");
 }
 
+static void mfa_sync_timeout(struct mfa_passdb_module *module)
+{
+	const char *error;
+
+	timeout_remove(&module->to_sync);
+	if (mfa_store_sync_cached(1, &error) < 0)
+		i_error("passdb mfa: %s", error);
+}
+
+/* After a login: flush its commit within MFA_STORE_SYNC_INTERVAL_MS. */
+static void mfa_sync_schedule(struct mfa_passdb_module *module)
+{
+	if (module->to_sync == NULL && mfa_store_sync_pending())
+		module->to_sync = timeout_add(MFA_STORE_SYNC_INTERVAL_MS,
+					      mfa_sync_timeout, module);
+}
+
 static void mfa_deinit(struct passdb_module *_module)
 {
-	(void)_module;
-	/* The Redis connection kept between logins, if any. */
+	struct mfa_passdb_module *module =
+		container_of(_module, struct mfa_passdb_module, module);
+
+	timeout_remove(&module->to_sync);
+	/* The LMDB environment (flushed first) and the Redis connection
+	   kept between logins, if any. */
+	mfa_store_close_cached();
 	mfa_store_release_cached();
 }
 
@@ -214,6 +245,7 @@ static void mfa_verify_plain(struct auth_request *request,
 		net_ip2addr(&request->fields.remote_ip);
 	req.now = time(NULL);
 	mfa_policy_check(&module->set, &req, &d);
+	mfa_sync_schedule(module);
 	mfa_log(request, &d);
 
 	switch (d.verdict) {
