@@ -9,6 +9,13 @@
 #	and logins work again once it is restored; a chain where mfa is not
 #	first, or where mfa's failures would continue to the password passdb,
 #	makes the plugin refuse to start, so nobody gets in on a password alone.
+#
+#	Determinism: fresh() sets CODE in this shell (in $(...) the last step
+#	would not advance and a later login would reuse an accepted code: a
+#	replay refusal by accident). Every login comes from its own source
+#	address (192.0.2.100.., all local on the lab's lo), so Dovecot's
+#	per-IP auth penalty (2..15 s per login after a failure from the same
+#	address) never delays one; log checks wait for their line.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 B=${B:-build}
@@ -37,15 +44,31 @@ o = mac[-1] & 15
 print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
 PY
 }
-LASTSTEP=-1
+step_now() { echo $(( $(date +%s) / 30 )); }
+# fresh: CODE = a code of a step after the last one used here, within the
+# server's window (window=1: now-1..now+1; waits for the clock if needed).
+LASTSTEP=-1 CODE=
 fresh() {
-	local s now=$(( $(date +%s) / 30 ))
+	local s now
+	now=$(step_now)
 	s=$((LASTSTEP + 1))
 	[ "$s" -lt "$now" ] && s=$now
-	while [ "$s" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
 	LASTSTEP=$s
-	totp "$SECRET" "$s"
+	CODE=$(totp "$SECRET" "$s")
 }
+# newsrc: SRC = a source address no login here used before.
+NSRC=99
+newsrc() {
+	NSRC=$((NSRC + 1))
+	SRC=192.0.2.$NSRC
+}
+# imap USER PASSWORD: one IMAP login from a new address; output in R.
+imap() {
+	newsrc
+	R=$(lab_mail imap-login --user "$1" --password "$2" --bind "$SRC" 2>&1)
+}
+re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
 out=$("$CLI" --store "$STORE" enroll "$LAB_ALICE" --no-qr 2>&1)
 SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 [ -n "$SECRET" ] && ok "enroll alice" || fail "enroll alice" "$out"
@@ -56,8 +79,22 @@ SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 while IFS='|' read -r name result; do
 	[ "$result" = "NO" ] && ok "garbage: $name fails cleanly" || fail "garbage: $name fails cleanly" "$result"
 done < <(lab_exec python3 - "$LAB_ALICE" "$LAB_ALICE_PASSWORD" <<'PY'
-import imaplib, ssl, sys
+import imaplib, socket, ssl, sys
 user, pw = sys.argv[1].encode(), sys.argv[2].encode()
+
+
+class IMAP(imaplib.IMAP4):
+    """From its own source address (198.51.100.100+n): no auth penalty."""
+
+    def __init__(self, src):
+        self._src = src
+        super().__init__("203.0.113.25", 143, timeout=30)
+
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout,
+                                        source_address=(self._src, 0))
+
+
 cases = [
     ("very long password (5000 bytes)", user, pw + b"a" * 4994 + b"123456"),
     ("password over the plugin's 1024-byte cap", user, b"p" * 1100 + b"123456"),
@@ -72,9 +109,9 @@ cases = [
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
-for name, u, p in cases:
+for n, (name, u, p) in enumerate(cases):
     try:
-        m = imaplib.IMAP4("203.0.113.25", 143, timeout=30)
+        m = IMAP("198.51.100.%d" % (100 + n))
         m.starttls(ctx)
         try:
             m.authenticate("PLAIN", lambda _: b"\0" + u + b"\0" + p)
@@ -90,47 +127,53 @@ for name, u, p in cases:
     print("%s|%s" % (name, res), flush=True)
 PY
 )
-code=$(fresh)
-out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
-[[ $out == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
-	fail "garbage: Dovecot still serves a valid login afterwards" "$out"
+fresh
+imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
+[[ $R == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
+	fail "garbage: Dovecot still serves a valid login afterwards" "$R"
+# That login's line first: the log is complete up to it.
+lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),$(re "$SRC"),.*: mfa: " 10 ||
+	fail "garbage: last login logged" "no mfa line from $SRC"
 grep -qE "Panic|Fatal|killed with signal|crashed" "$LAB_DOVECOT_LOG" &&
 	fail "garbage: no panic, fatal or crash in Dovecot's log" "$(grep -E 'Panic|Fatal|signal' "$LAB_DOVECOT_LOG" | head -3)" ||
 	ok "garbage: no panic, fatal or crash in Dovecot's log"
 
 #
-# Store unreadable -> [UNAVAILABLE]; restored -> works.
+# Store unreadable -> [UNAVAILABLE]; restored -> works, with the same code
+# (the failed attempt did not use it up).
 #
 chmod 000 "$STORE"
-code=$(fresh)
-out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
-[[ $out == *UNAVAILABLE* ]] && ok "store unreadable: right password + code gets [UNAVAILABLE]" ||
-	fail "store unreadable: right password + code gets [UNAVAILABLE]" "$out"
-out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD" 2>&1)
-[[ $out == *UNAVAILABLE* ]] && ok "store unreadable: bare password gets [UNAVAILABLE], not in" ||
-	fail "store unreadable: bare password gets [UNAVAILABLE], not in" "$out"
-grep -q "mfa: tempfail: store" "$LAB_DOVECOT_LOG" && ok "store unreadable: logged as tempfail with the reason" ||
+fresh; code=$CODE
+imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$code"
+src1=$SRC
+[[ $R == *UNAVAILABLE* ]] && ok "store unreadable: right password + code gets [UNAVAILABLE]" ||
+	fail "store unreadable: right password + code gets [UNAVAILABLE]" "$R"
+imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD"
+[[ $R == *UNAVAILABLE* ]] && ok "store unreadable: bare password gets [UNAVAILABLE], not in" ||
+	fail "store unreadable: bare password gets [UNAVAILABLE], not in" "$R"
+lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),$(re "$src1"),.*: mfa: tempfail: store" 10 &&
+	ok "store unreadable: logged as tempfail with the reason" ||
 	fail "store unreadable: logged as tempfail with the reason" "no tempfail line"
 chmod 600 "$STORE"
-out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
-[[ $out == OK* ]] && ok "store restored: login works again" || fail "store restored: login works again" "$out"
+imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$code"
+[[ $R == OK* ]] && ok "store restored: login works again" || fail "store restored: login works again" "$R"
 mv "$STORE.key" "$STORE.key.away"
-code=$(fresh)
-out=$(lab_mail imap-login --user "$LAB_ALICE" --password "$LAB_ALICE_PASSWORD$code" 2>&1)
-[[ $out == *UNAVAILABLE* ]] && ok "key file missing: [UNAVAILABLE]" || fail "key file missing: [UNAVAILABLE]" "$out"
+fresh
+imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
+[[ $R == *UNAVAILABLE* ]] && ok "key file missing: [UNAVAILABLE]" || fail "key file missing: [UNAVAILABLE]" "$R"
 mv "$STORE.key.away" "$STORE.key"
 
 #
 # Unsafe chains: the auth process refuses to start; nobody gets in.
 #
 chain_case() {
-	local name=$1 want=$2 out
+	local name=$1 want=$2
 	shift 2
 	lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" "$@"
 	install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
-	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" 2>&1)
-	if [[ $out == OK* ]]; then
-		fail "unsafe chain ($name): password alone refused" "$out"
+	imap "$LAB_BOB" "$LAB_BOB_PASSWORD"
+	if [[ $R == OK* ]]; then
+		fail "unsafe chain ($name): password alone refused" "$R"
 	else
 		ok "unsafe chain ($name): password alone refused"
 	fi

@@ -14,6 +14,12 @@
 #	redis-server killed (by PID) -> [UNAVAILABLE] on both, never success;
 #	restarted -> logins work again, the replay state survived; no secret
 #	in Redis's files.
+#
+#	Every login comes from its own source address (192.0.2.100.., all
+#	local on each lab's lo), so Dovecot's per-IP auth penalty (2..15 s per
+#	login after a failure from the same address, even with
+#	auth_failure_delay=0) never delays one. fresh() sets CODE in this
+#	shell, never in $(...), so the last step used advances.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 B=${B:-build}
@@ -96,8 +102,22 @@ fresh() {
 	CODE=$(totp "$SECRET" "$s")
 }
 
-imap_a() { LAB_NS=$A_NS LAB_CA=$A_CA lab_mail imap-login --user "$1" --password "$2" 2>&1; }
-imap_b() { LAB_NS=$B_NS LAB_CA=$B_CA lab_mail imap-login --user "$1" --password "$2" 2>&1; }
+# newsrc: SRC = a source address no login here used before.
+NSRC=99
+newsrc() {
+	NSRC=$((NSRC + 1))
+	SRC=192.0.2.$NSRC
+}
+# imap_a|imap_b USER PASSWORD: one IMAP login on host A|B from a new
+# address; the client's output in R.
+imap_a() {
+	newsrc
+	R=$(LAB_NS=$A_NS LAB_CA=$A_CA lab_mail imap-login --user "$1" --password "$2" --bind "$SRC" 2>&1)
+}
+imap_b() {
+	newsrc
+	R=$(LAB_NS=$B_NS LAB_CA=$B_CA lab_mail imap-login --user "$1" --password "$2" --bind "$SRC" 2>&1)
+}
 
 expect() {	# NAME WANT(ok|no|unavail) OUTPUT
 	local name=$1 want=$2 out got
@@ -111,7 +131,7 @@ expect() {	# NAME WANT(ok|no|unavail) OUTPUT
 	[ "$got" = "$want" ] && ok "$name" || fail "$name" "want $want, got: $out"
 }
 log_has() {	# NAME LOGFILE MARK REGEX
-	if lab_wait 5 sh -c 'tail -c +$(($2 + 1)) "$1" | grep -qE -- "$3"' _ "$2" "$3" "$4"; then
+	if lab_wait 10 sh -c 'tail -c +$(($2 + 1)) "$1" | grep -qE -- "$3"' _ "$2" "$3" "$4"; then
 		ok "$1"
 	else
 		fail "$1" "no '$4' in $(basename "$2")"
@@ -135,34 +155,43 @@ out=$(mfa_b status "$U" 2>&1)
 # Replay across hosts.
 #
 fresh; code=$CODE
-expect "host A: password + code" ok "$(imap_a "$U" "$P$code")"
+imap_a "$U" "$P$code"
+expect "host A: password + code" ok "$R"
 mark=$(lab_log_mark "$B_LOG")
-expect "host B: the same code again is refused" no "$(imap_b "$U" "$P$code")"
+imap_b "$U" "$P$code"
+expect "host B: the same code again is refused" no "$R"
 log_has "host B: ... logged as replay" "$B_LOG" "$mark" "mfa: fail: code already used \(replay\)"
 
 #
 # Lockout with failures spread over both hosts (max_failures=4): the
 # replay on B was failure 1.
 #
-expect "host A: no code (failure 2)" no "$(imap_a "$U" "$P")"
-expect "host B: no code (failure 3)" no "$(imap_b "$U" "$P")"
+imap_a "$U" "$P"
+expect "host A: no code (failure 2)" no "$R"
+imap_b "$U" "$P"
+expect "host B: no code (failure 3)" no "$R"
 mark=$(lab_log_mark "$A_LOG")
-expect "host A: no code (failure 4)" no "$(imap_a "$U" "$P")"
+imap_a "$U" "$P"
+expect "host A: no code (failure 4)" no "$R"
 log_has "host A: ... the fourth failure (two on each host) locks the user" "$A_LOG" "$mark" "user locked for"
 fresh; code=$CODE
 mark=$(lab_log_mark "$B_LOG")
-expect "host B: locked, a valid code is refused" no "$(imap_b "$U" "$P$code")"
+imap_b "$U" "$P$code"
+expect "host B: locked, a valid code is refused" no "$R"
 log_has "host B: ... refused as locked" "$B_LOG" "$mark" "mfa: fail: locked"
-expect "host A: locked, a valid code is refused" no "$(imap_a "$U" "$P$code")"
+imap_a "$U" "$P$code"
+expect "host A: locked, a valid code is refused" no "$R"
 
 #
 # Unlock with the CLI on host B: clears it for both hosts.
 #
 out=$(mfa_b unlock "$U" 2>&1) && ok "cli: unlock (host B)" || fail "cli: unlock (host B)" "$out"
 fresh; code=$CODE
-expect "host A: after unlock, password + code" ok "$(imap_a "$U" "$P$code")"
+imap_a "$U" "$P$code"
+expect "host A: after unlock, password + code" ok "$R"
 fresh; code=$CODE
-expect "host B: after unlock, password + code" ok "$(imap_b "$U" "$P$code")"
+imap_b "$U" "$P$code"
+expect "host B: after unlock, password + code" ok "$R"
 
 #
 # No secret in Redis's files (AOF): only the AES-GCM sealed record.
@@ -193,18 +222,23 @@ else fail "redis files hold the user record but no secret (sealed at rest)" "$ou
 redis_kill
 fresh; code=$CODE
 mark=$(lab_log_mark "$A_LOG")
-expect "redis down: host A answers [UNAVAILABLE] (right password + code)" unavail "$(imap_a "$U" "$P$code")"
+imap_a "$U" "$P$code"
+expect "redis down: host A answers [UNAVAILABLE] (right password + code)" unavail "$R"
 log_has "redis down: ... host A logs the store error" "$A_LOG" "$mark" "mfa: tempfail: .*redis"
-expect "redis down: host B answers [UNAVAILABLE] (right password + code)" unavail "$(imap_b "$U" "$P$code")"
+imap_b "$U" "$P$code"
+expect "redis down: host B answers [UNAVAILABLE] (right password + code)" unavail "$R"
 out=$(mfa_b status "$U" 2>&1) && fail "redis down: cli fails" "$out" || ok "redis down: cli fails"
 
 #
 # Redis back (same AOF): works again, and the state survived.
 #
 redis_start || fail "redis-server restarts" "$(tail -n 3 "$RDIR/redis.log")"
-expect "redis back: host A, password + code" ok "$(imap_a "$U" "$P$code")"
-expect "redis back: host B, the same code is a replay" no "$(imap_b "$U" "$P$code")"
+imap_a "$U" "$P$code"
+expect "redis back: host A, password + code" ok "$R"
+imap_b "$U" "$P$code"
+expect "redis back: host B, the same code is a replay" no "$R"
 fresh; code=$CODE
-expect "redis back: host B, password + next code" ok "$(imap_b "$U" "$P$code")"
+imap_b "$U" "$P$code"
+expect "redis back: host B, password + next code" ok "$R"
 
 lab_finish
