@@ -18,9 +18,8 @@
  *	- typed values lie within the declared bounds.
  *	A violation aborts. Seeds: tests/fuzz/corpus/cfg/ (the daemons'
  *	sample configs, quoting and suffix cases).
- *
- *	One finding is open (see known_dump_bug() below): with
- *	MESSEC_FUZZ_STRICT=1, tests/fuzz/crashes/cfg/dump-cr-value aborts.
+ *	Regression: tests/fuzz/regress/cfg/dump-cr-value (finding F1 of
+ *	docs/fuzzing.md, fixed in cfg_value.c dump_value()).
  *--*/
 #include <stdint.h>
 #include <stdio.h>
@@ -54,36 +53,8 @@ static const struct cfg_def defs[] = {
 };
 
 static FILE *devnull;
-static int strict;
-
-/*
- * KNOWN BUG (docs/fuzzing.md, tests/fuzz/crashes/cfg/): cfg_dump() leaves a
- * value bare when it starts or ends with CR, LF, VT or FF, which the parser
- * trims, so such a value does not read back. Until common/src/cfg_value.c
- * dump_value() quotes it, the round trip is not checked for such values;
- * MESSEC_FUZZ_STRICT=1 checks it anyway (reproduces the finding). Remove
- * this when fixed and move the crash input to tests/fuzz/regress/cfg/.
- */
-static int known_dump_bug(const struct cfg *cfg)
-{
-	const struct cfg_def *d;
-
-	for (d = defs; d->name != NULL && !strict; d++) {
-		const char *v = cfg_str(cfg, d->name);
-		size_t len = strlen(v);
-
-		if (len > 0 && (strchr("\r\n\v\f", v[0]) != NULL ||
-				strchr("\r\n\v\f", v[len - 1]) != NULL))
-			return 1;
-	}
-	return 0;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *env = getenv("MESSEC_FUZZ_STRICT");
-
-	strict = env != NULL && strcmp(env, "1") == 0;
 	devnull = fopen("/dev/null", "w");
 	if (devnull == NULL)
 		abort();
@@ -195,10 +166,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = cfg_load_string(defs, "fuzz.conf", text, devnull, &nerrors);
 	if ((cfg == NULL) != (nerrors > 0))
 		abort();
-	if (cfg != NULL && known_dump_bug(cfg)) {
-		check_values(cfg);
-		cfg_free(&cfg);
-	}
 	if (cfg != NULL) {
 		check_values(cfg);
 		dump1 = dump(cfg);

@@ -16,10 +16,7 @@
  *	- the derived caps are the ones the table declared.
  *	A violation aborts. Seeds: the shipped milter-auth.conf with every
  *	key uncommented, the benchmark config, error cases.
- *
- *	The cfg_dump finding F1 (docs/fuzzing.md) shows here too: a value
- *	with a leading or trailing CR/LF/VT/FF is not round-tripped; it is
- *	skipped unless MESSEC_FUZZ_STRICT=1, as in fuzz_cfg.
+
  *--*/
 #include <stdint.h>
 #include <stdio.h>
@@ -33,13 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static FILE *devnull;
-static int strict;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *env = getenv("MESSEC_FUZZ_STRICT");
-
-	strict = env != NULL && strcmp(env, "1") == 0;
 	if ((devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
 	return 0;
@@ -59,22 +52,6 @@ static char *dump(const struct cfg *cfg)
 	return text;
 }
 
-/* F1: see fuzz_cfg.c known_dump_bug(). */
-static int known_dump_bug(const struct cfg *cfg)
-{
-	const struct cfg_def *d;
-
-	for (d = ma_config_defs; d->name != NULL && !strict; d++) {
-		const char *v = cfg_str(cfg, d->name);
-		size_t len = strlen(v);
-
-		if (len > 0 && (strchr("\r\n\v\f", v[0]) != NULL ||
-				strchr("\r\n\v\f", v[len - 1]) != NULL))
-			return 1;
-	}
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ma_config *mc, *again;
@@ -92,21 +69,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    mc->max_headers != (uint64_t)cfg_int(mc->cfg, "max_headers") ||
 	    mc->max_header_bytes != cfg_size(mc->cfg, "max_header_bytes"))
 		abort();
-	if (!known_dump_bug(mc->cfg)) {
-		dump1 = dump(mc->cfg);
-		if ((again = ma_config_load_string("dump", dump1, stderr)) == NULL) {
-			fprintf(stderr, "fuzz_milter_config: dump does not load:\n%s", dump1);
-			abort();
-		}
-		dump2 = dump(again->cfg);
-		if (strcmp(dump1, dump2) != 0) {
-			fprintf(stderr, "fuzz_milter_config: dump changed:\n%s---\n%s", dump1, dump2);
-			abort();
-		}
-		free(dump1);
-		free(dump2);
-		ma_config_release(&again);
+	dump1 = dump(mc->cfg);
+	if ((again = ma_config_load_string("dump", dump1, stderr)) == NULL) {
+		fprintf(stderr, "fuzz_milter_config: dump does not load:\n%s", dump1);
+		abort();
 	}
+	dump2 = dump(again->cfg);
+	if (strcmp(dump1, dump2) != 0) {
+		fprintf(stderr, "fuzz_milter_config: dump changed:\n%s---\n%s", dump1, dump2);
+		abort();
+	}
+	free(dump1);
+	free(dump2);
+	ma_config_release(&again);
 	ma_config_release(&mc);
 	return 0;
 }
