@@ -169,8 +169,9 @@ if lab_wait_dovecot_log "mfa\($(re "$A"),$(re "$SRC"),.*: mfa: next: code ok" 10
 else
 	fail "$name" "no code ok + mismatch in the log for $SRC: $(grep -F ",$SRC," "$LAB_DOVECOT_LOG" | grep -E 'mfa|passwd' | tail -n 2)"
 fi
-fresh "$A"; code=$CODE
-imap "$A" "$code"
+# (bob: alice would have to wait for the clock, one new code per 30 s)
+fresh "$B_"; code=$CODE
+imap "$B_" "$code"
 expect "imap: code alone" no "$R"
 imap nobody@lab.example "whatever123456"
 expect "imap: user not enrolled (unenrolled=deny)" no "$R"

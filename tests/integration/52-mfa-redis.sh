@@ -88,18 +88,20 @@ print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
 PY
 }
 step_now() { echo $(( $(date +%s) / 30 )); }
-# fresh: CODE = a code of a step after the last one used here, within the
-# server's window (waits for the clock when needed). Not in $(...): LAST
-# must survive.
-LAST=-1 CODE=
+# fresh USER: CODE = a code of a step after the last one used here for
+# USER, within the server's window (window=1: now-1..now+1; waits for the
+# clock when needed). Not in $(...): LAST must survive.
+declare -A LAST SECRET
+CODE=
 fresh() {
-	local s now
+	local u=$1 s now
 	now=$(step_now)
-	s=$((LAST + 1))
+	s=${LAST[$u]:--1}
+	s=$((s + 1))
 	[ "$s" -lt "$now" ] && s=$now
 	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
-	LAST=$s
-	CODE=$(totp "$SECRET" "$s")
+	LAST[$u]=$s
+	CODE=$(totp "${SECRET[$u]}" "$s")
 }
 
 # newsrc: SRC = a source address no login here used before.
@@ -139,13 +141,18 @@ log_has() {	# NAME LOGFILE MARK REGEX
 }
 
 U=$LAB_ALICE; P=$LAB_ALICE_PASSWORD
+# Bob for the Redis-down part: one user gets a new code only every 30 s.
+U2=$LAB_BOB; P2=$LAB_BOB_PASSWORD
 
 #
 # Enrolment against Redis.
 #
-out=$(mfa_a enroll "$U" --no-qr 2>&1)
-SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
-[ -n "$SECRET" ] && ok "cli: enroll against redis (host A)" || fail "cli: enroll against redis (host A)" "$out"
+for u in "$U" "$U2"; do
+	out=$(mfa_a enroll "$u" --no-qr 2>&1)
+	SECRET[$u]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+	[ -n "${SECRET[$u]}" ] && ok "cli: enroll $u against redis (host A)" ||
+		fail "cli: enroll $u against redis (host A)" "$out"
+done
 install -o dovecot -g dovecot -m 0600 "$A_DIR/mfa/mfa.key" "$B_DIR/mfa/mfa.key"
 out=$(mfa_b status "$U" 2>&1)
 [[ $out == *"$U"* ]] && ok "cli: host B sees the enrolment (same Redis, copied key)" ||
@@ -154,7 +161,7 @@ out=$(mfa_b status "$U" 2>&1)
 #
 # Replay across hosts.
 #
-fresh; code=$CODE
+fresh "$U"; code=$CODE
 imap_a "$U" "$P$code"
 expect "host A: password + code" ok "$R"
 mark=$(lab_log_mark "$B_LOG")
@@ -174,7 +181,7 @@ mark=$(lab_log_mark "$A_LOG")
 imap_a "$U" "$P"
 expect "host A: no code (failure 4)" no "$R"
 log_has "host A: ... the fourth failure (two on each host) locks the user" "$A_LOG" "$mark" "user locked for"
-fresh; code=$CODE
+fresh "$U"; code=$CODE
 mark=$(lab_log_mark "$B_LOG")
 imap_b "$U" "$P$code"
 expect "host B: locked, a valid code is refused" no "$R"
@@ -186,17 +193,17 @@ expect "host A: locked, a valid code is refused" no "$R"
 # Unlock with the CLI on host B: clears it for both hosts.
 #
 out=$(mfa_b unlock "$U" 2>&1) && ok "cli: unlock (host B)" || fail "cli: unlock (host B)" "$out"
-fresh; code=$CODE
+fresh "$U"; code=$CODE
 imap_a "$U" "$P$code"
 expect "host A: after unlock, password + code" ok "$R"
-fresh; code=$CODE
+fresh "$U"; code=$CODE
 imap_b "$U" "$P$code"
 expect "host B: after unlock, password + code" ok "$R"
 
 #
 # No secret in Redis's files (AOF): only the AES-GCM sealed record.
 #
-if out=$(python3 - "$SECRET" "$RDIR" "$U" 2>&1 <<'PY'
+if out=$(python3 - "${SECRET[$U]}" "$RDIR" "$U" 2>&1 <<'PY'
 import base64, os, sys
 s, top, user = sys.argv[1:4]
 raw = base64.b32decode(s + "=" * (-len(s) % 8))
@@ -220,25 +227,25 @@ else fail "redis files hold the user record but no secret (sealed at rest)" "$ou
 # Redis down: temporary failure on both hosts, never success.
 #
 redis_kill
-fresh; code=$CODE
+fresh "$U2"; code=$CODE
 mark=$(lab_log_mark "$A_LOG")
-imap_a "$U" "$P$code"
+imap_a "$U2" "$P2$code"
 expect "redis down: host A answers [UNAVAILABLE] (right password + code)" unavail "$R"
 log_has "redis down: ... host A logs the store error" "$A_LOG" "$mark" "mfa: tempfail: .*redis"
-imap_b "$U" "$P$code"
+imap_b "$U2" "$P2$code"
 expect "redis down: host B answers [UNAVAILABLE] (right password + code)" unavail "$R"
-out=$(mfa_b status "$U" 2>&1) && fail "redis down: cli fails" "$out" || ok "redis down: cli fails"
+out=$(mfa_b status "$U2" 2>&1) && fail "redis down: cli fails" "$out" || ok "redis down: cli fails"
 
 #
 # Redis back (same AOF): works again, and the state survived.
 #
 redis_start || fail "redis-server restarts" "$(tail -n 3 "$RDIR/redis.log")"
-imap_a "$U" "$P$code"
+imap_a "$U2" "$P2$code"
 expect "redis back: host A, password + code" ok "$R"
-imap_b "$U" "$P$code"
+imap_b "$U2" "$P2$code"
 expect "redis back: host B, the same code is a replay" no "$R"
-fresh; code=$CODE
-imap_b "$U" "$P$code"
+fresh "$U2"; code=$CODE
+imap_b "$U2" "$P2$code"
 expect "redis back: host B, password + next code" ok "$R"
 
 lab_finish
