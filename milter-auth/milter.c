@@ -21,6 +21,21 @@
  *	internal error: the message is tempfailed rather than delivered with
  *	a forged A-R. One verdict line is logged per message.
  *
+ *	Round trips (mlfi_negotiate): connect, HELO, each header, EOH and
+ *	each body chunk are negotiated as no-reply stages (SMFIP_NR_*), and
+ *	RCPT, DATA and unknown commands are not sent at all (SMFIP_NORCPT,
+ *	SMFIP_NODATA, SMFIP_NOUNKNOWN: no callback). MAIL and EOM still get
+ *	a reply. A no-reply stage cannot reject or tempfail (libmilter turns
+ *	any other answer into no reply), so nothing there may decide: header
+ *	limits and internal errors are recorded in the message (hdrbook.h,
+ *	ma_msg_error) and a failure with no message state to record it in
+ *	goes to conn->deferred; EOM turns them into the reply. Without the
+ *	private data (smfi_setpriv failed, only possible for a NULL ctx)
+ *	nothing can be recorded: negotiation then falls back to replies at
+ *	every stage. SMFIP_HDR_LEADSPC is not asked for: the DKIM module is
+ *	configured with header_leadspc = 0 (Postfix strips the one space
+ *	after the colon; dkim_verify.c joins "name: value").
+ *
  *	Trust boundary: everything libmilter hands over comes from the SMTP
  *	client (and the MTA's macros). Text is sanitised before it is
  *	logged (str_sanitize) and bounded when stored.
@@ -46,6 +61,12 @@
 #include "spf.h"
 
 #define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
+
+/* Stages that answer nothing; and the steps we have no callback for. */
+#define MA_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
+		    SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define MA_NOSEND (SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+#define MA_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 static struct metric *m_spf, *m_dkim, *m_dmarc, *m_action, *m_latency, *m_errors;
 
@@ -86,6 +107,25 @@ static struct ma_conn *conn_get(SMFICTX *ctx)
 		}
 	}
 	return conn;
+}
+
+/* What a callback that ran fine answers: nothing at a no-reply stage. */
+static sfsistat stage_ok(const struct ma_conn *conn, unsigned long nr_bit)
+{
+	return (conn->noreply & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/*
+ * A failure in a callback with no message state to record it in: tempfail
+ * now, or, at a no-reply stage, at end of message (first reason wins).
+ */
+static sfsistat stage_fail(struct ma_conn *conn, unsigned long nr_bit, const char *why)
+{
+	if ((conn->noreply & nr_bit) == 0)
+		return SMFIS_TEMPFAIL;
+	if (conn->deferred == NULL)
+		conn->deferred = why;
+	return SMFIS_NOREPLY;
 }
 
 static void msg_free(struct ma_msg **msgp)
@@ -141,10 +181,14 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	struct ma_conn *conn = conn_get(ctx);
 	const struct sockaddr *sa = (const struct sockaddr *) hostaddr;
 
+	unsigned long noreply;
+
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);
+	noreply = conn->noreply;		/* negotiated for the connection */
 	memset(conn, 0, sizeof(*conn));
+	conn->noreply = noreply;
 	str_copy(conn->client_name, hostname != NULL ? hostname : "", sizeof(conn->client_name));
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
@@ -153,7 +197,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
 			  conn->client_ip, sizeof(conn->client_ip));
 	}
-	return SMFIS_CONTINUE;
+	return stage_ok(conn, SMFIP_NR_CONN);
 }
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
@@ -164,7 +208,7 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 		return SMFIS_TEMPFAIL;
 	/* An overlong HELO is cut: SPF then sees a name that fails on its own. */
 	str_copy(conn->helo, helo != NULL ? helo : "", sizeof(conn->helo));
-	return SMFIS_CONTINUE;
+	return stage_ok(conn, SMFIP_NR_HELO);
 }
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
@@ -179,6 +223,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);		/* MAIL starts a new transaction */
+	conn->deferred = NULL;
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	msg->have_mail = 1;
@@ -206,11 +251,14 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	const char *error = NULL;
 	int within;
 
-	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
+	if ((msg = msg_get(ctx, conn)) == NULL)
+		return stage_fail(conn, SMFIP_NR_HDR, "no configuration");
+	/* Over the limits: recorded in the book, decided at EOM. */
 	within = ma_hdrbook_add(msg->book, name, value);
 	if (msg->outbound || msg->internal_error || !within || msg->in_body)
-		return SMFIS_CONTINUE;
+		return stage_ok(conn, SMFIP_NR_HDR);
 	if (msg->dkim == NULL) {
 		/* Postfix assigns the queue id after the first valid RCPT
 		   (smtpd_delay_open_until_valid_rcpt): not known at MAIL. */
@@ -219,12 +267,12 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (msg->dkim == NULL) {
 		ma_msg_error(msg, "dkim", error);
-		return SMFIS_CONTINUE;
+		return stage_ok(conn, SMFIP_NR_HDR);
 	}
 	if (ma_dkim_verify_header(msg->dkim, name != NULL ? name : "",
 				  value != NULL ? value : "", &error) != 0)
 		ma_msg_error(msg, "dkim header", error);
-	return SMFIS_CONTINUE;
+	return stage_ok(conn, SMFIP_NR_HDR);
 }
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
@@ -233,15 +281,17 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 	struct ma_msg *msg;
 	const char *error = NULL;
 
-	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
+	if ((msg = msg_get(ctx, conn)) == NULL)
+		return stage_fail(conn, SMFIP_NR_EOH, "no configuration");
 	if (msg->in_body)
-		return SMFIS_CONTINUE;		/* a second EOH: ignore */
+		return stage_ok(conn, SMFIP_NR_EOH);	/* a second EOH: ignore */
 	msg->in_body = 1;
 	if (msg->dkim != NULL && !msg->internal_error &&
 	    ma_dkim_verify_eoh(msg->dkim, &error) != 0)
 		ma_msg_error(msg, "dkim eoh", error);
-	return SMFIS_CONTINUE;
+	return stage_ok(conn, SMFIP_NR_EOH);
 }
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
@@ -250,8 +300,10 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	struct ma_msg *msg;
 	const char *error = NULL;
 
-	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
+	if ((msg = msg_get(ctx, conn)) == NULL)
+		return stage_fail(conn, SMFIP_NR_BODY, "no configuration");
 	if (data == NULL)
 		len = 0;
 	msg->body_bytes += len;
@@ -265,7 +317,7 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	if (msg->dkim != NULL && !msg->internal_error && len > 0 &&
 	    ma_dkim_verify_body(msg->dkim, data, len, &error) != 0)
 		ma_msg_error(msg, "dkim body", error);
-	return SMFIS_CONTINUE;
+	return stage_ok(conn, SMFIP_NR_BODY);
 }
 
 /* "pass,fail" (up to 8 results) or "none", for the verdict line. */
@@ -420,6 +472,24 @@ static void count_results(const struct ma_msg *msg, const struct ma_eval *ev)
 	count(m_action, ma_action_name(ev->dec.action));
 }
 
+/* EOM after a no-reply stage failed with no message to record it in. */
+static sfsistat eom_deferred(SMFICTX *ctx, struct ma_conn *conn)
+{
+	struct ma_decision dec;
+	char qid[40];
+
+	queue_id(ctx, qid, sizeof(qid));
+	memset(&dec, 0, sizeof(dec));
+	tempfail_decision(&dec, "internal-error");
+	log_verdict(qid, "action=tempfail reason=internal-error error=%s "
+		    "(at a no-reply stage)", conn->deferred);
+	count(m_errors, NULL);
+	count(m_action, "tempfail");
+	conn->deferred = NULL;
+	msg_free(&conn->msg);
+	return finish(ctx, &dec);
+}
+
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
 	struct ma_conn *conn = conn_get(ctx);
@@ -430,7 +500,11 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	char note[200] = "";
 	sfsistat ret;
 
-	if (conn == NULL || (msg = msg_get(ctx, conn)) == NULL)
+	if (conn == NULL)
+		return SMFIS_TEMPFAIL;
+	if (conn->deferred != NULL)
+		return eom_deferred(ctx, conn);
+	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
 	ev = xcalloc(1, sizeof(*ev));
@@ -466,8 +540,10 @@ static sfsistat mlfi_abort(SMFICTX *ctx)
 {
 	struct ma_conn *conn = smfi_getpriv(ctx);
 
-	if (conn != NULL)
+	if (conn != NULL) {
 		msg_free(&conn->msg);
+		conn->deferred = NULL;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -483,10 +559,39 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * OPTNEG. f0: the actions the MTA allows; f1: the protocol steps it
+ * offers. libmilter ORs every SMFIP_NR_* bit into f1 whether the MTA has
+ * it or not, and answers CONTINUE on our behalf to an MTA that lacks one
+ * (engine.c, fake_pflags), so asking for no-reply never fails and the
+ * callbacks need not know what the MTA offered; the SMFIP_NO* steps are
+ * asked for only when offered (libmilter aborts the session otherwise).
+ * The actions are required, as without xxfi_negotiate: libmilter aborts
+ * the session if the MTA does not allow them (its default action then).
+ */
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			       unsigned long f2, unsigned long f3, unsigned long *pf0,
+			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct ma_conn *conn = conn_get(ctx);
+
+	(void) f0;
+	(void) f2;
+	(void) f3;
+	if (conn == NULL)
+		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
+	*pf0 = MA_ACTIONS;
+	*pf1 = f1 & (MA_NOREPLY | MA_NOSEND);
+	*pf2 = 0;
+	*pf3 = 0;
+	conn->noreply = *pf1 & MA_NOREPLY;
+	return SMFIS_CONTINUE;
+}
+
 static struct smfiDesc desc = {
 	.xxfi_name = "messec-milter-auth",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_flags = MA_ACTIONS,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = mlfi_helo,
 	.xxfi_envfrom = mlfi_envfrom,
@@ -496,6 +601,7 @@ static struct smfiDesc desc = {
 	.xxfi_eom = mlfi_eom,
 	.xxfi_abort = mlfi_abort,
 	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
 };
 
 struct smfiDesc *ma_milter_desc(void)

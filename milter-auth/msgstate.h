@@ -15,6 +15,12 @@
  *
  *	ma_evaluate() (evaluate.c) runs the checks at end of message and
  *	fills the decision; it knows nothing of libmilter.
+ *
+ *	No-reply stages (milter.c, xxfi_negotiate): connect, HELO, header,
+ *	EOH and body send no reply, so they cannot reject or tempfail. What
+ *	goes wrong there is recorded -- in the message (internal_error, the
+ *	header book's limits) or, when there is no message state to hold it,
+ *	in conn->deferred -- and becomes the reply at end of message.
  *--*/
 #ifndef MA_MSGSTATE_H
 #define MA_MSGSTATE_H
@@ -49,6 +55,10 @@ struct ma_conn {
 	char client_name[256];		/* Postfix's verified name or "[ip]" */
 	char helo[256];
 	struct ma_msg *msg;
+	unsigned long noreply;		/* SMFIP_NR_* granted at OPTNEG */
+	const char *deferred;		/* static text: a no-reply stage failed
+					   with no message to record it in;
+					   tempfail at EOM, cleared by MAIL */
 };
 
 /* Outputs of ma_evaluate(), kept together so the decision's pointers stay

@@ -5,7 +5,7 @@ NAME
 
 SYNOPSIS
 	tests/milter_client.py --socket PATH --authserv-id ID [--pid PID]
-	    [--connections N]
+	    [--connections N] [--no-reply]
 
 DESCRIPTION
 	Speaks the milter wire protocol (version 6, as Postfix and sendmail
@@ -16,6 +16,13 @@ DESCRIPTION
 	connections -- and after every case runs one normal transaction to
 	check that the milter still answers sanely (accept with our
 	Authentication-Results header). Prints one TAP line per case.
+
+	Two MTA flavours: by default it offers no protocol flags at OPTNEG
+	(an old MTA: every command is sent and answered); with --no-reply it
+	offers what Postfix 3.x offers (every SMFIP_NR_* and SMFIP_NO* step)
+	and then, like Postfix, does not send the steps the milter declined
+	and does not wait for a reply at the stages it made no-reply. Case
+	names then start with "no-reply: ".
 
 	The Milter class is importable by other tests. No dependency beyond
 	the Python 3 standard library.
@@ -35,6 +42,19 @@ C_OPTNEG, C_QUIT, C_RCPT, C_DATA = b'O', b'Q', b'R', b'T'
 FINAL = set(b'cartdysf4')
 MODS = set(b'hmiq+-e2bpl')
 
+# Protocol flags, libmilter/mfdef.h
+P_NORCPT, P_NR_HDR, P_NOUNKNOWN, P_NODATA = 0x8, 0x80, 0x100, 0x200
+P_NR_CONN, P_NR_HELO, P_NR_MAIL, P_NR_RCPT = 0x1000, 0x2000, 0x4000, 0x8000
+P_NR_DATA, P_NR_UNKN, P_NR_EOH, P_NR_BODY = 0x10000, 0x20000, 0x40000, 0x80000
+P_HDR_LEADSPC = 0x100000
+P_POSTFIX = 0x1fffff            # every step and option up to HDR_LEADSPC
+NR_BIT = {C_CONNECT: P_NR_CONN, C_HELO: P_NR_HELO, C_MAIL: P_NR_MAIL,
+          C_RCPT: P_NR_RCPT, C_DATA: P_NR_DATA, C_HEADER: P_NR_HDR,
+          C_EOH: P_NR_EOH, C_BODY: P_NR_BODY}
+NOSEND_BIT = {C_RCPT: P_NORCPT, C_DATA: P_NODATA}
+# What call() returns for a command with no reply to wait for.
+NOREPLY = [(b'c', b'(no reply expected)')]
+
 
 class MilterClosed(Exception):
     pass
@@ -43,7 +63,10 @@ class MilterClosed(Exception):
 class Milter:
     """One milter connection (unix socket path or (host, port))."""
 
+    offer = 0                   # protocol flags offered at OPTNEG
+
     def __init__(self, where, timeout=30.0):
+        self.granted = 0        # protocol flags the milter asked for
         if isinstance(where, str):
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         else:
@@ -90,14 +113,24 @@ class Milter:
             if cmd[0] not in MODS:
                 raise ValueError('unknown reply %r' % cmd)
 
+    def silent(self, cmd):
+        """True: an MTA would not send cmd, or not wait for its reply."""
+        return bool(self.granted & (NR_BIT.get(cmd, 0) | NOSEND_BIT.get(cmd, 0)))
+
     def call(self, cmd, payload=b''):
+        if self.granted & NOSEND_BIT.get(cmd, 0):
+            return NOREPLY      # declined at OPTNEG: not sent at all
         self.send(cmd, payload)
+        if self.silent(cmd):
+            return NOREPLY
         return self.replies()
 
     def ask(self, cmd, payload=b'', wait=2.0):
         """Like call, but an out-of-order command that libmilter ignores
         (it sends no reply at all, engine.c "ignore the command") gives
         None instead of hanging."""
+        if self.silent(cmd):
+            return self.call(cmd, payload)
         self.send(cmd, payload)
         old = self.sock.gettimeout()
         self.sock.settimeout(wait)
@@ -108,13 +141,18 @@ class Milter:
         finally:
             self.sock.settimeout(old)
 
-    def negotiate(self, version=6, actions=0x1ff, protocol=0):
-        """Offer no protocol flags: every command gets sent and answered."""
+    def negotiate(self, version=6, actions=0x1ff, protocol=None):
+        """Offer Milter.offer unless told otherwise; 0: no protocol flags,
+        every command gets sent and answered."""
+        if protocol is None:
+            protocol = self.offer
         self.send(C_OPTNEG, struct.pack('>III', version, actions, protocol))
         cmd, payload = self.recv()
         if cmd != b'O' or len(payload) < 12:
             raise ValueError('bad OPTNEG reply %r' % cmd)
-        return struct.unpack('>III', payload[:12])
+        reply = struct.unpack('>III', payload[:12])
+        self.granted = reply[2] & protocol if protocol else 0
+        return reply
 
     def macro(self, for_cmd, pairs):
         data = for_cmd
@@ -220,11 +258,15 @@ class Suite:
         self.failed = 0
 
     def ok(self, name):
-        print('ok - %s' % name, flush=True)
+        print('ok - %s%s' % (self.prefix(), name), flush=True)
 
     def fail(self, name, why):
         self.failed += 1
-        print('not ok - %s # %s' % (name, why), flush=True)
+        print('not ok - %s%s # %s' % (self.prefix(), name, why), flush=True)
+
+    @staticmethod
+    def prefix():
+        return 'no-reply: ' if Milter.offer else ''
 
     def alive(self):
         """None if the milter still answers a normal transaction sanely."""
@@ -261,7 +303,8 @@ class Suite:
             why = 'client error %r' % e
         if why is None:
             why = self.alive()
-        print('# %s: %.1f s' % (name, time.monotonic() - start), flush=True)
+        print('# %s%s: %.1f s' % (self.prefix(), name, time.monotonic() - start),
+              flush=True)
         if why is None:
             self.ok(name)
         else:
@@ -474,7 +517,11 @@ def run(suite, connections):
         return sane(r) or sane(r2)
 
     def many_headers():
+        # With --no-reply the limit is crossed at a stage that cannot
+        # reject: the verdict must still come at EOM.
         m = fresh()
+        if Milter.offer and not m.granted & P_NR_HDR:
+            return 'headers are not a no-reply stage: granted %#x' % m.granted
         m.connect('c.example', '192.0.2.20')
         m.begin('x@example.org')
         m.header('From', 'x@example.org')
@@ -485,6 +532,31 @@ def run(suite, connections):
         m.close()
         if final(r) != 'y' and final(r) != 'r':
             return 'expected the limits reject, got %r' % final(r)
+        return None
+
+    def optneg_flags():
+        # Postfix-like offer: no reply for connect/HELO/header/EOH/body,
+        # RCPT/DATA/unknown not sent, MAIL and EOM answered, no
+        # HDR_LEADSPC (DKIM joins "name: value"). Old MTA: no NR bits
+        # (libmilter answers for us), the default NO* steps only.
+        m = Milter(w)
+        _, actions, flags = m.negotiate()
+        m.close()
+        if actions & 0x31 != 0x31:
+            return 'actions %#x lack ADDHDRS|CHGHDRS|QUARANTINE' % actions
+        nr = flags & (P_NR_CONN | P_NR_HELO | P_NR_MAIL | P_NR_RCPT | P_NR_DATA |
+                      P_NR_UNKN | P_NR_HDR | P_NR_EOH | P_NR_BODY)
+        want = (P_NR_CONN | P_NR_HELO | P_NR_HDR | P_NR_EOH | P_NR_BODY) \
+            if Milter.offer else 0
+        if nr != want:
+            return 'no-reply flags %#x, expected %#x' % (nr, want)
+        if Milter.offer and flags & (P_NORCPT | P_NODATA | P_NOUNKNOWN) != \
+                P_NORCPT | P_NODATA | P_NOUNKNOWN:
+            return 'RCPT/DATA/unknown still wanted: %#x' % flags
+        if flags & P_HDR_LEADSPC:
+            return 'HDR_LEADSPC negotiated: %#x' % flags
+        if m.offer and flags & ~m.offer:
+            return 'flags %#x beyond the offer %#x' % (flags, m.offer)
         return None
 
     def many_dkim_signatures():
@@ -572,6 +644,7 @@ def run(suite, connections):
             m.close()
 
     cases = [
+        ('OPTNEG: protocol flags as offered', optneg_flags),
         ('MAIL with no CONNECT', mail_no_connect),
         ('HEADER before MAIL', header_before_mail),
         ('EOM with nothing', eom_with_nothing),
@@ -589,7 +662,7 @@ def run(suite, connections):
         ('empty CONNECT/HELO/MAIL arguments', empty_arguments),
         ('CONNECT with odd families and addresses', odd_connect),
         ('EOM twice', twice_eom),
-        ('5000 headers: limits reject', many_headers),
+        ('5000 headers: limits reject at EOM', many_headers),
         ('500 DKIM-Signature headers', many_dkim_signatures),
         ('NUL and 8-bit bytes in headers', nul_and_8bit_header),
         ('60 KB header line', huge_header_line),
@@ -609,7 +682,11 @@ def main():
     ap.add_argument('--authserv-id', required=True)
     ap.add_argument('--pid', type=int, default=0)
     ap.add_argument('--connections', type=int, default=1000)
+    ap.add_argument('--no-reply', action='store_true',
+                    help='offer no-reply steps as Postfix does')
     args = ap.parse_args()
+    if args.no_reply:
+        Milter.offer = P_POSTFIX
     suite = Suite(args.socket, args.authserv_id, args.pid)
     why = suite.alive()
     if why:

@@ -10,7 +10,9 @@
 #	(MAIL with no CONNECT, HEADER before MAIL, EOM with nothing, 1 MB body
 #	packets, ABORT mid-header, garbage and truncated packets, 1000
 #	connections...), checking after each case that the milter still
-#	answers a normal transaction with our A-R. Finally: the process is
+#	answers a normal transaction with our A-R; once as an MTA that offers
+#	no protocol flags, once as one that offers no-reply steps as Postfix
+#	does (case names "no-reply: ..."). Finally: the process is
 #	alive, SIGHUP with a broken config keeps the old one, SIGHUP with a
 #	good one applies it, and no sanitizer report was written.
 set -u
@@ -53,6 +55,10 @@ fi
 
 python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
 	--authserv-id robust.test --pid "$pid" --connections 1000
+# Again as an MTA that offers no-reply steps (Postfix): no reply at
+# connect/HELO/header/EOH/body, no RCPT/DATA sent; verdicts at EOM.
+python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
+	--authserv-id robust.test --pid "$pid" --connections 200 --no-reply
 
 # Reload: a broken config is refused and the old one stays.
 echo "no_such_key = 1" >>"$dir/milter-auth.conf"
