@@ -3,7 +3,7 @@ COMMON_SRCS := $(wildcard common/src/*.c)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
 LIBMESSEC := $(B)/libmessec.a
 EXTRA_CFLAGS_common := $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS)
-COMMON_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lpthread
+COMMON_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread
 
 $(LIBMESSEC): $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -20,3 +20,10 @@ UNIT_TESTS += $(COMMON_TESTS)
 $(B)/tests/common_%: $(B)/common/tests/%.o $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# The fake DNS server (common/tests/fake_dns.c) serves every DNS test:
+# test_dns here and milter-auth's resolver tests.
+FAKE_DNS_OBJ := $(B)/common/tests/fake_dns.o
+$(B)/tests/common_test_dns: $(B)/common/tests/test_dns.o $(FAKE_DNS_OBJ) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(FAKE_DNS_OBJ) $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)

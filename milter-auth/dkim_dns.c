@@ -25,17 +25,17 @@
  *	whatever /etc/resolv.conf says (default 5 s x 2 attempts x each
  *	name server), and a truncated reply makes glibc retry over TCP.
  * .PP
- *	Our resolver service builds a private res_state per query (so it
- *	reads the resolv.conf of the network namespace it runs in, and no
- *	state is shared), sets retry to 1 and retrans to the configured
- *	timeout divided among the name servers, asks with EDNS0 and RES_IGNTC (no TCP fallback: a truncated reply
- *	becomes a temperror), and turns NXDOMAIN/NODATA back into DNS replies
- *	that libopendkim maps to DKIM_STAT_NOKEY. SERVFAIL, REFUSED and
- *	timeouts stay errors (temperror).
- *
- *	glibc's timeout unit is the second and it waits retrans for each
- *	server of the round: a query takes at most about
- *	max(ceil(timeout_ms / 1000), number of servers) seconds.
+ *	Our resolver service asks through the shared resolver
+ *	(common/src/dns.c, dns_query): a private resolver state per query
+ *	(so it reads the resolv.conf of the network namespace it runs in,
+ *	and no state is shared), EDNS0, the RCODE read from the reply, and
+ *	one timeout policy: dkim_dns_timeout bounds the whole lookup in
+ *	milliseconds, whatever the number of name servers. A truncated UDP
+ *	reply is asked again over TCP within that same budget (it used to
+ *	be a temperror: RES_IGNTC, because glibc's TCP retry was unbounded).
+ *	NXDOMAIN/NODATA are turned back into DNS replies that libopendkim
+ *	maps to DKIM_STAT_NOKEY. SERVFAIL, REFUSED, timeouts and malformed
+ *	replies stay errors (temperror).
  *
  *	The file service (tests only) serves the same wire format from a
  *	table read at startup.
@@ -59,28 +59,28 @@
 #include <string.h>
 #include <strings.h>
 
+#include <messec/dns.h>
 #include <messec/str.h>
 
 #include "dkim_dns.h"
 
-enum dns_kind {
-	DNS_RECORD,
-	DNS_NXDOMAIN,
-	DNS_SERVFAIL,
-	DNS_TIMEOUT,
+enum file_kind {
+	FILE_RECORD,
+	FILE_NXDOMAIN,
+	FILE_SERVFAIL,
+	FILE_TIMEOUT,
 };
 
 struct dns_entry {
 	char *name;		/* lower case, no trailing dot */
 	char *record;
-	enum dns_kind kind;
+	enum file_kind kind;
 };
 
 struct ma_dkim_dns {
 	int use_file;
-	int timeout_s;
-	int use_server;			/* tests: ask server, not resolv.conf's */
-	struct sockaddr_in server;
+	unsigned timeout_ms;		/* the whole lookup */
+	struct dns_resolver *resolver;	/* NULL: resolv.conf's servers */
 	struct dns_entry *entries;
 	size_t count;
 };
@@ -102,31 +102,13 @@ struct ma_dkim_dns *ma_dkim_dns_new_resolver(unsigned timeout_ms, const char *se
 					     const char **error_r)
 {
 	struct ma_dkim_dns *dns = xcalloc(1, sizeof(*dns));
+	const char *error;
 
-	dns->timeout_s = (int)((timeout_ms + 999) / 1000);
-	if (dns->timeout_s < 1)
-		dns->timeout_s = 1;
-	if (server != NULL) {
-		char host[64];
-		const char *colon = strrchr(server, ':');
-		uint64_t port;
-
-		if (colon == NULL || (size_t)(colon - server) >= sizeof(host) ||
-		    str_parse_uint(colon + 1, 1, 65535, &port) < 0) {
-			*error_r = "test_dns_server: expected IPv4:port";
-			free(dns);
-			return NULL;
-		}
-		memcpy(host, server, (size_t)(colon - server));
-		host[colon - server] = '\0';
-		dns->server.sin_family = AF_INET;
-		dns->server.sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &dns->server.sin_addr) != 1) {
-			*error_r = "test_dns_server: expected IPv4:port";
-			free(dns);
-			return NULL;
-		}
-		dns->use_server = 1;
+	dns->timeout_ms = timeout_ms > 0 ? timeout_ms : 1000;
+	if (server != NULL && (dns->resolver = dns_resolver_new(server, &error)) == NULL) {
+		*error_r = "test_dns_server: expected IPv4:port";
+		free(dns);
+		return NULL;
 	}
 	return dns;
 }
@@ -218,13 +200,13 @@ static int parse_line(struct ma_dkim_dns *dns, char *line)
 
 	dns->entries = xrealloc(dns->entries, (dns->count + 1) * sizeof(*dns->entries));
 	e = &dns->entries[dns->count++];
-	e->kind = DNS_RECORD;
+	e->kind = FILE_RECORD;
 	if (strcmp(record, "NXDOMAIN") == 0)
-		e->kind = DNS_NXDOMAIN;
+		e->kind = FILE_NXDOMAIN;
 	else if (strcmp(record, "~~SERVFAIL~~") == 0)
-		e->kind = DNS_SERVFAIL;
+		e->kind = FILE_SERVFAIL;
 	else if (strcmp(record, "~~Query timed out~~") == 0)
-		e->kind = DNS_TIMEOUT;
+		e->kind = FILE_TIMEOUT;
 	else if (strlen(record) >= 2 && record[0] == '"' && record[strlen(record) - 1] == '"') {
 		record[strlen(record) - 1] = '\0';
 		record++;
@@ -286,6 +268,7 @@ void ma_dkim_dns_free(struct ma_dkim_dns **dnsp)
 		free(dns->entries[i].record);
 	}
 	free(dns->entries);
+	dns_resolver_free(&dns->resolver);
 	free(dns);
 	*dnsp = NULL;
 }
@@ -325,15 +308,15 @@ static void file_query(struct ma_dkim_dns *dns, struct dns_query *q, const char 
 		if (strcmp(dns->entries[i].name, name) != 0)
 			continue;
 		switch (dns->entries[i].kind) {
-		case DNS_RECORD:
+		case FILE_RECORD:
 			reply_or_error(q, query, ns_r_noerror, dns->entries[i].record, buf, buflen);
 			return;
-		case DNS_NXDOMAIN:
+		case FILE_NXDOMAIN:
 			break;
-		case DNS_SERVFAIL:
+		case FILE_SERVFAIL:
 			q->status = DKIM_DNS_ERROR;
 			return;
-		case DNS_TIMEOUT:
+		case FILE_TIMEOUT:
 			q->status = DKIM_DNS_EXPIRED;
 			return;
 		}
@@ -345,50 +328,31 @@ static void file_query(struct ma_dkim_dns *dns, struct dns_query *q, const char 
 static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int type,
 			   const char *query, unsigned char *buf, size_t buflen)
 {
-	struct __res_state rs;
-	int n;
+	struct dns_answer answer;
 
-	memset(&rs, 0, sizeof(rs));
-	if (res_ninit(&rs) != 0) {
-		q->status = DKIM_DNS_ERROR;
-		return;
-	}
-	if (dns->use_server) {
-		/* tests: glibc prefers nsaddr_list[n] when set */
-		rs.nsaddr_list[0] = dns->server;
-		rs.nscount = 1;
-	}
-	/*
-	 * One round (retry 1): glibc waits retrans seconds for each server
-	 * in turn, so split the budget between them (at least 1 s each).
-	 */
-	rs.retry = 1;
-	rs.retrans = rs.nscount > 1 ? dns->timeout_s / rs.nscount : dns->timeout_s;
-	if (rs.retrans < 1)
-		rs.retrans = 1;
-	rs.options |= RES_USE_EDNS0 | RES_IGNTC;
-	rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
-	n = res_nquery(&rs, query, C_IN, type, buf, (int)(buflen > 65535 ? 65535 : buflen));
-	if (n >= 0) {
+	switch (dns_query(dns->resolver, query, type, dns->timeout_ms, &answer)) {
+	case DNS_OK:
+		if (answer.len > buflen) {
+			q->status = DKIM_DNS_ERROR;
+			break;
+		}
+		memcpy(buf, answer.msg, answer.len);
 		q->status = DKIM_DNS_SUCCESS;
-		q->len = (size_t)n;
-	} else if ((rs.res_h_errno == HOST_NOT_FOUND || rs.res_h_errno == NO_DATA) &&
-		   buflen >= HFIXEDSZ && ((HEADER *)buf)->tc) {
-		/*
-		 * glibc says "no such name/data" from the header of a
-		 * truncated reply (left in buf): that is not an answer.
-		 */
-		q->status = DKIM_DNS_ERROR;
-	} else if (rs.res_h_errno == HOST_NOT_FOUND) {
-		/* NXDOMAIN: RFC 6376 section 6.1.2 step 3, PERMFAIL (no key) */
+		q->len = answer.len;
+		break;
+	case DNS_NXDOMAIN:
+		/* RFC 6376 section 6.1.2 step 3: PERMFAIL (no key) */
 		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
-	} else if (rs.res_h_errno == NO_DATA) {
+		break;
+	case DNS_NODATA:
 		reply_or_error(q, query, ns_r_noerror, NULL, buf, buflen);
-	} else {
-		/* SERVFAIL, REFUSED, timeout: TEMPFAIL (key unavailable) */
+		break;
+	default:
+		/* SERVFAIL, REFUSED, timeout, malformed: TEMPFAIL (key unavailable) */
 		q->status = DKIM_DNS_ERROR;
+		break;
 	}
-	res_nclose(&rs);
+	dns_answer_free(&answer);
 }
 
 void ma_dkim_dns_capture(struct ma_dkim_keyset *set)

@@ -9,7 +9,7 @@
  *	Replaces libopendkim's stock resolver glue (see dkim_dns.c for the
  *	measured reasons) with one of two query services:
  *
- *	ma_dkim_dns_new_resolver() asks the system resolver (glibc, from
+ *	ma_dkim_dns_new_resolver() asks through common/src/dns.c (from
  *	/etc/resolv.conf, read per query) with a bounded timeout;
  *
  *	ma_dkim_dns_new_file() answers from a key file, TESTING ONLY: one

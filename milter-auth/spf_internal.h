@@ -64,7 +64,6 @@ typedef enum spf_dns_status spf_dns_fake_fn(void *ctx, const char *name,
 					     int type, struct spf_rrset *set_r);
 
 struct spf_dns {
-	struct __res_state res;
 	spf_dns_fake_fn *fake;
 	void *fake_ctx;
 	bool ready;

@@ -160,7 +160,7 @@ static const struct resolver_case {
 	{"real resolver: NOERROR without answer -> permerror", "nodata", MA_DKIM_PERMERROR},
 	{"real resolver: SERVFAIL -> temperror", "sf", MA_DKIM_TEMPERROR},
 	{"real resolver: REFUSED -> temperror", "refused", MA_DKIM_TEMPERROR},
-	{"real resolver: truncated reply -> temperror (no TCP)", "tc", MA_DKIM_TEMPERROR},
+	{"real resolver: truncated reply, no TCP service -> temperror", "tc", MA_DKIM_TEMPERROR},
 	{"real resolver: server silent -> temperror, bounded", "silent", MA_DKIM_TEMPERROR},
 };
 

@@ -1,0 +1,356 @@
+/*++
+ * NAME
+ *	test_dns 1
+ * SUMMARY
+ *	common/src/dns.c against the fake DNS server on 127.0.0.1
+ * DESCRIPTION
+ *	The fake server (fake_dns.c) answers by the first label of the name:
+ *	ok, nx, nodata, servfail, refused, tc (truncated over UDP, whole
+ *	over TCP), tcdead (truncated, nothing over TCP), malformed (an RR
+ *	past the end), badtxt (a character-string overrunning its rdata),
+ *	silent, spoof (a reply with the wrong ID), cname, split, two, mx.
+ *	Checks the five-way result, the helpers, that silence is bounded by
+ *	the caller's timeout (a correctness bound, generous: not a
+ *	performance number), and 8 threads sharing one resolver.
+ *--*/
+#include "test_util.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <pthread.h>
+#include <strings.h>
+#include <time.h>
+
+#include "messec/dns.h"
+#include "fake_dns.h"
+
+static struct fake_dns *fake;
+static struct dns_resolver *resolver;
+
+static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_t size,
+		     bool tcp)
+{
+	char name[NS_MAXDNAME], first[64];
+	uint8_t rd[1024];
+	size_t n, rdlen;
+	int type;
+
+	(void)ctx;
+	if (fake_dns_question(q, qlen, name, sizeof(name), &type) < 0)
+		return 0;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, "."), name);
+	if (strcmp(first, "silent") == 0)
+		return 0;
+	if (strcmp(first, "nx") == 0)
+		return fake_dns_begin(q, qlen, r, size, ns_r_nxdomain);
+	if (strcmp(first, "servfail") == 0)
+		return fake_dns_begin(q, qlen, r, size, ns_r_servfail);
+	if (strcmp(first, "refused") == 0)
+		return fake_dns_begin(q, qlen, r, size, ns_r_refused);
+	n = fake_dns_begin(q, qlen, r, size, ns_r_noerror);
+	if (strcmp(first, "ok") == 0) {
+		n = fake_dns_add_rr(r, n, size, ns_t_a, "\xc0\x00\x02\x01", 4);
+	} else if (strcmp(first, "tc") == 0 || strcmp(first, "tcdead") == 0) {
+		if (!tcp) {
+			r[2] |= 0x02;	/* TC, no answer */
+			return n;
+		}
+		if (strcmp(first, "tcdead") == 0)
+			return 0;
+		rdlen = fake_dns_txt_rdata("v=spf1 |-all", rd, sizeof(rd));
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+	} else if (strcmp(first, "malformed") == 0) {
+		n = fake_dns_add_rr(r, n, size, ns_t_a, "\xc0\x00\x02\x01", 4);
+		n -= 3;		/* the RR's rdata ends past the message */
+	} else if (strcmp(first, "badtxt") == 0) {
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, "\xc8" "abc", 4);
+	} else if (strcmp(first, "spoof") == 0) {
+		n = fake_dns_add_rr(r, n, size, ns_t_a, "\xc0\x00\x02\x66", 4);
+		r[0] ^= 0x5a;	/* someone else's ID */
+	} else if (strcmp(first, "cname") == 0) {
+		static const uint8_t target[] = "\x06target\x07" "example";
+		uint8_t *p;
+
+		n = fake_dns_add_rr(r, n, size, ns_t_cname, target, sizeof(target));
+		rdlen = fake_dns_txt_rdata("v=DMARC1; p=none", rd, sizeof(rd));
+		/* the target's TXT, then its owner rewritten in full */
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+		p = r + n - rdlen - 12;
+		memmove(p + sizeof(target), p + 2, 10 + rdlen);
+		memcpy(p, target, sizeof(target));
+		n += sizeof(target) - 2;
+	} else if (strcmp(first, "split") == 0) {
+		rdlen = fake_dns_txt_rdata("v=spf1 |include:x|.example -all", rd, sizeof(rd));
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+	} else if (strcmp(first, "two") == 0) {
+		rdlen = fake_dns_txt_rdata("first", rd, sizeof(rd));
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+		rdlen = fake_dns_txt_rdata("sec|ond", rd, sizeof(rd));
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+	} else if (strcmp(first, "mx") == 0) {
+		static const uint8_t mx[] = "\x00\x0a\x04mail\xc0\x0f";	/* -> "mail." + "example" */
+
+		memcpy(rd, mx, sizeof(mx) - 1);
+		n = fake_dns_add_rr(r, n, size, ns_t_mx, rd, sizeof(mx) - 1);
+	}
+	return n;
+}
+
+static int setup(void **state)
+{
+	const char *error = NULL;
+
+	(void)state;
+	if ((fake = fake_dns_start(answer, NULL)) == NULL)
+		return -1;
+	resolver = dns_resolver_new(fake_dns_server(fake), &error);
+	return resolver != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dns_resolver_free(&resolver);
+	fake_dns_stop(&fake);
+	return 0;
+}
+
+struct query_case {
+	const char *name, *qname;
+	int type;
+	enum dns_result want;
+	const char *want_text;	/* first RR: TXT joined, MX/CNAME name, A dotted */
+	size_t want_rrs;
+};
+
+static const struct query_case query_cases[] = {
+	{ "A answer is ok", "ok.example", ns_t_a, DNS_OK, "192.0.2.1", 1 },
+	{ "NXDOMAIN", "nx.example", ns_t_a, DNS_NXDOMAIN, NULL, 0 },
+	{ "NOERROR without answer is NODATA", "nodata.example", ns_t_txt, DNS_NODATA, NULL, 0 },
+	{ "answer of another type is NODATA", "ok.example", ns_t_txt, DNS_NODATA, NULL, 0 },
+	{ "SERVFAIL is tempfail", "servfail.example", ns_t_txt, DNS_TEMPFAIL, NULL, 0 },
+	{ "REFUSED is tempfail", "refused.example", ns_t_txt, DNS_TEMPFAIL, NULL, 0 },
+	{ "truncated over UDP: asked again over TCP", "tc.example", ns_t_txt, DNS_OK,
+	  "v=spf1 -all", 1 },
+	{ "truncated, TCP gives nothing: tempfail", "tcdead.example", ns_t_txt, DNS_TEMPFAIL,
+	  NULL, 0 },
+	{ "malformed reply is tempfail", "malformed.example", ns_t_a, DNS_TEMPFAIL, NULL, 0 },
+	{ "reply with another ID ignored (tempfail)", "spoof.example", ns_t_a, DNS_TEMPFAIL,
+	  NULL, 0 },
+	{ "CNAME chain: CNAME skipped, target's TXT", "cname.example", ns_t_txt, DNS_OK,
+	  "v=DMARC1; p=none", 1 },
+	{ "TXT character-strings joined", "split.example", ns_t_txt, DNS_OK,
+	  "v=spf1 include:x.example -all", 1 },
+	{ "two TXT RRs kept apart", "two.example", ns_t_txt, DNS_OK, "first", 2 },
+	{ "MX exchange name decompressed", "mx.example", ns_t_mx, DNS_OK, "mail.example", 1 },
+	{ "empty label: local error, no query", "a..example", ns_t_a, DNS_ERROR, NULL, 0 },
+	{ "64-octet label: local error", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	  ns_t_a, DNS_ERROR, NULL, 0 },
+};
+
+static void rr_text(const struct dns_answer *a, const ns_rr *rr, char *out, size_t size)
+{
+	size_t len;
+
+	switch (ns_rr_type(*rr)) {
+	case ns_t_a:
+		assert_non_null(inet_ntop(AF_INET, ns_rr_rdata(*rr), out, (socklen_t)size));
+		break;
+	case ns_t_txt:
+		assert_int_equal(dns_txt_join(rr, out, size, &len), 0);
+		assert_int_equal(len, strlen(out));
+		break;
+	case ns_t_mx:
+		assert_int_equal(dns_rdata_name(a, ns_rr_rdata(*rr) + 2, out, size), 0);
+		break;
+	default:
+		fail_msg("unexpected type %d", ns_rr_type(*rr));
+	}
+}
+
+static void test_query(void **state)
+{
+	const struct query_case *c = *state;
+	struct dns_answer a;
+	enum dns_result got = dns_query(resolver, c->qname, c->type, 1000, &a);
+	size_t index = 0, count = 0;
+	char text[512];
+	ns_rr rr;
+
+	if (got != c->want)
+		fail_msg("got %s, want %s", dns_result_name(got), dns_result_name(c->want));
+	while (dns_answer_next(&a, &index, &rr) == 1) {
+		assert_int_equal(ns_rr_type(rr), c->type);
+		if (count++ == 0 && c->want_text != NULL) {
+			rr_text(&a, &rr, text, sizeof(text));
+			assert_string_equal(text, c->want_text);
+		}
+	}
+	assert_int_equal(count, c->want_rrs);
+	dns_answer_free(&a);
+}
+
+static void test_badtxt(void **state)
+{
+	struct dns_answer a;
+	size_t index = 0;
+	char text[64];
+	ns_rr rr;
+
+	(void)state;
+	assert_int_equal(dns_query(resolver, "badtxt.example", ns_t_txt, 1000, &a), DNS_OK);
+	assert_int_equal(dns_answer_next(&a, &index, &rr), 1);
+	assert_int_equal(dns_txt_join(&rr, text, sizeof(text), NULL), -1);
+	dns_answer_free(&a);
+}
+
+static void test_txt_too_long(void **state)
+{
+	struct dns_answer a;
+	size_t index = 0;
+	char text[8];
+	ns_rr rr;
+
+	(void)state;
+	assert_int_equal(dns_query(resolver, "split.example", ns_t_txt, 1000, &a), DNS_OK);
+	assert_int_equal(dns_answer_next(&a, &index, &rr), 1);
+	assert_int_equal(dns_txt_join(&rr, text, sizeof(text), NULL), -1);
+	dns_answer_free(&a);
+}
+
+static void test_no_tcp(void **state)
+{
+	struct dns_resolver *udp_only = dns_resolver_new_at(fake_dns_addr(fake));
+	struct dns_answer a;
+
+	(void)state;
+	dns_resolver_set_tcp(udp_only, false);
+	assert_int_equal(dns_query(udp_only, "tc.example", ns_t_txt, 1000, &a), DNS_TEMPFAIL);
+	dns_answer_free(&a);
+	dns_resolver_free(&udp_only);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_silent(void **state)
+{
+	unsigned before = fake_dns_queries(fake);
+	struct dns_answer a;
+	struct timespec t0;
+	double took;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_query(resolver, "silent.example", ns_t_txt, 1200, &a), DNS_TEMPFAIL);
+	took = seconds_since(&t0);
+	dns_answer_free(&a);
+	printf("# silent server: %u queries, %.2f s (timeout 1.2 s)\n",
+	       fake_dns_queries(fake) - before, took);
+	/* two rounds over the one server */
+	assert_int_equal(fake_dns_queries(fake) - before, 2);
+	/* the budget bounds the call; 2 s slack for a loaded machine */
+	assert_true(took < 1.2 + 2.0);
+}
+
+static const struct name_case {
+	const char *name, *domain;
+	bool want;
+} name_cases[] = {
+	{ "name: plain", "mail.example.org", true },
+	{ "name: trailing dot", "example.org.", true },
+	{ "name: empty", "", false },
+	{ "name: only a dot", ".", false },
+	{ "name: empty label", "a..b", false },
+	{ "name: leading dot", ".a.b", false },
+	{ "name: 63-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", true },
+	{ "name: 64-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", false },
+};
+
+static void test_name(void **state)
+{
+	const struct name_case *c = *state;
+
+	assert_int_equal(dns_name_valid(c->domain), c->want);
+}
+
+static void test_name_length(void **state)
+{
+	char name[300];
+
+	(void)state;
+	/* 63 x "abc." = 252 characters, + "d" = 253: the longest name */
+	for (int i = 0; i < 63; i++)
+		memcpy(name + 4 * i, "abc.", 4);
+	name[252] = 'd';
+	name[253] = '\0';
+	assert_true(dns_name_valid(name));
+	name[253] = 'e';
+	name[254] = '\0';
+	assert_false(dns_name_valid(name));
+}
+
+/* One resolver, 8 threads asking at once (as libmilter's threads do). */
+#define THREADS 8
+#define ROUNDS 25
+
+static void *worker(void *arg)
+{
+	long *bad = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		const struct query_case *c = &query_cases[i % 3];
+		struct dns_answer a;
+
+		if (dns_query(resolver, c->qname, c->type, 2000, &a) != c->want)
+			(*bad)++;
+		dns_answer_free(&a);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t tid[THREADS];
+	long bad[THREADS] = { 0 };
+
+	(void)state;
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&tid[i], NULL, worker, &bad[i]), 0);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
+}
+
+static void test_bad_server(void **state)
+{
+	const char *error = NULL;
+
+	(void)state;
+	assert_null(dns_resolver_new("localhost", &error));
+	assert_non_null(error);
+	assert_null(dns_resolver_new("127.0.0.1:0", &error));
+	assert_null(dns_resolver_new("127.0.0.1:99999", &error));
+}
+
+int main(void)
+{
+	struct test_list l = { 0 };
+
+	tests_add_table(&l, query_cases, test_query);
+	tests_add(&l, "TXT string overrunning its rdata: join fails", test_badtxt, NULL);
+	tests_add(&l, "TXT join over the caller's size fails", test_txt_too_long, NULL);
+	tests_add(&l, "truncated with TCP off: tempfail", test_no_tcp, NULL);
+	tests_add(&l, "silent server: tempfail within the budget, 2 attempts", test_silent, NULL);
+	tests_add_table(&l, name_cases, test_name);
+	tests_add(&l, "name: 253 characters ok, 254 not", test_name_length, NULL);
+	tests_add(&l, "8 threads share one resolver", test_threads, NULL);
+	tests_add(&l, "test server syntax checked", test_bad_server, NULL);
+	return tests_run(&l, "dns", setup, teardown);
+}
