@@ -53,12 +53,14 @@ want=$((dead_after + 3))
 [ "$want" -gt $N ] && want=$N
 lab_wait 60 sh -c "[ \$(wc -l <'$MA_TMP/replies') -ge $want ]"
 after_death=$(awk -v d="$dead_after" '$1 > d' "$MA_TMP/replies")
-restart_at=$(wc -l <"$MA_TMP/starts")
+# Replies are written in order: the first restart_at messages all finished
+# before the restart.
+restart_at=$(wc -l <"$MA_TMP/replies")
 ma_start || { wait "$sender"; lab_finish; }
 wait "$sender"
 
 # Only messages begun after death and finished before the restart count.
-window=$(awk -v d="$dead_after" -v r="$restart_at" '$1 > d && $1 < r' "$MA_TMP/replies")
+window=$(awk -v d="$dead_after" -v r="$restart_at" '$1 > d && $1 <= r' "$MA_TMP/replies")
 n_window=$(grep -c . <<<"$window")
 n_4xx=$(grep -cE '^[0-9]+ .*\b4[0-9][0-9] ' <<<"$window")
 if [ "$n_window" -ge 3 ] && [ "$n_4xx" -eq "$n_window" ]; then
