@@ -30,8 +30,8 @@ $(B)/tests/milter-auth_test_dmarc_conf: $(B)/milter-auth/tests/test_dmarc_conf.o
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
-# res_n* against a fake DNS server thread on 127.0.0.1.
+# dns_query() against the shared fake DNS server (common/tests/fake_dns.c).
 UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_dns
-$(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(MA_DMARC_OBJS) $(LIBMESSEC)
+$(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(FAKE_DNS_OBJ) $(MA_DMARC_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(FAKE_DNS_OBJ) $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)

@@ -75,9 +75,9 @@
 #define DNS_REPLY_MAX		65535	/* RFC 1035 4.2.2: 16-bit length */
 
 struct dns_resolver {
-	bool use_server;
 	bool tcp;
-	struct sockaddr_in server;
+	int nservers;			/* 0: resolv.conf's servers */
+	struct sockaddr_in server[MAXNS];
 };
 
 /* The name servers of one query, and which have failed. */
@@ -98,35 +98,46 @@ struct dns_exchange {
 	size_t rlen;
 };
 
-struct dns_resolver *dns_resolver_new(const char *server, const char **error_r)
+/* One "IPv4:port" of len octets into *sin. 0 ok, -1 bad. */
+static int parse_server(const char *text, size_t len, struct sockaddr_in *sin)
 {
-	struct sockaddr_in sin;
-	const char *colon;
-	char host[INET_ADDRSTRLEN];
+	char item[INET_ADDRSTRLEN + 8];
+	char *colon;
 	uint64_t port;
 
-	if (server == NULL) {
-		struct dns_resolver *res = xcalloc(1, sizeof(*res));
+	if (len >= sizeof(item))
+		return -1;
+	memcpy(item, text, len);
+	item[len] = '\0';
+	if ((colon = strrchr(item, ':')) == NULL ||
+	    str_parse_uint(colon + 1, 1, 65535, &port) < 0)
+		return -1;
+	*colon = '\0';
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, item, &sin->sin_addr) == 1 ? 0 : -1;
+}
 
-		res->tcp = true;
-		return res;
+struct dns_resolver *dns_resolver_new(const char *servers, const char **error_r)
+{
+	struct dns_resolver *res = xcalloc(1, sizeof(*res));
+	const char *p = servers;
+
+	res->tcp = true;
+	while (p != NULL) {
+		size_t len = strcspn(p, ",");
+
+		if (res->nservers == MAXNS ||
+		    parse_server(p, len, &res->server[res->nservers]) < 0) {
+			*error_r = "expected IPv4:port[,IPv4:port...] (at most 3)";
+			free(res);
+			return NULL;
+		}
+		res->nservers++;
+		p = p[len] == ',' ? p + len + 1 : NULL;
 	}
-	colon = strrchr(server, ':');
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	if (colon == NULL || (size_t)(colon - server) >= sizeof(host) ||
-	    str_parse_uint(colon + 1, 1, 65535, &port) < 0) {
-		*error_r = "expected IPv4:port";
-		return NULL;
-	}
-	memcpy(host, server, (size_t)(colon - server));
-	host[colon - server] = '\0';
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-		*error_r = "expected IPv4:port";
-		return NULL;
-	}
-	sin.sin_port = htons((uint16_t)port);
-	return dns_resolver_new_at(&sin);
+	return res;
 }
 
 struct dns_resolver *dns_resolver_new_at(const struct sockaddr_in *server)
@@ -134,8 +145,8 @@ struct dns_resolver *dns_resolver_new_at(const struct sockaddr_in *server)
 	struct dns_resolver *res = xcalloc(1, sizeof(*res));
 
 	res->tcp = true;
-	res->use_server = true;
-	res->server = *server;
+	res->nservers = 1;
+	res->server[0] = *server;
 	return res;
 }
 
@@ -232,10 +243,12 @@ static int load_servers(const struct dns_resolver *res, struct __res_state *rs,
 			struct dns_servers *srv)
 {
 	memset(srv, 0, sizeof(*srv));
-	if (res != NULL && res->use_server) {
-		memcpy(&srv->addr[0], &res->server, sizeof(res->server));
-		srv->len[0] = sizeof(res->server);
-		srv->count = 1;
+	if (res != NULL && res->nservers > 0) {
+		for (int i = 0; i < res->nservers; i++) {
+			memcpy(&srv->addr[i], &res->server[i], sizeof(res->server[i]));
+			srv->len[i] = sizeof(res->server[i]);
+		}
+		srv->count = res->nservers;
 		return 0;
 	}
 	for (int i = 0; i < rs->nscount && i < MAXNS; i++) {
@@ -414,7 +427,8 @@ static enum xfer exchange(const struct dns_resolver *res, struct dns_servers *sr
 		if (x == XFER_REPLY && (ex->reply[2] & 0x02) != 0) {
 			/* TC (RFC 1035 4.1.1): the answer did not fit in UDP. */
 			x = res == NULL || res->tcp ? tcp_ask(ex, sa, srv->len[i]) : XFER_FAILED;
-			if (x != XFER_REPLY)
+			/* TC over TCP would be a broken server: no partial answers */
+			if (x != XFER_REPLY || (ex->reply[2] & 0x02) != 0)
 				return XFER_FAILED;
 		}
 		if (x == XFER_TIMEOUT)

@@ -69,10 +69,13 @@ static void serve_tcp(struct fake_dns *fake, uint8_t *q, uint8_t *r)
 		qlen = (size_t)len2[0] << 8 | len2[1];
 		if (read_all(fd, q, qlen) == 0) {
 			__atomic_add_fetch(&fake->queries, 1, __ATOMIC_RELAXED);
-			n = fake->fn(fake->ctx, q, qlen, r + 2, FAKE_MAX - 2, true);
+			/* the reply at r itself: answer functions may cast it
+			   to HEADER, which must be aligned */
+			n = fake->fn(fake->ctx, q, qlen, r, FAKE_MAX, true);
 			if (n > 0) {
-				put16(r, (unsigned)n);
-				(void)send(fd, r, n + 2, MSG_NOSIGNAL);
+				put16(len2, (unsigned)n);
+				if (send(fd, len2, 2, MSG_NOSIGNAL | MSG_MORE) == 2)
+					(void)send(fd, r, n, MSG_NOSIGNAL);
 			}
 		}
 	}

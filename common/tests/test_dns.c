@@ -10,7 +10,8 @@
  *	past the end), badtxt (a character-string overrunning its rdata),
  *	silent, spoof (a reply with the wrong ID), cname, split, two, mx.
  *	Checks the five-way result, the helpers, that silence is bounded by
- *	the caller's timeout (a correctness bound, generous: not a
+ *	the caller's timeout whatever the number of servers, failover from
+ *	a SERVFAIL server (a correctness bound, generous: not a
  *	performance number), and 8 threads sharing one resolver.
  *--*/
 #include "test_util.h"
@@ -35,9 +36,10 @@ static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_
 	size_t n, rdlen;
 	int type;
 
-	(void)ctx;
 	if (fake_dns_question(q, qlen, name, sizeof(name), &type) < 0)
 		return 0;
+	if (ctx != NULL)	/* a broken server: SERVFAIL for everything */
+		return fake_dns_begin(q, qlen, r, size, ns_r_servfail);
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, "."), name);
 	if (strcmp(first, "silent") == 0)
 		return 0;
@@ -258,6 +260,80 @@ static void test_silent(void **state)
 	assert_true(took < 1.2 + 2.0);
 }
 
+/* "a,b,c" server list of fakes. */
+static struct dns_resolver *resolver_of(struct fake_dns **fakes, int n)
+{
+	char list[128] = "";
+	size_t len = 0;
+	const char *error = NULL;
+	struct dns_resolver *res;
+
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "",
+					fake_dns_server(fakes[i]));
+	assert_true(len < sizeof(list));
+	res = dns_resolver_new(list, &error);
+	assert_non_null(res);
+	return res;
+}
+
+static void test_three_silent(void **state)
+{
+	struct fake_dns *fakes[3];
+	struct dns_resolver *res;
+	struct dns_answer a;
+	struct timespec t0;
+	unsigned asked = 0;
+	double took;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_non_null(fakes[i] = fake_dns_start(answer, NULL));
+	res = resolver_of(fakes, 3);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_query(res, "silent.example", ns_t_a, 1200, &a), DNS_TEMPFAIL);
+	took = seconds_since(&t0);
+	for (int i = 0; i < 3; i++) {
+		asked += fake_dns_queries(fakes[i]);
+		fake_dns_stop(&fakes[i]);
+	}
+	printf("# 3 silent servers: %u queries, %.2f s (timeout 1.2 s)\n", asked, took);
+	assert_int_equal(asked, 6);	/* two rounds over three servers */
+	assert_true(took < 1.2 + 2.0);	/* not 3 x the budget */
+	dns_answer_free(&a);
+	dns_resolver_free(&res);
+}
+
+static void test_failover(void **state)
+{
+	static int broken = 1;
+	struct fake_dns *fakes[2];
+	struct dns_resolver *res;
+	struct dns_answer a;
+
+	(void)state;
+	assert_non_null(fakes[0] = fake_dns_start(answer, &broken));
+	assert_non_null(fakes[1] = fake_dns_start(answer, NULL));
+	res = resolver_of(fakes, 2);
+	assert_int_equal(dns_query(res, "ok.example", ns_t_a, 2000, &a), DNS_OK);
+	assert_int_equal(fake_dns_queries(fakes[0]), 1);
+	assert_int_equal(fake_dns_queries(fakes[1]), 1);
+	dns_answer_free(&a);
+	dns_resolver_free(&res);
+	fake_dns_stop(&fakes[1]);
+
+	/* every server broken: tempfail, each asked once (not again) */
+	assert_non_null(fakes[1] = fake_dns_start(answer, &broken));
+	res = resolver_of(fakes, 2);
+	assert_int_equal(dns_query(res, "ok.example", ns_t_a, 2000, &a), DNS_TEMPFAIL);
+	assert_int_equal(fake_dns_queries(fakes[0]), 2);
+	assert_int_equal(fake_dns_queries(fakes[1]), 1);
+	dns_answer_free(&a);
+	dns_resolver_free(&res);
+	fake_dns_stop(&fakes[0]);
+	fake_dns_stop(&fakes[1]);
+}
+
 static const struct name_case {
 	const char *name, *domain;
 	bool want;
@@ -337,6 +413,8 @@ static void test_bad_server(void **state)
 	assert_non_null(error);
 	assert_null(dns_resolver_new("127.0.0.1:0", &error));
 	assert_null(dns_resolver_new("127.0.0.1:99999", &error));
+	assert_null(dns_resolver_new("127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4", &error));
+	assert_null(dns_resolver_new("127.0.0.1:1,", &error));
 }
 
 int main(void)
@@ -348,6 +426,9 @@ int main(void)
 	tests_add(&l, "TXT join over the caller's size fails", test_txt_too_long, NULL);
 	tests_add(&l, "truncated with TCP off: tempfail", test_no_tcp, NULL);
 	tests_add(&l, "silent server: tempfail within the budget, 2 attempts", test_silent, NULL);
+	tests_add(&l, "3 silent servers: one budget, 6 attempts", test_three_silent, NULL);
+	tests_add(&l, "SERVFAIL server skipped for the next; all broken: tempfail", test_failover,
+		  NULL);
 	tests_add_table(&l, name_cases, test_name);
 	tests_add(&l, "name: 253 characters ok, 254 not", test_name_length, NULL);
 	tests_add(&l, "8 threads share one resolver", test_threads, NULL);

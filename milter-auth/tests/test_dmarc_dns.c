@@ -2,7 +2,7 @@
  * NAME
  *	test_dmarc_dns 1
  * SUMMARY
- *	dmarc_dns.c against a fake DNS server on 127.0.0.1 (UDP, this process)
+ *	dmarc_dns.c against the shared fake DNS server (common/tests/fake_dns.c)
  * DESCRIPTION
  *	A thread answers TXT queries from a table: several character-strings
  *	in one record, several records, CNAME chains, NXDOMAIN, NODATA,
@@ -14,12 +14,14 @@
 #include "../../common/tests/test_util.h"
 
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/socket.h>
+#include <strings.h>
 #include <time.h>
+
+#include "../../common/tests/fake_dns.h"
 
 #include "../dmarc.h"
 #include "../dmarc_int.h"
@@ -45,178 +47,85 @@ static const struct zone_entry zone[] = {
 	{ "_dmarc.cname.example", A_CNAME, { "v=DMARC1; p=none" } },
 };
 
-static int server_fd = -1;
+static struct fake_dns *fake;
 static struct sockaddr_in server_addr;
-static atomic_int server_stop;
-static pthread_t server_thread;
 static atomic_int queries[sizeof(zone) / sizeof(zone[0])];
 
-/* Read the question name at msg+12 as "a.b.c"; returns bytes used or -1. */
-static int read_qname(const unsigned char *msg, size_t len, char *name, size_t size)
-{
-	size_t pos = 12, out = 0;
-
-	while (pos < len && msg[pos] != 0) {
-		size_t n = msg[pos++];
-
-		if (n > 63 || pos + n > len || out + n + 2 > size)
-			return -1;
-		if (out > 0)
-			name[out++] = '.';
-		memcpy(name + out, msg + pos, n);
-		out += n;
-		pos += n;
-	}
-	name[out] = '\0';
-	return pos < len ? (int)(pos + 1 - 12) : -1;
-}
-
-static size_t put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-	return 2;
-}
-
-/* Append an RR with a compressed owner name (pointer to the question). */
-static size_t put_rr(unsigned char *p, unsigned type, const unsigned char *rdata, size_t rdlen)
-{
-	size_t n = 0;
-
-	n += put16(p + n, 0xc00c);	/* owner: the question name */
-	n += put16(p + n, type);
-	n += put16(p + n, 1);		/* IN */
-	n += put16(p + n, 0);
-	n += put16(p + n, 60);		/* TTL */
-	n += put16(p + n, (unsigned)rdlen);
-	memcpy(p + n, rdata, rdlen);
-	return n + rdlen;
-}
-
-static size_t txt_rdata(const char *spec, unsigned char *rd)
-{
-	size_t n = 0;
-	const char *p = spec;
-
-	for (;;) {
-		size_t len = strcspn(p, "|");
-
-		rd[n++] = (unsigned char)len;
-		memcpy(rd + n, p, len);
-		n += len;
-		if (p[len] == '\0')
-			return n;
-		p += len + 1;
-	}
-}
-
-static size_t answer(const unsigned char *q, size_t qlen, unsigned char *r)
+static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_t size, bool tcp)
 {
 	char name[256];
-	int qn = read_qname(q, qlen, name, sizeof(name));
-	size_t i, n, e, ancount = 0;
-	unsigned char rd[600];
-	unsigned rcode = 0;
+	uint8_t rd[600];
+	size_t i, n, e, rdlen;
+	int type;
 
-	if (qn < 0)
+	(void)ctx;
+	(void)tcp;
+	if (fake_dns_question(q, qlen, name, sizeof(name), &type) < 0)
 		return 0;
 	for (e = 0; e < sizeof(zone) / sizeof(zone[0]); e++) {
 		if (strcasecmp(zone[e].qname, name) == 0)
 			break;
 	}
 	if (e == sizeof(zone) / sizeof(zone[0]))
-		rcode = 3;
-	else
-		queries[e]++;
-	if (e < sizeof(zone) / sizeof(zone[0]) && zone[e].kind == A_SILENT)
+		return fake_dns_begin(q, qlen, r, size, ns_r_nxdomain);
+	queries[e]++;
+	switch (zone[e].kind) {
+	case A_SILENT:
 		return 0;
-	n = 12 + (size_t)qn + 4;	/* header + question */
-	memcpy(r, q, n);
-	if (e < sizeof(zone) / sizeof(zone[0])) {
-		switch (zone[e].kind) {
-		case A_TXT:
-			for (i = 0; i < 4 && zone[e].strings[i] != NULL; i++, ancount++)
-				n += put_rr(r + n, 16, rd, txt_rdata(zone[e].strings[i], rd));
-			break;
-		case A_CNAME: {
-			static const unsigned char target[] = "\x06target\x07" "example";
-
-			n += put_rr(r + n, 5, target, sizeof(target));
-			/* the target's TXT, owner written out in full */
-			memcpy(r + n, target, sizeof(target));
-			n += sizeof(target);
-			n += put16(r + n, 16) + put16(r + n + 2, 1) + put16(r + n + 4, 0) + put16(r + n + 6, 60);
-			i = txt_rdata(zone[e].strings[0], rd);
-			n += put16(r + n, (unsigned)i);
-			memcpy(r + n, rd, i);
-			n += i;
-			ancount = 2;
-			break;
-		}
-		case A_BADRDATA:
-			rd[0] = 200;	/* a character-string longer than the rdata */
-			memcpy(rd + 1, "abc", 3);
-			n += put_rr(r + n, 16, rd, 4);
-			ancount = 1;
-			break;
-		case A_NX: rcode = 3; break;
-		case A_SERVFAIL: rcode = 2; break;
-		case A_REFUSED: rcode = 5; break;
-		default: break;
-		}
+	case A_NX:
+		return fake_dns_begin(q, qlen, r, size, ns_r_nxdomain);
+	case A_SERVFAIL:
+		return fake_dns_begin(q, qlen, r, size, ns_r_servfail);
+	case A_REFUSED:
+		return fake_dns_begin(q, qlen, r, size, ns_r_refused);
+	default:
+		break;
 	}
-	r[2] = 0x84 | (q[2] & 0x01);	/* QR, AA, RD copied */
-	r[3] = (unsigned char)(0x80 | rcode);	/* RA */
-	put16(r + 6, (unsigned)ancount);
-	put16(r + 8, 0);
-	put16(r + 10, 0);
+	n = fake_dns_begin(q, qlen, r, size, ns_r_noerror);
+	switch (zone[e].kind) {
+	case A_TXT:
+		for (i = 0; i < 4 && zone[e].strings[i] != NULL; i++) {
+			rdlen = fake_dns_txt_rdata(zone[e].strings[i], rd, sizeof(rd));
+			n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+		}
+		break;
+	case A_CNAME: {
+		static const uint8_t target[] = "\x06target\x07" "example";
+		uint8_t *p;
+
+		n = fake_dns_add_rr(r, n, size, ns_t_cname, target, sizeof(target));
+		/* the target's TXT, its owner written out in full */
+		rdlen = fake_dns_txt_rdata(zone[e].strings[0], rd, sizeof(rd));
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+		p = r + n - rdlen - 12;
+		memmove(p + sizeof(target), p + 2, 10 + rdlen);
+		memcpy(p, target, sizeof(target));
+		n += sizeof(target) - 2;
+		break;
+	}
+	case A_BADRDATA:
+		/* a character-string longer than the rdata */
+		n = fake_dns_add_rr(r, n, size, ns_t_txt, "\xc8" "abc", 4);
+		break;
+	default:	/* A_NODATA */
+		break;
+	}
 	return n;
-}
-
-static void *serve(void *arg)
-{
-	unsigned char q[512], r[4096];
-
-	(void)arg;
-	while (!server_stop) {
-		struct pollfd pfd = { server_fd, POLLIN, 0 };
-		struct sockaddr_in from;
-		socklen_t flen = sizeof(from);
-		ssize_t len;
-		size_t n;
-
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		len = recvfrom(server_fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen);
-		if (len < 12)
-			continue;
-		if ((n = answer(q, (size_t)len, r)) > 0)
-			(void)sendto(server_fd, r, n, 0, (struct sockaddr *)&from, flen);
-	}
-	return NULL;
 }
 
 static int setup(void **state)
 {
-	socklen_t len = sizeof(server_addr);
-
 	(void)state;
-	server_fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&server_addr, 0, sizeof(server_addr));
-	server_addr.sin_family = AF_INET;
-	server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (server_fd < 0 || bind(server_fd, (struct sockaddr *)&server_addr, sizeof(server_addr)) < 0 ||
-	    getsockname(server_fd, (struct sockaddr *)&server_addr, &len) < 0)
+	if ((fake = fake_dns_start(answer, NULL)) == NULL)
 		return -1;
-	return pthread_create(&server_thread, NULL, serve, NULL) == 0 ? 0 : -1;
+	server_addr = *fake_dns_addr(fake);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	server_stop = 1;
-	pthread_join(server_thread, NULL);
-	close(server_fd);
+	fake_dns_stop(&fake);
 	return 0;
 }
 

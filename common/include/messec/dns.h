@@ -53,11 +53,12 @@ enum dns_result {
 struct dns_resolver;
 
 /*
- * server: NULL to use resolv.conf's name servers, or (TESTING ONLY)
- * "IPv4:port" to ask only that server. Returns NULL with *error_r
- * (static text) on a bad server. Free with dns_resolver_free().
+ * servers: NULL to use resolv.conf's name servers, or (TESTING ONLY)
+ * "IPv4:port[,IPv4:port...]" (at most MAXNS = 3) to ask only those, in
+ * that order. Returns NULL with *error_r (static text) on a bad list.
+ * Free with dns_resolver_free().
  */
-struct dns_resolver *dns_resolver_new(const char *server, const char **error_r);
+struct dns_resolver *dns_resolver_new(const char *servers, const char **error_r);
 /* Same with the test server given as an address (never NULL). */
 struct dns_resolver *dns_resolver_new_at(const struct sockaddr_in *server);
 void dns_resolver_free(struct dns_resolver **res);
