@@ -49,43 +49,7 @@ install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
 STORE=$LAB_DIR/mfa/mfa.lmdb
 mfa() { "$CLI" --store "$STORE" "$@"; }
 
-# totp SECRET STEP: RFC 6238 code (SHA1, 30 s, 6 digits) of a time step.
-totp() {
-	python3 - "$1" "$2" <<'PY'
-import base64, hashlib, hmac, struct, sys
-s = sys.argv[1]
-key = base64.b32decode(s + "=" * (-len(s) % 8))
-mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PY
-}
-step_now() { echo $(( $(date +%s) / 30 )); }
-
-# fresh USER: CODE = a code of a step after the last one this script
-# used for USER, within the server's window (window=1: steps now-1..now+1;
-# waits for the clock if needed). Sets globals: not in $(...).
-declare -A LAST SECRET
-CODE=
-fresh() {
-	local u=$1 s now
-	now=$(step_now)
-	s=${LAST[$u]:--1}
-	s=$((s + 1))
-	[ "$s" -lt "$now" ] && s=$now
-	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
-	LAST[$u]=$s
-	CODE=$(totp "${SECRET[$u]}" "$s")
-}
-
-# newsrc: SRC = a source address no login of this script used before
-# (192.0.2.100..254: the named lab addresses are below .100).
-NSRC=99
-newsrc() {
-	NSRC=$((NSRC + 1))
-	[ "$NSRC" -le 254 ] || { fail "newsrc" "out of source addresses"; lab_finish; }
-	SRC=192.0.2.$NSRC
-}
+. "$(dirname "$0")/mfa.bash"
 
 enroll() {
 	local u=$1 out

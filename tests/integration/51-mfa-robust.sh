@@ -34,35 +34,8 @@ lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
 install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
 STORE=$LAB_DIR/mfa/mfa.lmdb
 
-totp() {
-	python3 - "$1" "$2" <<'PY'
-import base64, hashlib, hmac, struct, sys
-s = sys.argv[1]
-key = base64.b32decode(s + "=" * (-len(s) % 8))
-mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PY
-}
-step_now() { echo $(( $(date +%s) / 30 )); }
-# fresh: CODE = a code of a step after the last one used here, within the
-# server's window (window=1: now-1..now+1; waits for the clock if needed).
-LASTSTEP=-1 CODE=
-fresh() {
-	local s now
-	now=$(step_now)
-	s=$((LASTSTEP + 1))
-	[ "$s" -lt "$now" ] && s=$now
-	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
-	LASTSTEP=$s
-	CODE=$(totp "$SECRET" "$s")
-}
-# newsrc: SRC = a source address no login here used before.
-NSRC=99
-newsrc() {
-	NSRC=$((NSRC + 1))
-	SRC=192.0.2.$NSRC
-}
+. "$(dirname "$0")/mfa.bash"
+
 # imap USER PASSWORD: one IMAP login from a new address; output in R.
 imap() {
 	newsrc
@@ -70,8 +43,8 @@ imap() {
 }
 re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
 out=$("$CLI" --store "$STORE" enroll "$LAB_ALICE" --no-qr 2>&1)
-SECRET=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
-[ -n "$SECRET" ] && ok "enroll alice" || fail "enroll alice" "$out"
+SECRET[$LAB_ALICE]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+[ -n "${SECRET[$LAB_ALICE]}" ] && ok "enroll alice" || fail "enroll alice" "$out"
 
 #
 # Garbage through IMAP AUTHENTICATE PLAIN (raw bytes, base64 on the wire).
@@ -127,7 +100,7 @@ for n, (name, u, p) in enumerate(cases):
     print("%s|%s" % (name, res), flush=True)
 PY
 )
-fresh
+fresh "$LAB_ALICE"
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
 [[ $R == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
 	fail "garbage: Dovecot still serves a valid login afterwards" "$R"
@@ -143,7 +116,7 @@ grep -qE "Panic|Fatal|killed with signal|crashed" "$LAB_DOVECOT_LOG" &&
 # (the failed attempt did not use it up).
 #
 chmod 000 "$STORE"
-fresh; code=$CODE
+fresh "$LAB_ALICE"; code=$CODE
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$code"
 src1=$SRC
 [[ $R == *UNAVAILABLE* ]] && ok "store unreadable: right password + code gets [UNAVAILABLE]" ||
@@ -158,7 +131,7 @@ chmod 600 "$STORE"
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$code"
 [[ $R == OK* ]] && ok "store restored: login works again" || fail "store restored: login works again" "$R"
 mv "$STORE.key" "$STORE.key.away"
-fresh
+fresh "$LAB_ALICE"
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
 [[ $R == *UNAVAILABLE* ]] && ok "key file missing: [UNAVAILABLE]" || fail "key file missing: [UNAVAILABLE]" "$R"
 mv "$STORE.key.away" "$STORE.key"

@@ -77,39 +77,8 @@ install -d -o dovecot -g dovecot -m 0700 "$A_DIR/mfa" "$B_DIR/mfa"
 mfa_a() { "$CLI" --store "$STORE" --key-file "$A_DIR/mfa/mfa.key" "$@"; }
 mfa_b() { "$CLI" --store "$STORE" --key-file "$B_DIR/mfa/mfa.key" "$@"; }
 
-totp() {
-	python3 - "$1" "$2" <<'PY'
-import base64, hashlib, hmac, struct, sys
-s = sys.argv[1]
-key = base64.b32decode(s + "=" * (-len(s) % 8))
-mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PY
-}
-step_now() { echo $(( $(date +%s) / 30 )); }
-# fresh USER: CODE = a code of a step after the last one used here for
-# USER, within the server's window (window=1: now-1..now+1; waits for the
-# clock when needed). Not in $(...): LAST must survive.
-declare -A LAST SECRET
-CODE=
-fresh() {
-	local u=$1 s now
-	now=$(step_now)
-	s=${LAST[$u]:--1}
-	s=$((s + 1))
-	[ "$s" -lt "$now" ] && s=$now
-	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
-	LAST[$u]=$s
-	CODE=$(totp "${SECRET[$u]}" "$s")
-}
+. "$(dirname "$0")/mfa.bash"
 
-# newsrc: SRC = a source address no login here used before.
-NSRC=99
-newsrc() {
-	NSRC=$((NSRC + 1))
-	SRC=192.0.2.$NSRC
-}
 # imap_a|imap_b USER PASSWORD: one IMAP login on host A|B from a new
 # address; the client's output in R.
 imap_a() {

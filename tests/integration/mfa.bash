@@ -1,0 +1,59 @@
+# NAME
+#	tests/integration/mfa.bash - shared steps of the 5x-mfa lab tests
+# SYNOPSIS
+#	. "$(dirname "$0")/mfa.bash"        # after tests/lab/lib.sh
+#	totp SECRET STEP                    # RFC 6238 code of a time step (stdout)
+#	SECRET[user]=BASE32; fresh USER     # CODE = an unused code for USER
+#	newsrc                              # SRC = an unused source address
+# DESCRIPTION
+#	Not a test itself (no .sh suffix: tests/run does not run it). Codes
+#	are computed here, never by the code under test (python3 hmac, SHA1,
+#	30 s, 6 digits: RFC 6238 with the RFC 4226 5.3 truncation).
+#
+#	fresh sets CODE in the calling shell: never call it as $(fresh ...),
+#	or LAST[USER] stays behind in the subshell and a later code is a replay
+#	by accident. A user gets a new code only every 30 s, so tests spread
+#	codes over users where the user is not what is tested.
+#
+#	Every login comes from its own source address (newsrc): Dovecot 2.3
+#	delays logins from an address with recent failures (anvil's auth
+#	penalty, 2..15 s, not removed by auth_failure_delay = 0), also the next
+#	successful one. 192.0.2.100..254 are unused by the lab's named
+#	addresses; the lab's /24 on lo makes every one of them bindable.
+
+# totp SECRET STEP: RFC 6238 code (SHA1, 30 s, 6 digits) of a time step.
+totp() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, struct, sys
+s = sys.argv[1]
+key = base64.b32decode(s + "=" * (-len(s) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2])), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
+step_now() { echo $(( $(date +%s) / 30 )); }
+
+# fresh USER: CODE = a code of a step after the last one this script used
+# for USER, within the server's window (window=1: steps now-1..now+1;
+# waits for the clock if needed).
+declare -gA LAST SECRET
+CODE=
+fresh() {
+	local u=$1 s now
+	now=$(step_now)
+	s=${LAST[$u]:--1}
+	s=$((s + 1))
+	[ "$s" -lt "$now" ] && s=$now
+	while [ "$s" -gt $(( $(step_now) + 1 )) ]; do sleep 1; done
+	LAST[$u]=$s
+	CODE=$(totp "${SECRET[$u]}" "$s")
+}
+
+# newsrc: SRC = a source address no login of this script used before.
+NSRC=99
+newsrc() {
+	NSRC=$((NSRC + 1))
+	[ "$NSRC" -le 254 ] || { fail "newsrc" "out of source addresses"; lab_finish; }
+	SRC=192.0.2.$NSRC
+}
