@@ -66,4 +66,8 @@ install-mfa: $(MFA_SO) $(MFA_CLI)
 	install -d $(DESTDIR)$(DOVECOT_MODULEDIR)/auth $(DESTDIR)$(SBINDIR)
 	install -m 0644 $(MFA_SO) $(DESTDIR)$(DOVECOT_MODULEDIR)/auth/libauthdb_mfa.so
 	install -m 0755 $(MFA_CLI) $(DESTDIR)$(SBINDIR)/messec-mfa
+	install -d $(DESTDIR)$(SYSCONFDIR)/messec $(DESTDIR)$(PREFIX)/share/messec
+	test -e $(DESTDIR)$(SYSCONFDIR)/messec/mfa.conf || \
+		install -m 0644 packaging/dovecot/mfa.conf $(DESTDIR)$(SYSCONFDIR)/messec/mfa.conf
+	install -m 0644 packaging/dovecot/05-messec-mfa.conf $(DESTDIR)$(PREFIX)/share/messec/
 INSTALL_RULES += install-mfa
