@@ -35,16 +35,9 @@ static int start_redis(void **state)
 	dir = test_tmpdir();
 	snprintf(sock_path, sizeof(sock_path), "%s/redis.sock", dir);
 	snprintf(logfile, sizeof(logfile), "%s/redis.log", dir);
-	redis_pid = fork();
+	redis_pid = test_redis_spawn(dir, sock_path, logfile);
 	if (redis_pid < 0)
 		return -1;
-	if (redis_pid == 0) {
-		execlp("redis-server", "redis-server", "--port", "0",
-		       "--unixsocket", sock_path, "--unixsocketperm", "700",
-		       "--save", "", "--appendonly", "no", "--dir", dir,
-		       "--logfile", logfile, "--daemonize", "no", (char *)NULL);
-		_exit(127);
-	}
 	/* Wait (bounded) until it accepts connections. */
 	snprintf(uri, sizeof(uri), "redis://%s?db=1", sock_path);
 	for (i = 0; i < 200; i++) {
@@ -61,11 +54,7 @@ static int start_redis(void **state)
 
 static void kill_redis(void)
 {
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
-		redis_pid = -1;
-	}
+	test_redis_stop(&redis_pid, SIGTERM);
 }
 
 static int stop_redis(void **state)

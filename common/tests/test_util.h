@@ -109,4 +109,38 @@ static inline char *test_write_file(const char *dir, const char *name,
 	return path;
 }
 
+/*
+ * test_redis_spawn: start a private redis-server for a test: unix socket
+ * sock_path only (no TCP port), no persistence, log to logfile, working
+ * directory dir. Returns its pid (the caller waits until it accepts
+ * connections, with whatever client it tests), or -1.
+ * test_redis_stop: stop it with sig and reap it; sets *pid to -1.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+
+static inline pid_t test_redis_spawn(const char *dir, const char *sock_path,
+				     const char *logfile)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execlp("redis-server", "redis-server", "--port", "0",
+		       "--unixsocket", sock_path, "--unixsocketperm", "700",
+		       "--save", "", "--appendonly", "no", "--dir", dir,
+		       "--logfile", logfile, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static inline void test_redis_stop(pid_t *pid, int sig)
+{
+	if (*pid > 0) {
+		kill(*pid, sig);
+		waitpid(*pid, NULL, 0);
+		*pid = -1;
+	}
+}
+
 #endif

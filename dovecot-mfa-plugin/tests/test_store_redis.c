@@ -35,6 +35,7 @@
 #include "mfa_policy.h"
 #include "mfa_util.h"
 #include "mfa_contract.h"
+#include "../../common/tests/test_util.h"	/* test_redis_spawn/stop */
 
 #define RACERS 8
 #define ROUNDS 10
@@ -83,16 +84,9 @@ static int start_redis(void)
 	char logfile[160];
 
 	snprintf(logfile, sizeof(logfile), "%s/redis.log", server_dir);
-	redis_pid = fork();
+	redis_pid = test_redis_spawn(server_dir, sock_path, logfile);
 	if (redis_pid < 0)
 		return -1;
-	if (redis_pid == 0) {
-		execlp("redis-server", "redis-server", "--port", "0",
-		       "--unixsocket", sock_path, "--unixsocketperm", "700",
-		       "--save", "", "--appendonly", "no", "--dir", server_dir,
-		       "--logfile", logfile, "--daemonize", "no", (char *)NULL);
-		_exit(127);
-	}
 	for (int i = 0; i < 400; i++) {
 		redisContext *c = raw_connect();
 
@@ -108,11 +102,7 @@ static int start_redis(void)
 
 static void stop_redis(void)
 {
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGKILL);
-		waitpid(redis_pid, NULL, 0);
-		redis_pid = -1;
-	}
+	test_redis_stop(&redis_pid, SIGKILL);
 }
 
 static int group_setup(void **state)
