@@ -3,20 +3,19 @@
 #
 # The SPF, DKIM, DMARC and A-R modules come from spf.mk, dkim.mk and dmarc.mk
 # (MA_SPF_OBJS, MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS). Those may be
-# included after this file, so the prerequisites use secondary expansion; a
-# module whose fragment has not landed yet links milter-auth/stub_<x>.c.
+# included after this file, so the prerequisites use secondary expansion.
+# The daemon does not link libopendmarc: DMARC is messec's own (docs/dmarc.md);
+# only test_dmarc links it, to pin the library's defects.
 .SECONDEXPANSION:
 
 MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/config.c \
 	milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
 
-# Module objects, or the stub while a module is missing (deferred: $$).
-ma_mod = $(if $(strip $($(1))),$($(1)),$(B)/milter-auth/stub_$(2).o)
-MA_MODULE_OBJS = $(call ma_mod,MA_SPF_OBJS,spf) $(call ma_mod,MA_DKIM_OBJS,dkim) \
-	$(call ma_mod,MA_DMARC_OBJS,dmarc) $(call ma_mod,MA_AUTHRES_OBJS,authres)
+# Module objects from spf.mk, dkim.mk, dmarc.mk (deferred: $$, any include order).
+MA_MODULE_OBJS = $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
 MA_MODULE_LIBS = $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
-	$(MA_DKIM_LIBS) $(OPENDMARC_LIBS) $(MA_DMARC_LIBS) -lresolv -lpthread
+	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) -lresolv -lpthread
 
 $(B)/milter-auth/messec-milter-auth: $(MA_DAEMON_OBJS) $$(MA_MODULE_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
