@@ -78,7 +78,9 @@ struct lmdb_txn {
 	int write;
 };
 
-/* Process-wide state of mfa_store_set_caching(); one thread only. */
+/* Process-wide state of mfa_store_set_caching(); one thread at a time,
+   no lock: in the plugin the worker thread (mfa_worker.c), the main
+   thread only before starting it or after joining it (deinit). */
 static struct {
 	int keep_open;
 	enum mfa_store_sync sync;
@@ -378,8 +380,8 @@ static int lmdb_txn_commit(struct mfa_txn *_txn)
 		return -1;
 	}
 	if (write && e->periodic) {
-		/* In the page cache now; flushed by the caller's timer
-		   (passdb_mfa.c) or here once the interval has passed. A
+		/* In the page cache now; flushed by the caller's periodic
+		   flush (mfa_worker.c) or here once the interval has passed. A
 		   failed flush stays pending (retried): the commit stands. */
 		e->dirty = 1;
 		if (ms_since(&e->last_sync) >= MFA_STORE_SYNC_INTERVAL_MS)

@@ -13,17 +13,17 @@ DOVECOT_INCLUDE := -I/usr/include/dovecot
 endif
 DOVECOT_MODULEDIR := $(shell sed -n 's/^dovecot_moduledir=//p' $(DOVECOT_CONFIG) 2>/dev/null)
 
-EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
+EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment -pthread $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
 MFA_CORE := mfa_util mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb mfa_redis \
-	mfa_store_redis mfa_apppass mfa_policy
+	mfa_store_redis mfa_apppass mfa_policy mfa_worker
 MFA_CORE_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/%.o)
-MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt
+MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt -pthread
 
 # --- the Dovecot plugin
 MFA_SO := $(B)/$(MFA_DIR)/libauthdb_mfa.so
 MFA_SO_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/so/%.o) $(B)/$(MFA_DIR)/so/passdb_mfa.o
 MFA_SO_CFLAGS := $(filter-out $(SAN_FLAGS),$(BASE_CFLAGS)) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) \
-	-I$(MFA_DIR) -fvisibility=hidden -Wno-comment
+	-I$(MFA_DIR) -fvisibility=hidden -Wno-comment -pthread
 
 $(B)/$(MFA_DIR)/so/passdb_mfa.o: $(MFA_DIR)/passdb_mfa.c
 	@mkdir -p $(dir $@)

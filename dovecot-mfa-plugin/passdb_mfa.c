@@ -34,16 +34,34 @@
 /*
 /*	A Dovecot 2.4 glue (settings module, new preinit) would be another
 /*	file of this size; mfa_policy.c and below have no Dovecot types.
+/* THREADS
+/*	The store and the hashing (yescrypt for app passwords, ~70 ms; LMDB
+/*	commits; Redis round trips bounded by redis_timeout; the periodic
+/*	LMDB flush) run in one worker thread (mfa_worker.c), started at the
+/*	first verify_plain (after Dovecot dropped root) and joined at the
+/*	last deinit, so Dovecot's single-threaded auth event loop never
+/*	waits for them. verify_plain answers the store-free cases at once
+/*	(mfa_worker_precheck: user name length, service not covered, exempt
+/*	network, password too long); otherwise it copies the login into a
+/*	malloc'd job (never a Dovecot pool: the thread must not call any
+/*	Dovecot API), takes a reference on the request (like passdb-sql.c:
+/*	auth_request_ref before the query, unref after the callback) and
+/*	returns. The thread signals finished jobs through a pipe watched by
+/*	io_add(); mfa_worker_input() then does, in the main thread, what the
+/*	synchronous code did after mfa_policy_check(): log, cut the code off
+/*	request->mech_password, call the callback exactly once, unref.
+/*	A request whose client went away is still referenced and completes
+/*	normally (Dovecot drops the reply). One worker serves every mfa
+/*	passdb of the process: the kept LMDB environment is process-wide
+/*	and must have one user at a time. docs/mfa.md "Threads".
 /* TRUST BOUNDARY
 /*	Runs inside Dovecot's auth process (user $default_internal_user after
 /*	init; preinit runs as root). Its input is the client's login.
-/*	verify_plain blocks only briefly: the store is a local LMDB file
-/*	(its environment kept open between logins and re-checked by stat()
-/*	each time, mfa_store.h; with store_sync=periodic a commit writes to
-/*	the page cache and a timeout flushes it within
-/*	MFA_STORE_SYNC_INTERVAL_MS, and at deinit), or Redis with redis_timeout (a few ms) on every
-/*	connect and round trip, the first error ending the login as an
-/*	internal failure. The callback is called exactly once.
+/*	The callback is called exactly once per verify_plain: at once for a
+/*	store-free decision or a failure to queue (internal failure, never
+/*	success), else from mfa_worker_input(); at deinit, jobs finished are
+/*	answered with their verdict and jobs never started with internal
+/*	failure.
 /*--*/
 #include "auth-common.h"
 #include "array.h"
@@ -55,14 +73,30 @@
 #include "auth.h"
 
 #include "mfa_policy.h"
+#include "mfa_worker.h"
 
 #define MFA_EXPORT __attribute__((visibility("default")))
 
 struct mfa_passdb_module {
 	struct passdb_module module;
 	struct mfa_settings set;
-	struct timeout *to_sync;	/* flush of a periodic LMDB store */
 };
+
+/* One login waiting for the worker; in the request's pool (the request
+   is referenced until the job is answered). */
+struct mfa_pending {
+	struct auth_request *request;
+	const char *password;		/* request->mech_password when queued */
+	size_t password_len;
+	verify_plain_callback_t *callback;
+};
+
+/* The process's worker, shared by every mfa passdb (see THREADS). */
+static struct {
+	unsigned int modules;		/* initialised mfa passdbs */
+	struct mfa_worker *worker;
+	struct io *io;
+} mfa_async;
 
 static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 {
@@ -74,8 +108,9 @@ static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 	if (mfa_settings_parse_args(&module->set, args, &error) < 0 ||
 	    mfa_settings_finish(&module->set, &error) < 0)
 		i_fatal("passdb mfa: %s", error);
-	/* Never cache: every login must consume a code. Not blocking: the
-	   work is local, or bounded by redis_timeout (see the file header). */
+	/* Never cache: every login must consume a code. Not blocking (no
+	   auth worker processes): the slow part runs in the plugin's own
+	   thread (see THREADS in the file header). */
 	module->module.default_cache_key = NULL;
 	module->module.blocking = FALSE;
 	/* Only the plugin keeps the LMDB environment open (opened lazily,
@@ -175,39 +210,11 @@ static void mfa_init(struct passdb_module *_module)
 	struct mfa_passdb_module *module =
 		container_of(_module, struct mfa_passdb_module, module);
 
+	mfa_async.modules++;
 	if (module->set.check_chain)
 		mfa_check_chains(_module);
 	else
 		i_warning("passdb mfa: check_chain=no: passdb chain not checked");
-}
-
-static void mfa_sync_timeout(struct mfa_passdb_module *module)
-{
-	const char *error;
-
-	timeout_remove(&module->to_sync);
-	if (mfa_store_sync_cached(1, &error) < 0)
-		i_error("passdb mfa: %s", error);
-}
-
-/* After a login: flush its commit within MFA_STORE_SYNC_INTERVAL_MS. */
-static void mfa_sync_schedule(struct mfa_passdb_module *module)
-{
-	if (module->to_sync == NULL && mfa_store_sync_pending())
-		module->to_sync = timeout_add(MFA_STORE_SYNC_INTERVAL_MS,
-					      mfa_sync_timeout, module);
-}
-
-static void mfa_deinit(struct passdb_module *_module)
-{
-	struct mfa_passdb_module *module =
-		container_of(_module, struct mfa_passdb_module, module);
-
-	timeout_remove(&module->to_sync);
-	/* The LMDB environment (flushed first) and the Redis connection
-	   kept between logins, if any. */
-	mfa_store_close_cached();
-	mfa_store_release_cached();
 }
 
 static void mfa_log(struct auth_request *request, const struct mfa_decision *d)
@@ -226,36 +233,23 @@ static void mfa_log(struct auth_request *request, const struct mfa_decision *d)
 	event_unref(&event);
 }
 
-static void mfa_verify_plain(struct auth_request *request,
-			     const char *password,
-			     verify_plain_callback_t *callback)
+/* Log d and answer the request: the callback, exactly once. */
+static void mfa_answer(struct auth_request *request, const char *password,
+		       size_t len, const struct mfa_decision *d,
+		       verify_plain_callback_t *callback)
 {
-	struct mfa_passdb_module *module =
-		container_of(request->passdb->passdb, struct mfa_passdb_module, module);
-	struct mfa_request req;
-	struct mfa_decision d;
-	size_t len = strlen(password);
-
-	i_zero(&req);
-	req.user = request->fields.user;
-	req.password = password;
-	req.password_len = len;
-	req.service = request->fields.service;
-	req.remote_ip = request->fields.remote_ip.family == 0 ? NULL :
-		net_ip2addr(&request->fields.remote_ip);
-	req.now = time(NULL);
-	mfa_policy_check(&module->set, &req, &d);
-	mfa_sync_schedule(module);
-	mfa_log(request, &d);
-
-	switch (d.verdict) {
+	mfa_log(request, d);
+	switch (d->verdict) {
 	case MFA_VERDICT_NEXT:
 		/* 2.3 re-runs verify_plain for the next passdb with
-		   request->mech_password: cut the code off in place. */
+		   request->mech_password: cut the code off in place. It is
+		   the same pointer as when the job was queued (set once per
+		   request, auth_request_verify_plain; freed only with the
+		   request, which our reference keeps). */
 		i_assert(password == request->mech_password &&
-			 d.password_len <= len);
-		safe_memset(request->mech_password + d.password_len, 0,
-			    len - d.password_len);
+			 d->password_len <= len);
+		safe_memset(request->mech_password + d->password_len, 0,
+			    len - d->password_len);
 		callback(PASSDB_RESULT_NEXT, request);
 		return;
 	case MFA_VERDICT_PASS_THROUGH:
@@ -271,6 +265,141 @@ static void mfa_verify_plain(struct auth_request *request,
 		break;
 	}
 	callback(PASSDB_RESULT_INTERNAL_FAILURE, request);
+}
+
+/* A job back from the worker (or never started: stopped at deinit). */
+static void mfa_job_finish(struct mfa_job *job)
+{
+	struct mfa_pending *pending = job->context;
+	struct auth_request *request = pending->request;
+	struct mfa_decision d;
+
+	if (job->ran) {
+		d = job->d;
+	} else {
+		i_zero(&d);
+		d.verdict = MFA_VERDICT_INTERNAL;
+		(void)i_strocpy(d.reason, "auth process shutting down before the check",
+				sizeof(d.reason));
+	}
+	mfa_job_free(&job);
+	mfa_answer(request, pending->password, pending->password_len, &d,
+		   pending->callback);
+	safe_memset(&d, 0, sizeof(d));
+	auth_request_unref(&request);
+}
+
+/* The worker's pipe is readable: answer every finished job. */
+static void mfa_worker_input(void *context ATTR_UNUSED)
+{
+	struct mfa_job *jobs, *job;
+	char error[256];
+
+	if (mfa_worker_take_error(mfa_async.worker, error, sizeof(error)))
+		i_error("passdb mfa: %s", error);
+	jobs = mfa_worker_done(mfa_async.worker);
+	while ((job = jobs) != NULL) {
+		jobs = job->next;
+		mfa_job_finish(job);
+	}
+}
+
+/* Lazily, at the first login that needs the store: in the auth process
+   proper (not in auth workers, which never get our requests), after the
+   privilege drop. 0, or -1 (logged; the login fails as internal). */
+static int mfa_worker_init(void)
+{
+	const char *error;
+
+	if (mfa_async.worker != NULL)
+		return 0;
+	mfa_async.worker = mfa_worker_start(mfa_worker_run_policy, NULL, &error);
+	if (mfa_async.worker == NULL) {
+		i_error("passdb mfa: cannot start the worker thread: %s", error);
+		return -1;
+	}
+	mfa_async.io = io_add(mfa_worker_fd(mfa_async.worker), IO_READ,
+			      mfa_worker_input, NULL);
+	return 0;
+}
+
+static void mfa_deinit(struct passdb_module *_module ATTR_UNUSED)
+{
+	const char *error;
+
+	/* Only the last mfa passdb stops the worker: jobs of the others
+	   still use their settings, which live until auths_free(). */
+	i_assert(mfa_async.modules > 0);
+	if (--mfa_async.modules > 0)
+		return;
+	if (mfa_async.worker != NULL) {
+		/* Join first (the running job finishes), then answer what
+		   is left: finished jobs with their verdict, queued ones as
+		   internal failures (main.c: passdb deinit "aborts any
+		   pending async requests"). The store is ours again. */
+		mfa_worker_stop(mfa_async.worker);
+		io_remove(&mfa_async.io);
+		mfa_worker_input(NULL);
+		mfa_worker_free(&mfa_async.worker);
+	}
+	/* The LMDB environment kept between logins (flushed first) and the
+	   Redis connection of this thread, if any. */
+	if (mfa_store_sync_cached(1, &error) < 0)
+		i_error("passdb mfa: %s", error);
+	mfa_store_close_cached();
+	mfa_store_release_cached();
+}
+
+static void mfa_verify_plain(struct auth_request *request,
+			     const char *password,
+			     verify_plain_callback_t *callback)
+{
+	struct mfa_passdb_module *module =
+		container_of(request->passdb->passdb, struct mfa_passdb_module, module);
+	struct mfa_pending *pending;
+	struct mfa_request req;
+	struct mfa_decision d;
+	struct mfa_job *job;
+	const char *error;
+	size_t len = strlen(password);
+
+	i_zero(&req);
+	req.user = request->fields.user;
+	req.password = password;
+	req.password_len = len;
+	req.service = request->fields.service;
+	req.remote_ip = request->fields.remote_ip.family == 0 ? NULL :
+		net_ip2addr(&request->fields.remote_ip);
+	req.now = time(NULL);
+	if (mfa_worker_precheck(&module->set, &req, &d)) {
+		mfa_answer(request, password, len, &d, callback);
+		return;
+	}
+	if (mfa_worker_init() < 0) {
+		i_zero(&d);
+		d.verdict = MFA_VERDICT_INTERNAL;
+		(void)i_strocpy(d.reason, "no worker thread", sizeof(d.reason));
+		mfa_answer(request, password, len, &d, callback);
+		return;
+	}
+	pending = p_new(request->pool, struct mfa_pending, 1);
+	pending->request = request;
+	pending->password = password;
+	pending->password_len = len;
+	pending->callback = callback;
+	/* Referenced until mfa_job_finish() answered it, as passdb-sql.c
+	   does around its query. */
+	auth_request_ref(request);
+	job = mfa_job_new(&module->set, &req, pending);
+	if (job == NULL || mfa_worker_submit(mfa_async.worker, job, &error) < 0) {
+		i_zero(&d);
+		d.verdict = MFA_VERDICT_INTERNAL;
+		(void)i_strocpy(d.reason, job == NULL ? "out of memory" : error,
+				sizeof(d.reason));
+		mfa_job_free(&job);
+		mfa_answer(request, password, len, &d, callback);
+		auth_request_unref(&request);
+	}
 }
 
 static struct passdb_module_interface passdb_mfa = {
