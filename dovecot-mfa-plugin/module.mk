@@ -13,17 +13,21 @@ DOVECOT_INCLUDE := -I/usr/include/dovecot
 endif
 DOVECOT_MODULEDIR := $(shell sed -n 's/^dovecot_moduledir=//p' $(DOVECOT_CONFIG) 2>/dev/null)
 
-EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment -pthread $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
+# mfa_worker.c's thread (glibc >= 2.34 has it in libc; -pthread for the
+# compiler's sake). Not in MFA_LIBS: tests/fuzz/module.mk lists those as
+# prerequisites, where make takes "-pthread" for a file.
+MFA_THREAD_FLAGS := -pthread
+EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment $(MFA_THREAD_FLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
 MFA_CORE := mfa_util mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb mfa_redis \
 	mfa_store_redis mfa_apppass mfa_policy mfa_worker
 MFA_CORE_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/%.o)
-MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt -pthread
+MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt
 
 # --- the Dovecot plugin
 MFA_SO := $(B)/$(MFA_DIR)/libauthdb_mfa.so
 MFA_SO_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/so/%.o) $(B)/$(MFA_DIR)/so/passdb_mfa.o
 MFA_SO_CFLAGS := $(filter-out $(SAN_FLAGS),$(BASE_CFLAGS)) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) \
-	-I$(MFA_DIR) -fvisibility=hidden -Wno-comment -pthread
+	-I$(MFA_DIR) -fvisibility=hidden -Wno-comment $(MFA_THREAD_FLAGS)
 
 $(B)/$(MFA_DIR)/so/passdb_mfa.o: $(MFA_DIR)/passdb_mfa.c
 	@mkdir -p $(dir $@)
@@ -36,12 +40,12 @@ $(B)/$(MFA_DIR)/so/%.o: $(MFA_DIR)/%.c
 
 $(MFA_SO): $(MFA_SO_OBJS)
 	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) \
-		-o $@ $^ $(MFA_LIBS)
+		-o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS)
 
 # --- the CLI
 MFA_CLI := $(B)/$(MFA_DIR)/messec-mfa
 $(MFA_CLI): $(B)/$(MFA_DIR)/mfa_cli.o $(B)/$(MFA_DIR)/mfa_qr.o $(MFA_CORE_OBJS)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(QRENCODE_LIBS)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS) $(QRENCODE_LIBS)
 
 BINS += $(MFA_SO) $(MFA_CLI)
 
@@ -58,7 +62,7 @@ $(MFA_CONTRACT_LIB): $(B)/$(MFA_DIR)/tests/mfa_contract.o
 
 $(B)/tests/mfa_test_%: $(B)/$(MFA_DIR)/tests/test_%.o $(MFA_CONTRACT_LIB) $(MFA_CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS) $(CMOCKA_LIBS)
 
 # --- install
 .PHONY: install-mfa

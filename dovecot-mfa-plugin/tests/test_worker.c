@@ -338,7 +338,10 @@ static void test_stop_with_queue(void **state)
 	assert_int_equal(i, n);
 	free_jobs(jobs);
 	assert_null(mfa_worker_done(w));
-	assert_int_equal(mfa_worker_submit(w, new_job(f, USER, "pw", NULL), &error), -1);
+	/* Refused after the stop: the job stays ours. */
+	job = new_job(f, USER, "pw", NULL);
+	assert_int_equal(mfa_worker_submit(w, job, &error), -1);
+	mfa_job_free(&job);
 	mfa_worker_free(&w);
 }
 
