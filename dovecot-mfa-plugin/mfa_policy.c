@@ -328,6 +328,33 @@ error:
 	decide(d, MFA_VERDICT_INTERNAL, "%s", mfa_store_error());
 }
 
+/* Steps 1-2: the decisions that need no store (also called alone, in
+   Dovecot's thread, by passdb_mfa.c before a job is queued). */
+int mfa_policy_precheck(const struct mfa_settings *set,
+			const struct mfa_request *req, struct mfa_decision *d)
+{
+	size_t ulen = strlen(req->user);
+
+	memset(d, 0, sizeof(*d));
+	if (ulen == 0 || ulen > MFA_USER_MAX) {
+		decide(d, MFA_VERDICT_FAIL, "bad user name length %zu", ulen);
+		return 1;
+	}
+	if (req->service != NULL && !mfa_settings_service_covered(set, req->service)) {
+		decide(d, MFA_VERDICT_PASS_THROUGH, "service not covered");
+		return 1;
+	}
+	if (mfa_settings_ip_exempt(set, req->remote_ip)) {
+		decide(d, MFA_VERDICT_PASS_THROUGH, "exempt network");
+		return 1;
+	}
+	if (req->password_len > MFA_INPUT_MAX) {
+		decide(d, MFA_VERDICT_FAIL, "password too long");
+		return 1;
+	}
+	return 0;
+}
+
 void mfa_policy_check(const struct mfa_settings *set,
 		      const struct mfa_request *req, struct mfa_decision *d)
 {
@@ -335,26 +362,10 @@ void mfa_policy_check(const struct mfa_settings *set,
 	struct mfa_store *store;
 	struct mfa_txn *txn;
 	const char *error;
-	size_t ulen = strlen(req->user);
 	int r;
 
-	memset(d, 0, sizeof(*d));
-	if (ulen == 0 || ulen > MFA_USER_MAX) {
-		decide(d, MFA_VERDICT_FAIL, "bad user name length %zu", ulen);
+	if (mfa_policy_precheck(set, req, d))
 		return;
-	}
-	if (req->service != NULL && !mfa_settings_service_covered(set, req->service)) {
-		decide(d, MFA_VERDICT_PASS_THROUGH, "service not covered");
-		return;
-	}
-	if (mfa_settings_ip_exempt(set, req->remote_ip)) {
-		decide(d, MFA_VERDICT_PASS_THROUGH, "exempt network");
-		return;
-	}
-	if (req->password_len > MFA_INPUT_MAX) {
-		decide(d, MFA_VERDICT_FAIL, "password too long");
-		return;
-	}
 	/* With unenrolled=allow an empty new store would let everyone in
 	   without a code: create it only when that cannot happen. */
 	if (mfa_open(set, !set->unenrolled_allow, &store, key, &error) < 0) {

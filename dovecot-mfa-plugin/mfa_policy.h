@@ -20,6 +20,12 @@
 /*	MFA_VERDICT_INTERNAL: store or key unusable: temporary failure.
 /*	d->reason never contains the password, the code or the secret.
 /*
+/*	mfa_policy_precheck(): the first steps of mfa_policy_check(), those
+/*	that need no store (user name length, service not covered, exempt
+/*	network, password too long): 1 when *d is decided, 0 otherwise.
+/*	mfa_policy_check() starts with it; passdb_mfa.c calls it alone in
+/*	Dovecot's thread and queues only the logins it leaves undecided.
+/*
 /*	mfa_open(): load the key and open the store. When neither file exists
 /*	and may_create is set, both are created (0600); one without the other
 /*	is an error (a lost key or a lost store must not look like "nobody
@@ -60,6 +66,8 @@ struct mfa_decision {
 
 void mfa_policy_check(const struct mfa_settings *set,
 		      const struct mfa_request *req, struct mfa_decision *d);
+int mfa_policy_precheck(const struct mfa_settings *set,
+			const struct mfa_request *req, struct mfa_decision *d);
 const char *mfa_verdict_str(enum mfa_verdict verdict);
 
 int mfa_open(const struct mfa_settings *set, int may_create,

@@ -33,8 +33,10 @@
 /*
 /*	LMDB environment kept open (the plugin; not the CLI, which keeps the
 /*	defaults: a fresh environment per open, two syncs per commit):
-/*	mfa_store_set_caching(keep_open, sync) is process-wide and not
-/*	thread-safe (Dovecot's auth process has one thread). With keep_open,
+/*	mfa_store_set_caching(keep_open, sync) is process-wide: call it
+/*	before any store use (the plugin: in preinit, before its worker
+/*	thread exists). The store is not thread-safe: one thread at a time
+/*	(in the plugin, only the worker thread, mfa_worker.h). With keep_open,
 /*	mfa_store_close() of an LMDB store leaves its environment open and
 /*	the next mfa_store_open() of the same path reuses it after a stat()
 /*	of the file and its lock file (same st_dev/st_ino) and a

@@ -35,13 +35,12 @@
 /*	released by the thread before it exits).
 /* TRUST BOUNDARY
 /*	Jobs carry client input (user, password) already length-capped by
-/*	mfa_worker_precheck() in the owner's thread.
+/*	mfa_policy_precheck() in the owner's thread.
 /*--*/
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,47 +68,6 @@ struct mfa_worker {
 	int have_error;
 	char error[256];
 };
-
-static void decide(struct mfa_decision *d, enum mfa_verdict verdict,
-		   const char *fmt, ...) MFA_PRINTF(3, 4);
-
-static void decide(struct mfa_decision *d, enum mfa_verdict verdict,
-		   const char *fmt, ...)
-{
-	va_list ap;
-
-	d->verdict = verdict;
-	va_start(ap, fmt);
-	(void)vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
-	va_end(ap);
-}
-
-int mfa_worker_precheck(const struct mfa_settings *set,
-			const struct mfa_request *req, struct mfa_decision *d)
-{
-	size_t ulen = strlen(req->user);
-
-	/* Steps 1-2 of mfa_policy_check(), same order and texts: a decision
-	   that needs no store is answered in the caller's thread at once. */
-	memset(d, 0, sizeof(*d));
-	if (ulen == 0 || ulen > MFA_USER_MAX) {
-		decide(d, MFA_VERDICT_FAIL, "bad user name length %zu", ulen);
-		return 1;
-	}
-	if (req->service != NULL && !mfa_settings_service_covered(set, req->service)) {
-		decide(d, MFA_VERDICT_PASS_THROUGH, "service not covered");
-		return 1;
-	}
-	if (mfa_settings_ip_exempt(set, req->remote_ip)) {
-		decide(d, MFA_VERDICT_PASS_THROUGH, "exempt network");
-		return 1;
-	}
-	if (req->password_len > MFA_INPUT_MAX) {
-		decide(d, MFA_VERDICT_FAIL, "password too long");
-		return 1;
-	}
-	return 0;
-}
 
 /* *total += len + 1, or -1 on overflow. */
 static int add_size(size_t *total, size_t len)

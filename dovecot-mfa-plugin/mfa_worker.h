@@ -17,11 +17,8 @@
 /*	it also flushes a periodic LMDB store (mfa_store_sync_cached(),
 /*	MFA_STORE_SYNC_INTERVAL_MS after the first unsynced commit).
 /*
-/*	mfa_worker_precheck(): the store-free first steps of
-/*	mfa_policy_check() (user name length, service not covered, exempt
-/*	network, password too long), for the caller's thread: 1 when *d is
-/*	decided, 0 when the job needs the store. Same verdicts and reasons as
-/*	mfa_policy_check() (the unit test compares them).
+/*	The store-free first steps are mfa_policy_precheck() (mfa_policy.h),
+/*	called by the owner before it queues a job.
 /*
 /*	mfa_job_new(): a job owning copies of req's strings (the password
 /*	too: mfa_job_free() wipes it), deciding with set (borrowed: it must
@@ -85,9 +82,6 @@ struct mfa_job {
 
 struct mfa_worker;
 typedef void mfa_worker_run_t(struct mfa_job *job, void *context);
-
-int mfa_worker_precheck(const struct mfa_settings *set,
-			const struct mfa_request *req, struct mfa_decision *d);
 
 struct mfa_job *mfa_job_new(const struct mfa_settings *set,
 			    const struct mfa_request *req, void *context);

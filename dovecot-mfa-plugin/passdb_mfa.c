@@ -41,7 +41,7 @@
 /*	first verify_plain (after Dovecot dropped root) and joined at the
 /*	last deinit, so Dovecot's single-threaded auth event loop never
 /*	waits for them. verify_plain answers the store-free cases at once
-/*	(mfa_worker_precheck: user name length, service not covered, exempt
+/*	(mfa_policy_precheck: user name length, service not covered, exempt
 /*	network, password too long); otherwise it copies the login into a
 /*	malloc'd job (never a Dovecot pool: the thread must not call any
 /*	Dovecot API), takes a reference on the request (like passdb-sql.c:
@@ -371,7 +371,7 @@ static void mfa_verify_plain(struct auth_request *request,
 	req.remote_ip = request->fields.remote_ip.family == 0 ? NULL :
 		net_ip2addr(&request->fields.remote_ip);
 	req.now = time(NULL);
-	if (mfa_worker_precheck(&module->set, &req, &d)) {
+	if (mfa_policy_precheck(&module->set, &req, &d)) {
 		mfa_answer(request, password, len, &d, callback);
 		return;
 	}

@@ -123,7 +123,7 @@ static void test_precheck_table(void **state)
 			.service = cases[i].service, .remote_ip = cases[i].ip, .now = T0,
 		};
 		struct mfa_decision pre, full;
-		int decided = mfa_worker_precheck(&f->set, &req, &pre);
+		int decided = mfa_policy_precheck(&f->set, &req, &pre);
 
 		if (decided != cases[i].decided)
 			fail_msg("%s: precheck decided=%d", cases[i].name, decided);
