@@ -30,6 +30,16 @@ static const uint8_t seed1[] = "12345678901234567890";
 
 
 
+int contract_parse_settings(struct mfa_settings *set, const char *args,
+			    const char **error_r)
+{
+	*error_r = NULL;
+	mfa_settings_init(set);
+	if (mfa_settings_parse_args(set, args, error_r) < 0)
+		return -1;
+	return mfa_settings_finish(set, error_r);
+}
+
 void contract_rm_rf(const char *dir)
 {
 	char cmd[128];

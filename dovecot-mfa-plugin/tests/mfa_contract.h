@@ -31,6 +31,9 @@ extern struct contract_backend contract_backend;
 int contract_setup(void **state);
 int contract_teardown(void **state);
 void contract_rm_rf(const char *dir);
+/* mfa_settings_init + parse_args + finish, as the plugin does: 0 or -1. */
+int contract_parse_settings(struct mfa_settings *set, const char *args,
+			    const char **error_r);
 void contract_enroll(struct fixture *f, const char *user);
 void contract_code_at(long step, char code[MFA_DIGITS_MAX + 1]);
 struct mfa_decision contract_login(struct fixture *f, const char *user,

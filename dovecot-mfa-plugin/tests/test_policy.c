@@ -127,10 +127,7 @@ static void test_settings_table(void **state)
 		const char *error = NULL;
 		int r;
 
-		mfa_settings_init(&set);
-		r = mfa_settings_parse_args(&set, c->args, &error);
-		if (r == 0)
-			r = mfa_settings_finish(&set, &error);
+		r = contract_parse_settings(&set, c->args, &error);
 		if (r != c->want)
 			fail_msg("%s: %d (%s)", c->name, r, error != NULL ? error : "");
 	}
