@@ -37,19 +37,8 @@ EXEMPT=203.0.113.10	# the "webmail host" (LAB_OUT_OTHER)
 lab_require "prerequisites" ip dovecot python3 || lab_finish
 [ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
 
-tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
-passdb=$tmp/passdb.conf
-sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb max_failures=5 lockout=10m ip_max_failures=1000 exempt_nets=$EXEMPT/32 issuer=messec-lab|" \
-	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$passdb"
-lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
-trap 'rm -rf "$tmp"; lab_on_exit' EXIT
-
-# The store directory belongs to Dovecot's auth user (default_internal_user).
-install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
-STORE=$LAB_DIR/mfa/mfa.lmdb
-mfa() { "$CLI" --store "$STORE" "$@"; }
-
 . "$(dirname "$0")/mfa.bash"
+mfa_lab_up_lmdb "max_failures=5 lockout=10m ip_max_failures=1000 exempt_nets=$EXEMPT/32 issuer=messec-lab"
 
 enroll() {
 	local u=$1 out

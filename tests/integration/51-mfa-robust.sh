@@ -26,15 +26,8 @@ CLI=$REPO/$B/dovecot-mfa-plugin/messec-mfa
 lab_require "prerequisites" ip dovecot python3 || lab_finish
 [ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
 
-tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
-trap 'rm -rf "$tmp"; lab_on_exit' EXIT
-sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb ip_max_failures=1000 max_failures=1000|" \
-	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$tmp/passdb.conf"
-lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
-install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
-STORE=$LAB_DIR/mfa/mfa.lmdb
-
 . "$(dirname "$0")/mfa.bash"
+mfa_lab_up_lmdb "ip_max_failures=1000 max_failures=1000"
 
 # imap USER PASSWORD: one IMAP login from a new address; output in R.
 imap() {

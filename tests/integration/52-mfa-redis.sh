@@ -61,9 +61,9 @@ redis_start || { fail "redis-server starts" "no socket $SOCK: $(tail -n 3 "$RDIR
 # The same passdb block on both hosts; @LABDIR@ is each lab's directory.
 # redis_timeout: the lab shares a small, busy machine with other tests;
 # production keeps the default (docs/mfa.md).
+. "$(dirname "$0")/mfa.bash"
 passdb=$tmp/passdb.conf
-sed "s|^  args = .*|  args = store=$STORE key_file=@LABDIR@/mfa/mfa.key redis_timeout=200 max_failures=4 lockout=10m ip_max_failures=1000 issuer=messec-lab|" \
-	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$passdb"
+mfa_passdb_conf "store=$STORE key_file=@LABDIR@/mfa/mfa.key redis_timeout=200 max_failures=4 lockout=10m ip_max_failures=1000 issuer=messec-lab" "$passdb"
 
 lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
 trap 'cleanup; lab_on_exit' EXIT
@@ -77,7 +77,6 @@ install -d -o dovecot -g dovecot -m 0700 "$A_DIR/mfa" "$B_DIR/mfa"
 mfa_a() { "$CLI" --store "$STORE" --key-file "$A_DIR/mfa/mfa.key" "$@"; }
 mfa_b() { "$CLI" --store "$STORE" --key-file "$B_DIR/mfa/mfa.key" "$@"; }
 
-. "$(dirname "$0")/mfa.bash"
 
 # imap_a|imap_b USER PASSWORD: one IMAP login on host A|B from a new
 # address; the client's output in R.

@@ -35,14 +35,8 @@ EXEMPT_NET=198.51.100.0/24
 lab_require "prerequisites" ip dovecot python3 openssl || lab_finish
 [ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
 
-tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
-trap 'rm -rf "$tmp"; lab_on_exit' EXIT
-sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb max_failures=1000 ip_max_failures=1000 exempt_nets=$EXEMPT_NET services=imap,pop3,smtp|" \
-	"$REPO/packaging/dovecot/05-messec-mfa.conf" >"$tmp/passdb.conf"
-lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
-install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
-STORE=$LAB_DIR/mfa/mfa.lmdb
-mfa() { "$CLI" --store "$STORE" "$@"; }
+. "$(dirname "$0")/mfa.bash"
+mfa_lab_up_lmdb "max_failures=1000 ip_max_failures=1000 exempt_nets=$EXEMPT_NET services=imap,pop3,smtp"
 re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
 
 # Twelve more users in the lab's passwd-file (Dovecot re-reads it when it

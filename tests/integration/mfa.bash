@@ -5,6 +5,8 @@
 #	totp SECRET STEP                    # RFC 6238 code of a time step (stdout)
 #	SECRET[user]=BASE32; fresh USER     # CODE = an unused code for USER
 #	newsrc                              # SRC = an unused source address
+#	mfa_passdb_conf ARGS FILE           # the shipped passdb block, args = ARGS
+#	mfa_lab_up_lmdb ARGS                # lab with it first; tmp, STORE, mfa()
 # DESCRIPTION
 #	Not a test itself (no .sh suffix: tests/run does not run it). Codes
 #	are computed here, never by the code under test (python3 hmac, SHA1,
@@ -57,3 +59,26 @@ newsrc() {
 	[ "$NSRC" -le 254 ] || { fail "newsrc" "out of source addresses"; lab_finish; }
 	SRC=192.0.2.$NSRC
 }
+
+# mfa_passdb_conf ARGS FILE: packaging/dovecot/05-messec-mfa.conf (the
+# block admins install) with "args = ARGS". Needs REPO.
+mfa_passdb_conf() {
+	sed "s|^  args = .*|  args = $1|" "$REPO/packaging/dovecot/05-messec-mfa.conf" >"$2"
+}
+
+# mfa_lab_up_lmdb ARGS: a lab whose Dovecot has that block, with
+# "store=@LABDIR@/mfa/mfa.lmdb ARGS", first in its passdb chain. Sets tmp
+# (a scratch directory removed at exit with the lab), STORE. Needs REPO,
+# SO (the plugin) and CLI.
+mfa_lab_up_lmdb() {
+	tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
+	trap 'rm -rf "$tmp"; lab_on_exit' EXIT
+	mfa_passdb_conf "store=@LABDIR@/mfa/mfa.lmdb $1" "$tmp/passdb.conf"
+	lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
+	# The store directory belongs to Dovecot's auth user (default_internal_user).
+	install -d -o dovecot -g dovecot -m 0700 "$LAB_DIR/mfa"
+	STORE=$LAB_DIR/mfa/mfa.lmdb
+}
+
+# mfa ARGS: the CLI on the test's store.
+mfa() { "$CLI" --store "$STORE" "$@"; }
