@@ -30,6 +30,24 @@ static const uint8_t seed1[] = "12345678901234567890";
 
 
 
+void contract_lmdb_store_args(struct fixture *f, char *buf, size_t size)
+{
+	snprintf(buf, size, "store=%s/s.lmdb", f->dir);
+}
+
+int contract_kept_setup(void **state)
+{
+	mfa_store_set_caching(1, MFA_STORE_SYNC_PERIODIC);
+	return contract_setup(state);
+}
+
+int contract_kept_teardown(void **state)
+{
+	mfa_store_close_cached();
+	mfa_store_set_caching(0, MFA_STORE_SYNC_ALWAYS);
+	return contract_teardown(state);
+}
+
 int contract_parse_settings(struct mfa_settings *set, const char *args,
 			    const char **error_r)
 {

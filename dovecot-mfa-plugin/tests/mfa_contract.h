@@ -29,6 +29,11 @@ struct contract_backend {
 extern struct contract_backend contract_backend;
 
 int contract_setup(void **state);
+/* The LMDB backend: "store=DIR/s.lmdb"; and the plugin's mode (environment
+   kept open, store_sync=periodic) around contract_setup/teardown. */
+void contract_lmdb_store_args(struct fixture *f, char *buf, size_t size);
+int contract_kept_setup(void **state);
+int contract_kept_teardown(void **state);
 int contract_teardown(void **state);
 void contract_rm_rf(const char *dir);
 /* mfa_settings_init + parse_args + finish, as the plugin does: 0 or -1. */

@@ -24,12 +24,7 @@
 #include "mfa_util.h"
 #include "mfa_contract.h"
 
-static void lmdb_store_args(struct fixture *f, char *buf, size_t size)
-{
-	snprintf(buf, size, "store=%s/s.lmdb", f->dir);
-}
-
-struct contract_backend contract_backend = { "lmdb", lmdb_store_args, NULL };
+struct contract_backend contract_backend = { "lmdb", contract_lmdb_store_args, NULL };
 
 static void code_at(long step, char code[MFA_DIGITS_MAX + 1])
 {

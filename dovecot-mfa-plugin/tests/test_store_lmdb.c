@@ -27,25 +27,7 @@
 #define IP "198.51.100.7"
 #define NOBODY 65534
 
-static void lmdb_store_args(struct fixture *f, char *buf, size_t size)
-{
-	snprintf(buf, size, "store=%s/s.lmdb", f->dir);
-}
-
-struct contract_backend contract_backend = { "lmdb-kept", lmdb_store_args, NULL };
-
-static int kept_setup(void **state)
-{
-	mfa_store_set_caching(1, MFA_STORE_SYNC_PERIODIC);
-	return contract_setup(state);
-}
-
-static int kept_teardown(void **state)
-{
-	mfa_store_close_cached();
-	mfa_store_set_caching(0, MFA_STORE_SYNC_ALWAYS);
-	return contract_teardown(state);
-}
+struct contract_backend contract_backend = { "lmdb-kept", contract_lmdb_store_args, NULL };
 
 /* "pw" + the code of step, at the time of that step */
 static enum mfa_verdict login_step(struct fixture *f, long step)
@@ -280,12 +262,12 @@ static void test_sync_settings(void **state)
 	}
 }
 
-#define KEPT(fn) cmocka_unit_test_setup_teardown(fn, kept_setup, kept_teardown)
+#define KEPT(fn) cmocka_unit_test_setup_teardown(fn, contract_kept_setup, contract_kept_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		CONTRACT_TESTS(kept_setup, kept_teardown),
+		CONTRACT_TESTS(contract_kept_setup, contract_kept_teardown),
 		KEPT(test_reused),
 		KEPT(test_state_survives_reopen),
 		KEPT(test_replaced),

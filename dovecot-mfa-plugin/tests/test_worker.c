@@ -28,26 +28,7 @@
 
 #define IP "198.51.100.7"
 
-static void lmdb_store_args(struct fixture *f, char *buf, size_t size)
-{
-	snprintf(buf, size, "store=%s/s.lmdb", f->dir);
-}
-
-struct contract_backend contract_backend = { "lmdb", lmdb_store_args, NULL };
-
-/* As in the plugin: environment kept open, store_sync=periodic. */
-static int kept_setup(void **state)
-{
-	mfa_store_set_caching(1, MFA_STORE_SYNC_PERIODIC);
-	return contract_setup(state);
-}
-
-static int kept_teardown(void **state)
-{
-	mfa_store_close_cached();
-	mfa_store_set_caching(0, MFA_STORE_SYNC_ALWAYS);
-	return contract_teardown(state);
-}
+struct contract_backend contract_backend = { "lmdb", contract_lmdb_store_args, NULL };
 
 static struct mfa_job *new_job(struct fixture *f, const char *user,
 			       const char *password, void *context)
@@ -393,7 +374,7 @@ static void test_periodic_flush(void **state)
 	mfa_worker_free(&w);
 }
 
-#define KEPT(fn) cmocka_unit_test_setup_teardown(fn, kept_setup, kept_teardown)
+#define KEPT(fn) cmocka_unit_test_setup_teardown(fn, contract_kept_setup, contract_kept_teardown)
 
 int main(void)
 {
