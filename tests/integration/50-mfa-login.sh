@@ -40,54 +40,9 @@ lab_require "prerequisites" ip dovecot python3 || lab_finish
 . "$(dirname "$0")/mfa.bash"
 mfa_lab_up_lmdb "max_failures=5 lockout=10m ip_max_failures=1000 exempt_nets=$EXEMPT/32 issuer=messec-lab"
 
-enroll() {
-	local u=$1 out
-	out=$(mfa enroll "$u" ${2:-} 2>&1) || { fail "enroll $u" "$out"; return 1; }
-	if [ -z "${2:-}" ]; then
-		[ "$(printf '%s\n' "$out" | grep -c $'\xe2\x96\x88')" -ge 10 ] &&
-			ok "enroll $u: QR code printed in the terminal" ||
-			fail "enroll $u: QR code printed in the terminal" "no block lines"
-	fi
-	SECRET[$u]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
-	[ -n "${SECRET[$u]}" ] && ok "enroll $u: otpauth URI with the secret" || fail "enroll $u" "$out"
-}
-
-# imap|pop3|smtp USER PASSWORD [SOURCE]: one login, from SOURCE or a new
-# address (SRC); the client's output in R. Postfix hands the client
-# address to Dovecot's SASL (rip), so the penalty is per address there too.
-login() {
-	local cmd=$1
-	shift
-	if [ -n "${3:-}" ]; then SRC=$3; else newsrc; fi
-	R=$(lab_mail "$cmd" --user "$1" --password "$2" --bind "$SRC" 2>&1)
-}
-imap() { login imap-login "$@"; }
-pop3() { login pop3-login "$@"; }
-smtp() { login smtp-auth "$@"; }
-# re ADDRESS|USER: the text as an ERE matching itself
-re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
-
-# expect NAME WANT(ok|no|unavail) OUTPUT
-expect() {
-	local name=$1 want=$2 out got
-	out=$(printf '%s\n' "$3" | tail -n 1)	# mail.py's reply line comes last
-	case "$out" in
-	OK*|+OK*|235*) got=ok ;;
-	*UNAVAILABLE*|*'Temporary authentication failure'*|454*) got=unavail ;;
-	NO*|-ERR*|535*) got=no ;;
-	*) got="other" ;;
-	esac
-	[ "$got" = "$want" ] && ok "$name" || fail "$name" "want $want, got: $out"
-}
-
 A=$LAB_ALICE; AP=$LAB_ALICE_PASSWORD
 B_=$LAB_BOB; BP=$LAB_BOB_PASSWORD
 C=$LAB_CAROL; CP=$LAB_CAROL_PASSWORD
-
-# logged NAME ERE [SECONDS]: ok if dovecot.log gets a line matching ERE.
-logged() {
-	lab_wait_dovecot_log "$2" "${3:-10}" && ok "$1" || fail "$1" "no line /$2/ in dovecot.log"
-}
 
 #
 # Enrolment and the basic IMAP cases (alice).

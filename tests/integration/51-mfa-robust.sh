@@ -29,12 +29,6 @@ lab_require "prerequisites" ip dovecot python3 || lab_finish
 . "$(dirname "$0")/mfa.bash"
 mfa_lab_up_lmdb "ip_max_failures=1000 max_failures=1000"
 
-# imap USER PASSWORD: one IMAP login from a new address; output in R.
-imap() {
-	newsrc
-	R=$(lab_mail imap-login --user "$1" --password "$2" --bind "$SRC" 2>&1)
-}
-re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
 out=$("$CLI" --store "$STORE" enroll "$LAB_ALICE" --no-qr 2>&1)
 SECRET[$LAB_ALICE]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 [ -n "${SECRET[$LAB_ALICE]}" ] && ok "enroll alice" || fail "enroll alice" "$out"

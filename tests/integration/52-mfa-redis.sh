@@ -89,17 +89,6 @@ imap_b() {
 	R=$(LAB_NS=$B_NS LAB_CA=$B_CA lab_mail imap-login --user "$1" --password "$2" --bind "$SRC" 2>&1)
 }
 
-expect() {	# NAME WANT(ok|no|unavail) OUTPUT
-	local name=$1 want=$2 out got
-	out=$(printf '%s\n' "$3" | tail -n 1)
-	case "$out" in
-	OK*) got=ok ;;
-	*UNAVAILABLE*|*'Temporary authentication failure'*) got=unavail ;;
-	NO*) got=no ;;
-	*) got=other ;;
-	esac
-	[ "$got" = "$want" ] && ok "$name" || fail "$name" "want $want, got: $out"
-}
 log_has() {	# NAME LOGFILE MARK REGEX
 	if lab_wait 10 sh -c 'tail -c +$(($2 + 1)) "$1" | grep -qE -- "$3"' _ "$2" "$3" "$4"; then
 		ok "$1"

@@ -37,7 +37,6 @@ lab_require "prerequisites" ip dovecot python3 openssl || lab_finish
 
 . "$(dirname "$0")/mfa.bash"
 mfa_lab_up_lmdb "max_failures=1000 ip_max_failures=1000 exempt_nets=$EXEMPT_NET services=imap,pop3,smtp"
-re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
 
 # Twelve more users in the lab's passwd-file (Dovecot re-reads it when it
 # changes), each enrolled; their secrets go to the client in a file.

@@ -7,6 +7,10 @@
 #	newsrc                              # SRC = an unused source address
 #	mfa_passdb_conf ARGS FILE           # the shipped passdb block, args = ARGS
 #	mfa_lab_up_lmdb ARGS                # lab with it first; tmp, STORE, mfa()
+#	enroll USER [--no-qr]               # CLI enrolment, SECRET[USER] from its URI
+#	imap|pop3|smtp USER PASSWORD [SRC]  # one login from a new address; R = output
+#	expect NAME ok|no|unavail "$R"      # one TAP line on the login's reply
+#	logged NAME ERE [SECONDS]           # one TAP line: dovecot.log gets ERE
 # DESCRIPTION
 #	Not a test itself (no .sh suffix: tests/run does not run it). Codes
 #	are computed here, never by the code under test (python3 hmac, SHA1,
@@ -71,7 +75,7 @@ mfa_passdb_conf() {
 # (a scratch directory removed at exit with the lab), STORE. Needs REPO,
 # SO (the plugin) and CLI.
 mfa_lab_up_lmdb() {
-	tmp=$(mktemp -d /tmp/mfa-it.XXXXXX)
+	tmp=${tmp:-$(mktemp -d /tmp/mfa-it.XXXXXX)}	# one per script, also for a second lab
 	trap 'rm -rf "$tmp"; lab_on_exit' EXIT
 	mfa_passdb_conf "store=@LABDIR@/mfa/mfa.lmdb $1" "$tmp/passdb.conf"
 	lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
@@ -82,3 +86,48 @@ mfa_lab_up_lmdb() {
 
 # mfa ARGS: the CLI on the test's store.
 mfa() { "$CLI" --store "$STORE" "$@"; }
+
+enroll() {
+	local u=$1 out
+	out=$(mfa enroll "$u" ${2:-} 2>&1) || { fail "enroll $u" "$out"; return 1; }
+	if [ -z "${2:-}" ]; then
+		[ "$(printf '%s\n' "$out" | grep -c $'\xe2\x96\x88')" -ge 10 ] &&
+			ok "enroll $u: QR code printed in the terminal" ||
+			fail "enroll $u: QR code printed in the terminal" "no block lines"
+	fi
+	SECRET[$u]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+	[ -n "${SECRET[$u]}" ] && ok "enroll $u: otpauth URI with the secret" || fail "enroll $u" "$out"
+}
+
+# imap|pop3|smtp USER PASSWORD [SOURCE]: one login, from SOURCE or a new
+# address (SRC); the client's output in R. Postfix hands the client
+# address to Dovecot's SASL (rip), so the penalty is per address there too.
+login() {
+	local cmd=$1
+	shift
+	if [ -n "${3:-}" ]; then SRC=$3; else newsrc; fi
+	R=$(lab_mail "$cmd" --user "$1" --password "$2" --bind "$SRC" 2>&1)
+}
+imap() { login imap-login "$@"; }
+pop3() { login pop3-login "$@"; }
+smtp() { login smtp-auth "$@"; }
+# re ADDRESS|USER: the text as an ERE matching itself
+re() { printf '%s' "$1" | sed 's/[.[\*^$()+?{}|]/\\&/g'; }
+
+# expect NAME WANT(ok|no|unavail) OUTPUT
+expect() {
+	local name=$1 want=$2 out got
+	out=$(printf '%s\n' "$3" | tail -n 1)	# mail.py's reply line comes last
+	case "$out" in
+	OK*|+OK*|235*) got=ok ;;
+	*UNAVAILABLE*|*'Temporary authentication failure'*|454*) got=unavail ;;
+	NO*|-ERR*|535*) got=no ;;
+	*) got="other" ;;
+	esac
+	[ "$got" = "$want" ] && ok "$name" || fail "$name" "want $want, got: $out"
+}
+
+# logged NAME ERE [SECONDS]: ok if dovecot.log gets a line matching ERE.
+logged() {
+	lab_wait_dovecot_log "$2" "${3:-10}" && ok "$1" || fail "$1" "no line /$2/ in dovecot.log"
+}
