@@ -1,0 +1,119 @@
+#!/bin/bash
+# NAME
+#	54-mfa-admin.sh - the mfa passdb's defaults and the admin's commands
+#	on the lab's real Dovecot: store= alone, disable, rekey,
+#	unenrolled=allow, failures counted per remote IP
+# DESCRIPTION
+#	Lab 1, the shipped passdb block with "args = store=PATH" and nothing
+#	else, PATH not existing yet (issue 7 item 3):
+#	- the first login creates the store and its key (0600, owned by
+#	  Dovecot's auth user) and is refused: not enrolled (unenrolled=deny
+#	  is the default);
+#	- messec-mfa status / disable: a disabled user's password + valid code
+#	  is refused as not enrolled;
+#	- messec-mfa rekey while Dovecot runs: a new key file, and the running
+#	  plugin still accepts the next code (it reads the new key).
+#	Lab 2, "unenrolled=allow ip_max_failures=2":
+#	- a user who never enrolled logs in with the bare password (the next
+#	  passdb still checks it: a wrong one is refused);
+#	- two failures from one address lock that address: an enrolled user's
+#	  right password + code from it is refused ("too many failures from
+#	  this IP"), the same user from another address gets in.
+#	Codes are computed here from the secret the CLI prints (mfa.bash).
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+B=${B:-build}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SO=$REPO/$B/dovecot-mfa-plugin/libauthdb_mfa.so
+CLI=$REPO/$B/dovecot-mfa-plugin/messec-mfa
+
+lab_require "prerequisites" ip dovecot python3 || lab_finish
+[ -x "$CLI" ] && [ -r "$SO" ] || { fail "plugin and CLI built" "run make B=$B first ($SO)"; lab_finish; }
+
+. "$(dirname "$0")/mfa.bash"
+
+#
+# Lab 1: store= alone.
+#
+mfa_lab_up_lmdb ""
+A=$LAB_ALICE; AP=$LAB_ALICE_PASSWORD
+B_=$LAB_BOB; BP=$LAB_BOB_PASSWORD
+
+[ ! -e "$STORE" ] && ok "store= alone: no store before the first login" ||
+	fail "store= alone: no store before the first login" "$(ls -l "$STORE")"
+imap "$A" "${AP}123456"
+expect "store= alone: an unenrolled user is refused (unenrolled=deny by default)" no "$R"
+logged "store= alone: logged as not enrolled" \
+	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
+mode=$(stat -c '%a %U' "$STORE" "$STORE.key" 2>&1 | sort -u | tr '\n' ' ')
+[ "$mode" = "600 dovecot " ] && ok "store= alone: the plugin created store and key, 0600, owned by the auth user" ||
+	fail "store= alone: the plugin created store and key, 0600, owned by the auth user" "$mode"
+
+enroll "$A" --no-qr
+enroll "$B_" --no-qr
+fresh "$A"
+imap "$A" "$AP$CODE"
+expect "enrolled: password + code accepted" ok "$R"
+out=$(mfa status "$A" 2>&1)
+[[ $out == *"$A: enrolled"* ]] && ok "status: shows the user enrolled" || fail "status: shows the user enrolled" "$out"
+
+out=$(mfa disable "$A" 2>&1) && ok "disable: command succeeds" || fail "disable: command succeeds" "$out"
+out=$(mfa status "$A" 2>&1)
+[[ $out == *"$A: not enrolled"* ]] && ok "disable: status shows not enrolled" ||
+	fail "disable: status shows not enrolled" "$out"
+fresh "$A"
+imap "$A" "$AP$CODE"
+expect "disable: password + a code of the old secret refused" no "$R"
+logged "disable: logged as not enrolled" \
+	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
+
+fresh "$B_"
+imap "$B_" "$BP$CODE"
+expect "rekey: before, password + code accepted" ok "$R"
+k0=$(sha256sum <"$STORE.key")
+out=$(mfa rekey 2>&1) && ok "rekey: command succeeds" || fail "rekey: command succeeds" "$out"
+[ "$(sha256sum <"$STORE.key")" != "$k0" ] && ok "rekey: a new key file" || fail "rekey: a new key file" "unchanged"
+mode=$(stat -c '%a %U' "$STORE.key")
+[ "$mode" = "600 dovecot" ] && ok "rekey: the new key is 0600, owned by the auth user" ||
+	fail "rekey: the new key is 0600, owned by the auth user" "$mode"
+fresh "$B_"
+imap "$B_" "$BP$CODE"
+expect "rekey: the running plugin accepts the next code (same secret, new key)" ok "$R"
+grep -aq "${SECRET[$B_]}" "$STORE" && fail "rekey: no plaintext secret in the store" "found" ||
+	ok "rekey: no plaintext secret in the store"
+
+#
+# Lab 2: unenrolled=allow, ip_max_failures=2.
+#
+lab_down
+mfa_lab_up_lmdb "unenrolled=allow ip_max_failures=2 max_failures=1000"
+A=$LAB_ALICE; AP=$LAB_ALICE_PASSWORD
+C=$LAB_CAROL; CP=$LAB_CAROL_PASSWORD
+LAST=() SECRET=()
+# With unenrolled=allow the plugin never creates a store (an empty one
+# would let everyone in): enrolling alice creates it.
+enroll "$A" --no-qr
+
+imap "$C" "$CP"
+expect "unenrolled=allow: a user who never enrolled logs in with the bare password" ok "$R"
+logged "unenrolled=allow: logged as pass-through" \
+	"mfa\($(re "$C"),$(re "$SRC"),.*: mfa: pass-through: not enrolled \(unenrolled=allow\)"
+imap "$C" wrong-password
+expect "unenrolled=allow: a wrong password is still refused (next passdb)" no "$R"
+imap "$A" "$AP"
+expect "unenrolled=allow: an enrolled user still needs the code" no "$R"
+
+BAD=192.0.2.77
+imap "$A" "${AP}000000" "$BAD"
+expect "per IP: first failure from $BAD" no "$R"
+imap "$A" "${AP}111111" "$BAD"
+expect "per IP: second failure from $BAD" no "$R"
+fresh "$A"
+imap "$A" "$AP$CODE" "$BAD"
+expect "per IP: right password + code from $BAD refused after ip_max_failures" no "$R"
+logged "per IP: logged as too many failures from this IP" \
+	"mfa\($(re "$A"),$(re "$BAD"),.*: mfa: fail: too many failures from this IP" 30
+imap "$A" "$AP$CODE"
+expect "per IP: the same user and code from another address accepted" ok "$R"
+
+lab_finish
