@@ -13,7 +13,11 @@
 #	  is refused as not enrolled;
 #	- messec-mfa rekey while Dovecot runs: a new key file, and the running
 #	  plugin still accepts the next code (it reads the new key).
-#	Lab 2, "unenrolled=allow ip_max_failures=2":
+#	Lab 2, "args = config=FILE", the settings in FILE (the format of the
+#	shipped packaging/dovecot/mfa.conf): unenrolled = allow,
+#	ip_max_failures = 2, an issuer; the CLI gets only --config FILE
+#	(item 7: the same store, with the same config file):
+#	- the CLI enrols into the store FILE names, with FILE's issuer;
 #	- a user who never enrolled logs in with the bare password (the next
 #	  passdb still checks it: a wrong one is refused);
 #	- two failures from one address lock that address: an enrolled user's
@@ -83,19 +87,40 @@ grep -aq "${SECRET[$B_]}" "$STORE" && fail "rekey: no plaintext secret in the st
 	ok "rekey: no plaintext secret in the store"
 
 #
-# Lab 2: unenrolled=allow, ip_max_failures=2.
+# Lab 2: a config file (unenrolled = allow, ip_max_failures = 2) for both.
 #
 lab_down
-mfa_lab_up_lmdb "unenrolled=allow ip_max_failures=2 max_failures=1000"
+# The store directory inside this script's scratch directory, owned by
+# Dovecot's auth user; the config file names it.
+chmod 0711 "$tmp"
+install -d -o dovecot -g dovecot -m 0700 "$tmp/mfa2"
+STORE=$tmp/mfa2/mfa.lmdb
+cat >"$tmp/mfa.conf" <<EOF
+# as packaging/dovecot/mfa.conf
+store = $STORE
+unenrolled = allow
+ip_max_failures = 2
+max_failures = 1000
+issuer = lab-config-issuer
+EOF
+mfa_passdb_conf "config=$tmp/mfa.conf" "$tmp/passdb2.conf"
+lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb2.conf"
 A=$LAB_ALICE; AP=$LAB_ALICE_PASSWORD
 C=$LAB_CAROL; CP=$LAB_CAROL_PASSWORD
 LAST=() SECRET=()
 # With unenrolled=allow the plugin never creates a store (an empty one
-# would let everyone in): enrolling alice creates it.
-enroll "$A" --no-qr
+# would let everyone in): enrolling alice creates it. The CLI gets only
+# the config file.
+mfa() { "$CLI" --config "$tmp/mfa.conf" "$@"; }
+out=$(mfa enroll "$A" --no-qr 2>&1)
+SECRET[$A]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+[ -n "${SECRET[$A]}" ] && [ -s "$STORE" ] && ok "config file: the CLI enrols into the store it names" ||
+	fail "config file: the CLI enrols into the store it names" "$out"
+[[ $out == *"issuer=lab-config-issuer"* ]] && ok "config file: the CLI uses its issuer" ||
+	fail "config file: the CLI uses its issuer" "$out"
 
 imap "$C" "$CP"
-expect "unenrolled=allow: a user who never enrolled logs in with the bare password" ok "$R"
+expect "config file: unenrolled=allow: a user who never enrolled logs in with the bare password" ok "$R"
 logged "unenrolled=allow: logged as pass-through" \
 	"mfa\($(re "$C"),$(re "$SRC"),.*: mfa: pass-through: not enrolled \(unenrolled=allow\)"
 imap "$C" wrong-password
