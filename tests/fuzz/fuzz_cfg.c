@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "messec/cfg.h"
+#include "cfg_dump_string.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -138,21 +139,6 @@ static void check_values(const struct cfg *cfg)
 	}
 }
 
-/* cfg_dump() into a malloc'ed string. */
-static char *dump(const struct cfg *cfg)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-
-	if (fp == NULL)
-		abort();
-	cfg_dump(cfg, fp);
-	if (fclose(fp) != 0)
-		abort();
-	return text;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cfg *cfg, *again;
@@ -168,13 +154,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (cfg != NULL) {
 		check_values(cfg);
-		dump1 = dump(cfg);
+		dump1 = cfg_dump_string(cfg);
 		again = cfg_load_string(defs, "dump", dump1, stderr, &nerrors2);
 		if (again == NULL || nerrors2 != 0) {
 			fprintf(stderr, "fuzz_cfg: dump does not parse back:\n%s", dump1);
 			abort();
 		}
-		dump2 = dump(again);
+		dump2 = cfg_dump_string(again);
 		if (strcmp(dump1, dump2) != 0) {
 			fprintf(stderr, "fuzz_cfg: dump changed:\n%s---\n%s", dump1, dump2);
 			abort();

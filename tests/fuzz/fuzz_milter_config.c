@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "messec/cfg.h"
+#include "cfg_dump_string.h"
 #include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,20 +37,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
 	return 0;
-}
-
-static char *dump(const struct cfg *cfg)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-
-	if (fp == NULL)
-		abort();
-	cfg_dump(cfg, fp);
-	if (fclose(fp) != 0)
-		abort();
-	return text;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,12 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    mc->max_headers != (uint64_t)cfg_int(mc->cfg, "max_headers") ||
 	    mc->max_header_bytes != cfg_size(mc->cfg, "max_header_bytes"))
 		abort();
-	dump1 = dump(mc->cfg);
+	dump1 = cfg_dump_string(mc->cfg);
 	if ((again = ma_config_load_string("dump", dump1, stderr)) == NULL) {
 		fprintf(stderr, "fuzz_milter_config: dump does not load:\n%s", dump1);
 		abort();
 	}
-	dump2 = dump(again->cfg);
+	dump2 = cfg_dump_string(again->cfg);
 	if (strcmp(dump1, dump2) != 0) {
 		fprintf(stderr, "fuzz_milter_config: dump changed:\n%s---\n%s", dump1, dump2);
 		abort();
