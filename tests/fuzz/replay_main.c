@@ -18,9 +18,10 @@
  *	"make check"; $MESSEC_FUZZ_DIR replaces "tests/fuzz"). A missing
  *	regress directory is fine; a missing corpus directory is a failure.
  *
- *	Output is TAP, one line per input: "ok - <target> <path>". An input
- *	that makes the target crash or abort kills the process (that is the
- *	finding), and tests/run counts a non-zero exit as a failure.
+ *	Output is TAP, one line per input: "ok - <target> <path>", then the
+ *	plan "1..N" last. An input that makes the target crash or abort kills
+ *	the process (that is the finding) before the plan: tests/run counts
+ *	the non-zero exit and the missing plan as failures.
  * DIAGNOSTICS
  *	"not ok - <target> <path> # <reason>" for an unreadable input;
  *	exit status 1 when any line was "not ok".
@@ -41,11 +42,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static const char *target;
 static int failures;
+static unsigned long cases;
 
 static void not_ok(const char *path, const char *reason)
 {
 	printf("not ok - %s %s # %s\n", target, path, reason);
 	failures++;
+	cases++;
 }
 
 /* Read the whole file (at most REPLAY_MAX_INPUT bytes) and run it. */
@@ -80,6 +83,7 @@ static void replay_file(const char *path)
 			(void)LLVMFuzzerTestOneInput(exact, len);
 			free(exact);
 			printf("ok - %s %s\n", target, path);
+			cases++;
 		}
 	}
 	free(buf);
@@ -170,5 +174,6 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/regress/%s", root, target);
 		replay_dir(dir, 0);
 	}
+	printf("1..%lu\n", cases);
 	return failures ? 1 : 0;
 }

@@ -66,7 +66,7 @@ passdb=$tmp/passdb.conf
 mfa_passdb_conf "store=$STORE key_file=@LABDIR@/mfa/mfa.key redis_timeout=200 max_failures=4 lockout=10m ip_max_failures=1000 issuer=messec-lab" "$passdb"
 
 lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
-trap 'cleanup; lab_on_exit' EXIT
+trap 'exit_rc=$?; cleanup; lab_on_exit $exit_rc' EXIT
 A_NS=$LAB_NS A_DIR=$LAB_DIR A_CA=$LAB_CA A_LOG=$LAB_DOVECOT_LOG
 lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$passdb"
 B_NS=$LAB_NS B_DIR=$LAB_DIR B_CA=$LAB_CA B_LOG=$LAB_DOVECOT_LOG

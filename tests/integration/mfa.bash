@@ -76,7 +76,7 @@ mfa_passdb_conf() {
 # SO (the plugin) and CLI.
 mfa_lab_up_lmdb() {
 	tmp=${tmp:-$(mktemp -d /tmp/mfa-it.XXXXXX)}	# one per script, also for a second lab
-	trap 'rm -rf "$tmp"; lab_on_exit' EXIT
+	trap 'exit_rc=$?; rm -rf "$tmp"; lab_on_exit $exit_rc' EXIT
 	mfa_passdb_conf "store=@LABDIR@/mfa/mfa.lmdb $1" "$tmp/passdb.conf"
 	lab_up LAB_DOVECOT_AUTH_PLUGIN="$SO" LAB_DOVECOT_PASSDB_FIRST="$tmp/passdb.conf"
 	# The store directory belongs to Dovecot's auth user (default_internal_user).

@@ -8,15 +8,30 @@
 #	lab_finish                 # last line of the script
 # DESCRIPTION
 #	Integration tests are bash scripts that print one TAP line per case,
-#	"ok - NAME" or "not ok - NAME # REASON" (tests/run counts them).
-#	There is no skip: a missing prerequisite is a failure (lab_require).
+#	"ok - NAME" or "not ok - NAME # REASON" (tests/run counts them), and
+#	end with lab_finish, which prints the TAP plan "1..N" (N = the cases
+#	reported) and the closing count "# P passed, F failed". tests/run
+#	fails a script that exits non-zero, prints no plan or no closing
+#	count, or whose plan does not match the cases it printed: a script
+#	that dies half-way (an unset variable under set -u, a command not
+#	found) never reaches lab_finish and so always counts as failed.
+#
+#	A missing prerequisite is a failure (lab_require). skip NAME REASON
+#	("ok - NAME # SKIP REASON") is only for a check that cannot apply to
+#	this build (a sanitizer report in a build without sanitizers).
+#	todo NAME REASON ("not ok - NAME # TODO REASON") marks a documented
+#	known failure; a case on such a list that starts passing must be
+#	reported with fail, so the list never goes stale. lab_tap OUTPUT
+#	counts the TAP lines a helper program printed itself.
 #
 #	lab_up [VAR=value...] runs tests/lab/up with the caller's environment
 #	(plus the given assignments), exports the LAB_* variables of the new
 #	lab (LAB_DIR, LAB_NS, LAB_MAILLOG, LAB_CA, LAB_ALICE...) and installs an
 #	EXIT trap that tears down every lab this script started (an EXIT trap
 #	the script set before is kept and runs first; a script that sets its
-#	own trap afterwards must call lab_on_exit from it). Calling it
+#	own trap afterwards must call lab_on_exit from it, handing it the
+#	exit status first thing: trap 'st=$?; cleanup; lab_on_exit $st' EXIT,
+#	since cleanup's own status would replace $?). Calling it
 #	twice gives two labs; the LAB_* variables then describe the second one
 #	(the first one's directory stays in LAB_DIRS[0]). If up fails, its
 #	output is shown, a case "lab up" fails and the script exits.
@@ -31,6 +46,8 @@ LAB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_PY=/usr/bin/python3
 LAB_PASSED=0
 LAB_FAILED=0
+LAB_SKIPPED=0
+LAB_TODO=0
 LAB_DIRS=()
 
 # ok NAME: report a passing case.
@@ -45,6 +62,46 @@ fail() {
 	why=${why//$'\n'/ | }
 	echo "not ok - $1 # ${why:0:400}"
 	LAB_FAILED=$((LAB_FAILED + 1))
+}
+
+# skip NAME REASON: a case that cannot apply to this build (TAP SKIP).
+skip() {
+	echo "ok - $1 # SKIP ${2:-not applicable}"
+	LAB_SKIPPED=$((LAB_SKIPPED + 1))
+}
+
+# todo NAME REASON: a documented known failure (TAP TODO, not a failure).
+todo() {
+	echo "not ok - $1 # TODO ${2:-known failure}"
+	LAB_TODO=$((LAB_TODO + 1))
+}
+
+# lab_tap OUTPUT: count the TAP case lines a helper program printed (and
+# that the script echoed itself) as this script's cases.
+lab_tap() {
+	local l
+	while IFS= read -r l; do
+		case $l in
+		"not ok "*"# TODO"*) LAB_TODO=$((LAB_TODO + 1)) ;;
+		"not ok "* | "not ok") LAB_FAILED=$((LAB_FAILED + 1)) ;;
+		"ok "*"# SKIP"*) LAB_SKIPPED=$((LAB_SKIPPED + 1)) ;;
+		"ok "* | ok) LAB_PASSED=$((LAB_PASSED + 1)) ;;
+		esac
+	done <<<"$1"
+}
+
+# lab_sanitizer_check NAME BINARY LOG: fail NAME when LOG holds an
+# AddressSanitizer/LeakSanitizer/UBSan report; ok when BINARY was built
+# with sanitizers (make SANITIZE=1) and LOG has none; skip otherwise: a
+# plain build cannot report anything, so its silence proves nothing.
+lab_sanitizer_check() {
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$3" 2>/dev/null; then
+		fail "$1" "$(grep -m3 -E 'Sanitizer|runtime error|^    #[0-9]' "$3" | tr '\n' ' ')"
+	elif grep -qaE '__asan_init|__ubsan_handle_' "$2" 2>/dev/null; then
+		ok "$1"
+	else
+		skip "$1" "$2 is not built with sanitizers (make SANITIZE=1)"
+	fi
 }
 
 # check NAME COMMAND...: ok if COMMAND succeeds, else fail with its output.
@@ -94,11 +151,13 @@ lab_down_all() {
 }
 
 LAB_PREV_EXIT_TRAP=
+# lab_on_exit [STATUS]: the EXIT trap; STATUS defaults to $? on entry.
 lab_on_exit() {
-	local rc=$?
+	local rc=${1:-$?}
 	if [ -n "$LAB_PREV_EXIT_TRAP" ]; then
 		eval "$LAB_PREV_EXIT_TRAP"
 	fi
+	[ "$rc" -ne 0 ] && echo "# exiting with status $rc"
 	lab_down_all
 	exit $rc
 }
@@ -228,9 +287,11 @@ lab_wait_socket() { lab_wait "${2:-20}" test -S "$1"; }
 # lab_postqueue ARGS...: postqueue of the lab's Postfix (e.g. -p, -f).
 lab_postqueue() { lab_exec postqueue -c "$LAB_POSTFIX_CONFIG" "$@"; }
 
-# lab_finish: print the summary comment and exit 0 if no case failed, else 1.
+# lab_finish: print the plan and the closing count; exit 0 if no case
+# failed, else 1.
 lab_finish() {
-	echo "# $LAB_PASSED passed, $LAB_FAILED failed"
+	echo "1..$((LAB_PASSED + LAB_FAILED + LAB_SKIPPED + LAB_TODO))"
+	echo "# $LAB_PASSED passed, $LAB_FAILED failed, $LAB_SKIPPED skipped, $LAB_TODO todo"
 	[ "$LAB_FAILED" -eq 0 ] && exit 0
 	exit 1
 }
