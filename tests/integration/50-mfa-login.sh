@@ -10,7 +10,7 @@
 #	prints (RFC 6238, python3 hmac), never by the code under test.
 #	Cases: wrong password, password without code, password + code, replay
 #	(IMAP, POP3, SMTP), a code from 10 minutes ago, wrong password + valid
-#	code, code alone, not enrolled, lockout and unlock, app passwords,
+#	code, code alone, not enrolled (a real user, right password), lockout and unlock, app passwords,
 #	exempt network, secrets absent from log and store.
 #
 #	Determinism (the machine may be loaded, other labs run in parallel):
@@ -49,6 +49,11 @@ C=$LAB_CAROL; CP=$LAB_CAROL_PASSWORD
 #
 enroll "$A"
 enroll "$B_" --no-qr
+# carol is a real user of the lab's passwd-file, not enrolled yet: with
+# her right bare password only unenrolled=deny (the default) refuses her.
+imap "$C" "$CP"
+expect "imap: real user not enrolled, right password (unenrolled=deny)" no "$R"
+logged "log: refused as not enrolled" "mfa\($(re "$C"),$(re "$SRC"),.*: mfa: fail: not enrolled"
 enroll "$C" --no-qr
 out=$(mfa enroll "$A" 2>&1) && fail "enroll: a second enroll needs --force" "$out" ||
 	ok "enroll: a second enroll needs --force"
@@ -82,7 +87,7 @@ fresh "$B_"; code=$CODE
 imap "$B_" "$code"
 expect "imap: code alone" no "$R"
 imap nobody@lab.example "whatever123456"
-expect "imap: user not enrolled (unenrolled=deny)" no "$R"
+expect "imap: user who does not exist" no "$R"
 
 #
 # Replay over POP3 (bob) and SMTP AUTH on submission (carol).

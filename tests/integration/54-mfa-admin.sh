@@ -45,7 +45,7 @@ B_=$LAB_BOB; BP=$LAB_BOB_PASSWORD
 
 [ ! -e "$STORE" ] && ok "store= alone: no store before the first login" ||
 	fail "store= alone: no store before the first login" "$(ls -l "$STORE")"
-imap "$A" "${AP}123456"
+imap "$A" "$AP"	# the right bare password: only unenrolled=deny refuses it
 expect "store= alone: an unenrolled user is refused (unenrolled=deny by default)" no "$R"
 logged "store= alone: logged as not enrolled" \
 	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
@@ -68,6 +68,8 @@ out=$(mfa status "$A" 2>&1)
 fresh "$A"
 imap "$A" "$AP$CODE"
 expect "disable: password + a code of the old secret refused" no "$R"
+imap "$A" "$AP"
+expect "disable: the right bare password refused (not enrolled, unenrolled=deny)" no "$R"
 logged "disable: logged as not enrolled" \
 	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
 
