@@ -87,6 +87,8 @@ for n, (name, u, p) in enumerate(cases):
     print("%s|%s" % (name, res), flush=True)
 PY
 )
+# The client's own status: a client that raises must not just lose cases.
+wait $! || fail "garbage: the IMAP client ran to its end" "exit $?"
 fresh "$LAB_ALICE"
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
 [[ $R == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
