@@ -13,20 +13,69 @@
  *	  spf, up to two DKIM signatures, dmarc) for ma_authres_build().
  *	The build output must then hold the injection-safety properties: no
  *	CR, every LF followed by TAB (a fold), no other control or 8-bit byte,
- *	and our own parser must read an authserv-id back. A violation aborts.
+ *	and our own parser must read an authserv-id back. Then the output is
+ *	read back as a receiver splits it (milter-auth/tests/ar_parse.h:
+ *	units, quoted-strings, unquoted ";"): exactly the resinfos written
+ *	(spf when it has a result, one dkim per signature or dkim=none,
+ *	dmarc when it has a result), in that order, each result the one
+ *	given or "permerror" when that is not a keyword, and every property
+ *	value whole. A violation aborts.
  *	The seed corpus (tests/fuzz/corpus/authres/) holds the field values of
  *	the RFC 8601 Appendix B examples and of our own builder output.
  *--*/
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "messec/sbuf.h"
 #include "authres.h"
+#include "../../milter-auth/tests/ar_parse.h"
 
 #define FIELDS 16
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The result the builder must write: the given keyword, else permerror. */
+static const char *want_result(const char *result)
+{
+	size_t i, len = strlen(result);
+
+	if (len == 0 || len > 32)
+		return "permerror";
+	for (i = 0; i < len; i++) {
+		char ch = result[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-'))
+			return "permerror";
+	}
+	return result;
+}
+
+/* Resinfos read back == resinfos written (method and result, in order). */
+static void check_structure(const char *out, size_t len, const struct ma_authres *ar)
+{
+	const char *methods[AR_PARSE_MAX], *results[AR_PARSE_MAX];
+	struct ar_parsed r;
+	size_t n = 0, i;
+
+	if (ar->spf_result != NULL)
+		methods[n] = "spf", results[n++] = want_result(ar->spf_result);
+	if (ar->n_dkim == 0)
+		methods[n] = "dkim", results[n++] = "none";
+	for (i = 0; i < ar->n_dkim; i++)
+		methods[n] = "dkim", results[n++] = want_result(ar->dkim[i].result);
+	if (ar->dmarc_result != NULL)
+		methods[n] = "dmarc", results[n++] = want_result(ar->dmarc_result);
+	if (ar_parse(out, len, &r) != (int)n)
+		abort();
+	for (i = 0; i < n; i++) {
+		/* A-R results are case-insensitive (RFC 8601 2.2); ours are as given. */
+		if (strcmp(r.method[i], methods[i]) != 0 || strcasecmp(r.result[i], results[i]) != 0)
+			abort();
+	}
+}
 
 static void check_output(const char *out, size_t len)
 {
@@ -77,8 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ar = (struct ma_authres){ f[0], f[1], f[2], f[3], f[4],
 		f[5] == NULL ? 0 : (f[11] == NULL ? 1 : 2), dkim, f[14], f[15], f[3] };
 	out = sbuf_new(size % 2 ? 65536 : 300);	/* sometimes a tight cap */
-	if (ma_authres_build(&ar, out) == 0)
+	if (ma_authres_build(&ar, out) == 0) {
 		check_output(sbuf_str(out), sbuf_len(out));
+		check_structure(sbuf_str(out), sbuf_len(out), &ar);
+	}
 	sbuf_free(&out);
 	free(copy);
 	return 0;
