@@ -6,8 +6,9 @@
 #	with kill -9 after the 10th reply. Postfix (milter_default_action =
 #	tempfail, the documented snippet) must answer 4xx while the milter is
 #	gone -- never accept unchecked mail, never 5xx. The milter is
-#	restarted; the sender retries every deferred message, as a real MTA
-#	would. Then every one of the 30 messages is in the mailbox exactly
+#	restarted over the stale socket file the killed process left (as a
+#	service manager would restart it); the sender retries every deferred
+#	message, as a real MTA would. Then every one of the 30 messages is in the mailbox exactly
 #	once (IMAP, by unique Subject).
 set -u
 . "$(dirname "$0")/milter-auth.bash"
@@ -56,7 +57,15 @@ after_death=$(awk -v d="$dead_after" '$1 > d' "$MA_TMP/replies")
 # Replies are written in order: the first restart_at messages all finished
 # before the restart.
 restart_at=$(wc -l <"$MA_TMP/replies")
+# Restart as an admin's unit would: over the socket file the killed
+# process left behind (kill -9 runs no cleanup), nothing removed first.
+if [ -S "$LAB_DIR/auth.sock" ] && ! ma_accepts 2>/dev/null; then
+	ok "kill -9 left a stale socket file (it refuses connections)"
+else
+	fail "kill -9 left a stale socket file (it refuses connections)" "$(ls -l "$LAB_DIR/auth.sock" 2>&1)"
+fi
 ma_start || { wait "$sender"; lab_finish; }
+ok "milter restarts over the stale socket and accepts connections"
 wait "$sender"
 
 # Only messages begun after death and finished before the restart count.
