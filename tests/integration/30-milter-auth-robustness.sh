@@ -19,8 +19,8 @@ set -u
 . "$(dirname "$0")/../lab/lib.sh"
 B=${B:-build}
 BIN=$B/milter-auth/messec-milter-auth
-lab_require "robustness prerequisites" unshare python3 || exit 1
-[ -x "$BIN" ] || { fail "milter binary built" "$BIN missing"; exit 1; }
+lab_require "robustness prerequisites" unshare python3 || lab_finish
+[ -x "$BIN" ] || { fail "milter binary built" "$BIN missing"; lab_finish; }
 
 dir=$(mktemp -d /tmp/messec-ma-robust.XXXXXX)
 pid=
@@ -50,15 +50,25 @@ if [ -S "$dir/auth.sock" ]; then
 	ok "milter starts on a unix socket"
 else
 	fail "milter starts on a unix socket" "$(tail -n 5 "$dir/milter.log")"
-	exit 1
+	lab_finish
 fi
 
-python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
-	--authserv-id robust.test --pid "$pid" --connections 1000
+# milter_client ARGS...: its TAP lines are this script's cases; a client
+# that dies (exit status without a "not ok") fails one case of its own.
+milter_client() {
+	local out rc
+	out=$(python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
+		--authserv-id robust.test --pid "$pid" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	lab_tap "$out"
+	[ "$rc" -eq 0 ] || grep -q '^not ok' <<<"$out" ||
+		fail "milter_client.py $* ran to its end" "exit $rc: $(tail -n 3 <<<"$out")"
+}
+milter_client --connections 1000
 # Again as an MTA that offers no-reply steps (Postfix): no reply at
 # connect/HELO/header/EOH/body, no RCPT/DATA sent; verdicts at EOM.
-python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
-	--authserv-id robust.test --pid "$pid" --connections 200 --no-reply
+milter_client --connections 200 --no-reply
 
 # Reload: a broken config is refused and the old one stays.
 echo "no_such_key = 1" >>"$dir/milter-auth.conf"
@@ -105,11 +115,7 @@ kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=
 [ "$rc" -eq 0 ] && ok "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "status $rc"
-if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$dir/milter.log"; then
-	fail "no sanitizer report" "$(grep -m3 -E 'Sanitizer|runtime error' "$dir/milter.log")"
-else
-	ok "no sanitizer report"
-fi
+lab_sanitizer_check "no sanitizer report" "$BIN" "$dir/milter.log"
 [ ! -e "$dir/milter-auth.pid" ] && ok "pid file removed at exit" ||
 	fail "pid file removed at exit" "still there"
 lab_finish
