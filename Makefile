@@ -100,13 +100,15 @@ deps:
 deps-check:
 	@packaging/install-deps --check >/dev/null 2>&1 || packaging/install-deps
 
-# The one test command (README, .ci/run): unit tests then integration tests,
-# every result counted, closing line "N passed, M failed".
+# The one test command (README, .ci/run): unit tests, the fuzz corpora
+# replayed on an ASan+UBSan build (tests/fuzz/module.mk), then integration
+# tests; every result counted, closing line "N passed, M failed".
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 check: deps-check
 	$(MAKE) -j$(JOBS) all $(UNIT_TESTS)
-	@B=$(B) tests/run $(UNIT_TESTS) -- $(sort $(wildcard tests/integration/*.sh))
+	$(MAKE) -j$(JOBS) fuzz-replay-san
+	@B=$(B) tests/run $(UNIT_TESTS) $(FUZZ_SAN_REPLAYS) -- $(sort $(wildcard tests/integration/*.sh))
 
 unit: all $(UNIT_TESTS)
 	@B=$(B) tests/run $(UNIT_TESTS) --

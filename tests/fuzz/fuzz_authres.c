@@ -20,7 +20,7 @@
  *	dmarc when it has a result), in that order, each result the one
  *	given or "permerror" when that is not a keyword, and every property
  *	value whole. A violation aborts.
- *	The seed corpus (tests/fuzz/corpus/authres/) holds the field values of
+ *	The seeds (tests/fuzz/seeds/authres/) hold the field values of
  *	the RFC 8601 Appendix B examples and of our own builder output.
  *--*/
 #include <stdint.h>

@@ -16,7 +16,7 @@
  *	  dumps to the same text (cfg.h: "quoted when needed so it parses
  *	  back");
  *	- typed values lie within the declared bounds.
- *	A violation aborts. Seeds: tests/fuzz/corpus/cfg/ (the daemons'
+ *	A violation aborts. Seeds: tests/fuzz/seeds/cfg/ (the daemons'
  *	sample configs, quoting and suffix cases).
  *	Regression: tests/fuzz/regress/cfg/dump-cr-value (finding F1 of
  *	docs/fuzzing.md, fixed in cfg_value.c dump_value()).

@@ -1,6 +1,8 @@
 # tests/fuzz/module.mk - libFuzzer targets for every parser, and their corpus
-# replay as unit tests. Included last from the top Makefile (it reuses the
-# components' object and library variables). docs/fuzzing.md has the runs.
+# replay as unit tests (tests/fuzz/corpus/: merged, minimised corpora;
+# tests/fuzz/seeds/: the hand-picked seeds they were merged from).
+# Included last from the top Makefile (it reuses the components' object
+# and library variables). docs/fuzzing.md has the runs.
 #
 #   make B=build-x fuzz       clang -fsanitize=fuzzer,address,undefined
 #                             binaries in $(B)/fuzz/fuzz_<target>
@@ -94,3 +96,20 @@ $(FUZZ_REPLAYS): $(B)/tests/fuzz_replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/f
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/tests/fuzz/fuzz_$*.o $(B)/tests/fuzz/replay_main.o \
 		$(FUZZ_OBJS_$*)
+
+# --- the same replays on an ASan+UBSan build, run by every make check.
+# A plain "make check" builds $(FUZZ_SAN_B)/tests/fuzz_replay_<t> with
+# SANITIZE=1 and hands them to tests/run beside the unit tests, so the
+# committed corpora (merged and minimised with libFuzzer's -merge=1,
+# docs/fuzzing.md) always replay under ASan+UBSan. "make check SANITIZE=1"
+# needs nothing extra: its own replays are sanitized already.
+ifneq ($(SANITIZE),1)
+FUZZ_SAN_B ?= build-san
+FUZZ_SAN_REPLAYS := $(FUZZ_TARGETS:%=$(FUZZ_SAN_B)/tests/fuzz_replay_%)
+fuzz-replay-san:
+	$(MAKE) SANITIZE=1 B=$(FUZZ_SAN_B) $(FUZZ_SAN_REPLAYS)
+else
+FUZZ_SAN_REPLAYS :=
+fuzz-replay-san:
+endif
+.PHONY: fuzz-replay-san
