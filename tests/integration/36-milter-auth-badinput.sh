@@ -23,13 +23,16 @@ still_serving() {
 
 # bad_case NAME FILE [WANT-REPLY-GLOB]
 bad_case() {
-	local name=$1 file=$2 want=${3:-*} v
+	local name=$1 file=$2 want=${3:-*} v mark
+	mark=$(lab_log_mark "$MA_LOG")
 	ma_send --bind "$LAB_OUT_GOOD" --from ceo@none.example --to "$LAB_ALICE" --file "$file"
 	v=
 	[ -n "$MA_QID" ] && v=$(ma_verdict "$MA_QID")
 	if [[ -z $MA_QID ]]; then
-		# rejected at end of data: find the verdict by the newest line
-		v=$(grep -E ': [0-9A-F]+: spf=' "$MA_LOG" | tail -n 1)
+		# rejected at end of data (no queue id in the reply): the verdict
+		# line written after the mark, never an earlier message's
+		lab_wait_log_since "$MA_LOG" "$mark" ': [0-9A-F]+: spf=' 10 &&
+			v=$(tail -c +"$((mark + 1))" "$MA_LOG" | grep -E ': [0-9A-F]+: spf=' | tail -n 1)
 	fi
 	# shellcheck disable=SC2053
 	if [[ $MA_REPLY == $want ]] && [[ $v == *"action="* ]] && still_serving; then
