@@ -34,8 +34,11 @@
  *	reply is asked again over TCP within that same budget (it used to
  *	be a temperror: RES_IGNTC, because glibc's TCP retry was unbounded).
  *	NXDOMAIN/NODATA are turned back into DNS replies that libopendkim
- *	maps to DKIM_STAT_NOKEY. SERVFAIL, REFUSED, timeouts and malformed
- *	replies stay errors (temperror).
+ *	maps to DKIM_STAT_NOKEY. A key name that cannot be queried
+ *	(DNS_BADNAME) has no key either: NXDOMAIN, permerror (RFC 6376
+ *	6.1.2 step 3), never temperror, since d= and s= are the sender's.
+ *	SERVFAIL, REFUSED, timeouts and malformed replies stay errors
+ *	(temperror).
  *
  *	The file service (tests only) serves the same wire format from a
  *	table read at startup.
@@ -342,6 +345,13 @@ static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int typ
 		break;
 	case DNS_NXDOMAIN:
 		/* RFC 6376 section 6.1.2 step 3: PERMFAIL (no key) */
+		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
+		break;
+	case DNS_BADNAME:
+		/* No such name, no key: NXDOMAIN; the question is the root
+		   when the name itself cannot be encoded in the reply. */
+		if (ma_dkim_dns_build_reply(query, ns_r_nxdomain, NULL, buf, buflen) < 0)
+			query = ".";
 		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
 		break;
 	case DNS_NODATA:

@@ -169,6 +169,7 @@ const char *dns_result_name(enum dns_result result)
 	case DNS_NXDOMAIN: return "NXDOMAIN";
 	case DNS_TEMPFAIL: return "temporary failure";
 	case DNS_ERROR: return "local error";
+	case DNS_BADNAME: return "name cannot be queried";
 	}
 	return "?";
 }
@@ -176,6 +177,7 @@ const char *dns_result_name(enum dns_result result)
 bool dns_name_valid(const char *name)
 {
 	size_t len = strlen(name), label = 0;
+	u_char wire[NS_MAXCDNAME];
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
@@ -190,7 +192,12 @@ bool dns_name_valid(const char *name)
 			label++;
 		}
 	}
-	return true;
+	/*
+	 * What res_nmkquery() will do with it: ns_name_pton() reads "\DDD"
+	 * and "\X" escapes, and refuses a bad escape or a wire name over
+	 * 255 octets. A name it refuses is never sent, so it is invalid here.
+	 */
+	return ns_name_pton(name, wire, sizeof(wire)) >= 0;
 }
 
 /*
@@ -488,8 +495,9 @@ enum dns_result dns_query(const struct dns_resolver *res, const char *name, int 
 	memset(answer_r, 0, sizeof(*answer_r));
 	answer_r->rcode = -1;
 	answer_r->type = type;
+	/* Sender-shaped names land here: no query, no such name (dns.h). */
 	if (!dns_name_valid(name))
-		return DNS_ERROR;
+		return DNS_BADNAME;
 
 	/* A private state per call: threads never share one. */
 	memset(&rs, 0, sizeof(rs));
@@ -501,10 +509,16 @@ enum dns_result dns_query(const struct dns_resolver *res, const char *name, int 
 	rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	ex = xcalloc(1, sizeof(*ex));
 	deadline_in(&ex->deadline, timeout_ms > 0 ? timeout_ms : DNS_DEFAULT_TIMEOUT_MS);
-	if (load_servers(res, &rs, &srv) < 0 || make_query(&rs, name, type, ex) < 0) {
+	if (load_servers(res, &rs, &srv) < 0) {
 		res_nclose(&rs);
 		free(ex);
 		return DNS_ERROR;
+	}
+	/* The name is the only input res_nmkquery() can refuse. */
+	if (make_query(&rs, name, type, ex) < 0) {
+		res_nclose(&rs);
+		free(ex);
+		return DNS_BADNAME;
 	}
 	res_nclose(&rs);
 

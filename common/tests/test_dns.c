@@ -145,9 +145,13 @@ static const struct query_case query_cases[] = {
 	  "v=spf1 include:x.example -all", 1 },
 	{ "two TXT RRs kept apart", "two.example", ns_t_txt, DNS_OK, "first", 2 },
 	{ "MX exchange name decompressed", "mx.example", ns_t_mx, DNS_OK, "mail.example", 1 },
-	{ "empty label: local error, no query", "a..example", ns_t_a, DNS_ERROR, NULL, 0 },
-	{ "64-octet label: local error", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
-	  ns_t_a, DNS_ERROR, NULL, 0 },
+	{ "empty label: bad name, no query", "a..example", ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "64-octet label: bad name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	  ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "bad escape (\\1): bad name, not a local error", "a\\1.u.example", ns_t_a, DNS_BADNAME,
+	  NULL, 0 },
+	{ "escape past 255 (\\999): bad name", "\\999.example", ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "trailing backslash: bad name", "a.example\\", ns_t_a, DNS_BADNAME, NULL, 0 },
 };
 
 static void rr_text(const struct dns_answer *a, const ns_rr *rr, char *out, size_t size)
@@ -346,7 +350,40 @@ static const struct name_case {
 	{ "name: leading dot", ".a.b", false },
 	{ "name: 63-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", true },
 	{ "name: 64-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", false },
+	{ "name: bad escape \\1", "a\\1.b", false },
+	{ "name: escape \\256", "\\256.b", false },
+	{ "name: trailing backslash", "a.b\\", false },
+	{ "name: good escape \\065", "\\065.b", true },
 };
+
+/* A name that cannot be queried sends nothing and is never a temporary failure. */
+static void test_badname_no_query(void **state)
+{
+	static const char *const names[] = {
+		"a\\1.u.example", "a..example", "x.\\999.example", "example\\",
+	};
+	char longname[300];
+	struct dns_answer a;
+	unsigned before = fake_dns_queries(fake);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(dns_query(resolver, names[i], ns_t_txt, 1000, &a), DNS_BADNAME);
+		dns_answer_free(&a);
+	}
+	/* _dmarc. + a 250-octet domain: 257 octets */
+	memcpy(longname, "_dmarc.", 7);
+	for (int i = 0; i < 5; i++) {
+		memset(longname + 7 + 50 * i, 'a', 49);
+		longname[7 + 50 * i + 49] = '.';
+	}
+	memcpy(longname + 7 + 250 - 7, "example", 8);
+	assert_true(strlen(longname) > DNS_NAME_MAX);
+	assert_int_equal(dns_query(resolver, longname, ns_t_txt, 1000, &a), DNS_BADNAME);
+	dns_answer_free(&a);
+	assert_int_equal(fake_dns_queries(fake), before);
+	assert_string_equal(dns_result_name(DNS_BADNAME), "name cannot be queried");
+}
 
 static void test_name(void **state)
 {
@@ -431,6 +468,7 @@ int main(void)
 		  NULL);
 	tests_add_table(&l, name_cases, test_name);
 	tests_add(&l, "name: 253 characters ok, 254 not", test_name_length, NULL);
+	tests_add(&l, "bad names: DNS_BADNAME, no query sent", test_badname_no_query, NULL);
 	tests_add(&l, "8 threads share one resolver", test_threads, NULL);
 	tests_add(&l, "test server syntax checked", test_bad_server, NULL);
 	return tests_run(&l, "dns", setup, teardown);

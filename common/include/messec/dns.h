@@ -16,8 +16,13 @@
  *	DNS_NXDOMAIN: RCODE 3 (RFC 1035 4.1.1, RFC 6604 for CNAME chains);
  *	DNS_TEMPFAIL: SERVFAIL, REFUSED, any other RCODE, timeout, a reply
  *	that does not parse, or a truncated reply TCP could not replace;
- *	DNS_ERROR: local trouble (name unusable on the wire, no resolver
- *	configuration, no socket).
+ *	DNS_ERROR: local trouble (no resolver configuration, no server);
+ *	DNS_BADNAME: the name cannot be put in a query (over 253 octets,
+ *	an empty label or one over 63, a bad escape: anything glibc's
+ *	encoder refuses). No query is sent. Such a name has no records:
+ *	callers read it as "no record at that name", never as a
+ *	temporary failure, because the sender often shaped the name
+ *	(docs/milter-auth.md, "DNS results").
  *
  *	Timeout policy (the only one): the whole call, over every name
  *	server and both transports, takes at most timeout_ms of wall time,
@@ -43,7 +48,8 @@ enum dns_result {
 	DNS_NODATA,
 	DNS_NXDOMAIN,
 	DNS_TEMPFAIL,		/* the RETRY value: try again later */
-	DNS_ERROR,		/* local error */
+	DNS_ERROR,		/* local error: no configuration, no server */
+	DNS_BADNAME,		/* the name cannot be queried: no such name */
 };
 
 /* RFC 1035 2.3.4: 255 octets on the wire, 253 characters in text form. */
@@ -79,7 +85,7 @@ struct dns_answer {
  * res NULL: resolv.conf's servers, TCP after truncation.
  * *answer_r is filled for DNS_OK and DNS_NODATA (and holds the reply for
  * DNS_NXDOMAIN); always free it with dns_answer_free(), whatever the
- * result. A name failing dns_name_valid() is DNS_ERROR without a query.
+ * result. A name failing dns_name_valid() is DNS_BADNAME without a query.
  */
 enum dns_result dns_query(const struct dns_resolver *res, const char *name, int type,
 			  unsigned timeout_ms, struct dns_answer *answer_r);
@@ -110,10 +116,13 @@ int dns_rdata_name(const struct dns_answer *answer, const uint8_t *rd, char *out
 		   size_t size);
 
 /* A name a query can carry: labels of 1..63 octets, at most 253 in text
-   form, one optional trailing dot (RFC 1035 2.3.4). */
+   form, one optional trailing dot (RFC 1035 2.3.4), and one that glibc's
+   encoder (ns_name_pton: backslash escapes) turns into a wire name of at
+   most 255 octets. Exactly the names dns_query() sends. */
 bool dns_name_valid(const char *name);
 
-/* "ok", "no data", "NXDOMAIN", "temporary failure", "local error". */
+/* "ok", "no data", "NXDOMAIN", "temporary failure", "local error",
+   "name cannot be queried". */
 const char *dns_result_name(enum dns_result result);
 
 #endif
