@@ -206,8 +206,11 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	/* An overlong HELO is cut: SPF then sees a name that fails on its own. */
-	str_copy(conn->helo, helo != NULL ? helo : "", sizeof(conn->helo));
+	/* An overlong HELO is not used at all (never a part of it, issue 14). */
+	conn->helo_cut = str_copy(conn->helo, helo != NULL ? helo : "",
+				  sizeof(conn->helo)) >= sizeof(conn->helo);
+	if (conn->helo_cut)
+		conn->helo[0] = '\0';
 	return stage_ok(conn, SMFIP_NR_HELO);
 }
 
@@ -232,8 +235,11 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (*from == '<')
 		from++;
 	len = strcspn(from, ">");
-	if (len >= sizeof(msg->mail_from))
-		len = sizeof(msg->mail_from) - 1;	/* RFC 5321: 256 max anyway */
+	if (len >= sizeof(msg->mail_from)) {
+		/* RFC 5321 4.5.3.1.3: 256 max; longer is unusable, not cut */
+		msg->mail_from_cut = 1;
+		len = 0;
+	}
 	memcpy(msg->mail_from, from, len);
 	msg->mail_from[len] = '\0';
 	auth = smfi_getsymval(ctx, macro_auth);

@@ -142,21 +142,48 @@ static void test_byte_cap(void **state)
 	ma_hdrbook_free(&book);
 }
 
-/* The kept From value is bounded. */
-static void test_from_bounded(void **state)
+/*
+ * Issue 14, case 2: the whole From value is kept (it used to be cut at
+ * 4096 bytes, so a second mailbox behind a long comment or folds was
+ * never seen). Bounded by max_header_bytes: a longer value is unusable,
+ * never its first part.
+ */
+static void test_from_whole(void **state)
 {
 	struct ma_hdrbook *book = ma_hdrbook_new("mx.test", NULL, 1000, 1 << 20, fake_id);
 	char *big = malloc(100000);
 
 	(void) state;
 	assert_non_null(big);
-	memset(big, 'b', 99999);
+	memcpy(big, "a@evil.example, (", 17);
+	memset(big + 17, 'c', 99999 - 17 - 20);
+	memcpy(big + 99999 - 20, ") b@bank.example    ", 20);
 	big[99999] = '\0';
 	ma_hdrbook_add(book, "From", big);
-	assert_int_equal(strlen(ma_hdrbook_first_from(book)), MA_HDRBOOK_FROM_MAX);
-	free(big);
+	assert_true(ma_hdrbook_from_usable(book));
+	assert_int_equal(strlen(ma_hdrbook_first_from(book)), 99999);
+	assert_string_equal(ma_hdrbook_first_from(book), big);
 	ma_hdrbook_free(&book);
 	ma_hdrbook_free(&book);		/* NULL-safe */
+
+	/* over max_header_bytes: not kept, unusable (and the cap is hit) */
+	book = ma_hdrbook_new("mx.test", NULL, 1000, 16384, fake_id);
+	ma_hdrbook_add(book, "From", big);
+	assert_false(ma_hdrbook_from_usable(book));
+	assert_string_equal(ma_hdrbook_first_from(book), "");
+	assert_int_equal(ma_hdrbook_from_count(book), 1);
+	assert_int_equal(ma_hdrbook_limits_exceeded(book), 1);
+	ma_hdrbook_free(&book);
+
+	/* exactly at the cap: kept (name, ": " and CRLF count too) */
+	book = ma_hdrbook_new("mx.test", NULL, 1000, 16384, fake_id);
+	big[16384 - 4 - 4] = '\0';
+	ma_hdrbook_add(book, "From", big);
+	assert_true(ma_hdrbook_from_usable(book));
+	assert_int_equal(strlen(ma_hdrbook_first_from(book)), 16384 - 8);
+	assert_int_equal(ma_hdrbook_limits_exceeded(book), 0);
+	ma_hdrbook_free(&book);
+	free(big);
 }
 
 /* 5000 forged A-R past the cap: every one is deleted, highest first. */
@@ -186,7 +213,8 @@ int main(void)
 	tests_add_table(&l, cases, test_case);
 	tests_add(&l, "header count cap: later fields still inspected", test_caps, NULL);
 	tests_add(&l, "header byte cap", test_byte_cap, NULL);
-	tests_add(&l, "first From value bounded", test_from_bounded, NULL);
+	tests_add(&l, "first From value kept whole up to max_header_bytes, else unusable",
+		  test_from_whole, NULL);
 	tests_add(&l, "5000 forged A-R all deleted", test_many_forged, NULL);
 	return tests_run(&l, "hdrbook", NULL, NULL);
 }
