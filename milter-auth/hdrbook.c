@@ -4,7 +4,8 @@
  * SUMMARY
  *	header bookkeeping for messec-milter-auth
  * SYNOPSIS
- *	#include "hdrbook.h"
+ *	#include "authres.h"
+#include "hdrbook.h"
  * DESCRIPTION
  *	See hdrbook.h. Trust boundary: every name and value comes from the
  *	message (attacker controlled, possibly huge, possibly with bytes
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include "messec/str.h"
+#include "authres.h"
 #include "hdrbook.h"
 
 struct index_list {
@@ -101,7 +103,8 @@ static int claims_our_id(const struct ma_hdrbook *book, const char *value)
 		return 0;
 	if (book->id_fn(value, strlen(value), id, sizeof(id)) != 0)
 		return 0;	/* unparsable: not ours, kept (RFC 8601 section 5) */
-	return strcasecmp(id, book->authserv_id) == 0;
+	/* one trailing dot and case ignored (issue 14): authres.c */
+	return ma_authres_id_equal(id, book->authserv_id);
 }
 
 int ma_hdrbook_add(struct ma_hdrbook *book, const char *name, const char *value)

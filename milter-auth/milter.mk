@@ -31,7 +31,7 @@ $(B)/tests/milter-auth_test_decide: $(B)/milter-auth/tests/test_decide.o \
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
 
 $(B)/tests/milter-auth_test_hdrbook: $(B)/milter-auth/tests/test_hdrbook.o \
-		$(B)/milter-auth/hdrbook.o $(LIBMESSEC)
+		$(B)/milter-auth/hdrbook.o $(B)/milter-auth/authres.o $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
 

@@ -13,6 +13,7 @@
 #include "../../common/tests/test_util.h"
 
 #include <ctype.h>
+#include "authres.h"
 #include "hdrbook.h"
 
 static int fake_id(const char *value, size_t len, char *id_r, size_t size)
@@ -62,6 +63,9 @@ static const struct book_case cases[] = {
 	  AR "#1", 0, "", 0 },
 	{ "authserv-id prefix is not ours", { { AR, "mx.test.evil; spf=pass" },
 	  { AR, "mx.tes; spf=pass" } }, "", 0, "", 0 },
+	{ "authserv-id with one trailing dot is ours (issue 14)", { { AR, "mx.test.; dmarc=pass" },
+	  { AR, "MX.Test.; spf=pass" }, { AR, "mx.test..; x" }, { AR, ".; x" } },
+	  AR "#2 " AR "#1", 0, "", 0 },
 	{ "unparsable A-R kept", { { AR, "" }, { AR, "   " }, { AR, "mx.test; ok" } },
 	  AR "#3", 0, "", 0 },
 	{ "forged tag header deleted", { { "X-Messec-DMARC", "fail" },
@@ -186,6 +190,31 @@ static void test_from_whole(void **state)
 	free(big);
 }
 
+/* The one authserv-id comparison (authres.c), both sides normalised. */
+static void test_id_equal(void **state)
+{
+	(void) state;
+	assert_true(ma_authres_id_equal("mx.example.org", "mx.example.org"));
+	assert_true(ma_authres_id_equal("mx.example.org.", "mx.example.org"));
+	assert_true(ma_authres_id_equal("MX.Example.ORG.", "mx.example.org"));
+	assert_true(ma_authres_id_equal("mx.example.org", "mx.example.org."));
+	assert_true(ma_authres_id_equal("mx.example.org.", "MX.EXAMPLE.ORG."));
+	assert_false(ma_authres_id_equal("mx.example.org..", "mx.example.org"));
+	assert_false(ma_authres_id_equal("mx.example.or", "mx.example.org"));
+	assert_false(ma_authres_id_equal("mx.example.org.evil", "mx.example.org"));
+	assert_false(ma_authres_id_equal(".", ""));
+	assert_false(ma_authres_id_equal("", ""));
+	assert_false(ma_authres_id_equal(NULL, "mx"));
+	/* our id configured with the dot */
+	{
+		struct ma_hdrbook *book = ma_hdrbook_new("mx.test.", NULL, 100, 65536, fake_id);
+
+		ma_hdrbook_add(book, AR, "mx.test; dmarc=pass");
+		assert_int_equal(ma_hdrbook_delete_count(book), 1);
+		ma_hdrbook_free(&book);
+	}
+}
+
 /* 5000 forged A-R past the cap: every one is deleted, highest first. */
 static void test_many_forged(void **state)
 {
@@ -216,5 +245,6 @@ int main(void)
 	tests_add(&l, "first From value kept whole up to max_header_bytes, else unusable",
 		  test_from_whole, NULL);
 	tests_add(&l, "5000 forged A-R all deleted", test_many_forged, NULL);
+	tests_add(&l, "authserv-id: one trailing dot and case ignored", test_id_equal, NULL);
 	return tests_run(&l, "hdrbook", NULL, NULL);
 }

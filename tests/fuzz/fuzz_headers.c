@@ -190,7 +190,7 @@ static void check_book(const struct ma_hdrbook *book, const struct field *f, siz
 			seen_ar++;
 			if (ma_authres_authserv_id(f[i].value, strlen(f[i].value), id,
 						   sizeof(id)) == 0 &&
-			    strcasecmp(id, AUTHSERV_ID) == 0)
+			    ma_authres_id_equal(id, AUTHSERV_ID))
 				want_ar++;
 		} else if (name_is(f[i].name, TAG_HEADER)) {
 			want_tag++;
