@@ -328,6 +328,44 @@ static void file_query(struct ma_dkim_dns *dns, struct dns_query *q, const char 
 	reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
 }
 
+/*
+ * The reply libopendkim reads: our question and only the answers
+ * dns_query() took -- the type asked, owned by the question name or the
+ * end of its CNAME chain. libopendkim itself takes the first TXT of any
+ * owner, so the raw reply is never handed over. 0 ok, -1 over buflen.
+ */
+static int filtered_reply(const char *query, const struct dns_answer *answer,
+			  unsigned char *buf, size_t buflen, size_t *len_r)
+{
+	int n = ma_dkim_dns_build_reply(query, ns_r_noerror, NULL, buf, buflen);
+	size_t off, index = 0;
+	unsigned count = 0;
+	ns_rr rr;
+
+	if (n < 0)
+		return -1;
+	off = (size_t)n;
+	while (dns_answer_next(answer, &index, &rr) == 1) {
+		size_t rdlen = ns_rr_rdlen(rr);
+
+		if (buflen - off < 12 + rdlen)
+			return -1;
+		buf[off] = 0xc0;			/* owner: the question name */
+		buf[off + 1] = HFIXEDSZ;
+		put16(buf + off + 2, (unsigned)ns_rr_type(rr));
+		put16(buf + off + 4, C_IN);
+		put16(buf + off + 6, 0);
+		put16(buf + off + 8, DNS_TTL);
+		put16(buf + off + 10, (unsigned)rdlen);
+		memcpy(buf + off + 12, ns_rr_rdata(rr), rdlen);
+		off += 12 + rdlen;
+		count++;
+	}
+	put16(buf + 6, count);			/* ANCOUNT */
+	*len_r = off;
+	return 0;
+}
+
 static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int type,
 			   const char *query, unsigned char *buf, size_t buflen)
 {
@@ -335,13 +373,11 @@ static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int typ
 
 	switch (dns_query(dns->resolver, query, type, dns->timeout_ms, &answer)) {
 	case DNS_OK:
-		if (answer.len > buflen) {
+		if (filtered_reply(query, &answer, buf, buflen, &q->len) < 0) {
 			q->status = DKIM_DNS_ERROR;
 			break;
 		}
-		memcpy(buf, answer.msg, answer.len);
 		q->status = DKIM_DNS_SUCCESS;
-		q->len = answer.len;
 		break;
 	case DNS_NXDOMAIN:
 		/* RFC 6376 section 6.1.2 step 3: PERMFAIL (no key) */

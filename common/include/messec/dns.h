@@ -9,9 +9,11 @@
  *	dns_query() asks one question (class IN) and answers with a
  *	five-way result, so a DNS error never reads as "no such record":
  *
- *	DNS_OK: NOERROR with at least one answer RR of the type asked
- *	(a CNAME chain is followed by the recursive server; its CNAME RRs
- *	are in the answer and skipped by dns_answer_next());
+ *	DNS_OK: NOERROR with at least one answer RR of the type asked,
+ *	owned by the question name or by the end of the CNAME chain that
+ *	starts there inside the answer section (the recursive server
+ *	followed it; its CNAME RRs are skipped by dns_answer_next()). RRs
+ *	owned by any other name are ignored, as if absent;
  *	DNS_NODATA: NOERROR without an RR of that type (RFC 2308 2.2);
  *	DNS_NXDOMAIN: RCODE 3 (RFC 1035 4.1.1, RFC 6604 for CNAME chains);
  *	DNS_TEMPFAIL: SERVFAIL, REFUSED, any other RCODE, timeout, a reply
@@ -78,6 +80,7 @@ struct dns_answer {
 	int rcode;		/* ns_r_* of the reply, -1 when none */
 	int type;		/* the type asked */
 	ns_msg parsed;		/* set when rcode is NOERROR */
+	char owner[NS_MAXDNAME];	/* owner name the answers must have */
 };
 
 /*
@@ -92,9 +95,10 @@ enum dns_result dns_query(const struct dns_resolver *res, const char *name, int 
 void dns_answer_free(struct dns_answer *answer);
 
 /*
- * The next answer RR of the asked type and class IN after *index (start
- * at 0). 1 with *rr_r, 0 at the end. The RRs were checked by
- * dns_query(), so this cannot fail.
+ * The next answer RR of the asked type and class IN, owned by the
+ * question name or the end of its CNAME chain, after *index (start at
+ * 0). 1 with *rr_r, 0 at the end. The RRs were checked by dns_query(),
+ * so this cannot fail.
  */
 int dns_answer_next(const struct dns_answer *answer, size_t *index, ns_rr *rr_r);
 
