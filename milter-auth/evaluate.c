@@ -40,6 +40,32 @@ void ma_msg_error(struct ma_msg *msg, const char *what, const char *error)
 	msg->internal_error = 1;
 }
 
+void ma_conn_set_helo(struct ma_conn *conn, const char *helo)
+{
+	/* An overlong HELO is not used at all (never a part of it, issue 14). */
+	conn->helo_cut = str_copy(conn->helo, helo != NULL ? helo : "",
+				  sizeof(conn->helo)) >= sizeof(conn->helo);
+	if (conn->helo_cut)
+		conn->helo[0] = '\0';
+}
+
+void ma_msg_set_mail_from(struct ma_msg *msg, const char *arg)
+{
+	const char *from = arg != NULL ? arg : "";
+	size_t len;
+
+	while (*from == ' ')
+		from++;
+	if (*from == '<')
+		from++;
+	len = strcspn(from, ">");
+	msg->mail_from_cut = len >= sizeof(msg->mail_from);
+	if (msg->mail_from_cut)
+		len = 0;	/* RFC 5321 4.5.3.1.3: 256 max; longer is unusable, not cut */
+	memcpy(msg->mail_from, from, len);
+	msg->mail_from[len] = '\0';
+}
+
 /* RFC 7208 section 2.4: the null sender is checked as postmaster@HELO. */
 static void run_spf(struct ma_conn *conn, struct ma_msg *msg, struct ma_eval *ev)
 {

@@ -63,6 +63,11 @@ struct ma_conn {
 					   tempfail at EOM, cleared by MAIL */
 };
 
+/* HELO / MAIL FROM argument as libmilter gives them: kept whole, or,
+   over the buffer, not at all (*_cut set: the identity is unusable). */
+void ma_conn_set_helo(struct ma_conn *conn, const char *helo);
+void ma_msg_set_mail_from(struct ma_msg *msg, const char *arg);
+
 /* Outputs of ma_evaluate(), kept together so the decision's pointers stay
    valid while the milter applies and logs it. */
 struct ma_eval {
