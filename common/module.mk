@@ -24,6 +24,8 @@ $(B)/tests/common_%: $(B)/common/tests/%.o $(LIBMESSEC)
 # The fake DNS server (common/tests/fake_dns.c) serves every DNS test:
 # test_dns here and milter-auth's resolver tests.
 FAKE_DNS_OBJ := $(B)/common/tests/fake_dns.o
+# --wrap=getrandom: test_dns chooses the bytes to prove where query IDs come from.
 $(B)/tests/common_test_dns: $(B)/common/tests/test_dns.o $(FAKE_DNS_OBJ) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(FAKE_DNS_OBJ) $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_LDFLAGS) -Wl,--wrap=getrandom -o $@ $< $(FAKE_DNS_OBJ) $(LIBMESSEC) \
+		$(COMMON_LIBS) $(CMOCKA_LIBS)

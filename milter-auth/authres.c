@@ -311,3 +311,23 @@ int ma_authres_authserv_id(const char *value, size_t len, char *id_r, size_t siz
 	id_r[n] = '\0';
 	return n > 0 ? 0 : -1;
 }
+
+/* Length of an authserv-id without one trailing dot. */
+static size_t id_len(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && id[n - 1] == '.' ? n - 1 : n;
+}
+
+int ma_authres_id_equal(const char *id, const char *ours)
+{
+	size_t n, m;
+
+	if (id == NULL || ours == NULL)
+		return 0;
+	n = id_len(id);
+	m = id_len(ours);
+	/* RFC 8601 2.5: a host name; names compare without case (RFC 4343) */
+	return n > 0 && n == m && strncasecmp(id, ours, n) == 0;
+}

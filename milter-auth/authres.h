@@ -53,4 +53,10 @@ int ma_authres_build(const struct ma_authres *ar, struct sbuf *out);
    0 found, -1 unparsable. */
 int ma_authres_authserv_id(const char *value, size_t len, char *id_r, size_t size);
 
+/* 1 when authserv-id id names ours: equal without regard to ASCII case
+   and to one trailing dot on either side ("MX.example.org." is ours when
+   ours is "mx.example.org"; a consumer that drops the dot would trust
+   it). The one comparison of an authserv-id, wherever one is matched. */
+int ma_authres_id_equal(const char *id, const char *ours);
+
 #endif

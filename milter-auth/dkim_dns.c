@@ -34,8 +34,11 @@
  *	reply is asked again over TCP within that same budget (it used to
  *	be a temperror: RES_IGNTC, because glibc's TCP retry was unbounded).
  *	NXDOMAIN/NODATA are turned back into DNS replies that libopendkim
- *	maps to DKIM_STAT_NOKEY. SERVFAIL, REFUSED, timeouts and malformed
- *	replies stay errors (temperror).
+ *	maps to DKIM_STAT_NOKEY. A key name that cannot be queried
+ *	(DNS_BADNAME) has no key either: NXDOMAIN, permerror (RFC 6376
+ *	6.1.2 step 3), never temperror, since d= and s= are the sender's.
+ *	SERVFAIL, REFUSED, timeouts and malformed replies stay errors
+ *	(temperror).
  *
  *	The file service (tests only) serves the same wire format from a
  *	table read at startup.
@@ -325,6 +328,44 @@ static void file_query(struct ma_dkim_dns *dns, struct dns_query *q, const char 
 	reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
 }
 
+/*
+ * The reply libopendkim reads: our question and only the answers
+ * dns_query() took -- the type asked, owned by the question name or the
+ * end of its CNAME chain. libopendkim itself takes the first TXT of any
+ * owner, so the raw reply is never handed over. 0 ok, -1 over buflen.
+ */
+static int filtered_reply(const char *query, const struct dns_answer *answer,
+			  unsigned char *buf, size_t buflen, size_t *len_r)
+{
+	int n = ma_dkim_dns_build_reply(query, ns_r_noerror, NULL, buf, buflen);
+	size_t off, index = 0;
+	unsigned count = 0;
+	ns_rr rr;
+
+	if (n < 0)
+		return -1;
+	off = (size_t)n;
+	while (dns_answer_next(answer, &index, &rr) == 1) {
+		size_t rdlen = ns_rr_rdlen(rr);
+
+		if (buflen - off < 12 + rdlen)
+			return -1;
+		buf[off] = 0xc0;			/* owner: the question name */
+		buf[off + 1] = HFIXEDSZ;
+		put16(buf + off + 2, (unsigned)ns_rr_type(rr));
+		put16(buf + off + 4, C_IN);
+		put16(buf + off + 6, 0);
+		put16(buf + off + 8, DNS_TTL);
+		put16(buf + off + 10, (unsigned)rdlen);
+		memcpy(buf + off + 12, ns_rr_rdata(rr), rdlen);
+		off += 12 + rdlen;
+		count++;
+	}
+	put16(buf + 6, count);			/* ANCOUNT */
+	*len_r = off;
+	return 0;
+}
+
 static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int type,
 			   const char *query, unsigned char *buf, size_t buflen)
 {
@@ -332,16 +373,21 @@ static void resolver_query(struct ma_dkim_dns *dns, struct dns_query *q, int typ
 
 	switch (dns_query(dns->resolver, query, type, dns->timeout_ms, &answer)) {
 	case DNS_OK:
-		if (answer.len > buflen) {
+		if (filtered_reply(query, &answer, buf, buflen, &q->len) < 0) {
 			q->status = DKIM_DNS_ERROR;
 			break;
 		}
-		memcpy(buf, answer.msg, answer.len);
 		q->status = DKIM_DNS_SUCCESS;
-		q->len = answer.len;
 		break;
 	case DNS_NXDOMAIN:
 		/* RFC 6376 section 6.1.2 step 3: PERMFAIL (no key) */
+		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
+		break;
+	case DNS_BADNAME:
+		/* No such name, no key: NXDOMAIN; the question is the root
+		   when the name itself cannot be encoded in the reply. */
+		if (ma_dkim_dns_build_reply(query, ns_r_nxdomain, NULL, buf, buflen) < 0)
+			query = ".";
 		reply_or_error(q, query, ns_r_nxdomain, NULL, buf, buflen);
 		break;
 	case DNS_NODATA:

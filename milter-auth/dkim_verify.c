@@ -347,18 +347,27 @@ static int is_signature(const char *field, size_t len)
  * dkim_eoh() gives up with DKIM_STAT_NORESOURCE, which would look like
  * an internal error and leave the other signatures unchecked. A missing
  * tag is left to the library (it reports it).
+ * Returns KEY_NAME_OK, KEY_NAME_SYNTAX (d= or s= not a name: neutral,
+ * RFC 8601 2.7.1) or KEY_NAME_TOO_LONG (two good names whose key name
+ * cannot be queried: no such name, no key, permerror as RFC 6376 6.1.2
+ * step 3 says for a missing key; docs/milter-auth.md "DNS results").
  */
-static int key_name_ok(const char *field, size_t len)
+enum key_name { KEY_NAME_OK, KEY_NAME_SYNTAX, KEY_NAME_TOO_LONG };
+
+static enum key_name key_name_check(const char *field, size_t len)
 {
 	char domain[300], selector[300];
 
 	raw_tag(field, len, "d", domain, sizeof(domain));
 	raw_tag(field, len, "s", selector, sizeof(selector));
 	if (domain[0] == '\0' || selector[0] == '\0')
-		return 1;
-	return ma_dkim_result_valid_name((unsigned char *)domain) &&
-		ma_dkim_result_valid_name((unsigned char *)selector) &&
-		strlen(domain) + strlen(selector) + strlen("._domainkey.") <= 253;
+		return KEY_NAME_OK;
+	if (!ma_dkim_result_valid_name((unsigned char *)domain) ||
+	    !ma_dkim_result_valid_name((unsigned char *)selector))
+		return KEY_NAME_SYNTAX;
+	if (strlen(domain) + strlen(selector) + strlen("._domainkey.") > 253)
+		return KEY_NAME_TOO_LONG;
+	return KEY_NAME_OK;
 }
 
 /*
@@ -404,9 +413,16 @@ static int feed_field(struct ma_dkim_verify *v, const char *field, size_t len,
 		return 0;
 	}
 	if (sig) {
-		if (v->fed_sigs < v->lib->cfg.max_signatures && !key_name_ok(field, len)) {
-			add_extra(v, field, len, MA_DKIM_NEUTRAL,
-				  "d= or s= is not a domain name, or the key name is too long");
+		enum key_name kn = v->fed_sigs < v->lib->cfg.max_signatures ?
+		    key_name_check(field, len) : KEY_NAME_OK;
+
+		if (kn == KEY_NAME_SYNTAX) {
+			add_extra(v, field, len, MA_DKIM_NEUTRAL, "d= or s= is not a domain name");
+			return 0;
+		}
+		if (kn == KEY_NAME_TOO_LONG) {
+			add_extra(v, field, len, MA_DKIM_PERMERROR,
+				  "no key: key name too long to query (RFC 6376 6.1.2)");
 			return 0;
 		}
 		if (v->fed_sigs >= v->lib->cfg.max_signatures) {

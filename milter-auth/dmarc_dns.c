@@ -30,7 +30,12 @@
  *	Outcome (RFC 7489 section 6.6.3, three-way like Postfix's lookups):
  *	NXDOMAIN and NOERROR/NODATA are NOTFOUND; SERVFAIL, timeouts and
  *	every other resolver error (REFUSED, FORMERR, unparsable answer) are
- *	RETRY, so an error never reads as "no policy" (fail-safe).
+ *	RETRY, so an error never reads as "no policy" (fail-safe). A name
+ *	that cannot be queried (DNS_BADNAME: over 253 octets, empty label,
+ *	bad escape) has no record: NOTFOUND, so the caller goes on to the
+ *	organizational domain (RFC 7489 6.6.3). The sender shapes the From
+ *	domain: were it RETRY, a long From domain would turn p=reject into
+ *	temperror (issue 14).
  *
  *	Each TXT resource record becomes one string: its character-strings
  *	concatenated with nothing in between (RFC 7208 section 3.3, which RFC
@@ -72,8 +77,11 @@ enum ma_dmarc_lookup dmarc_dns_txt_at(const char *name, unsigned timeout_ms,
 		break;
 	case DNS_NXDOMAIN:
 	case DNS_NODATA:
+	case DNS_BADNAME:	/* no such name: no record there */
 		result = MA_DMARC_LOOKUP_NOTFOUND;
 		goto out;
+	case DNS_TEMPFAIL:
+	case DNS_ERROR:
 	default:	/* SERVFAIL, REFUSED, timeout, malformed, local error */
 		result = MA_DMARC_LOOKUP_RETRY;
 		goto out;

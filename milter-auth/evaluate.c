@@ -40,6 +40,32 @@ void ma_msg_error(struct ma_msg *msg, const char *what, const char *error)
 	msg->internal_error = 1;
 }
 
+void ma_conn_set_helo(struct ma_conn *conn, const char *helo)
+{
+	/* An overlong HELO is not used at all (never a part of it, issue 14). */
+	conn->helo_cut = str_copy(conn->helo, helo != NULL ? helo : "",
+				  sizeof(conn->helo)) >= sizeof(conn->helo);
+	if (conn->helo_cut)
+		conn->helo[0] = '\0';
+}
+
+void ma_msg_set_mail_from(struct ma_msg *msg, const char *arg)
+{
+	const char *from = arg != NULL ? arg : "";
+	size_t len;
+
+	while (*from == ' ')
+		from++;
+	if (*from == '<')
+		from++;
+	len = strcspn(from, ">");
+	msg->mail_from_cut = len >= sizeof(msg->mail_from);
+	if (msg->mail_from_cut)
+		len = 0;	/* RFC 5321 4.5.3.1.3: 256 max; longer is unusable, not cut */
+	memcpy(msg->mail_from, from, len);
+	msg->mail_from[len] = '\0';
+}
+
 /* RFC 7208 section 2.4: the null sender is checked as postmaster@HELO. */
 static void run_spf(struct ma_conn *conn, struct ma_msg *msg, struct ma_eval *ev)
 {
@@ -54,7 +80,13 @@ static void run_spf(struct ma_conn *conn, struct ma_msg *msg, struct ma_eval *ev
 		at = strrchr(msg->mail_from, '@');
 		str_copy(ev->spf_value, at != NULL ? at + 1 : msg->mail_from, sizeof(ev->spf_value));
 	}
-	if (conn->client_ip[0] == '\0') {
+	if (msg->mail_from_cut || (msg->mail_from[0] == '\0' && conn->helo_cut)) {
+		/* An identity too long to hold is unusable, never cut (issue 14). */
+		ev->spf.result = MA_SPF_NONE;
+		ev->spf_value[0] = '\0';
+		snprintf(ev->spf.reason, sizeof(ev->spf.reason), "%s too long",
+			 msg->mail_from_cut ? "MAIL FROM" : "HELO");
+	} else if (conn->client_ip[0] == '\0') {
 		/* No client address (e.g. MAIL with no CONNECT): nothing to check. */
 		ev->spf.result = MA_SPF_NONE;
 		str_copy(ev->spf.domain, ev->spf_value, sizeof(ev->spf.domain));
@@ -100,6 +132,11 @@ static void find_from(struct ma_msg *msg, struct ma_eval *ev)
 	ev->from_state = MA_FROM_NONE;
 	if (count == 0)
 		return;
+	/* A From value too long to keep whole is no usable From (issue 14). */
+	if (!ma_hdrbook_from_usable(msg->book)) {
+		ev->from_state = count > 1 ? MA_FROM_MULTI : MA_FROM_NONE;
+		return;
+	}
 	n = ma_dmarc_from_domain(ma_hdrbook_first_from(msg->book), ev->from_domain,
 				 sizeof(ev->from_domain), &multi);
 	if (n <= 0 || ev->from_domain[0] == '\0') {

@@ -4,13 +4,15 @@
  * SUMMARY
  *	header bookkeeping for messec-milter-auth
  * SYNOPSIS
- *	#include "hdrbook.h"
+ *	#include "authres.h"
+#include "hdrbook.h"
  * DESCRIPTION
  *	See hdrbook.h. Trust boundary: every name and value comes from the
  *	message (attacker controlled, possibly huge, possibly with bytes
  *	libmilter cut at a NUL). Nothing here trusts a length or a count:
  *	the header count and bytes are checked against the caps, and the
- *	kept From value is cut at MA_HDRBOOK_FROM_MAX bytes.
+ *	first From value is kept whole when it fits in max_bytes, else not
+ *	at all (unusable): never a part of it.
  * STANDARDS
  *	RFC 8601 section 5 (remove A-R fields claiming our authserv-id);
  *	RFC 7489 section 6.6.1 (exactly one From domain).
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include "messec/str.h"
+#include "authres.h"
 #include "hdrbook.h"
 
 struct index_list {
@@ -37,6 +40,7 @@ struct ma_hdrbook {
 	struct index_list ar_delete, tag_delete;
 	size_t n_from;
 	char *first_from;
+	int from_cut;		/* first From over max_bytes: not kept */
 };
 
 struct ma_hdrbook *ma_hdrbook_new(const char *authserv_id, const char *tag_header,
@@ -99,7 +103,8 @@ static int claims_our_id(const struct ma_hdrbook *book, const char *value)
 		return 0;
 	if (book->id_fn(value, strlen(value), id, sizeof(id)) != 0)
 		return 0;	/* unparsable: not ours, kept (RFC 8601 section 5) */
-	return strcasecmp(id, book->authserv_id) == 0;
+	/* one trailing dot and case ignored (issue 14): authres.c */
+	return ma_authres_id_equal(id, book->authserv_id);
 }
 
 int ma_hdrbook_add(struct ma_hdrbook *book, const char *name, const char *value)
@@ -131,8 +136,16 @@ int ma_hdrbook_add(struct ma_hdrbook *book, const char *name, const char *value)
 		book->tag_seen++;
 		index_add(&book->tag_delete, book->tag_seen);
 	} else if (name_is(name, "From")) {
-		if (book->n_from++ == 0)
-			book->first_from = xstrndup(value, MA_HDRBOOK_FROM_MAX);
+		/*
+		 * RFC 7489 6.6.1 wants every author domain: the whole value, as
+		 * mail readers show it. Longer than the header cap: unusable.
+		 */
+		if (book->n_from++ == 0) {
+			if (strlen(value) <= book->max_bytes)
+				book->first_from = xstrdup(value);
+			else
+				book->from_cut = 1;
+		}
 	}
 	return !book->limits_exceeded;
 }
@@ -155,6 +168,11 @@ size_t ma_hdrbook_from_count(const struct ma_hdrbook *book)
 const char *ma_hdrbook_first_from(const struct ma_hdrbook *book)
 {
 	return book->first_from != NULL ? book->first_from : "";
+}
+
+int ma_hdrbook_from_usable(const struct ma_hdrbook *book)
+{
+	return !book->from_cut;
 }
 
 size_t ma_hdrbook_delete_count(const struct ma_hdrbook *book)

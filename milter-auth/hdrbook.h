@@ -14,8 +14,11 @@
  *	  count for smfi_chgheader), and whether it claims our authserv-id
  *	  (RFC 8601 section 5: such a field must be deleted);
  *	- the same for our tag header (a forged tag is deleted too);
- *	- the number of From fields and a copy of the first one's value
- *	  (RFC 7489 section 6.6.1 needs exactly one From domain);
+ *	- the number of From fields and a copy of the first one's whole
+ *	  value (RFC 7489 section 6.6.1 needs exactly one From domain); a
+ *	  value longer than max_bytes is not kept and marks the From
+ *	  unusable, never cut: a cut value could hide a second mailbox that
+ *	  mail readers show (issue 14);
  *	- the header count and bytes against the configured caps.
  *	Deletions are handed out highest index first, so a deletion never
  *	shifts the index of one still to do, whatever the MTA's semantics.
@@ -30,7 +33,6 @@
 #include <stddef.h>
 
 #define MA_AR_NAME "Authentication-Results"
-#define MA_HDRBOOK_FROM_MAX 4096	/* bytes of the first From value kept */
 
 typedef int ma_hdrbook_id_fn(const char *value, size_t len, char *id_r, size_t size);
 
@@ -50,9 +52,13 @@ int ma_hdrbook_add(struct ma_hdrbook *book, const char *name, const char *value)
 
 int ma_hdrbook_limits_exceeded(const struct ma_hdrbook *book);
 size_t ma_hdrbook_header_count(const struct ma_hdrbook *book);
-/* Number of From fields, and the first value ("" when none; borrowed). */
+/* Number of From fields, and the first value, whole ("" when none or
+   unusable; borrowed). */
 size_t ma_hdrbook_from_count(const struct ma_hdrbook *book);
 const char *ma_hdrbook_first_from(const struct ma_hdrbook *book);
+/* 0 when the first From value was over max_bytes (not kept): the caller
+   must treat the message as having no usable From, never parse a part. */
+int ma_hdrbook_from_usable(const struct ma_hdrbook *book);
 
 /* Deletions to apply, in order: i in [0, count). *name_r is borrowed. */
 size_t ma_hdrbook_delete_count(const struct ma_hdrbook *book);

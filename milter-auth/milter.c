@@ -206,8 +206,7 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	/* An overlong HELO is cut: SPF then sees a name that fails on its own. */
-	str_copy(conn->helo, helo != NULL ? helo : "", sizeof(conn->helo));
+	ma_conn_set_helo(conn, helo);
 	return stage_ok(conn, SMFIP_NR_HELO);
 }
 
@@ -218,7 +217,6 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	struct ma_msg *msg;
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	const char *auth;
-	size_t len;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
@@ -227,15 +225,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	msg->have_mail = 1;
-	while (*from == ' ')
-		from++;
-	if (*from == '<')
-		from++;
-	len = strcspn(from, ">");
-	if (len >= sizeof(msg->mail_from))
-		len = sizeof(msg->mail_from) - 1;	/* RFC 5321: 256 max anyway */
-	memcpy(msg->mail_from, from, len);
-	msg->mail_from[len] = '\0';
+	ma_msg_set_mail_from(msg, from);
 	auth = smfi_getsymval(ctx, macro_auth);
 	if (auth != NULL && *auth != '\0') {
 		msg->authenticated = 1;

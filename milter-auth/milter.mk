@@ -31,7 +31,7 @@ $(B)/tests/milter-auth_test_decide: $(B)/milter-auth/tests/test_decide.o \
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
 
 $(B)/tests/milter-auth_test_hdrbook: $(B)/milter-auth/tests/test_hdrbook.o \
-		$(B)/milter-auth/hdrbook.o $(LIBMESSEC)
+		$(B)/milter-auth/hdrbook.o $(B)/milter-auth/authres.o $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
 
@@ -42,6 +42,16 @@ $(B)/tests/milter-auth_test_config: $(B)/milter-auth/tests/test_config.o \
 		$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_MODULE_OBJS) \
 		$(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
+# MAIL FROM / HELO keeping (evaluate.c, which needs every module to link).
+$(B)/tests/milter-auth_test_envelope: $(B)/milter-auth/tests/test_envelope.o \
+		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
+		$$(MA_MODULE_OBJS) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/tests/test_envelope.o \
+		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
+		$(MA_MODULE_OBJS) $(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+UNIT_TESTS += $(B)/tests/milter-auth_test_envelope
 UNIT_TESTS += $(B)/tests/milter-auth_test_decide $(B)/tests/milter-auth_test_hdrbook \
 	$(B)/tests/milter-auth_test_config
 

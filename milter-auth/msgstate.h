@@ -37,6 +37,7 @@ struct ma_msg {
 	struct ma_config *cfg;		/* one reference */
 	char queue_id[32];
 	char mail_from[512];		/* without <>, "" = null sender */
+	int mail_from_cut;		/* longer than mail_from: unusable */
 	int have_mail;
 	int authenticated;		/* {auth_authen} at MAIL */
 	int internal_network;
@@ -54,12 +55,18 @@ struct ma_conn {
 	char client_ip[64];		/* "" when unknown */
 	char client_name[256];		/* Postfix's verified name or "[ip]" */
 	char helo[256];
+	int helo_cut;			/* longer than helo: unusable */
 	struct ma_msg *msg;
 	unsigned long noreply;		/* SMFIP_NR_* granted at OPTNEG */
 	const char *deferred;		/* static text: a no-reply stage failed
 					   with no message to record it in;
 					   tempfail at EOM, cleared by MAIL */
 };
+
+/* HELO / MAIL FROM argument as libmilter gives them: kept whole, or,
+   over the buffer, not at all (*_cut set: the identity is unusable). */
+void ma_conn_set_helo(struct ma_conn *conn, const char *helo);
+void ma_msg_set_mail_from(struct ma_msg *msg, const char *arg);
 
 /* Outputs of ma_evaluate(), kept together so the decision's pointers stay
    valid while the milter applies and logs it. */

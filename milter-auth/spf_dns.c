@@ -26,14 +26,19 @@
  *
  *	The RCODE is mapped as RFC 7208 5 / 4.4 want it: NXDOMAIN and NOERROR
  *	without data are distinct (both are "void" for 4.6.4); SERVFAIL,
- *	timeouts and anything else are TEMPERROR.
+ *	timeouts and anything else are TEMPERROR. A name that cannot be
+ *	queried (dns_name_valid() false, DNS_BADNAME: a macro expanded the
+ *	sender's local part or HELO into a bad escape, an empty label...)
+ *	is NXDOMAIN: the mechanism does not match and counts as a void
+ *	lookup, never TEMPERROR, which the sender could otherwise choose.
  * TRUST BOUNDARY
  *	Replies come from the network: dns.c checks every RR; names are
  *	expanded with dns_rdata_name(); TXT strings are joined with
  *	dns_txt_join(), lengths checked.
  * DIAGNOSTICS
  *	spf_dns_open() cannot fail any more (kept for its callers); a local
- *	resolver problem is a TEMPERROR of the query.
+ *	resolver problem (no resolv.conf server, no socket) is a TEMPERROR of
+ *	the query; a bad name is not a resolver problem.
  *--*/
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -199,8 +204,9 @@ spf_dns_query(struct spf_dns *dns, const char *name, int type,
 		return SPF_DNS_TEMPERROR;
 	/*
 	 * A name no DNS query can carry (empty label, label over 63, over 253
-	 * octets, perhaps built by macro expansion) does not exist: RFC 7208
-	 * 4.3 by analogy; the test suite accepts that as no-match.
+	 * octets, a bad escape; perhaps built by macro expansion from the
+	 * sender's local part) does not exist: RFC 7208 4.3 by analogy, a
+	 * void lookup (4.6.4); the test suite accepts that as no-match.
 	 */
 	if (!dns_name_valid(name))
 		return SPF_DNS_NXDOMAIN;
@@ -229,8 +235,11 @@ spf_dns_query(struct spf_dns *dns, const char *name, int type,
 		st = SPF_DNS_NODATA;
 		break;
 	case DNS_NXDOMAIN:
+	case DNS_BADNAME:	/* no such name (see above) */
 		st = SPF_DNS_NXDOMAIN;
 		break;
+	case DNS_TEMPFAIL:
+	case DNS_ERROR:
 	default:	/* SERVFAIL, REFUSED, timeout, malformed, local error */
 		st = SPF_DNS_TEMPERROR;
 		break;

@@ -40,8 +40,11 @@
  * TRUST BOUNDARY
  *	Replies come from the network and may be spoofed or broken: a reply
  *	is taken only from the server asked (connected socket), with our
- *	random ID and our question (RFC 5452 9.1); ns_initparse() checks
- *	every section's bounds and every RR is parsed before DNS_OK; TXT
+ *	ID (16 bits from getrandom(), not glibc's clock-derived one) and
+ *	our question (RFC 5452 9.1); ns_initparse() checks every section's
+ *	bounds and every RR is parsed before DNS_OK; only answer RRs owned
+ *	by the question name, or by the end of a CNAME chain starting there
+ *	inside the answer, count (others are ignored, RFC 1034 4.3.2); TXT
  *	and name rdata are decoded with their lengths checked.
  * DIAGNOSTICS
  *	Results only (enum dns_result); nothing is logged here.
@@ -50,6 +53,7 @@
  *	RFC 6891 (EDNS0), RFC 7766 (TCP), RFC 5452 (spoofing resilience).
  *--*/
 #include <sys/types.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -169,6 +173,7 @@ const char *dns_result_name(enum dns_result result)
 	case DNS_NXDOMAIN: return "NXDOMAIN";
 	case DNS_TEMPFAIL: return "temporary failure";
 	case DNS_ERROR: return "local error";
+	case DNS_BADNAME: return "name cannot be queried";
 	}
 	return "?";
 }
@@ -176,6 +181,7 @@ const char *dns_result_name(enum dns_result result)
 bool dns_name_valid(const char *name)
 {
 	size_t len = strlen(name), label = 0;
+	u_char wire[NS_MAXCDNAME];
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
@@ -190,7 +196,12 @@ bool dns_name_valid(const char *name)
 			label++;
 		}
 	}
-	return true;
+	/*
+	 * What res_nmkquery() will do with it: ns_name_pton() reads "\DDD"
+	 * and "\X" escapes, and refuses a bad escape or a wire name over
+	 * 255 octets. A name it refuses is never sent, so it is invalid here.
+	 */
+	return ns_name_pton(name, wire, sizeof(wire)) >= 0;
 }
 
 /*
@@ -273,12 +284,22 @@ static void put16(uint8_t *p, unsigned v)
 	p[1] = (uint8_t)v;
 }
 
+/*
+ * The query ID (RFC 5452 9.2: unpredictable). glibc's res_nmkquery()
+ * derives it from the clock; ours comes from the kernel's CSPRNG.
+ * 0 ok, -1 when getrandom() fails (a local error, no query sent).
+ */
+static int random_id(uint8_t id[2])
+{
+	return getrandom(id, 2, 0) == 2 ? 0 : -1;
+}
+
 static int make_query(struct __res_state *rs, const char *name, int type,
 		      struct dns_exchange *ex)
 {
 	int n;
 
-	/* RFC 1035 4.1.1/4.1.2: header with a random ID, RD, one question. */
+	/* RFC 1035 4.1.1/4.1.2: header, RD, one question; ID set below. */
 	n = res_nmkquery(rs, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
 			 ex->query, (int)(sizeof(ex->query) - RRFIXEDSZ - 1));
 	if (n < HFIXEDSZ)
@@ -458,6 +479,67 @@ static bool extended_rcode(ns_msg *msg)
 	return false;
 }
 
+/* Two names equal in text form, without case, one final dot ignored. */
+static bool same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * The owner name the answers must have (RFC 1034 3.6.2, 4.3.2 step 3a):
+ * the question name, or the end of a CNAME chain starting there inside
+ * the answer section (in any order, at most DNS_CNAME_MAX links). RRs of
+ * other owners are not the answer to our question: ignored, whatever
+ * the server put there. 0 ok, -1 malformed.
+ */
+#define DNS_CNAME_MAX 16
+
+static int answer_owner(struct dns_answer *answer)
+{
+	ns_msg msg = answer->parsed;
+	ns_rr rr;
+	int count = ns_msg_count(msg, ns_s_an);
+
+	if (ns_msg_count(msg, ns_s_qd) != 1 || ns_parserr(&msg, ns_s_qd, 0, &rr) < 0 ||
+	    str_copy(answer->owner, ns_rr_name(rr), sizeof(answer->owner)) >=
+	    sizeof(answer->owner))
+		return -1;
+	for (int link = 0; link < DNS_CNAME_MAX; link++) {
+		bool moved = false;
+
+		for (int i = 0; i < count && !moved; i++) {
+			char target[NS_MAXDNAME];
+
+			if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+				return -1;
+			if (ns_rr_type(rr) != ns_t_cname || ns_rr_class(rr) != ns_c_in ||
+			    !same_name(ns_rr_name(rr), answer->owner))
+				continue;
+			if (ns_name_uncompress(answer->msg, answer->msg + answer->len,
+					       ns_rr_rdata(rr), target, sizeof(target)) < 0)
+				return -1;
+			str_copy(answer->owner, target, sizeof(answer->owner));
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	return 0;
+}
+
+/* An answer RR we take: class IN, the type asked, owned by answer->owner. */
+static bool rr_wanted(const struct dns_answer *answer, const ns_rr *rr)
+{
+	return ns_rr_class(*rr) == ns_c_in && (int)ns_rr_type(*rr) == answer->type &&
+	    same_name(ns_rr_name(*rr), answer->owner);
+}
+
 /* Parse a NOERROR reply: OK when an RR of the type asked is there. */
 static enum dns_result classify(struct dns_answer *answer)
 {
@@ -471,7 +553,13 @@ static enum dns_result classify(struct dns_answer *answer)
 	for (int i = 0; i < count; i++) {
 		if (ns_parserr(&answer->parsed, ns_s_an, i, &rr) < 0)
 			return DNS_TEMPFAIL;
-		if (ns_rr_class(rr) == ns_c_in && (int)ns_rr_type(rr) == answer->type)
+	}
+	if (answer_owner(answer) < 0)
+		return DNS_TEMPFAIL;
+	for (int i = 0; i < count; i++) {
+		ns_msg msg = answer->parsed;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == 0 && rr_wanted(answer, &rr))
 			found++;
 	}
 	return found > 0 ? DNS_OK : DNS_NODATA;
@@ -488,8 +576,9 @@ enum dns_result dns_query(const struct dns_resolver *res, const char *name, int 
 	memset(answer_r, 0, sizeof(*answer_r));
 	answer_r->rcode = -1;
 	answer_r->type = type;
+	/* Sender-shaped names land here: no query, no such name (dns.h). */
 	if (!dns_name_valid(name))
-		return DNS_ERROR;
+		return DNS_BADNAME;
 
 	/* A private state per call: threads never share one. */
 	memset(&rs, 0, sizeof(rs));
@@ -501,12 +590,22 @@ enum dns_result dns_query(const struct dns_resolver *res, const char *name, int 
 	rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	ex = xcalloc(1, sizeof(*ex));
 	deadline_in(&ex->deadline, timeout_ms > 0 ? timeout_ms : DNS_DEFAULT_TIMEOUT_MS);
-	if (load_servers(res, &rs, &srv) < 0 || make_query(&rs, name, type, ex) < 0) {
+	if (load_servers(res, &rs, &srv) < 0) {
 		res_nclose(&rs);
 		free(ex);
 		return DNS_ERROR;
 	}
+	/* The name is the only input res_nmkquery() can refuse. */
+	if (make_query(&rs, name, type, ex) < 0) {
+		res_nclose(&rs);
+		free(ex);
+		return DNS_BADNAME;
+	}
 	res_nclose(&rs);
+	if (random_id(ex->query) < 0) {
+		free(ex);
+		return DNS_ERROR;
+	}
 
 	ex->reply = xmalloc(DNS_REPLY_MAX);
 	if (exchange(res, &srv, ex) != XFER_REPLY) {
@@ -542,7 +641,7 @@ int dns_answer_next(const struct dns_answer *answer, size_t *index, ns_rr *rr_r)
 
 		if (ns_parserr(&msg, ns_s_an, i, rr_r) < 0)
 			return 0;
-		if (ns_rr_class(*rr_r) == ns_c_in && (int)ns_rr_type(*rr_r) == answer->type)
+		if (rr_wanted(answer, rr_r))
 			return 1;
 	}
 	return 0;

@@ -243,6 +243,51 @@ size_t fake_dns_add_rr(uint8_t *reply, size_t len, size_t size, int type,
 	return len + 12 + rdlen;
 }
 
+size_t fake_dns_wire_name(const char *name, uint8_t *out, size_t size)
+{
+	size_t n = 0;
+	const char *p = name;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ".");
+
+		if (len == 0 || len > 63 || n + 1 + len + 1 > size)
+			return 0;
+		out[n++] = (uint8_t)len;
+		memcpy(out + n, p, len);
+		n += len;
+		p += len;
+		if (*p == '.')
+			p++;
+	}
+	if (n + 1 > size)
+		return 0;
+	out[n++] = 0;
+	return n;
+}
+
+size_t fake_dns_add_rr_owner(uint8_t *reply, size_t len, size_t size, const char *owner,
+			     int type, const void *rdata, size_t rdlen)
+{
+	uint8_t wire[256];
+	size_t wlen = fake_dns_wire_name(owner, wire, sizeof(wire));
+	unsigned an;
+
+	if (len == 0 || wlen == 0 || rdlen > 0xffff || size - len < wlen + 10 + rdlen)
+		return 0;
+	an = (unsigned)(reply[6] << 8 | reply[7]);
+	memcpy(reply + len, wire, wlen);
+	len += wlen;
+	put16(reply + len, (unsigned)type);
+	put16(reply + len + 2, ns_c_in);
+	put16(reply + len + 4, 0);
+	put16(reply + len + 6, 60);		/* TTL */
+	put16(reply + len + 8, (unsigned)rdlen);
+	memcpy(reply + len + 10, rdata, rdlen);
+	put16(reply + 6, an + 1);
+	return len + 10 + rdlen;
+}
+
 size_t fake_dns_txt_rdata(const char *spec, uint8_t *rd, size_t size)
 {
 	size_t n = 0;

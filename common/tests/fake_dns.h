@@ -50,6 +50,13 @@ size_t fake_dns_begin(const uint8_t *query, size_t qlen, uint8_t *reply, size_t 
    and count it. Returns the new length, 0 if it does not fit. */
 size_t fake_dns_add_rr(uint8_t *reply, size_t len, size_t size, int type,
 		       const void *rdata, size_t rdlen);
+/* Same with the owner name written out in full (no compression): an RR
+   of another name, e.g. a CNAME chain's target or a stray record. */
+size_t fake_dns_add_rr_owner(uint8_t *reply, size_t len, size_t size, const char *owner,
+			     int type, const void *rdata, size_t rdlen);
+/* A domain name in wire form (uncompressed) into out. Returns its length,
+   0 if it does not fit or is not a name. */
+size_t fake_dns_wire_name(const char *name, uint8_t *out, size_t size);
 /* TXT rdata from spec, '|' splitting character-strings. Returns rdlen. */
 size_t fake_dns_txt_rdata(const char *spec, uint8_t *rd, size_t size);
 

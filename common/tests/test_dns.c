@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <errno.h>
 #include <pthread.h>
 #include <strings.h>
 #include <time.h>
@@ -27,6 +28,31 @@
 
 static struct fake_dns *fake;
 static struct dns_resolver *resolver;
+static unsigned last_id;	/* __atomic: ID of the last query the fake saw */
+
+/*
+ * The test binary is linked with -Wl,--wrap=getrandom (common/module.mk),
+ * so a test can choose what getrandom() gives dns.c: FIXED gives 0xbeef,
+ * FAIL fails. Proves the query ID comes from getrandom() (RFC 5452 9.2).
+ */
+enum { RANDOM_REAL, RANDOM_FIXED, RANDOM_FAIL };
+static int random_mode;		/* __atomic */
+ssize_t __real_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags)
+{
+	switch (__atomic_load_n(&random_mode, __ATOMIC_ACQUIRE)) {
+	case RANDOM_FIXED:
+		memset(buf, 0, len);
+		if (len >= 2)
+			memcpy(buf, "\xbe\xef", 2);
+		return (ssize_t)len;
+	case RANDOM_FAIL:
+		errno = EIO;
+		return -1;
+	}
+	return __real_getrandom(buf, len, flags);
+}
 
 static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_t size,
 		     bool tcp)
@@ -38,6 +64,7 @@ static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_
 
 	if (fake_dns_question(q, qlen, name, sizeof(name), &type) < 0)
 		return 0;
+	__atomic_store_n(&last_id, (unsigned)(q[0] << 8 | q[1]), __ATOMIC_RELEASE);
 	if (ctx != NULL)	/* a broken server: SERVFAIL for everything */
 		return fake_dns_begin(q, qlen, r, size, ns_r_servfail);
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, "."), name);
@@ -89,6 +116,43 @@ static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *r, size_
 		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
 		rdlen = fake_dns_txt_rdata("sec|ond", rd, sizeof(rd));
 		n = fake_dns_add_rr(r, n, size, ns_t_txt, rd, rdlen);
+	} else if (strcmp(first, "stray") == 0) {
+		/* someone else's A first, then ours (RFC 1034 4.3.2: not ours) */
+		n = fake_dns_add_rr_owner(r, n, size, "evil.example", ns_t_a,
+					  "\xc0\x00\x02\x42", 4);
+		n = fake_dns_add_rr(r, n, size, ns_t_a, "\xc0\x00\x02\x01", 4);
+	} else if (strcmp(first, "strayonly") == 0) {
+		n = fake_dns_add_rr_owner(r, n, size, "evil.example", ns_t_a,
+					  "\xc0\x00\x02\x42", 4);
+	} else if (strcmp(first, "chain") == 0) {
+		/* out of order: the end's TXT, a stray TXT, then the two links */
+		uint8_t wire[64];
+		size_t wl;
+
+		rdlen = fake_dns_txt_rdata("v=spf1 chain", rd, sizeof(rd));
+		n = fake_dns_add_rr_owner(r, n, size, "b.example", ns_t_txt, rd, rdlen);
+		rdlen = fake_dns_txt_rdata("v=spf1 +all", rd, sizeof(rd));
+		n = fake_dns_add_rr_owner(r, n, size, "c.example", ns_t_txt, rd, rdlen);
+		wl = fake_dns_wire_name("B.Example", wire, sizeof(wire));
+		n = fake_dns_add_rr_owner(r, n, size, "a.example", ns_t_cname, wire, wl);
+		wl = fake_dns_wire_name("a.example", wire, sizeof(wire));
+		n = fake_dns_add_rr(r, n, size, ns_t_cname, wire, wl);
+	} else if (strcmp(first, "cnamestray") == 0) {
+		uint8_t wire[64];
+		size_t wl = fake_dns_wire_name("t.example", wire, sizeof(wire));
+
+		n = fake_dns_add_rr(r, n, size, ns_t_cname, wire, wl);
+		rdlen = fake_dns_txt_rdata("v=spf1 +all", rd, sizeof(rd));
+		n = fake_dns_add_rr_owner(r, n, size, "u.example", ns_t_txt, rd, rdlen);
+	} else if (strcmp(first, "cnameloop") == 0) {
+		uint8_t wire[64];
+		size_t wl = fake_dns_wire_name("loop.example", wire, sizeof(wire));
+
+		n = fake_dns_add_rr(r, n, size, ns_t_cname, wire, wl);
+		wl = fake_dns_wire_name(name, wire, sizeof(wire));
+		n = fake_dns_add_rr_owner(r, n, size, "loop.example", ns_t_cname, wire, wl);
+		rdlen = fake_dns_txt_rdata("v=spf1 +all", rd, sizeof(rd));
+		n = fake_dns_add_rr_owner(r, n, size, "x.example", ns_t_txt, rd, rdlen);
 	} else if (strcmp(first, "mx") == 0) {
 		static const uint8_t mx[] = "\x00\x0a\x04mail\xc0\x0f";	/* -> "mail." + "example" */
 
@@ -145,9 +209,20 @@ static const struct query_case query_cases[] = {
 	  "v=spf1 include:x.example -all", 1 },
 	{ "two TXT RRs kept apart", "two.example", ns_t_txt, DNS_OK, "first", 2 },
 	{ "MX exchange name decompressed", "mx.example", ns_t_mx, DNS_OK, "mail.example", 1 },
-	{ "empty label: local error, no query", "a..example", ns_t_a, DNS_ERROR, NULL, 0 },
-	{ "64-octet label: local error", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
-	  ns_t_a, DNS_ERROR, NULL, 0 },
+	{ "RR of another owner ignored, ours kept", "stray.example", ns_t_a, DNS_OK, "192.0.2.1", 1 },
+	{ "only an RR of another owner: NODATA", "strayonly.example", ns_t_a, DNS_NODATA, NULL, 0 },
+	{ "CNAME chain of two, out of order: the end's TXT only", "chain.example", ns_t_txt,
+	  DNS_OK, "v=spf1 chain", 1 },
+	{ "CNAME target has no TXT, another name has: NODATA", "cnamestray.example", ns_t_txt,
+	  DNS_NODATA, NULL, 0 },
+	{ "CNAME loop, stray TXT: NODATA", "cnameloop.example", ns_t_txt, DNS_NODATA, NULL, 0 },
+	{ "empty label: bad name, no query", "a..example", ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "64-octet label: bad name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	  ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "bad escape (\\1): bad name, not a local error", "a\\1.u.example", ns_t_a, DNS_BADNAME,
+	  NULL, 0 },
+	{ "escape past 255 (\\999): bad name", "\\999.example", ns_t_a, DNS_BADNAME, NULL, 0 },
+	{ "trailing backslash: bad name", "a.example\\", ns_t_a, DNS_BADNAME, NULL, 0 },
 };
 
 static void rr_text(const struct dns_answer *a, const ns_rr *rr, char *out, size_t size)
@@ -260,6 +335,40 @@ static void test_silent(void **state)
 	assert_true(took < 1.2 + 2.0);
 }
 
+static void test_query_id(void **state)
+{
+	struct dns_answer a;
+	unsigned before = fake_dns_queries(fake), ids[64], distinct = 0;
+
+	(void)state;
+	__atomic_store_n(&random_mode, RANDOM_FIXED, __ATOMIC_RELEASE);
+	assert_int_equal(dns_query(resolver, "ok.example", ns_t_a, 1000, &a), DNS_OK);
+	dns_answer_free(&a);
+	assert_int_equal(__atomic_load_n(&last_id, __ATOMIC_ACQUIRE), 0xbeef);
+
+	/* no randomness: a local error, nothing sent (never a guessable ID) */
+	__atomic_store_n(&random_mode, RANDOM_FAIL, __ATOMIC_RELEASE);
+	before = fake_dns_queries(fake);
+	assert_int_equal(dns_query(resolver, "ok.example", ns_t_a, 1000, &a), DNS_ERROR);
+	dns_answer_free(&a);
+	assert_int_equal(fake_dns_queries(fake), before);
+
+	/* the real source: 64 queries, (almost) all IDs different */
+	__atomic_store_n(&random_mode, RANDOM_REAL, __ATOMIC_RELEASE);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(dns_query(resolver, "ok.example", ns_t_a, 1000, &a), DNS_OK);
+		dns_answer_free(&a);
+		ids[i] = __atomic_load_n(&last_id, __ATOMIC_ACQUIRE);
+		distinct++;
+		for (int j = 0; j < i; j++)
+			if (ids[j] == ids[i]) {
+				distinct--;
+				break;
+			}
+	}
+	assert_true(distinct >= 60);	/* birthday bound: P(< 60) is negligible */
+}
+
 /* "a,b,c" server list of fakes. */
 static struct dns_resolver *resolver_of(struct fake_dns **fakes, int n)
 {
@@ -346,7 +455,40 @@ static const struct name_case {
 	{ "name: leading dot", ".a.b", false },
 	{ "name: 63-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", true },
 	{ "name: 64-octet label", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", false },
+	{ "name: bad escape \\1", "a\\1.b", false },
+	{ "name: escape \\256", "\\256.b", false },
+	{ "name: trailing backslash", "a.b\\", false },
+	{ "name: good escape \\065", "\\065.b", true },
 };
+
+/* A name that cannot be queried sends nothing and is never a temporary failure. */
+static void test_badname_no_query(void **state)
+{
+	static const char *const names[] = {
+		"a\\1.u.example", "a..example", "x.\\999.example", "example\\",
+	};
+	char longname[300];
+	struct dns_answer a;
+	unsigned before = fake_dns_queries(fake);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(dns_query(resolver, names[i], ns_t_txt, 1000, &a), DNS_BADNAME);
+		dns_answer_free(&a);
+	}
+	/* _dmarc. + a 250-octet domain: 257 octets */
+	memcpy(longname, "_dmarc.", 7);
+	for (int i = 0; i < 5; i++) {
+		memset(longname + 7 + 50 * i, 'a', 49);
+		longname[7 + 50 * i + 49] = '.';
+	}
+	memcpy(longname + 7 + 250 - 7, "example", 8);
+	assert_true(strlen(longname) > DNS_NAME_MAX);
+	assert_int_equal(dns_query(resolver, longname, ns_t_txt, 1000, &a), DNS_BADNAME);
+	dns_answer_free(&a);
+	assert_int_equal(fake_dns_queries(fake), before);
+	assert_string_equal(dns_result_name(DNS_BADNAME), "name cannot be queried");
+}
 
 static void test_name(void **state)
 {
@@ -425,12 +567,15 @@ int main(void)
 	tests_add(&l, "TXT string overrunning its rdata: join fails", test_badtxt, NULL);
 	tests_add(&l, "TXT join over the caller's size fails", test_txt_too_long, NULL);
 	tests_add(&l, "truncated with TCP off: tempfail", test_no_tcp, NULL);
+	tests_add(&l, "query ID from getrandom(); no randomness: local error, no query",
+		  test_query_id, NULL);
 	tests_add(&l, "silent server: tempfail within the budget, 2 attempts", test_silent, NULL);
 	tests_add(&l, "3 silent servers: one budget, 6 attempts", test_three_silent, NULL);
 	tests_add(&l, "SERVFAIL server skipped for the next; all broken: tempfail", test_failover,
 		  NULL);
 	tests_add_table(&l, name_cases, test_name);
 	tests_add(&l, "name: 253 characters ok, 254 not", test_name_length, NULL);
+	tests_add(&l, "bad names: DNS_BADNAME, no query sent", test_badname_no_query, NULL);
 	tests_add(&l, "8 threads share one resolver", test_threads, NULL);
 	tests_add(&l, "test server syntax checked", test_bad_server, NULL);
 	return tests_run(&l, "dns", setup, teardown);

@@ -46,6 +46,52 @@ static char *rsa_record;
 static char *rsa_pem;
 static char *unsigned_msg;
 
+/* TXT rdata of text in character-strings of at most 255 octets. */
+static size_t key_rdata(const char *text, uint8_t *rd, size_t size)
+{
+	size_t len = strlen(text), n = 0, done = 0;
+
+	while (done < len) {
+		size_t chunk = len - done > 255 ? 255 : len - done;
+
+		if (n + 1 + chunk > size)
+			return 0;
+		rd[n++] = (uint8_t)chunk;
+		memcpy(rd + n, text + done, chunk);
+		n += chunk;
+		done += chunk;
+	}
+	return n;
+}
+
+/*
+ * stray: the key is owned by another name (keys.example), nothing at the
+ * question: not our key (RFC 1034 4.3.2), so no key. chain: the question
+ * is a CNAME to keys.example, whose key follows: our key. mixed: a
+ * revoked key of another name first, then our key at the question name
+ * (libopendkim alone would read the first TXT of any owner).
+ */
+static size_t other_owner(const uint8_t *query, size_t qlen, const char *name, uint8_t *reply,
+			  size_t size, char kind)
+{
+	uint8_t rd[2048], wire[64];
+	size_t n = fake_dns_begin(query, qlen, reply, size, ns_r_noerror), rdlen, wl;
+
+	(void)name;
+	if (kind == 'm') {
+		rdlen = key_rdata("v=DKIM1; k=rsa; p=", rd, sizeof(rd));
+		n = fake_dns_add_rr_owner(reply, n, size, "keys.example", ns_t_txt, rd, rdlen);
+		rdlen = key_rdata(rsa_record, rd, sizeof(rd));
+		return fake_dns_add_rr(reply, n, size, ns_t_txt, rd, rdlen);
+	}
+	if (kind == 'c') {
+		wl = fake_dns_wire_name("keys.example", wire, sizeof(wire));
+		n = fake_dns_add_rr(reply, n, size, ns_t_cname, wire, wl);
+	}
+	rdlen = key_rdata(rsa_record, rd, sizeof(rd));
+	return fake_dns_add_rr_owner(reply, n, size, "keys.example", ns_t_txt, rd, rdlen);
+}
+
 static size_t answer(void *ctx, const uint8_t *query, size_t qlen, uint8_t *reply, size_t size,
 		     bool tcp)
 {
@@ -75,6 +121,9 @@ static size_t answer(void *ctx, const uint8_t *query, size_t qlen, uint8_t *repl
 		tc = 1;
 	else if (strncmp(name, "silent.", 7) == 0)
 		return 0;
+	else if (strncmp(name, "stray.", 6) == 0 || strncmp(name, "chain.", 6) == 0 ||
+		 strncmp(name, "mixed.", 6) == 0)
+		return other_owner(query, qlen, name, reply, size, name[0]);
 	n = ma_dkim_dns_build_reply(name, rcode, txt, reply, size);
 	if (n < 0)
 		return 0;
@@ -128,6 +177,10 @@ static const struct resolver_case {
 	{"real resolver: truncated reply, no TCP service -> temperror", "tc", MA_DKIM_TEMPERROR},
 	{"real resolver: truncated reply, key over TCP -> pass", "tcok", MA_DKIM_PASS},
 	{"real resolver: server silent -> temperror, bounded", "silent", MA_DKIM_TEMPERROR},
+	{"real resolver: key owned by another name is not ours -> permerror", "stray",
+	 MA_DKIM_PERMERROR},
+	{"real resolver: key at the end of a CNAME chain -> pass", "chain", MA_DKIM_PASS},
+	{"real resolver: another name's TXT first, ours after -> ours, pass", "mixed", MA_DKIM_PASS},
 };
 
 static void test_resolver(void **state)

@@ -155,6 +155,36 @@ static void test_from_huge(void **state)
 	free(value);
 }
 
+/*
+ * Issue 14, case 2: a second mailbox far into the value (behind a long
+ * comment, or many folded lines) is still another author domain.
+ */
+static void test_from_second_far(void **state)
+{
+	size_t n = 200000, pos;
+	char *value = malloc(n + 64), domain[256];
+	int multi = 0;
+
+	(void)state;
+	assert_non_null(value);
+	pos = (size_t)snprintf(value, 64, "x@evil.example (");
+	memset(value + pos, 'c', n);
+	pos += n;
+	strcpy(value + pos, "), x@bank.example");
+	assert_int_equal(ma_dmarc_from_domain(value, domain, sizeof(domain), &multi), 2);
+	assert_string_equal(domain, "evil.example");
+	assert_int_equal(multi, 1);
+
+	pos = (size_t)snprintf(value, 64, "x@evil.example,");
+	for (size_t i = 0; i < 5000; i++, pos += 3)
+		memcpy(value + pos, "\r\n ", 3);	/* folded white space */
+	strcpy(value + pos, "<x@bank.example>");
+	multi = 0;
+	assert_int_equal(ma_dmarc_from_domain(value, domain, sizeof(domain), &multi), 2);
+	assert_int_equal(multi, 1);
+	free(value);
+}
+
 /* ---- record parse (RFC 7489 section 6.3/6.4/6.6.3) ---- */
 
 struct record_case {
@@ -565,6 +595,8 @@ int main(void)
 
 	tests_add_table(&l, from_cases, test_from);
 	tests_add(&l, "from: 1 MB values", test_from_huge, NULL);
+	tests_add(&l, "from: second mailbox 200 KB / 5000 folds in is seen", test_from_second_far,
+		  NULL);
 	tests_add_table(&l, org_cases, test_org);
 	tests_add_table(&l, record_cases, test_record);
 	tests_add(&l, "record: NUL, 8-bit, 1 MB", test_record_binary, NULL);

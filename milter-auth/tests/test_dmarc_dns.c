@@ -45,6 +45,7 @@ static const struct zone_entry zone[] = {
 	{ "_dmarc.silent.example", A_SILENT, { NULL } },
 	{ "_dmarc.bad.example", A_BADRDATA, { NULL } },
 	{ "_dmarc.cname.example", A_CNAME, { "v=DMARC1; p=none" } },
+	{ "_dmarc.bank.example", A_TXT, { "v=DMARC1; p=reject" } },
 };
 
 static struct fake_dns *fake;
@@ -148,7 +149,69 @@ static const struct dns_case dns_cases[] = {
 	{ "dns: REFUSED is retry", "_dmarc.refused.example", MA_DMARC_LOOKUP_RETRY, 0, NULL, NULL },
 	{ "dns: malformed rdata dropped", "_dmarc.bad.example", MA_DMARC_LOOKUP_NOTFOUND, 0, NULL, NULL },
 	{ "dns: CNAME chain followed", "_dmarc.cname.example", MA_DMARC_LOOKUP_FOUND, 1, "v=DMARC1; p=none", NULL },
+	{ "dns: bad escape in the name is not found (no record), not retry",
+	  "_dmarc.a\\1.example", MA_DMARC_LOOKUP_NOTFOUND, 0, NULL, NULL },
+	{ "dns: empty label is not found, not retry", "_dmarc..example", MA_DMARC_LOOKUP_NOTFOUND, 0,
+	  NULL, NULL },
 };
+
+/* A From domain of n octets (n >= 20) under bank.example, labels of 60. */
+static void long_domain(char *out, size_t n)
+{
+	static const char suffix[] = "bank.example";
+	size_t pos = 0, left = n - (sizeof(suffix) - 1);
+
+	while (left > 0) {
+		size_t label = left - 1 > 60 ? 60 : left - 1;
+
+		if (left - label - 1 == 1)
+			label--;	/* never leave a lone "." (empty label) */
+		memset(out + pos, 'a', label);
+		out[pos + label] = '.';
+		pos += label + 1;
+		left -= label + 1;
+	}
+	memcpy(out + pos, suffix, sizeof(suffix));
+}
+
+static enum ma_dmarc_lookup lookup_via_fake(void *ctx, const char *name,
+					    struct ma_dmarc_txt *txt_r)
+{
+	(void)ctx;
+	return dmarc_dns_txt_at(name, 2000, &server_addr, txt_r);
+}
+
+/*
+ * Issue 14, case 1: a From domain of 247..253 octets makes _dmarc.<domain>
+ * longer than a DNS name can be. That name has no record: the policy of
+ * the organizational domain applies (RFC 7489 6.6.3), never temperror.
+ */
+static void test_long_from_domain(void **state)
+{
+	struct ma_dmarc_config cfg = { 0 };
+	struct ma_dmarc_verdict v;
+	struct ma_dmarc_input in = { 0 };
+	struct ma_dmarc *dmarc;
+	const char *error = NULL;
+	char domain[300];
+
+	(void)state;
+	cfg.test_lookup = lookup_via_fake;
+	dmarc = ma_dmarc_new(&cfg, &error);
+	assert_non_null(dmarc);
+	for (size_t n = 240; n <= 253; n++) {
+		long_domain(domain, n);
+		assert_int_equal(strlen(domain), n);
+		in.from_domain = domain;
+		in.spf_domain = "attacker.example";
+		if (ma_dmarc_evaluate(dmarc, &in, &v) != MA_DMARC_FAIL)
+			fail_msg("From domain of %zu octets: %s (%s), want fail", n,
+				 ma_dmarc_result_name(v.result), v.reason);
+		assert_int_equal(v.policy, MA_DMARC_POLICY_REJECT);
+		assert_string_equal(v.policy_domain, "bank.example");
+	}
+	ma_dmarc_free(&dmarc);
+}
 
 static void test_dns(void **state)
 {
@@ -225,6 +288,8 @@ int main(void)
 
 	tests_add_table(&l, dns_cases, test_dns);
 	tests_add(&l, "dns: silent server is retry, asked at most twice", test_silent, NULL);
+	tests_add(&l, "dmarc: From domain of 240..253 octets gets the org domain's p=reject",
+		  test_long_from_domain, NULL);
 	tests_add(&l, "dns: 8 threads at once", test_threads, NULL);
 	return tests_run(&l, "dmarc dns", setup, teardown);
 }

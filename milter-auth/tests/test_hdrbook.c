@@ -13,6 +13,7 @@
 #include "../../common/tests/test_util.h"
 
 #include <ctype.h>
+#include "authres.h"
 #include "hdrbook.h"
 
 static int fake_id(const char *value, size_t len, char *id_r, size_t size)
@@ -62,6 +63,9 @@ static const struct book_case cases[] = {
 	  AR "#1", 0, "", 0 },
 	{ "authserv-id prefix is not ours", { { AR, "mx.test.evil; spf=pass" },
 	  { AR, "mx.tes; spf=pass" } }, "", 0, "", 0 },
+	{ "authserv-id with one trailing dot is ours (issue 14)", { { AR, "mx.test.; dmarc=pass" },
+	  { AR, "MX.Test.; spf=pass" }, { AR, "mx.test..; x" }, { AR, ".; x" } },
+	  AR "#2 " AR "#1", 0, "", 0 },
 	{ "unparsable A-R kept", { { AR, "" }, { AR, "   " }, { AR, "mx.test; ok" } },
 	  AR "#3", 0, "", 0 },
 	{ "forged tag header deleted", { { "X-Messec-DMARC", "fail" },
@@ -142,21 +146,73 @@ static void test_byte_cap(void **state)
 	ma_hdrbook_free(&book);
 }
 
-/* The kept From value is bounded. */
-static void test_from_bounded(void **state)
+/*
+ * Issue 14, case 2: the whole From value is kept (it used to be cut at
+ * 4096 bytes, so a second mailbox behind a long comment or folds was
+ * never seen). Bounded by max_header_bytes: a longer value is unusable,
+ * never its first part.
+ */
+static void test_from_whole(void **state)
 {
 	struct ma_hdrbook *book = ma_hdrbook_new("mx.test", NULL, 1000, 1 << 20, fake_id);
 	char *big = malloc(100000);
 
 	(void) state;
 	assert_non_null(big);
-	memset(big, 'b', 99999);
+	memcpy(big, "a@evil.example, (", 17);
+	memset(big + 17, 'c', 99999 - 17 - 20);
+	memcpy(big + 99999 - 20, ") b@bank.example    ", 20);
 	big[99999] = '\0';
 	ma_hdrbook_add(book, "From", big);
-	assert_int_equal(strlen(ma_hdrbook_first_from(book)), MA_HDRBOOK_FROM_MAX);
-	free(big);
+	assert_true(ma_hdrbook_from_usable(book));
+	assert_int_equal(strlen(ma_hdrbook_first_from(book)), 99999);
+	assert_string_equal(ma_hdrbook_first_from(book), big);
 	ma_hdrbook_free(&book);
 	ma_hdrbook_free(&book);		/* NULL-safe */
+
+	/* over max_header_bytes: not kept, unusable (and the cap is hit) */
+	book = ma_hdrbook_new("mx.test", NULL, 1000, 16384, fake_id);
+	ma_hdrbook_add(book, "From", big);
+	assert_false(ma_hdrbook_from_usable(book));
+	assert_string_equal(ma_hdrbook_first_from(book), "");
+	assert_int_equal(ma_hdrbook_from_count(book), 1);
+	assert_int_equal(ma_hdrbook_limits_exceeded(book), 1);
+	ma_hdrbook_free(&book);
+
+	/* exactly at the cap: kept (name, ": " and CRLF count too) */
+	book = ma_hdrbook_new("mx.test", NULL, 1000, 16384, fake_id);
+	big[16384 - 4 - 4] = '\0';
+	ma_hdrbook_add(book, "From", big);
+	assert_true(ma_hdrbook_from_usable(book));
+	assert_int_equal(strlen(ma_hdrbook_first_from(book)), 16384 - 8);
+	assert_int_equal(ma_hdrbook_limits_exceeded(book), 0);
+	ma_hdrbook_free(&book);
+	free(big);
+}
+
+/* The one authserv-id comparison (authres.c), both sides normalised. */
+static void test_id_equal(void **state)
+{
+	(void) state;
+	assert_true(ma_authres_id_equal("mx.example.org", "mx.example.org"));
+	assert_true(ma_authres_id_equal("mx.example.org.", "mx.example.org"));
+	assert_true(ma_authres_id_equal("MX.Example.ORG.", "mx.example.org"));
+	assert_true(ma_authres_id_equal("mx.example.org", "mx.example.org."));
+	assert_true(ma_authres_id_equal("mx.example.org.", "MX.EXAMPLE.ORG."));
+	assert_false(ma_authres_id_equal("mx.example.org..", "mx.example.org"));
+	assert_false(ma_authres_id_equal("mx.example.or", "mx.example.org"));
+	assert_false(ma_authres_id_equal("mx.example.org.evil", "mx.example.org"));
+	assert_false(ma_authres_id_equal(".", ""));
+	assert_false(ma_authres_id_equal("", ""));
+	assert_false(ma_authres_id_equal(NULL, "mx"));
+	/* our id configured with the dot */
+	{
+		struct ma_hdrbook *book = ma_hdrbook_new("mx.test.", NULL, 100, 65536, fake_id);
+
+		ma_hdrbook_add(book, AR, "mx.test; dmarc=pass");
+		assert_int_equal(ma_hdrbook_delete_count(book), 1);
+		ma_hdrbook_free(&book);
+	}
 }
 
 /* 5000 forged A-R past the cap: every one is deleted, highest first. */
@@ -186,7 +242,9 @@ int main(void)
 	tests_add_table(&l, cases, test_case);
 	tests_add(&l, "header count cap: later fields still inspected", test_caps, NULL);
 	tests_add(&l, "header byte cap", test_byte_cap, NULL);
-	tests_add(&l, "first From value bounded", test_from_bounded, NULL);
+	tests_add(&l, "first From value kept whole up to max_header_bytes, else unusable",
+		  test_from_whole, NULL);
 	tests_add(&l, "5000 forged A-R all deleted", test_many_forged, NULL);
+	tests_add(&l, "authserv-id: one trailing dot and case ignored", test_id_equal, NULL);
 	return tests_run(&l, "hdrbook", NULL, NULL);
 }

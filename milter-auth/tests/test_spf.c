@@ -576,6 +576,68 @@ test_input(void **state)
 	assert_null(spf);
 }
 
+/*
+ * Issue 14, case 3: a macro expands the sender's local part or HELO into
+ * a name the resolver cannot encode ("a\\1" is a bad escape for glibc).
+ * Such a name has no record: the mechanism does not match (a void
+ * lookup, RFC 7208 4.6.4), never temperror. The fake stands in for the
+ * resolver: it answers temperror for a name glibc's encoder refuses, as
+ * dns_query() used to (a local error); such a name must not reach it.
+ */
+static enum spf_dns_status
+resolver_like(void *ctx, const char *name, int type, struct spf_rrset *set_r)
+{
+	unsigned char wire[NS_MAXCDNAME];
+
+	if (ns_name_pton(name, wire, sizeof(wire)) < 0)
+		return SPF_DNS_TEMPERROR;
+	return fake_lookup(ctx, name, type, set_r);
+}
+
+static const struct fake_rr zone_macro[] = {
+	TXT("bank.example", "v=spf1 exists:%{l}.u._spf.bank.example -all"),
+	TXT("helo.example", "v=spf1 exists:%{h}._h.helo.example -all"),
+	END
+};
+
+static void
+test_unqueryable_name(void **state)
+{
+	static const struct {
+		const char *local, *helo, *domain;
+	} cases[] = {
+		{ "a\\1", "h.example", "bank.example" },
+		{ "a\\", "h.example", "bank.example" },
+		{ "a\\999", "h.example", "bank.example" },
+		{ "a..b", "h.example", "bank.example" },
+		{ "x", "h\\1.example", "helo.example" },
+	};
+	struct spf_ip ip;
+
+	(void)state;
+	assert_int_equal(spf_ip_parse("192.0.2.1", &ip), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char sender[128];
+		struct spf_dns dns = { 0 };
+		struct ma_spf_verdict v;
+		struct spf_query q = {
+			.ip = &ip, .sender = sender, .local = cases[i].local,
+			.sender_domain = cases[i].domain, .helo = cases[i].helo,
+			.limits = { SPF_MAX_DNS_TERMS, SPF_MAX_VOID },
+		};
+		enum ma_spf_result r;
+
+		snprintf(sender, sizeof(sender), "%s@%s", cases[i].local, cases[i].domain);
+		dns.fake = resolver_like;
+		dns.fake_ctx = (void *)zone_macro;
+		memset(&v, 0, sizeof(v));
+		r = spf_eval_check_host(&dns, &q, cases[i].domain, &v);
+		if (r != MA_SPF_FAIL)
+			fail_msg("%s: got %s (%s), want fail", sender, ma_spf_result_name(r),
+				 v.reason);
+	}
+}
+
 #define ADD_CASES(table, fn)							\
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)	\
 		tests[n++] = (struct CMUnitTest){ table[i].name, fn, NULL,	\
@@ -594,6 +656,7 @@ main(void)
 	ADD_CASES(input_cases, test_input);
 	ADD_CASES(map_cases, test_map);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_macro_long_domain);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unqueryable_name);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ip_match);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_result_names);
 	return _cmocka_run_group_tests("spf", tests, n, NULL, NULL);

@@ -26,7 +26,8 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth \
 	$(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
 FUZZ_COMMON_LIBS := $(COMMON_LIBS) -lresolv
-FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers milter_config mfa_input mfa_settings
+FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers milter_config mfa_input mfa_settings \
+	hostile
 
 # target -> sources compiled into the fuzz binary (besides tests/fuzz/fuzz_<t>.c
 # and $(COMMON_SRCS))
@@ -40,16 +41,22 @@ FUZZ_SRCS_headers := milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dma
 	milter-auth/dmarc_psl.c $(MA_DKIM_SRCS)
 FUZZ_SRCS_milter_config := milter-auth/config.c milter-auth/decide.c milter-auth/authres.c \
 	$(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
+FUZZ_SRCS_hostile := milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c \
+	milter-auth/hdrbook.c milter-auth/authres.c $(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS) \
+	common/tests/fake_dns.c
 FUZZ_SRCS_mfa_input := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
 FUZZ_SRCS_mfa_settings := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
 
 # target -> extra compile flags and libraries
 FUZZ_CFLAGS_headers := $(OPENDKIM_CFLAGS)
 FUZZ_CFLAGS_milter_config := $(OPENDKIM_CFLAGS)
+FUZZ_CFLAGS_hostile := $(OPENDKIM_CFLAGS)
 FUZZ_CFLAGS_mfa_input := -Idovecot-mfa-plugin
 FUZZ_CFLAGS_mfa_settings := -Idovecot-mfa-plugin
 FUZZ_LIBS_headers := $(OPENDKIM_LIBS)
 FUZZ_LIBS_milter_config := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS)
+# fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)
+FUZZ_LIBS_hostile := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) -lpthread -Wl,--wrap=dns_query
 FUZZ_LIBS_mfa_input := $(MFA_LIBS)
 FUZZ_LIBS_mfa_settings := $(MFA_LIBS)
 
@@ -84,6 +91,12 @@ FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
 FUZZ_OBJS_milter_config := $(B)/milter-auth/config.o $(B)/milter-auth/decide.o \
 	$(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(LIBMESSEC) \
 	$(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv
+FUZZ_OBJS_hostile := $(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o \
+	$(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) \
+	$(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(FAKE_DNS_OBJ) $(LIBMESSEC) $(SPF2_LIBS) $(OPENDKIM_LIBS) \
+	$(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv -lpthread
+# link flags of a replay binary (not prerequisites)
+FUZZ_LDFLAGS_hostile := -Wl,--wrap=dns_query
 FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(MFA_LIBS)
 FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(MFA_LIBS)
 
@@ -94,8 +107,8 @@ UNIT_TESTS += $(FUZZ_REPLAYS)
 $(FUZZ_REPLAYS): $(B)/tests/fuzz_replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay_main.o \
 		$$(filter-out -%,$$(FUZZ_OBJS_$$*))
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/tests/fuzz/fuzz_$*.o $(B)/tests/fuzz/replay_main.o \
-		$(FUZZ_OBJS_$*)
+	$(CC) $(BASE_LDFLAGS) $(FUZZ_LDFLAGS_$*) -o $@ $(B)/tests/fuzz/fuzz_$*.o \
+		$(B)/tests/fuzz/replay_main.o $(FUZZ_OBJS_$*)
 
 # --- the same replays on an ASan+UBSan build, run by every make check.
 # A plain "make check" builds $(FUZZ_SAN_B)/tests/fuzz_replay_<t> with

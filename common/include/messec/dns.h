@@ -9,15 +9,22 @@
  *	dns_query() asks one question (class IN) and answers with a
  *	five-way result, so a DNS error never reads as "no such record":
  *
- *	DNS_OK: NOERROR with at least one answer RR of the type asked
- *	(a CNAME chain is followed by the recursive server; its CNAME RRs
- *	are in the answer and skipped by dns_answer_next());
+ *	DNS_OK: NOERROR with at least one answer RR of the type asked,
+ *	owned by the question name or by the end of the CNAME chain that
+ *	starts there inside the answer section (the recursive server
+ *	followed it; its CNAME RRs are skipped by dns_answer_next()). RRs
+ *	owned by any other name are ignored, as if absent;
  *	DNS_NODATA: NOERROR without an RR of that type (RFC 2308 2.2);
  *	DNS_NXDOMAIN: RCODE 3 (RFC 1035 4.1.1, RFC 6604 for CNAME chains);
  *	DNS_TEMPFAIL: SERVFAIL, REFUSED, any other RCODE, timeout, a reply
  *	that does not parse, or a truncated reply TCP could not replace;
- *	DNS_ERROR: local trouble (name unusable on the wire, no resolver
- *	configuration, no socket).
+ *	DNS_ERROR: local trouble (no resolver configuration, no server);
+ *	DNS_BADNAME: the name cannot be put in a query (over 253 octets,
+ *	an empty label or one over 63, a bad escape: anything glibc's
+ *	encoder refuses). No query is sent. Such a name has no records:
+ *	callers read it as "no record at that name", never as a
+ *	temporary failure, because the sender often shaped the name
+ *	(docs/milter-auth.md, "DNS results").
  *
  *	Timeout policy (the only one): the whole call, over every name
  *	server and both transports, takes at most timeout_ms of wall time,
@@ -43,7 +50,8 @@ enum dns_result {
 	DNS_NODATA,
 	DNS_NXDOMAIN,
 	DNS_TEMPFAIL,		/* the RETRY value: try again later */
-	DNS_ERROR,		/* local error */
+	DNS_ERROR,		/* local error: no configuration, no server */
+	DNS_BADNAME,		/* the name cannot be queried: no such name */
 };
 
 /* RFC 1035 2.3.4: 255 octets on the wire, 253 characters in text form. */
@@ -72,6 +80,7 @@ struct dns_answer {
 	int rcode;		/* ns_r_* of the reply, -1 when none */
 	int type;		/* the type asked */
 	ns_msg parsed;		/* set when rcode is NOERROR */
+	char owner[NS_MAXDNAME];	/* owner name the answers must have */
 };
 
 /*
@@ -79,16 +88,17 @@ struct dns_answer {
  * res NULL: resolv.conf's servers, TCP after truncation.
  * *answer_r is filled for DNS_OK and DNS_NODATA (and holds the reply for
  * DNS_NXDOMAIN); always free it with dns_answer_free(), whatever the
- * result. A name failing dns_name_valid() is DNS_ERROR without a query.
+ * result. A name failing dns_name_valid() is DNS_BADNAME without a query.
  */
 enum dns_result dns_query(const struct dns_resolver *res, const char *name, int type,
 			  unsigned timeout_ms, struct dns_answer *answer_r);
 void dns_answer_free(struct dns_answer *answer);
 
 /*
- * The next answer RR of the asked type and class IN after *index (start
- * at 0). 1 with *rr_r, 0 at the end. The RRs were checked by
- * dns_query(), so this cannot fail.
+ * The next answer RR of the asked type and class IN, owned by the
+ * question name or the end of its CNAME chain, after *index (start at
+ * 0). 1 with *rr_r, 0 at the end. The RRs were checked by dns_query(),
+ * so this cannot fail.
  */
 int dns_answer_next(const struct dns_answer *answer, size_t *index, ns_rr *rr_r);
 
@@ -110,10 +120,13 @@ int dns_rdata_name(const struct dns_answer *answer, const uint8_t *rd, char *out
 		   size_t size);
 
 /* A name a query can carry: labels of 1..63 octets, at most 253 in text
-   form, one optional trailing dot (RFC 1035 2.3.4). */
+   form, one optional trailing dot (RFC 1035 2.3.4), and one that glibc's
+   encoder (ns_name_pton: backslash escapes) turns into a wire name of at
+   most 255 octets. Exactly the names dns_query() sends. */
 bool dns_name_valid(const char *name);
 
-/* "ok", "no data", "NXDOMAIN", "temporary failure", "local error". */
+/* "ok", "no data", "NXDOMAIN", "temporary failure", "local error",
+   "name cannot be queried". */
 const char *dns_result_name(enum dns_result result);
 
 #endif
