@@ -95,8 +95,11 @@ static int setup(void **state)
 		redisContext *c = redisConnectUnix(cur->sock);
 		redisReply *rep;
 
-		if (c == NULL || c->err)
+		if (c == NULL || c->err) {
+			if (c != NULL)
+				redisFree(c);
 			return -1;
+		}
 		rep = redisCommand(c, "SELECT 2");
 		freeReplyObject(rep);
 		rep = redisCommand(c, "FLUSHDB");
