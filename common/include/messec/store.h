@@ -65,8 +65,11 @@
  *	written in a transaction is visible to anyone else before commit.
  *
  *	Threads: a store handle may be shared by threads; a transaction
- *	belongs to the thread that began it. On LMDB a thread must not begin
- *	a transaction while it holds one (it would wait for itself). After
+ *	belongs to the thread that began it. On LMDB a thread that holds a
+ *	transaction must not begin another one nor call a single-key write
+ *	(put, put_new, incr, del, expire): it would wait for itself; reads
+ *	are fine. Close a handle only when none of its transactions is
+ *	open. After
  *	fork(), the child opens its own handle (the parent's is not used).
  *--*/
 #ifndef MESSEC_STORE_H
@@ -155,7 +158,8 @@ void store_txn_abort(struct store_txn **txn);
 
 /*
  * Run fn in a fresh transaction and commit when it returns STORE_OK;
- * rerun on CONFLICT (fn must only compute from what it reads in txn),
+ * rerun on CONFLICT, from the commit or from fn itself (fn must only
+ * compute from what it reads in txn),
  * at most STORE_TXN_ATTEMPTS times, then answer CONFLICT. Any other
  * answer of fn aborts and is returned as is (fn may return NOTFOUND or
  * EXISTS to mean "nothing to write").
