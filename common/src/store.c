@@ -89,7 +89,7 @@ int store_parse_int(const void *data, size_t len, int64_t *value_r)
 	memcpy(buf, data, len);
 	buf[len] = '\0';
 	neg = buf[0] == '-';
-	if (str_parse_uint(buf + neg, 0, neg ? (uint64_t)INT64_MAX + 1 :
+	if (ms_str_parse_uint(buf + neg, 0, neg ? (uint64_t)INT64_MAX + 1 :
 			   (uint64_t)INT64_MAX, &v) < 0)
 		return -1;
 	*value_r = neg ? (int64_t)(0 - v) : (int64_t)v;

@@ -50,7 +50,7 @@ static int parse_num(const char *s, size_t len, uint64_t min, uint64_t max,
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	return str_parse_uint(buf, min, max, v_r);
+	return ms_str_parse_uint(buf, min, max, v_r);
 }
 
 /* "host", "host:port", "[v6]", "[v6]:port" of len bytes at a. */
@@ -164,14 +164,14 @@ int store_redis_parse(struct store_redis *r, const char *uri, const char *rest)
 		return -1;
 	v = 1000;
 	if (values[0] != NULL &&
-	    str_parse_uint(values[0], 1, 60000, &v) < 0) {
+	    ms_str_parse_uint(values[0], 1, 60000, &v) < 0) {
 		store_set_error("%s: bad timeout_ms (expected 1..60000)", uri);
 		goto out;
 	}
 	r->timeout.tv_sec = (time_t)(v / 1000);
 	r->timeout.tv_usec = (suseconds_t)((v % 1000) * 1000);
 	if (names == unix_names && values[2] != NULL) {
-		if (str_parse_uint(values[2], 0, 15, &v) < 0) {
+		if (ms_str_parse_uint(values[2], 0, 15, &v) < 0) {
 			store_set_error("%s: bad db (expected 0..15)", uri);
 			goto out;
 		}

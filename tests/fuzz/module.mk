@@ -82,8 +82,8 @@ FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
 FUZZ_OBJS_milter_config := $(B)/milter-auth/config.o $(B)/milter-auth/decide.o \
 	$(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(LIBMESSEC) \
 	$(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv
-FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(MFA_LIBS)
-FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(MFA_LIBS)
+FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
+FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
 
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(B)/tests/fuzz_replay_%)
 UNIT_TESTS += $(FUZZ_REPLAYS)
