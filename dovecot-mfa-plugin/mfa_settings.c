@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_settings.h"
 #include "mfa_store.h"
@@ -25,7 +27,7 @@
 void mfa_settings_init(struct mfa_settings *set)
 {
 	memset(set, 0, sizeof(*set));
-	(void)mfa_strcpy(set->issuer, sizeof(set->issuer), "messec");
+	(void)str_copy(set->issuer, "messec", sizeof(set->issuer));
 	set->algorithm = MFA_TOTP_SHA1;
 	set->digits = 6;
 	set->step = 30;			/* RFC 6238 4.1: X = 30 s */
@@ -147,7 +149,8 @@ static int set_list(const char *value, const char *what, size_t max_items,
 static int add_service(struct mfa_settings *set, const char *name)
 {
 	if (set->services_count >= MFA_SERVICES_MAX ||
-	    mfa_strcpy(set->services[set->services_count], MFA_SERVICE_LEN, name) < 0)
+	    str_copy(set->services[set->services_count], name,
+		     MFA_SERVICE_LEN) >= MFA_SERVICE_LEN)
 		return -1;
 	set->services_count++;
 	return 0;
@@ -174,7 +177,7 @@ int mfa_settings_set(struct mfa_settings *set, const char *key,
 			*error_r = mfa_error("store: %s", error);
 			return -1;
 		}
-		bad = mfa_strcpy(set->store, sizeof(set->store), value) < 0;
+		bad = str_copy(set->store, value, sizeof(set->store)) >= sizeof(set->store);
 	} else if (strcmp(key, "redis_timeout") == 0) {
 		/* The auth process waits this long at most per round trip:
 		   keep it a few ms (docs/mfa.md). */
@@ -191,12 +194,17 @@ int mfa_settings_set(struct mfa_settings *set, const char *key,
 		else
 			bad = 1;
 	} else if (strcmp(key, "key_file") == 0) {
-		bad = value[0] != '/' || mfa_strcpy(set->key_file, sizeof(set->key_file), value) < 0;
+		bad = value[0] != '/' ||
+		      str_copy(set->key_file, value, sizeof(set->key_file)) >=
+		      sizeof(set->key_file);
 	} else if (strcmp(key, "issuer") == 0) {
-		bad = value[0] == '\0' || mfa_strcpy(set->issuer, sizeof(set->issuer), value) < 0;
+		bad = value[0] == '\0' ||
+		      str_copy(set->issuer, value, sizeof(set->issuer)) >=
+		      sizeof(set->issuer);
 	} else if (strcmp(key, "separator") == 0) {
 		bad = strpbrk(value, "0123456789") != NULL ||
-		      mfa_strcpy(set->separator, sizeof(set->separator), value) < 0;
+		      str_copy(set->separator, value, sizeof(set->separator)) >=
+		      sizeof(set->separator);
 	} else if (strcmp(key, "algorithm") == 0) {
 		bad = mfa_totp_alg_parse(value, &set->algorithm) < 0;
 	} else if (strcmp(key, "digits") == 0) {
