@@ -1,4 +1,9 @@
-# common/ - libmessec.a, linked by every daemon and (built -fPIC) the Dovecot plugin.
+# common/ - libmessec.a, linked by every daemon, the MFA CLI and the unit
+# tests; and libmessec-so.a, the same sources built a second time for the
+# Dovecot plugin (libauthdb_mfa.so): PIC, hidden visibility (nothing of
+# common/ is exported from the .so, so no symbol of ours can bind to or
+# interpose on libdovecot's or the auth binary's) and without sanitizers
+# even when SANITIZE=1 (Dovecot's auth process is not built with ASan).
 COMMON_SRCS := $(wildcard common/src/*.c)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
 LIBMESSEC := $(B)/libmessec.a
@@ -11,6 +16,20 @@ $(LIBMESSEC): $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 
 BINS += $(LIBMESSEC)
+
+LIBMESSEC_SO := $(B)/libmessec-so.a
+COMMON_SO_OBJS := $(COMMON_SRCS:%.c=$(B)/so/%.o)
+COMMON_SO_CFLAGS := $(filter-out $(SAN_FLAGS),$(BASE_CFLAGS)) -fvisibility=hidden \
+	$(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
+
+$(B)/so/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CPPFLAGS) $(COMMON_SO_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBMESSEC_SO): $(COMMON_SO_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
 
 # Unit tests: common/tests/test_<module>.c -> $(B)/tests/common_test_<module>
 COMMON_TEST_SRCS := $(wildcard common/tests/test_*.c)

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <messec/secret.h>
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_apppass.h"
 
@@ -27,7 +30,7 @@ int mfa_apppass_generate(char out[MFA_APPPASS_LEN + 1], const char **error_r)
 	uint8_t rnd[MFA_APPPASS_GROUPS * 4];
 	size_t o = 0;
 
-	if (mfa_random(rnd, sizeof(rnd)) < 0) {
+	if (secret_random(rnd, sizeof(rnd)) < 0) {
 		*error_r = mfa_error("getrandom: %s", strerror(errno));
 		return -1;
 	}
@@ -37,7 +40,7 @@ int mfa_apppass_generate(char out[MFA_APPPASS_LEN + 1], const char **error_r)
 		out[o++] = alphabet[rnd[i] & 31];
 	}
 	out[o] = '\0';
-	mfa_wipe(rnd, sizeof(rnd));
+	secret_wipe(rnd, sizeof(rnd));
 	return 0;
 }
 
@@ -79,12 +82,12 @@ int mfa_apppass_hash(const char *password, char *hash_r, size_t hash_size,
 	hash = crypt_r(password, setting, data);
 	if (hash == NULL || hash[0] == '*') {
 		*error_r = "crypt_r(yescrypt) failed";
-	} else if (mfa_strcpy(hash_r, hash_size, hash) < 0) {
+	} else if (str_copy(hash_r, hash, hash_size) >= hash_size) {
 		*error_r = "yescrypt hash too long";
 	} else {
 		ret = 0;
 	}
-	mfa_wipe(data, sizeof(*data));
+	secret_wipe(data, sizeof(*data));
 	free(data);
 	return ret;
 }
@@ -105,10 +108,10 @@ int mfa_apppass_verify(const char *password, const char *hash,
 		*error_r = "crypt_r: stored app password hash is not usable";
 		ret = -1;
 	} else {
-		ret = strlen(computed) == strlen(hash) &&
-		      mfa_mem_equal(computed, hash, strlen(hash));
+		ret = secret_equal(computed, strlen(computed), hash,
+				   strlen(hash));
 	}
-	mfa_wipe(data, sizeof(*data));
+	secret_wipe(data, sizeof(*data));
 	free(data);
 	return ret;
 }

@@ -48,6 +48,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <messec/codec.h>
+#include <messec/secret.h>
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_apppass.h"
 #include "mfa_policy.h"
@@ -94,7 +98,7 @@ static void become_store_owner(const struct mfa_settings *set)
 	struct stat st;
 	const char *path = mfa_store_is_redis(set->store) ? set->key_file : set->store;
 
-	if (geteuid() != 0 || mfa_strcpy(dir, sizeof(dir), path) < 0)
+	if (geteuid() != 0 || str_copy(dir, path, sizeof(dir)) >= sizeof(dir))
 		return;
 	if (stat(dirname(dir), &st) < 0 || st.st_uid == 0)
 		return;
@@ -220,7 +224,7 @@ static int cmd_enroll(struct cli *cli, int argc, char **argv)
 	rec.digits = cli->set.digits;
 	rec.created = time(NULL);
 	/* RFC 4226 4 R6: at least 160 bits, from getrandom(2). */
-	if (mfa_random(secret, secret_len) < 0)
+	if (secret_random(secret, secret_len) < 0)
 		die("getrandom", strerror(errno));
 	if (mfa_seal(cli->key, user, secret, secret_len, rec.sealed,
 		     sizeof(rec.sealed), &rec.sealed_len, &error) < 0)
@@ -228,20 +232,20 @@ static int cmd_enroll(struct cli *cli, int argc, char **argv)
 	if (mfa_user_put(txn, user, &rec) != MFA_STORE_OK)
 		die("store", mfa_store_error());
 	commit_or_die(&txn);
-	if (mfa_base32_encode(secret, secret_len, b32, sizeof(b32)) < 0)
+	if (codec_base32_encode(secret, secret_len, b32, sizeof(b32)) < 0)
 		die("base32", "buffer");
-	mfa_wipe(secret, sizeof(secret));
+	secret_wipe(secret, sizeof(secret));
 
 	if (build_uri(cli, user, &rec, b32, uri, sizeof(uri)) < 0)
 		die("uri", "too long");
-	mfa_wipe(b32, sizeof(b32));
+	secret_wipe(b32, sizeof(b32));
 	printf("enrolled %s (%s, %u digits, %us)\n", user,
 	       mfa_totp_alg_name(rec.algorithm), rec.digits, cli->set.step);
 	printf("uri: %s\n", uri);
 	if (qr && mfa_qr_print(stdout, uri) < 0)
 		fputs("messec-mfa: (QR code could not be built)\n", stderr);
-	mfa_wipe(uri, sizeof(uri));
-	mfa_wipe(b32, sizeof(b32));
+	secret_wipe(uri, sizeof(uri));
+	secret_wipe(b32, sizeof(b32));
 	printf("The secret is shown only now. Log in with <password><code>.\n");
 	return 0;
 }
@@ -392,7 +396,7 @@ static int cmd_unlock(struct cli *cli, int argc, char **argv)
 	if (mfa_user_put(txn, argv[0], &rec) != MFA_STORE_OK ||
 	    (argc == 2 && mfa_ip_put(txn, argv[1], &ip) != MFA_STORE_OK))
 		die("store", mfa_store_error());
-	mfa_wipe(&rec, sizeof(rec));
+	secret_wipe(&rec, sizeof(rec));
 	commit_or_die(&txn);
 	printf("%s: unlocked\n", argv[0]);
 	return 0;
@@ -425,17 +429,18 @@ static int cmd_app_add(struct cli *cli, int argc, char **argv)
 		usage();
 	ac.name = argv[1];
 	memset(&app, 0, sizeof(app));
-	if (strlen(argv[1]) == 0 || mfa_strcpy(app.name, sizeof(app.name), argv[1]) < 0 ||
+	if (strlen(argv[1]) == 0 ||
+	    str_copy(app.name, argv[1], sizeof(app.name)) >= sizeof(app.name) ||
 	    strpbrk(argv[1], " \t\r\n") != NULL)
 		die(argv[1], "bad app password name (1-63 characters, no spaces)");
-	if (mfa_strcpy(app.services, sizeof(app.services), services) < 0 ||
+	if (str_copy(app.services, services, sizeof(app.services)) >= sizeof(app.services) ||
 	    strpbrk(services, " \t") != NULL)
 		die(services, "bad services list (comma separated, no spaces)");
 	cli_open(cli, 0);
 	txn = txn_or_die(cli, 1);
 	if ((ret = mfa_user_get(txn, argv[0], &user)) != MFA_STORE_OK)
 		die(argv[0], ret == MFA_STORE_NOTFOUND ? "not enrolled" : mfa_store_error());
-	mfa_wipe(&user, sizeof(user));
+	secret_wipe(&user, sizeof(user));
 	if (mfa_app_foreach(txn, argv[0], collect_app, &ac) != MFA_STORE_OK)
 		die("store", mfa_store_error());
 	if (ac.count > 0)
@@ -462,7 +467,7 @@ static int cmd_app_add(struct cli *cli, int argc, char **argv)
 	commit_or_die(&txn);
 	printf("app password '%s' for %s (services %s), shown only now:\n%s\n",
 	       app.name, argv[0], services[0] == '\0' ? "*" : services, password);
-	mfa_wipe(password, sizeof(password));
+	secret_wipe(password, sizeof(password));
 	return 0;
 }
 
@@ -524,7 +529,7 @@ static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
 		fprintf(stderr, "messec-mfa: %s: %s\n", user, error);
 	else if (mfa_user_put(rc->txn, user, rec) == MFA_STORE_OK)
 		ret = 0;
-	mfa_wipe(secret, sizeof(secret));
+	secret_wipe(secret, sizeof(secret));
 	rc->count++;
 	return ret;
 }
@@ -567,7 +572,7 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 		    "a login changed a record meanwhile; old key kept, run again" :
 		    mfa_store_error());
 	}
-	mfa_wipe(new_key, sizeof(new_key));
+	secret_wipe(new_key, sizeof(new_key));
 	printf("rekeyed %u secrets; new key in %s\n", rc.count, cli->set.key_file);
 	return 0;
 }
@@ -624,7 +629,7 @@ int main(int argc, char **argv)
 		ret = cmd_rekey(&cli, argc - 1, argv + 1);
 	else
 		usage();
-	mfa_wipe(cli.key, sizeof(cli.key));
+	secret_wipe(cli.key, sizeof(cli.key));
 	mfa_store_close(&cli.store);
 	mfa_store_release_cached();
 	return ret;

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <messec/secret.h>
+
 #include "mfa_util.h"
 #include "mfa_apppass.h"
 #include "mfa_seal.h"
@@ -112,7 +114,7 @@ int mfa_open(const struct mfa_settings *set, int may_create,
 	   like "nobody is enrolled", nor lose the replay counters quietly. */
 	*store_r = mfa_store_open(set->store, created, set->redis_timeout, error_r);
 	if (*store_r == NULL) {
-		mfa_wipe(key_r, MFA_KEY_LEN);
+		secret_wipe(key_r, MFA_KEY_LEN);
 		return -1;
 	}
 	if (mfa_key_id(key_r, key_id) < 0 ||
@@ -120,7 +122,7 @@ int mfa_open(const struct mfa_settings *set, int may_create,
 		if (mfa_key_id(key_r, key_id) < 0)
 			*error_r = "key id: HMAC failed";
 		mfa_store_close(store_r);
-		mfa_wipe(key_r, MFA_KEY_LEN);
+		secret_wipe(key_r, MFA_KEY_LEN);
 		return -1;
 	}
 	return 0;
@@ -198,7 +200,7 @@ static int check_apppass(const struct mfa_request *req, struct mfa_txn *txn,
 	memcpy(password, req->password, MFA_APPPASS_LEN);
 	password[MFA_APPPASS_LEN] = '\0';
 	match = mfa_apppass_verify(password, app.hash, &error);
-	mfa_wipe(password, sizeof(password));
+	secret_wipe(password, sizeof(password));
 	if (match < 0) {
 		decide(d, MFA_VERDICT_INTERNAL, "app password '%s': %s",
 		       app.name, error);
@@ -244,7 +246,7 @@ static int check_code(const struct mfa_settings *set,
 	}
 	if (mfa_unseal(key, req->user, user->sealed, user->sealed_len, secret,
 		       sizeof(secret), &secret_len, &error) < 0) {
-		mfa_wipe(code, sizeof(code));
+		secret_wipe(code, sizeof(code));
 		decide(d, MFA_VERDICT_INTERNAL, "%s", error);
 		return 0;
 	}
@@ -252,8 +254,8 @@ static int check_code(const struct mfa_settings *set,
 			       user->digits, code,
 			       mfa_totp_counter(req->now, set->step),
 			       set->window, user->last_used, &counter);
-	mfa_wipe(secret, sizeof(secret));
-	mfa_wipe(code, sizeof(code));
+	secret_wipe(secret, sizeof(secret));
+	secret_wipe(code, sizeof(code));
 	switch (totp) {
 	case MFA_TOTP_OK:
 		user->last_used = counter + 1;
@@ -321,10 +323,10 @@ static void check_locked(const struct mfa_settings *set,
 	    count_failure(set, req, txn, &user, d) != MFA_STORE_OK)
 		goto error;
 out:
-	mfa_wipe(&user, sizeof(user));
+	secret_wipe(&user, sizeof(user));
 	return;
 error:
-	mfa_wipe(&user, sizeof(user));
+	secret_wipe(&user, sizeof(user));
 	decide(d, MFA_VERDICT_INTERNAL, "%s", mfa_store_error());
 }
 
@@ -402,6 +404,6 @@ void mfa_policy_check(const struct mfa_settings *set,
 			break;
 		}
 	}
-	mfa_wipe(key, sizeof(key));
+	secret_wipe(key, sizeof(key));
 	mfa_store_close(&store);
 }

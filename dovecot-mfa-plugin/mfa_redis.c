@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_redis.h"
 
@@ -300,7 +302,7 @@ int mfa_redis_conn_open(struct mfa_redis_conn *rs, const char *spec,
 			unsigned int timeout_ms, const char **error_r)
 {
 	memset(rs, 0, sizeof(*rs));
-	if (mfa_strcpy(rs->spec, sizeof(rs->spec), spec) < 0) {
+	if (str_copy(rs->spec, spec, sizeof(rs->spec)) >= sizeof(rs->spec)) {
 		*error_r = "redis: store spec too long";
 		return -1;
 	}
@@ -345,7 +347,7 @@ void mfa_redis_conn_close(struct mfa_redis_conn *rs)
 {
 	if (rs->c != NULL && rs->c->err == 0) {
 		mfa_store_release_cached();
-		(void)mfa_strcpy(cached.spec, sizeof(cached.spec), rs->spec);
+		(void)str_copy(cached.spec, rs->spec, sizeof(cached.spec));
 		cached.c = rs->c;
 		cached.pid = getpid();
 		rs->c = NULL;

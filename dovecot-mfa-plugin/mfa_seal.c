@@ -23,6 +23,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <messec/codec.h>
+#include <messec/secret.h>
+
 #include "mfa_util.h"
 #include "mfa_seal.h"
 
@@ -79,7 +82,7 @@ int mfa_seal(const uint8_t key[MFA_KEY_LEN], const char *user,
 		*error_r = "seal: output buffer too small";
 		return -1;
 	}
-	if (mfa_random(out, MFA_NONCE_LEN) < 0) {
+	if (secret_random(out, MFA_NONCE_LEN) < 0) {
 		*error_r = mfa_error("seal: getrandom: %s", strerror(errno));
 		return -1;
 	}
@@ -109,23 +112,12 @@ int mfa_unseal(const uint8_t key[MFA_KEY_LEN], const char *user,
 	memcpy(tag, in + MFA_NONCE_LEN + len, MFA_TAG_LEN);
 	if (gcm_run(0, key, in, user, in + MFA_NONCE_LEN, len, plain_r,
 		    tag) < 0) {
-		mfa_wipe(plain_r, plain_size);
+		secret_wipe(plain_r, plain_size);
 		*error_r = "unseal: authentication failed (wrong key_file for this store, or the record was altered)";
 		return -1;
 	}
 	*plain_len_r = len;
 	return 0;
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int mfa_key_load(const char *path, uint8_t key_r[MFA_KEY_LEN],
@@ -155,34 +147,29 @@ int mfa_key_load(const char *path, uint8_t key_r[MFA_KEY_LEN],
 		*error_r = mfa_error("key_file %s: too short", path);
 		goto out;
 	}
-	for (int i = 0; i < MFA_KEY_LEN; i++) {
-		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			*error_r = mfa_error("key_file %s: not 64 hex digits", path);
-			goto out;
-		}
-		key_r[i] = (uint8_t)(hi << 4 | lo);
+	if (codec_hex_decode(text, MFA_KEY_LEN * 2, key_r, MFA_KEY_LEN) != MFA_KEY_LEN) {
+		*error_r = mfa_error("key_file %s: not 64 hex digits", path);
+		goto out;
 	}
 	ok = 1;
 out:
-	mfa_wipe(text, sizeof(text));
+	secret_wipe(text, sizeof(text));
 	(void)close(fd);
 	if (!ok)
-		mfa_wipe(key_r, MFA_KEY_LEN);
+		secret_wipe(key_r, MFA_KEY_LEN);
 	return ok ? 0 : -1;
 }
 
 static int key_write_fd(int fd, const char *path, const uint8_t key[MFA_KEY_LEN],
 			const char **error_r)
 {
-	static const char hex[] = "0123456789abcdef";
 	char text[MFA_KEY_LEN * 2 + 1];
 	int ret = 0;
 
-	for (int i = 0; i < MFA_KEY_LEN; i++) {
-		text[2 * i] = hex[key[i] >> 4];
-		text[2 * i + 1] = hex[key[i] & 15];
+	/* The NUL codec_hex_encode() writes becomes the newline. */
+	if (codec_hex_encode(key, MFA_KEY_LEN, text, sizeof(text)) < 0) {
+		*error_r = "key_file: hex buffer too small";	/* sized for it */
+		return -1;
 	}
 	text[MFA_KEY_LEN * 2] = '\n';
 	if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
@@ -190,13 +177,13 @@ static int key_write_fd(int fd, const char *path, const uint8_t key[MFA_KEY_LEN]
 		*error_r = mfa_error("key_file %s: write: %s", path, strerror(errno));
 		ret = -1;
 	}
-	mfa_wipe(text, sizeof(text));
+	secret_wipe(text, sizeof(text));
 	return ret;
 }
 
 int mfa_key_generate(uint8_t key_r[MFA_KEY_LEN], const char **error_r)
 {
-	if (mfa_random(key_r, MFA_KEY_LEN) < 0) {
+	if (secret_random(key_r, MFA_KEY_LEN) < 0) {
 		*error_r = mfa_error("getrandom: %s", strerror(errno));
 		return -1;
 	}

@@ -6,27 +6,33 @@
 /* SYNOPSIS
 /*	#include "mfa_settings.h"
 /* DESCRIPTION
-/*	One table of keys, used two ways:
+/*	One declared table of keys (name, type, default, bounds: common/'s
+/*	cfg.h parser), used two ways:
 /*	passdb args: "store=/var/lib/messec/mfa.lmdb digits=6 window=1 ..."
 /*	(space separated key=value); config file: "key = value" lines with
-/*	"#" comments, named by the args key config=PATH or the CLI's
-/*	--config. Args given after config= override the file.
+/*	"#" comments and optional "..." quoting, then the drop-ins
+/*	"<file>.d/*.conf" (cfg_load()), named by the args key config=PATH or
+/*	the CLI's --config. Args given after config= override the file.
 /*
-/*	mfa_settings_init() sets defaults. mfa_settings_set() sets one key.
-/*	mfa_settings_parse_args() parses a passdb args string.
-/*	mfa_settings_load_file() reads a config file ("path:line: ..." errors).
-/*	mfa_settings_finish() checks and derives (key_file defaults to
-/*	"<store>.key" for an LMDB store; a Redis store needs key_file).
-/*	All return 0, or -1 with *error_r.
+/*	mfa_settings_init() sets the table's defaults. mfa_settings_set()
+/*	sets one key (its value taken literally). mfa_settings_parse_args()
+/*	parses a passdb args string. mfa_settings_load_file() reads a config
+/*	file and its drop-ins (every problem, "path:line: key: ...", joined
+/*	by "; "). mfa_settings_finish() checks and derives (key_file defaults
+/*	to "<store>.key" for an LMDB store; a Redis store needs key_file).
+/*	All return 0, or -1 with *error_r (thread-local text).
 /*
 /*	mfa_settings_service_covered(): does the service need a code?
-/*	mfa_settings_ip_exempt(): is the textual remote IP in exempt_nets?
+/*	mfa_settings_ip_exempt(): is the textual remote IP in exempt_nets
+/*	(common/'s cidr.h: an IPv4-mapped IPv6 address matches IPv4 nets)?
 /*--*/
 #ifndef MFA_SETTINGS_H
 #define MFA_SETTINGS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <messec/cidr.h>
 
 #include "mfa_totp.h"
 
@@ -38,12 +44,6 @@
 #define MFA_SEPARATOR_MAX 8
 #define MFA_REDIS_TIMEOUT_DEFAULT 20	/* ms */
 #define MFA_REDIS_TIMEOUT_MAX 1000	/* ms */
-
-struct mfa_net {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	unsigned int prefix;
-};
 
 struct mfa_settings {
 	char store[MFA_PATH_MAX];
@@ -64,7 +64,7 @@ struct mfa_settings {
 	size_t services_count;		/* 0 = every service */
 	char services[MFA_SERVICES_MAX][MFA_SERVICE_LEN];
 	size_t nets_count;
-	struct mfa_net nets[MFA_NETS_MAX];
+	struct cidr nets[MFA_NETS_MAX];	/* exempt_nets */
 };
 
 void mfa_settings_init(struct mfa_settings *set);
@@ -79,7 +79,5 @@ int mfa_settings_finish(struct mfa_settings *set, const char **error_r);
 int mfa_settings_service_covered(const struct mfa_settings *set,
 				 const char *service);
 int mfa_settings_ip_exempt(const struct mfa_settings *set, const char *ip);
-/* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address. 0/-1. */
-int mfa_net_parse(const char *text, struct mfa_net *net_r);
 
 #endif

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <messec/secret.h>
+
 #include "mfa_util.h"
 #include "mfa_store_int.h"
 
@@ -191,7 +193,7 @@ enum mfa_store_result mfa_user_get(struct mfa_txn *txn, const char *user,
 				   sizeof(val), &len);
 	if (ret == MFA_STORE_OK && user_decode(val, len, rec_r) < 0)
 		ret = MFA_STORE_ERROR;
-	mfa_wipe(val, sizeof(val));
+	secret_wipe(val, sizeof(val));
 	return ret;
 }
 
@@ -218,7 +220,7 @@ enum mfa_store_result mfa_user_put(struct mfa_txn *txn, const char *user,
 	memcpy(val + USER_REC_FIXED, rec->sealed, rec->sealed_len);
 	ret = txn->store->ops->put(txn, MFA_TABLE_USER, user, NULL, val,
 				   USER_REC_FIXED + rec->sealed_len);
-	mfa_wipe(val, sizeof(val));
+	secret_wipe(val, sizeof(val));
 	return ret;
 }
 
@@ -251,7 +253,7 @@ static int user_iter_one(const char *name, size_t name_len,
 	memcpy(user, name, name_len);
 	user[name_len] = '\0';
 	ret = it->fn(user, &rec, it->ctx);
-	mfa_wipe(&rec, sizeof(rec));
+	secret_wipe(&rec, sizeof(rec));
 	return ret;
 }
 

@@ -45,6 +45,8 @@
 
 #include <lmdb.h>
 
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_store_int.h"
 
@@ -120,7 +122,7 @@ static int env_open(struct lmdb_env *e, const char *path, int create,
 	int rc, fd;
 
 	memset(e, 0, sizeof(*e));
-	if (mfa_strcpy(e->path, sizeof(e->path), path) < 0 ||
+	if (str_copy(e->path, path, sizeof(e->path)) >= sizeof(e->path) ||
 	    lock_path(path, lpath, sizeof(lpath)) < 0) {
 		*error_r = "store: path too long";
 		return -1;

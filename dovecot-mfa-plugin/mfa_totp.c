@@ -19,6 +19,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <messec/secret.h>
+
 #include "mfa_util.h"
 #include "mfa_totp.h"
 
@@ -99,7 +101,7 @@ int mfa_hotp(enum mfa_totp_alg alg, const uint8_t *key, size_t key_len,
 		binary /= 10;
 	}
 	code_r[digits] = '\0';
-	mfa_wipe(mac, sizeof(mac));
+	secret_wipe(mac, sizeof(mac));
 	return 0;
 }
 
@@ -131,7 +133,7 @@ mfa_totp_verify(enum mfa_totp_alg alg, const uint8_t *key, size_t key_len,
 
 		if (mfa_hotp(alg, key, key_len, c, digits, expected) < 0)
 			return MFA_TOTP_ERROR;
-		match = mfa_mem_equal(expected, code, digits);
+		match = secret_equal(expected, digits, code, digits);
 		if (match && c >= last_used) {
 			accepted = c;
 			have_accepted = 1;
@@ -139,7 +141,7 @@ mfa_totp_verify(enum mfa_totp_alg alg, const uint8_t *key, size_t key_len,
 			have_replay = 1;
 		}
 	}
-	mfa_wipe(expected, sizeof(expected));
+	secret_wipe(expected, sizeof(expected));
 	if (have_accepted) {
 		*counter_r = accepted;
 		return MFA_TOTP_OK;

@@ -48,6 +48,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <messec/secret.h>
+#include <messec/str.h>
+
 #include "mfa_util.h"
 #include "mfa_worker.h"
 
@@ -129,8 +132,8 @@ void mfa_job_free(struct mfa_job **_job)
 		return;
 	*_job = NULL;
 	/* The buffer holds the password (or password + code). */
-	mfa_wipe(job->buf, job->buf_size);
-	mfa_wipe(&job->d, sizeof(job->d));
+	secret_wipe(job->buf, job->buf_size);
+	secret_wipe(&job->d, sizeof(job->d));
 	free(job);
 }
 
@@ -152,7 +155,7 @@ static long ms_until(const struct timespec *t)
 static void set_error(struct mfa_worker *w, const char *error)
 {
 	pthread_mutex_lock(&w->lock);
-	(void)mfa_strcpy(w->error, sizeof(w->error), error);
+	(void)str_copy(w->error, error, sizeof(w->error));
 	w->have_error = 1;
 	pthread_mutex_unlock(&w->lock);
 }
@@ -355,7 +358,7 @@ int mfa_worker_take_error(struct mfa_worker *w, char *buf, size_t size)
 	pthread_mutex_lock(&w->lock);
 	ret = w->have_error;
 	if (ret)
-		(void)mfa_strcpy(buf, size, w->error);
+		(void)str_copy(buf, w->error, size);
 	w->have_error = 0;
 	pthread_mutex_unlock(&w->lock);
 	return ret;

@@ -3,8 +3,10 @@
 #
 # The .so is loaded into Dovecot's auth process, which is not built with
 # ASan: its objects are always compiled WITHOUT sanitizers (own rule below,
-# into $(B)/dovecot-mfa-plugin/so/), also when SANITIZE=1. The CLI and the
-# unit tests use the shared rule and get the sanitizers.
+# into $(B)/dovecot-mfa-plugin/so/), also when SANITIZE=1, and it links
+# common/'s second build, $(LIBMESSEC_SO) (PIC, hidden, no sanitizers; see
+# common/module.mk). The CLI and the unit tests use the shared rule, link
+# $(LIBMESSEC) and get the sanitizers.
 MFA_DIR := dovecot-mfa-plugin
 DOVECOT_CONFIG ?= /usr/lib/dovecot/dovecot-config
 DOVECOT_INCLUDE := $(shell sed -n 's/^LIBDOVECOT_INCLUDE=//p' $(DOVECOT_CONFIG) 2>/dev/null)
@@ -18,10 +20,10 @@ DOVECOT_MODULEDIR := $(shell sed -n 's/^dovecot_moduledir=//p' $(DOVECOT_CONFIG)
 # prerequisites, where make takes "-pthread" for a file.
 MFA_THREAD_FLAGS := -pthread
 EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment $(MFA_THREAD_FLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
-MFA_CORE := mfa_util mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb mfa_redis \
+MFA_CORE := mfa_util mfa_log mfa_totp mfa_seal mfa_settings mfa_store mfa_store_lmdb mfa_redis \
 	mfa_store_redis mfa_apppass mfa_policy mfa_worker
 MFA_CORE_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/%.o)
-MFA_LIBS := $(LMDB_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) -lcrypt
+MFA_LIBS := $(COMMON_LIBS) -lcrypt
 
 # --- the Dovecot plugin
 MFA_SO := $(B)/$(MFA_DIR)/libauthdb_mfa.so
@@ -38,13 +40,13 @@ $(B)/$(MFA_DIR)/so/%.o: $(MFA_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(MFA_SO_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(MFA_SO): $(MFA_SO_OBJS)
+$(MFA_SO): $(MFA_SO_OBJS) $(LIBMESSEC_SO)
 	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) \
 		-o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS)
 
 # --- the CLI
 MFA_CLI := $(B)/$(MFA_DIR)/messec-mfa
-$(MFA_CLI): $(B)/$(MFA_DIR)/mfa_cli.o $(B)/$(MFA_DIR)/mfa_qr.o $(MFA_CORE_OBJS)
+$(MFA_CLI): $(B)/$(MFA_DIR)/mfa_cli.o $(B)/$(MFA_DIR)/mfa_qr.o $(MFA_CORE_OBJS) $(LIBMESSEC)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS) $(QRENCODE_LIBS)
 
 BINS += $(MFA_SO) $(MFA_CLI)
@@ -60,7 +62,7 @@ MFA_CONTRACT_LIB := $(B)/$(MFA_DIR)/tests/libmfa_contract.a
 $(MFA_CONTRACT_LIB): $(B)/$(MFA_DIR)/tests/mfa_contract.o
 	$(AR) rcs $@ $^
 
-$(B)/tests/mfa_test_%: $(B)/$(MFA_DIR)/tests/test_%.o $(MFA_CONTRACT_LIB) $(MFA_CORE_OBJS)
+$(B)/tests/mfa_test_%: $(B)/$(MFA_DIR)/tests/test_%.o $(MFA_CONTRACT_LIB) $(MFA_CORE_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS) $(CMOCKA_LIBS)
 

@@ -32,6 +32,9 @@
 /*	array) and refuses to start (i_fatal) on a chain that could let a
 /*	login through without a code; docs/mfa.md gives the reasoning.
 /*
+/*	common/'s own log lines (log_*(), messec/log.h) go to Dovecot's
+/*	i_*() through mfa_log.c's handler, set when the module is loaded.
+/*
 /*	A Dovecot 2.4 glue (settings module, new preinit) would be another
 /*	file of this size; mfa_policy.c and below have no Dovecot types.
 /* THREADS
@@ -72,6 +75,7 @@
 #include "passdb.h"
 #include "auth.h"
 
+#include "mfa_log.h"
 #include "mfa_policy.h"
 #include "mfa_worker.h"
 
@@ -297,6 +301,7 @@ static void mfa_worker_input(void *context ATTR_UNUSED)
 
 	if (mfa_worker_take_error(mfa_async.worker, error, sizeof(error)))
 		i_error("passdb mfa: %s", error);
+	mfa_log_drain();
 	jobs = mfa_worker_done(mfa_async.worker);
 	while ((job = jobs) != NULL) {
 		jobs = job->next;
@@ -348,6 +353,7 @@ static void mfa_deinit(struct passdb_module *_module ATTR_UNUSED)
 		i_error("passdb mfa: %s", error);
 	mfa_store_close_cached();
 	mfa_store_release_cached();
+	mfa_log_drain();
 }
 
 static void mfa_verify_plain(struct auth_request *request,
@@ -418,12 +424,36 @@ MFA_EXPORT const char *authdb_mfa_version = DOVECOT_ABI_VERSION;
 MFA_EXPORT void authdb_mfa_init(void);
 MFA_EXPORT void authdb_mfa_deinit(void);
 
+/* common/'s log_*() lines, into Dovecot's log (mfa_log.c queues the
+   worker thread's lines for mfa_worker_input()). */
+static void mfa_log_emit(enum log_level level, const char *text)
+{
+	switch (level) {
+	case LOG_LEVEL_DEBUG:
+		i_debug("passdb mfa: %s", text);
+		return;
+	case LOG_LEVEL_INFO:
+	case LOG_LEVEL_NOTICE:
+		i_info("passdb mfa: %s", text);
+		return;
+	case LOG_LEVEL_WARNING:
+		i_warning("passdb mfa: %s", text);
+		return;
+	case LOG_LEVEL_ERROR:
+	case LOG_LEVEL_CRIT:
+		break;
+	}
+	i_error("passdb mfa: %s", text);
+}
+
 void authdb_mfa_init(void)
 {
+	mfa_log_route(mfa_log_emit);
 	passdb_register_module(&passdb_mfa);
 }
 
 void authdb_mfa_deinit(void)
 {
 	passdb_unregister_module(&passdb_mfa);
+	mfa_log_unroute();
 }

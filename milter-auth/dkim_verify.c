@@ -221,7 +221,7 @@ struct ma_dkim_verify *ma_dkim_verify_new(struct ma_dkim_lib *lib, const char *i
 	DKIM_STAT status;
 
 	v->lib = lib;
-	str_sanitize(v->id, sizeof(v->id), id != NULL ? id : "NOQUEUE", sizeof(v->id) - 4);
+	ms_str_sanitize(v->id, sizeof(v->id), id != NULL ? id : "NOQUEUE", sizeof(v->id) - 4);
 	v->dkim = dkim_verify(lib->dkim, (const unsigned char *)v->id, NULL, &status);
 	if (v->dkim == NULL) {
 		*error_r = dkim_getresultstr(status);
@@ -384,7 +384,7 @@ static void drop_field(struct ma_dkim_verify *v, const char *field, size_t len, 
 		return;
 	}
 	v->dropped_fields++;
-	str_sanitize(safe, sizeof(safe), field, 30);
+	ms_str_sanitize(safe, sizeof(safe), field, 30);
 	log_info("%s: dkim: not hashing header field \"%s\": %s", v->id, safe, why);
 }
 
@@ -611,7 +611,7 @@ static void collect(struct ma_dkim_verify *v, DKIM_STAT eom_status)
 		char safe[96];
 		const char *why = dkim_geterror(v->dkim);
 
-		str_sanitize(safe, sizeof(safe), why != NULL ? why : "", 60);
+		ms_str_sanitize(safe, sizeof(safe), why != NULL ? why : "", 60);
 		for (i = 0; i < (int)v->fed_sigs; i++) {
 			v->sigs[n] = v->fed[i];
 			if (safe[0] != '\0')
@@ -673,7 +673,7 @@ int ma_dkim_verify_eom(struct ma_dkim_verify *v, const char **error_r)
 		    status != DKIM_STAT_NOSIG) {
 			char safe[128];
 
-			str_sanitize(safe, sizeof(safe), dkim_geterror(v->dkim) != NULL ?
+			ms_str_sanitize(safe, sizeof(safe), dkim_geterror(v->dkim) != NULL ?
 				     dkim_geterror(v->dkim) : "", 100);
 			log_debug("%s: dkim: dkim_eom: %s: %s", v->id,
 				  dkim_getresultstr(status), safe);

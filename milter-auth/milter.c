@@ -38,7 +38,7 @@
  *
  *	Trust boundary: everything libmilter hands over comes from the SMTP
  *	client (and the MTA's macros). Text is sanitised before it is
- *	logged (str_sanitize) and bounded when stored.
+ *	logged (ms_str_sanitize) and bounded when stored.
  * STANDARDS
  *	RFC 8601 sections 5 and 7.1 (remove forged A-R, add ours on top);
  *	RFC 7208 section 2.4; RFC 7489 section 6.6.
@@ -147,7 +147,7 @@ static void queue_id(SMFICTX *ctx, char *buf, size_t size)
 	const char *qid = smfi_getsymval(ctx, macro_i);
 	char clean[40];
 
-	str_sanitize(clean, sizeof(clean), qid != NULL ? qid : "NOQUEUE", 32);
+	ms_str_sanitize(clean, sizeof(clean), qid != NULL ? qid : "NOQUEUE", 32);
 	str_copy(buf, clean, size);
 }
 
@@ -332,11 +332,11 @@ static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
 	const struct ma_decision *dec = &ev->dec;
 	char from[84], client[84], helo[84], dkim[128], err[164];
 
-	str_sanitize(from, sizeof(from), ev->from_domain[0] ? ev->from_domain : "-", 80);
+	ms_str_sanitize(from, sizeof(from), ev->from_domain[0] ? ev->from_domain : "-", 80);
 	/* Postfix's name for a client without verified rDNS is "[ip]" */
-	str_sanitize(client, sizeof(client), conn->client_name[0] != '\0' &&
+	ms_str_sanitize(client, sizeof(client), conn->client_name[0] != '\0' &&
 		     conn->client_name[0] != '[' ? conn->client_name : "unknown", 80);
-	str_sanitize(helo, sizeof(helo), conn->helo[0] ? conn->helo : "-", 80);
+	ms_str_sanitize(helo, sizeof(helo), conn->helo[0] ? conn->helo : "-", 80);
 	if (msg->outbound) {
 		log_verdict(msg->queue_id, "outbound=%s action=accept client=%s[%s]",
 			    msg->authenticated ? "auth" : "internal", client,
@@ -344,7 +344,7 @@ static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
 		return;
 	}
 	dkim_summary(ev, dkim, sizeof(dkim));
-	str_sanitize(err, sizeof(err), msg->internal_error ? msg->error_text : "", 160);
+	ms_str_sanitize(err, sizeof(err), msg->internal_error ? msg->error_text : "", 160);
 	log_verdict(msg->queue_id, "spf=%s dkim=%s dmarc=%s action=%s reason=%s "
 		    "from=%s policy=%s client=%s[%s] helo=%s deleted_ar=%zu%s%s%s",
 		    ev->spf_done ? (ev->dec.ar.spf_result ? ev->dec.ar.spf_result :

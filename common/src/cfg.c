@@ -202,7 +202,7 @@ static void parse_line(struct loader *ld, const char *path, unsigned lineno,
 	eq = strchr(p, '=');
 	if (eq == NULL) {
 		report(ld, "%s: %s: missing '=' (expected key = value)", where,
-		       str_sanitize(clean, sizeof(clean), str_trim(p), CFG_ECHO_MAX));
+		       ms_str_sanitize(clean, sizeof(clean), str_trim(p), CFG_ECHO_MAX));
 		return;
 	}
 	*eq = '\0';
@@ -214,7 +214,7 @@ static void parse_line(struct loader *ld, const char *path, unsigned lineno,
 	for (p = key; *p != '\0'; p++) {
 		if (!key_char(*p)) {
 			report(ld, "%s: %s: invalid key name (expected letters, digits, '_', '-', '.')",
-			       where, str_sanitize(clean, sizeof(clean), key, CFG_ECHO_MAX));
+			       where, ms_str_sanitize(clean, sizeof(clean), key, CFG_ECHO_MAX));
 			return;
 		}
 	}

@@ -20,7 +20,7 @@
  *	cfg_str() works for every type and returns the effective text.
  * TRUST BOUNDARY
  *	Values come from root-owned files, but are still parsed strictly and
- *	echoed only sanitized and cut (str_sanitize).
+ *	echoed only sanitized and cut (ms_str_sanitize).
  * DIAGNOSTICS
  *	Parsers return -1 with the problem text; getters panic on misuse.
  *--*/
@@ -70,7 +70,7 @@ static int parse_scaled(const char *s, const char *units,
 		return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (str_parse_uint(digits, 0, UINT64_MAX, &v) < 0)
+	if (ms_str_parse_uint(digits, 0, UINT64_MAX, &v) < 0)
 		return -1;
 	if (s[n] != '\0') {
 		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
@@ -113,7 +113,7 @@ static int parse_int64(const char *s, int64_t *value_r)
 	uint64_t v;
 	int neg = *s == '-';
 
-	if (str_parse_uint(s + neg, 0, neg ? (uint64_t)INT64_MAX + 1 :
+	if (ms_str_parse_uint(s + neg, 0, neg ? (uint64_t)INT64_MAX + 1 :
 			   (uint64_t)INT64_MAX, &v) < 0)
 		return -1;
 	*value_r = neg ? (int64_t)(0 - v) : (int64_t)v;
@@ -212,7 +212,7 @@ int cfg_value_parse(const struct cfg_def *def, const char *text,
 
 	memset(e, 0, sizeof(*e));
 	e->def = def;
-	str_sanitize(clean, sizeof(clean), text, CFG_ECHO_MAX);
+	ms_str_sanitize(clean, sizeof(clean), text, CFG_ECHO_MAX);
 	if ((def->type == CFG_STR || def->type == CFG_LIST) && strlen(text) > max) {
 		snprintf(problem, size, "value too long (expected at most %zu bytes)", max);
 		return -1;

@@ -40,7 +40,7 @@ static const char *cidr_err(const char *what, const char *text)
 {
 	char clean[CIDR_TEXT_MAX + 4];
 
-	str_sanitize(clean, sizeof(clean), text, CIDR_TEXT_MAX);
+	ms_str_sanitize(clean, sizeof(clean), text, CIDR_TEXT_MAX);
 	snprintf(cidr_errbuf, sizeof(cidr_errbuf), "%s '%s'", what, clean);
 	return cidr_errbuf;
 }
@@ -131,7 +131,7 @@ int cidr_parse(const char *text, struct cidr *cidr_r, const char **error_r)
 		/* A mapped entry is written with its IPv6 prefix length. */
 		unsigned max = mapped ? 128 : bits;
 
-		if (str_parse_uint(slash + 1, 0, max, &v) < 0) {
+		if (ms_str_parse_uint(slash + 1, 0, max, &v) < 0) {
 			*error_r = cidr_err("invalid prefix length", text);
 			return -1;
 		}

@@ -114,7 +114,7 @@ static int parse_server(const char *text, size_t len, struct sockaddr_in *sin)
 	memcpy(item, text, len);
 	item[len] = '\0';
 	if ((colon = strrchr(item, ':')) == NULL ||
-	    str_parse_uint(colon + 1, 1, 65535, &port) < 0)
+	    ms_str_parse_uint(colon + 1, 1, 65535, &port) < 0)
 		return -1;
 	*colon = '\0';
 	memset(sin, 0, sizeof(*sin));

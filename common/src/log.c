@@ -19,10 +19,10 @@
  *	log_set_handler() (tests, the Dovecot plugin) receives every line
  *	instead of syslog/stderr.
  *
- *	str_sanitize() makes peer text safe to log (Dovecot's str_sanitize).
+ *	ms_str_sanitize() makes peer text safe to log (Dovecot's ms_str_sanitize).
  * TRUST BOUNDARY
  *	Message text may contain peer data already passed through
- *	str_sanitize(); formats are always literals (-Wformat=2).
+ *	ms_str_sanitize(); formats are always literals (-Wformat=2).
  * DIAGNOSTICS
  *	log_fatal*() exit; log_panic() aborts. Messages longer than
  *	LOG_LINE_MAX are cut.
@@ -224,7 +224,7 @@ void log_panic(const char *fmt, ...)
 	abort();
 }
 
-char *str_sanitize(char *dst, size_t dst_size, const char *src, size_t max_chars)
+char *ms_str_sanitize(char *dst, size_t dst_size, const char *src, size_t max_chars)
 {
 	size_t i, limit;
 

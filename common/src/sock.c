@@ -122,7 +122,7 @@ static int parse_inet(const char *text, const char *spec, int v6_only,
 			return -1;
 		}
 	}
-	if (str_parse_uint(colon + 1, 0, 65535, &port) < 0) {
+	if (ms_str_parse_uint(colon + 1, 0, 65535, &port) < 0) {
 		*error_r = sock_err("%s: invalid port (expected 0-65535)", text);
 		return -1;
 	}

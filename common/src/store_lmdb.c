@@ -4,7 +4,7 @@
  * SUMMARY
  *	LMDB backend of store.h
  * SYNOPSIS
- *	"lmdb:/var/lib/messec/x.lmdb" or "lmdb:/path?map_size=256M"
+ *	"lmdb:/var/lib/messec/x.lmdb[?map_size=256M][&sync=always|data|periodic]"
  * DESCRIPTION
  *	One file per store (MDB_NOSUBDIR; LMDB adds "<path>-lock"), created
  *	mode 0600, default map size 64 MiB (the file grows as needed up to
@@ -14,17 +14,27 @@
  *	0 = never) followed by the value. Reads treat an expired record as
  *	absent; store_expire() deletes them.
  *
- *	Every call runs in its own transaction, so the handle can be shared
- *	by threads (MDB_NOTLS: read transactions are not bound to a thread's
- *	reader slot); store_incr() reads and writes in one write transaction,
- *	which LMDB serialises across threads and processes, so concurrent
- *	increments never lose an update.
+ *	Every single-key call runs in its own transaction, so the handle can
+ *	be shared by threads (MDB_NOTLS: read transactions are not bound to
+ *	a thread's reader slot); store_incr() and store_put_new() read and
+ *	write in one write transaction, which LMDB serialises across threads
+ *	and processes, so concurrent increments never lose an update. A
+ *	store_txn is one LMDB write transaction: it sees its own writes, and
+ *	its commit never answers CONFLICT (nobody else wrote meanwhile).
  *
  *	LMDB forbids opening one environment twice in a process (closing
  *	one handle would drop the other's file locks), so open handles on
- *	the same file (device + inode) share one environment, refcounted.
- *	MDB_NOMETASYNC: a system crash may lose the last transaction but
- *	never corrupts the file; one fsync per write instead of two.
+ *	the same file (device + inode) share one environment, refcounted;
+ *	a second open asking for another sync mode is refused. An
+ *	environment inherited through fork() is never shared with a handle
+ *	the child opens, and never closed by the child.
+ *	sync=data (default): MDB_NOMETASYNC, one fdatasync per commit; a
+ *	system crash may lose the last transaction but never corrupts the
+ *	file. sync=always: LMDB's default, two synced writes per commit.
+ *	sync=periodic: MDB_NOSYNC|MDB_NOMETASYNC, commits reach the page
+ *	cache (other processes see them at once) and mdb_env_sync() runs
+ *	from store_sync() and after a commit, at most every
+ *	STORE_SYNC_INTERVAL_MS; an OS crash may lose the commits since.
  * TRUST BOUNDARY
  *	Keys and values are opaque bytes from the daemons; the file is
  *	private to the daemon user (0600).
@@ -43,11 +53,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
 #define LMDB_DEFAULT_MAP_SIZE (64ULL * 1024 * 1024)
 #define EXPIRY_LEN 8
+
+enum lmdb_sync {
+	LMDB_SYNC_DATA,
+	LMDB_SYNC_ALWAYS,
+	LMDB_SYNC_PERIODIC,
+};
+
+static const char *const sync_names[] = { "data", "always", "periodic" };
 
 struct lmdb_env {
 	dev_t dev;
@@ -55,6 +75,11 @@ struct lmdb_env {
 	MDB_env *env;
 	MDB_dbi dbi;
 	char *path;
+	pid_t pid;			/* the process that opened it */
+	enum lmdb_sync sync;
+	pthread_mutex_t sync_lock;	/* dirty, last_sync */
+	int dirty;			/* periodic: commits not yet synced */
+	struct timespec last_sync;	/* CLOCK_MONOTONIC */
 	int refs;
 	struct lmdb_env *next;
 };
@@ -62,6 +87,12 @@ struct lmdb_env {
 struct store_lmdb {
 	struct store base;
 	struct lmdb_env *shared;
+};
+
+struct lmdb_txn {
+	struct store_txn base;
+	struct lmdb_env *e;
+	MDB_txn *txn;
 };
 
 static pthread_mutex_t envs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -104,44 +135,71 @@ static int expired(uint64_t expiry)
 	return expiry != 0 && expiry <= (uint64_t)store_now();
 }
 
-/* Parse "/path" or "/path?map_size=N"; path into buf. */
+/* Parse "/path[?map_size=N][&sync=MODE]"; path into buf. */
 static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
-		      uint64_t *map_size_r)
+		      uint64_t *map_size_r, enum lmdb_sync *sync_r)
 {
+	static const char *const names[] = { "map_size", "sync", NULL };
+	char *values[2];
 	const char *q = strchr(rest, '?'), *err;
 	size_t len = q != NULL ? (size_t)(q - rest) : strlen(rest);
+	int ret = -1;
+	size_t i;
 
 	*map_size_r = LMDB_DEFAULT_MAP_SIZE;
-	if (*rest != '/' || len >= size) {
+	*sync_r = LMDB_SYNC_DATA;
+	if (*rest != '/' || len >= size || rest[len - 1] == '/') {
 		store_set_error("%s: bad path (expected lmdb:/absolute/path)", uri);
 		return -1;
 	}
 	memcpy(buf, rest, len);
 	buf[len] = '\0';
-	if (q != NULL) {
-		if (strncmp(q + 1, "map_size=", 9) != 0 ||
-		    cfg_parse_size(q + 10, map_size_r, &err) < 0 ||
-		    *map_size_r < 1024 * 1024 || *map_size_r > (uint64_t)SIZE_MAX / 2) {
-			store_set_error("%s: bad option (expected ?map_size=1M..)", uri);
-			return -1;
-		}
+	if (store_parse_query(uri, q != NULL ? q + 1 : NULL, names, values) < 0)
+		return -1;
+	if (values[0] != NULL &&
+	    (cfg_parse_size(values[0], map_size_r, &err) < 0 ||
+	     *map_size_r < 1024 * 1024 || *map_size_r > (uint64_t)SIZE_MAX / 2)) {
+		store_set_error("%s: bad map_size \"%s\" (expected 1M or more, e.g. 256M)",
+				uri, values[0]);
+		goto out;
 	}
-	return 0;
+	if (values[1] != NULL) {
+		for (i = 0; i < sizeof(sync_names) / sizeof(sync_names[0]); i++) {
+			if (strcmp(values[1], sync_names[i]) == 0)
+				break;
+		}
+		if (i == sizeof(sync_names) / sizeof(sync_names[0])) {
+			store_set_error("%s: bad sync \"%s\" (expected always, data or periodic)",
+					uri, values[1]);
+			goto out;
+		}
+		*sync_r = (enum lmdb_sync)i;
+	}
+	ret = 0;
+out:
+	store_free_values(names, values);
+	return ret;
 }
 
 /* Create and open an environment; NULL with the error set. */
-static struct lmdb_env *env_create(const char *path, uint64_t map_size)
+static struct lmdb_env *env_create(const char *path, uint64_t map_size,
+				   enum lmdb_sync sync)
 {
 	struct lmdb_env *e = xcalloc(1, sizeof(*e));
+	unsigned int flags = MDB_NOSUBDIR | MDB_NOTLS;
 	MDB_txn *txn;
 	struct stat st;
 	int rc, dead;
 
 	e->path = xstrdup(path);
+	e->sync = sync;
+	if (sync == LMDB_SYNC_DATA)
+		flags |= MDB_NOMETASYNC;
+	else if (sync == LMDB_SYNC_PERIODIC)
+		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(e->env, (size_t)map_size)) != 0 ||
-	    (rc = mdb_env_open(e->env, path, MDB_NOSUBDIR | MDB_NOTLS |
-			       MDB_NOMETASYNC, 0600)) != 0 ||
+	    (rc = mdb_env_open(e->env, path, flags, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		lmdb_fail(e, "open", rc);
 		goto fail;
@@ -161,6 +219,9 @@ static struct lmdb_env *env_create(const char *path, uint64_t map_size)
 	}
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
+	e->pid = getpid();
+	pthread_mutex_init(&e->sync_lock, NULL);
+	(void)clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
 	return e;
 fail:
 	if (e->env != NULL)
@@ -174,20 +235,28 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 {
 	char path[PATH_MAX];
 	uint64_t map_size;
+	enum lmdb_sync sync;
 	struct lmdb_env *e = NULL;
 	struct store_lmdb *s;
 	struct stat st;
 
-	if (parse_rest(uri, rest, path, sizeof(path), &map_size) < 0)
+	if (parse_rest(uri, rest, path, sizeof(path), &map_size, &sync) < 0)
 		return NULL;
 	pthread_mutex_lock(&envs_lock);
 	if (stat(path, &st) == 0) {
 		for (e = envs; e != NULL; e = e->next) {
-			if (e->dev == st.st_dev && e->ino == st.st_ino)
+			/* Never an environment inherited through fork(). */
+			if (e->dev == st.st_dev && e->ino == st.st_ino &&
+			    e->pid == getpid())
 				break;
 		}
 	}
-	if (e == NULL && (e = env_create(path, map_size)) != NULL) {
+	if (e != NULL && e->sync != sync) {
+		/* One environment, one set of flags: refuse, never ignore. */
+		store_set_error("%s: already open in this process with sync=%s",
+				uri, sync_names[e->sync]);
+		e = NULL;
+	} else if (e == NULL && (e = env_create(path, map_size, sync)) != NULL) {
 		e->next = envs;
 		envs = e;
 	}
@@ -215,7 +284,14 @@ static void lmdb_close(struct store *store)
 				break;
 			}
 		}
-		mdb_env_close(e->env);
+		/* A child closing a handle inherited through fork() leaves the
+		   parent's environment alone (LMDB: no use across fork). */
+		if (e->pid == getpid()) {
+			if (e->dirty)
+				(void)mdb_env_sync(e->env, 1);
+			mdb_env_close(e->env);
+		}
+		pthread_mutex_destroy(&e->sync_lock);
 		free(e->path);
 		free(e);
 	}
@@ -223,47 +299,106 @@ static void lmdb_close(struct store *store)
 	free(s);
 }
 
+
 static struct lmdb_env *env_of(struct store *store)
 {
 	return ((struct store_lmdb *)store)->shared;
+}
+
+static long ms_since(const struct timespec *then)
+{
+	struct timespec now;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - then->tv_sec) * 1000 +
+		(now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+/* sync=periodic: flush when forced or the interval passed. */
+static enum store_result env_sync(struct lmdb_env *e, int force)
+{
+	int rc = 0;
+
+	if (e->sync != LMDB_SYNC_PERIODIC)
+		return STORE_OK;
+	pthread_mutex_lock(&e->sync_lock);
+	if (e->dirty && (force || ms_since(&e->last_sync) >= STORE_SYNC_INTERVAL_MS)) {
+		rc = mdb_env_sync(e->env, 1);
+		(void)clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
+		if (rc == 0)
+			e->dirty = 0;
+	}
+	pthread_mutex_unlock(&e->sync_lock);
+	return rc == 0 ? STORE_OK : lmdb_fail(e, "sync", rc);
+}
+
+/* Commit txn (freed either way); STORE_OK or STORE_ERROR. */
+static enum store_result commit(struct lmdb_env *e, MDB_txn *txn, const char *what)
+{
+	int rc = mdb_txn_commit(txn);
+
+	if (rc != 0)
+		return lmdb_fail(e, what, rc);
+	if (e->sync == LMDB_SYNC_PERIODIC) {
+		pthread_mutex_lock(&e->sync_lock);
+		e->dirty = 1;
+		pthread_mutex_unlock(&e->sync_lock);
+		/* The commit stands; a failed flush is retried next time. */
+		(void)env_sync(e, 0);
+	}
+	return STORE_OK;
+}
+
+/*
+ * Find the live record of key in txn: OK with its value in *v (inside
+ * the transaction), NOTFOUND (absent or expired), or ERROR.
+ */
+static enum store_result rec_get(struct lmdb_env *e, MDB_txn *txn, const void *key,
+				 size_t klen, MDB_val *v, const char *what)
+{
+	MDB_val k = { klen, (void *)key };
+	int rc = mdb_get(txn, e->dbi, &k, v);
+
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return lmdb_fail(e, what, rc);
+	if (v->mv_size < EXPIRY_LEN)
+		return store_set_error("%s: %s: corrupt record", e->path, what);
+	if (expired(get_expiry(v->mv_data)))
+		return STORE_NOTFOUND;
+	return STORE_OK;
+}
+
+/* Copy out a record's value (valid only inside the transaction). */
+static void copy_value(const MDB_val *v, void **value_r, size_t *len_r)
+{
+	size_t len = v->mv_size - EXPIRY_LEN;
+	unsigned char *copy = xmalloc(len + 1);
+
+	memcpy(copy, (unsigned char *)v->mv_data + EXPIRY_LEN, len);
+	copy[len] = '\0';
+	*value_r = copy;
+	if (len_r != NULL)
+		*len_r = len;
 }
 
 static enum store_result lmdb_get(struct store *store, const void *key, size_t klen,
 				  void **value_r, size_t *len_r)
 {
 	struct lmdb_env *e = env_of(store);
-	MDB_val k = { klen, (void *)key }, v;
 	MDB_txn *txn;
-	unsigned char *copy;
-	size_t len;
+	MDB_val v;
+	enum store_result ret;
 	int rc;
 
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return lmdb_fail(e, "get", rc);
-	rc = mdb_get(txn, e->dbi, &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return STORE_NOTFOUND;
-	}
-	if (rc != 0 || v.mv_size < EXPIRY_LEN) {
-		mdb_txn_abort(txn);
-		return rc != 0 ? lmdb_fail(e, "get", rc) :
-		    store_set_error("%s: get: corrupt record", e->path);
-	}
-	if (expired(get_expiry(v.mv_data))) {
-		mdb_txn_abort(txn);
-		return STORE_NOTFOUND;
-	}
-	/* Copy out: the data is valid only inside the transaction. */
-	len = v.mv_size - EXPIRY_LEN;
-	copy = xmalloc(len + 1);
-	memcpy(copy, (unsigned char *)v.mv_data + EXPIRY_LEN, len);
-	copy[len] = '\0';
+	ret = rec_get(e, txn, key, klen, &v, "get");
+	if (ret == STORE_OK && value_r != NULL)
+		copy_value(&v, value_r, len_r);
 	mdb_txn_abort(txn);
-	*value_r = copy;
-	if (len_r != NULL)
-		*len_r = len;
-	return STORE_OK;
+	return ret;
 }
 
 /* Write one record inside txn. */
@@ -281,23 +416,43 @@ static int write_record(struct lmdb_env *e, MDB_txn *txn, MDB_val *k,
 	return rc;
 }
 
-static enum store_result lmdb_put(struct store *store, const void *key, size_t klen,
-				  const void *value, size_t vlen, uint32_t ttl)
+/* put (only_new 0) or put-if-absent (only_new 1) in one write txn. */
+static enum store_result put_common(struct store *store, const void *key, size_t klen,
+				    const void *value, size_t vlen, uint32_t ttl,
+				    int only_new)
 {
 	struct lmdb_env *e = env_of(store);
-	MDB_val k = { klen, (void *)key };
+	MDB_val k = { klen, (void *)key }, v;
 	MDB_txn *txn;
+	enum store_result ret;
 	int rc;
 
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(e, "put", rc);
+	if (only_new) {
+		ret = rec_get(e, txn, key, klen, &v, "put");
+		if (ret != STORE_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return ret == STORE_OK ? STORE_EXISTS : STORE_ERROR;
+		}
+	}
 	if ((rc = write_record(e, txn, &k, expiry_for(ttl), value, vlen)) != 0) {
 		mdb_txn_abort(txn);
 		return lmdb_fail(e, "put", rc);
 	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_fail(e, "put", rc);
-	return STORE_OK;
+	return commit(e, txn, "put");
+}
+
+static enum store_result lmdb_put(struct store *store, const void *key, size_t klen,
+				  const void *value, size_t vlen, uint32_t ttl)
+{
+	return put_common(store, key, klen, value, vlen, ttl, 0);
+}
+
+static enum store_result lmdb_put_new(struct store *store, const void *key, size_t klen,
+				      const void *value, size_t vlen, uint32_t ttl)
+{
+	return put_common(store, key, klen, value, vlen, ttl, 1);
 }
 
 static enum store_result lmdb_incr(struct store *store, const void *key, size_t klen,
@@ -307,14 +462,19 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 	MDB_val k = { klen, (void *)key }, v;
 	MDB_txn *txn;
 	uint64_t expiry = expiry_for(ttl);
+	enum store_result ret;
 	int64_t cur = 0;
 	char text[32];
 	int rc, n;
 
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(e, "incr", rc);
-	rc = mdb_get(txn, e->dbi, &k, &v);
-	if (rc == 0 && v.mv_size >= EXPIRY_LEN && !expired(get_expiry(v.mv_data))) {
+	ret = rec_get(e, txn, key, klen, &v, "incr");
+	if (ret == STORE_ERROR) {
+		mdb_txn_abort(txn);
+		return STORE_ERROR;
+	}
+	if (ret == STORE_OK) {
 		/* A live counter keeps its expiry (fixed window). */
 		expiry = get_expiry(v.mv_data);
 		if (store_parse_int((unsigned char *)v.mv_data + EXPIRY_LEN,
@@ -322,9 +482,6 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 			mdb_txn_abort(txn);
 			return store_set_error("%s: incr: value is not an integer", e->path);
 		}
-	} else if (rc != 0 && rc != MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(e, "incr", rc);
 	}
 	if ((delta > 0 && cur > INT64_MAX - delta) ||
 	    (delta < 0 && cur < INT64_MIN - delta)) {
@@ -337,36 +494,99 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 		mdb_txn_abort(txn);
 		return lmdb_fail(e, "incr", rc);
 	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_fail(e, "incr", rc);
+	if (commit(e, txn, "incr") != STORE_OK)
+		return STORE_ERROR;
 	if (value_r != NULL)
 		*value_r = cur;
 	return STORE_OK;
 }
 
+/* Delete key inside txn: OK when it was live, NOTFOUND otherwise (an
+   expired record is deleted too: it is already "absent"). */
+static enum store_result del_in(struct lmdb_env *e, MDB_txn *txn, const void *key,
+				size_t klen)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	enum store_result ret = rec_get(e, txn, key, klen, &v, "del");
+	int rc;
+
+	if (ret == STORE_ERROR)
+		return STORE_ERROR;
+	rc = mdb_del(txn, e->dbi, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_fail(e, "del", rc);
+	return ret;
+}
+
 static enum store_result lmdb_del(struct store *store, const void *key, size_t klen)
 {
 	struct lmdb_env *e = env_of(store);
-	MDB_val k = { klen, (void *)key }, v;
 	MDB_txn *txn;
-	int rc, was_live;
+	enum store_result ret;
+	int rc;
 
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(e, "del", rc);
-	rc = mdb_get(txn, e->dbi, &k, &v);
-	if (rc == MDB_NOTFOUND) {
+	ret = del_in(e, txn, key, klen);
+	if (ret == STORE_ERROR) {
 		mdb_txn_abort(txn);
-		return STORE_NOTFOUND;
+		return STORE_ERROR;
 	}
-	/* An expired record is already "absent": delete it, say NOTFOUND. */
-	was_live = rc == 0 && v.mv_size >= EXPIRY_LEN && !expired(get_expiry(v.mv_data));
-	if (rc != 0 || (rc = mdb_del(txn, e->dbi, &k, NULL)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(e, "del", rc);
+	if (commit(e, txn, "del") != STORE_OK)
+		return STORE_ERROR;
+	return ret;
+}
+
+/* Walk the live keys under prefix inside txn, in key order. */
+static enum store_result walk(struct lmdb_env *e, MDB_txn *txn, const void *prefix,
+			      size_t plen, store_foreach_fn *fn, void *ctx)
+{
+	MDB_cursor *cur;
+	MDB_val k = { plen, (void *)prefix }, v;
+	enum store_result ret = STORE_OK;
+	int rc, r;
+
+	if ((rc = mdb_cursor_open(txn, e->dbi, &cur)) != 0)
+		return lmdb_fail(e, "foreach", rc);
+	rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (v.mv_size < EXPIRY_LEN) {
+			ret = store_set_error("%s: foreach: corrupt record", e->path);
+			break;
+		}
+		if (expired(get_expiry(v.mv_data)))
+			continue;
+		r = fn(k.mv_data, k.mv_size, (unsigned char *)v.mv_data + EXPIRY_LEN,
+		       v.mv_size - EXPIRY_LEN, ctx);
+		if (r < 0) {
+			ret = STORE_ERROR;
+			break;
+		}
+		if (r > 0)
+			break;
 	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_fail(e, "del", rc);
-	return was_live ? STORE_OK : STORE_NOTFOUND;
+	if (ret == STORE_OK && rc != 0 && rc != MDB_NOTFOUND)
+		ret = lmdb_fail(e, "foreach", rc);
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+static enum store_result lmdb_foreach(struct store *store, const void *prefix,
+				      size_t plen, store_foreach_fn *fn, void *ctx)
+{
+	struct lmdb_env *e = env_of(store);
+	MDB_txn *txn;
+	enum store_result ret;
+	int rc;
+
+	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_fail(e, "foreach", rc);
+	ret = walk(e, txn, prefix, plen, fn, ctx);
+	mdb_txn_abort(txn);
+	return ret;
 }
 
 static long lmdb_expire(struct store *store)
@@ -401,11 +621,91 @@ static long lmdb_expire(struct store *store)
 		lmdb_fail(e, "expire", rc);
 		return -1;
 	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		lmdb_fail(e, "expire", rc);
+	if (commit(e, txn, "expire") != STORE_OK)
 		return -1;
-	}
 	return count;
+}
+
+static enum store_result lmdb_sync(struct store *store, int force)
+{
+	return env_sync(env_of(store), force);
+}
+
+/* --- transactions: one LMDB write transaction each */
+
+static struct store_txn *lmdb_txn_begin(struct store *store)
+{
+	struct lmdb_env *e = env_of(store);
+	struct lmdb_txn *t;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
+		lmdb_fail(e, "begin", rc);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->base.store = store;
+	t->e = e;
+	t->txn = txn;
+	return &t->base;
+}
+
+static enum store_result lmdb_txn_get(struct store_txn *txn, const void *key,
+				      size_t klen, void **value_r, size_t *len_r)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+	enum store_result ret;
+	MDB_val v;
+
+	ret = rec_get(t->e, t->txn, key, klen, &v, "get");
+	if (ret == STORE_OK && value_r != NULL)
+		copy_value(&v, value_r, len_r);
+	return ret;
+}
+
+static enum store_result lmdb_txn_put(struct store_txn *txn, const void *key,
+				      size_t klen, const void *value, size_t vlen,
+				      uint32_t ttl)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+	MDB_val k = { klen, (void *)key };
+	int rc = write_record(t->e, t->txn, &k, expiry_for(ttl), value, vlen);
+
+	return rc == 0 ? STORE_OK : lmdb_fail(t->e, "put", rc);
+}
+
+static enum store_result lmdb_txn_del(struct store_txn *txn, const void *key,
+				      size_t klen)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+
+	return del_in(t->e, t->txn, key, klen);
+}
+
+static enum store_result lmdb_txn_foreach(struct store_txn *txn, const void *prefix,
+					  size_t plen, store_foreach_fn *fn, void *ctx)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+
+	return walk(t->e, t->txn, prefix, plen, fn, ctx);
+}
+
+static enum store_result lmdb_txn_commit(struct store_txn *txn)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+	enum store_result ret = commit(t->e, t->txn, "commit");
+
+	free(t);
+	return ret;
+}
+
+static void lmdb_txn_abort(struct store_txn *txn)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+
+	mdb_txn_abort(t->txn);
+	free(t);
 }
 
 const struct store_ops store_lmdb_ops = {
@@ -414,7 +714,17 @@ const struct store_ops store_lmdb_ops = {
 	.close = lmdb_close,
 	.get = lmdb_get,
 	.put = lmdb_put,
+	.put_new = lmdb_put_new,
 	.incr = lmdb_incr,
 	.del = lmdb_del,
+	.foreach = lmdb_foreach,
 	.expire = lmdb_expire,
+	.sync = lmdb_sync,
+	.txn_begin = lmdb_txn_begin,
+	.txn_get = lmdb_txn_get,
+	.txn_put = lmdb_txn_put,
+	.txn_del = lmdb_txn_del,
+	.txn_foreach = lmdb_txn_foreach,
+	.txn_commit = lmdb_txn_commit,
+	.txn_abort = lmdb_txn_abort,
 };

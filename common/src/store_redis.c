@@ -4,8 +4,8 @@
  * SUMMARY
  *	Redis backend of store.h (shared state for several hosts)
  * SYNOPSIS
- *	"redis://host[:port][/db][?timeout_ms=N]"   TCP (port 6379, db 0)
- *	"redis:///path/to/redis.sock[?db=N&timeout_ms=N]"   unix socket
+ *	"redis://host[:port][/db][?timeout_ms=N][&auth_file=/path]"   TCP
+ *	"redis:///path/to/redis.sock[?db=N][&timeout_ms=N][&auth_file=/path]"
  * DESCRIPTION
  *	hiredis, synchronous, with a connect and command timeout (default
  *	1000 ms, well below Postfix's milter and policy timeouts), so a
@@ -14,35 +14,57 @@
  *
  *	Threads: a small pool of connections under a mutex; a call borrows
  *	one (or opens a new one), and a connection that saw an I/O error is
- *	dropped, so the next call reconnects.
+ *	dropped, so the next call reconnects. A transaction keeps its
+ *	connection from begin to commit/abort (WATCH belongs to a
+ *	connection).
  *
- *	Semantics match the LMDB backend: SET with EX for a TTL; store_incr
- *	is one Lua script (atomic on the server) that INCRBYs and sets the
- *	TTL only when the key did not exist (fixed window); DEL answers
- *	NOTFOUND for a missing key; store_expire() returns 0 (Redis expires
- *	keys itself). Redis keeps its own clock: store_set_clock() does not
- *	apply. Passwords (AUTH) are not supported yet.
+ *	AUTH: auth_file names a file the daemon alone can read (checked on
+ *	the open descriptor: regular, owner root or us, no group/other
+ *	permission); "user = NAME" (optional, Redis 6 ACL) and "password =
+ *	SECRET". Every new connection sends AUTH (then SELECT); store_open()
+ *	also PINGs, so a wrong or missing password fails at startup. The
+ *	password is kept for reconnects, wiped at close, never logged.
+ *
+ *	Semantics match the LMDB backend: SET with EX for a TTL; put_new is
+ *	SET NX; store_incr is one Lua script (atomic on the server) that
+ *	INCRBYs and sets the TTL only when the key did not exist (fixed
+ *	window); DEL answers NOTFOUND for a missing key; store_expire()
+ *	returns 0 (Redis expires keys itself). Redis keeps its own clock:
+ *	store_set_clock() does not apply.
+ *
+ *	Transactions (optimistic locking, Redis "WATCH"): every key the
+ *	transaction reads is WATCHed first, in the same round trip as the
+ *	read; writes are buffered (read-your-writes: txn_get and txn_del
+ *	look at them first) and commit sends MULTI, the writes and EXEC in
+ *	one round trip. EXEC answering nil means a watched key changed:
+ *	nothing was written, commit answers STORE_CONFLICT and
+ *	store_txn_run() runs the caller's function again. A transaction
+ *	that only read still ends with an empty MULTI/EXEC, so it too
+ *	answers CONFLICT when what it read changed before commit.
+ *	foreach walks with SCAN MATCH <prefix>* and MGET (non-string keys
+ *	read as nil and are skipped).
  * TRUST BOUNDARY
  *	The Redis server is trusted like the local LMDB file; replies are
- *	still checked for type and size.
+ *	still checked for type and size. The address is the admin's, parsed
+ *	strictly; credentials in it are refused.
+ *
+ *	Files: store_redis_addr.c (address, auth_file), this one
+ *	(connections, single-key calls, prefix walk), store_redis_txn.c
+ *	(transactions); store_redis_int.h between them.
  * DIAGNOSTICS
- *	STORE_ERROR with "redis: ..." text through store_set_error().
+ *	STORE_ERROR with "<address>: redis: ..." text through store_set_error().
  *--*/
-#include "store_int.h"
+#include "store_redis_int.h"
 
 #include <messec/str.h>
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
-#include <hiredis/hiredis.h>
-
-#define REDIS_POOL_MAX 16
+#define SCAN_COUNT "100"
 
 /* KEYS[1] key; ARGV[1] delta, ARGV[2] ttl (0 = none). */
 static const char incr_script[] =
@@ -52,124 +74,13 @@ static const char incr_script[] =
 	"redis.call('EXPIRE', KEYS[1], ARGV[2]) end "
 	"return v";
 
-struct store_redis {
-	struct store base;
-	char *uri;
-	char host[256];
-	char path[108];		/* unix socket, or "" */
-	int port;
-	unsigned db;
-	struct timeval timeout;
-	pthread_mutex_t lock;
-	redisContext *pool[REDIS_POOL_MAX];
-	size_t npool;
-};
-
-static uint64_t opt_value(const char *query, const char *name, uint64_t def,
-			  uint64_t max, int *bad)
-{
-	const char *p = query;
-	size_t n = strlen(name);
-	char buf[24];
-	uint64_t v;
-
-	while (p != NULL && *p != '\0') {
-		size_t len = strcspn(p, "&");
-
-		if (strncmp(p, name, n) == 0 && p[n] == '=') {
-			if (len - n - 1 >= sizeof(buf)) {
-				*bad = 1;
-				return def;
-			}
-			memcpy(buf, p + n + 1, len - n - 1);
-			buf[len - n - 1] = '\0';
-			if (str_parse_uint(buf, 0, max, &v) < 0)
-				*bad = 1;
-			return v;
-		}
-		p += len + (p[len] == '&');
-	}
-	return def;
-}
-
-/* Split the URI after "redis:" into host/port/path/db/timeout. */
-static int parse_uri(struct store_redis *r, const char *uri, const char *rest)
-{
-	char auth[300];
-	const char *q, *slash, *colon;
-	size_t alen;
-	int bad = 0;
-	uint64_t v;
-
-	if (strncmp(rest, "//", 2) != 0)
-		return -1;
-	rest += 2;
-	q = strchr(rest, '?');
-	slash = strchr(rest, '/');
-	if (slash != NULL && q != NULL && slash > q)
-		slash = NULL;
-	alen = slash != NULL ? (size_t)(slash - rest) : q != NULL ? (size_t)(q - rest) : strlen(rest);
-	if (alen >= sizeof(auth))
-		return -1;
-	memcpy(auth, rest, alen);
-	auth[alen] = '\0';
-	r->port = 6379;
-	if (alen == 0) {
-		/* redis:///path.sock */
-		size_t plen = q != NULL ? (size_t)(q - slash) : strlen(slash);
-
-		if (slash == NULL || plen >= sizeof(r->path))
-			return -1;
-		memcpy(r->path, slash, plen);
-		r->path[plen] = '\0';
-		r->db = (unsigned)opt_value(q != NULL ? q + 1 : NULL, "db", 0, 15, &bad);
-	} else {
-		if (strchr(auth, '@') != NULL)
-			return -1;	/* no credentials in URIs */
-		colon = auth[0] == '[' ? strchr(auth, ']') : auth;
-		colon = colon != NULL ? strrchr(colon, ':') : NULL;
-		if (colon != NULL) {
-			if (str_parse_uint(colon + 1, 1, 65535, &v) < 0)
-				return -1;
-			r->port = (int)v;
-			auth[colon - auth] = '\0';
-		}
-		if (auth[0] == '[') {
-			size_t hl = strlen(auth);
-
-			if (hl < 3 || auth[hl - 1] != ']')
-				return -1;
-			auth[hl - 1] = '\0';
-			str_copy(r->host, auth + 1, sizeof(r->host));
-		} else {
-			str_copy(r->host, auth, sizeof(r->host));
-		}
-		if (slash != NULL && slash[1] != '\0' && slash + 1 != q) {
-			char db[8];
-			size_t dl = q != NULL ? (size_t)(q - slash - 1) : strlen(slash + 1);
-
-			if (dl >= sizeof(db))
-				return -1;
-			memcpy(db, slash + 1, dl);
-			db[dl] = '\0';
-			if (str_parse_uint(db, 0, 15, &v) < 0)
-				return -1;
-			r->db = (unsigned)v;
-		}
-	}
-	v = opt_value(q != NULL ? q + 1 : NULL, "timeout_ms", 1000, 60000, &bad);
-	if (bad || v == 0)
-		return -1;
-	r->timeout.tv_sec = (time_t)(v / 1000);
-	r->timeout.tv_usec = (suseconds_t)((v % 1000) * 1000);
-	(void)uri;
-	return 0;
-}
+/* --- connections */
 
 static redisContext *redis_connect(struct store_redis *r)
 {
 	redisContext *c;
 	redisReply *rep;
+	char db[8];
 
 	c = r->path[0] != '\0' ? redisConnectUnixWithTimeout(r->path, r->timeout) :
 	    redisConnectWithTimeout(r->host, r->port, r->timeout);
@@ -181,12 +92,38 @@ static redisContext *redis_connect(struct store_redis *r)
 		return NULL;
 	}
 	redisSetTimeout(c, r->timeout);
-	if (r->db != 0) {
-		rep = redisCommand(c, "SELECT %u", r->db);
+	if (r->password != NULL) {
+		/* AUTH [user] password (Redis 6 ACL form with a user). */
+		const char *argv[] = { "AUTH", r->user, r->password };
+		size_t lens[] = { 4, r->user != NULL ? strlen(r->user) : 0,
+				  strlen(r->password) };
+
+		if (r->user == NULL) {
+			argv[1] = r->password;
+			lens[1] = lens[2];
+		}
+		rep = store_redis_raw_command(r, c, r->user != NULL ? 3 : 2, argv, lens);
 		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			store_set_error("%s: redis: SELECT %u failed", r->uri, r->db);
+			/* Redis' reply names no secret ("WRONGPASS invalid
+			   username-password pair ..."). */
 			if (rep != NULL)
-				freeReplyObject(rep);
+				store_set_error("%s: redis: AUTH failed: %s", r->uri, rep->str);
+			freeReplyObject(rep);
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(rep);
+	}
+	if (r->db != 0) {
+		const char *argv[] = { "SELECT", db };
+		size_t lens[] = { 6, 0 };
+
+		lens[1] = (size_t)snprintf(db, sizeof(db), "%u", r->db);
+		rep = store_redis_raw_command(r, c, 2, argv, lens);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			if (rep != NULL)
+				store_set_error("%s: redis: SELECT %u: %s", r->uri, r->db, rep->str);
+			freeReplyObject(rep);
 			redisFree(c);
 			return NULL;
 		}
@@ -195,7 +132,7 @@ static redisContext *redis_connect(struct store_redis *r)
 	return c;
 }
 
-static redisContext *borrow(struct store_redis *r)
+redisContext *store_redis_borrow(struct store_redis *r)
 {
 	redisContext *c = NULL;
 
@@ -207,7 +144,7 @@ static redisContext *borrow(struct store_redis *r)
 }
 
 /* Give back a healthy connection; a broken one is closed. */
-static void give_back(struct store_redis *r, redisContext *c)
+void store_redis_give_back(struct store_redis *r, redisContext *c)
 {
 	if (c->err) {
 		redisFree(c);
@@ -258,86 +195,95 @@ static void sigpipe_restore(const struct sigpipe_state *st)
 	pthread_sigmask(SIG_SETMASK, &st->old, NULL);
 }
 
-/* Run one command (argv form: binary-safe); NULL with the error set. */
+/*
+ * Send n commands in one round trip (pipelining) and read their n
+ * replies into replies[] (error replies included). 0, or -1 on an I/O
+ * error with the error set and no reply left allocated.
+ */
+int store_redis_exchange(struct store_redis *r, redisContext *c, size_t n,
+		    const int *argcs, const char **const *argvs,
+		    const size_t *const *lens, redisReply **replies)
+{
+	struct sigpipe_state saved;
+	size_t i, got = 0;
+	void *rep;
+	int ret = 0;
+
+	sigpipe_block(&saved);
+	for (i = 0; i < n && ret == 0; i++) {
+		if (redisAppendCommandArgv(c, argcs[i], argvs[i], lens[i]) != REDIS_OK)
+			ret = -1;
+	}
+	while (got < n && ret == 0) {
+		if (redisGetReply(c, &rep) != REDIS_OK || rep == NULL)
+			ret = -1;
+		else
+			replies[got++] = rep;
+	}
+	sigpipe_restore(&saved);
+	if (ret < 0) {
+		store_set_error("%s: redis: %s", r->uri, c->errstr[0] ? c->errstr : "no reply");
+		if (!c->err)
+			c->err = REDIS_ERR_OTHER;	/* half a pipeline: drop it */
+		for (i = 0; i < got; i++)
+			freeReplyObject(replies[i]);
+	}
+	return ret;
+}
+
+redisReply *store_redis_raw_command(struct store_redis *r, redisContext *c, int argc,
+			       const char **argv, const size_t *lens)
+{
+	redisReply *rep;
+	const char **const argvs[] = { argv };
+	const size_t *const lensv[] = { lens };
+
+	return store_redis_exchange(r, c, 1, &argc, argvs, lensv, &rep) < 0 ? NULL : rep;
+}
+
+/* One command on a pooled connection; an error reply is STORE_ERROR
+   (NULL, error set). */
 static redisReply *command(struct store_redis *r, int argc, const char **argv,
 			   const size_t *lens)
 {
-	redisContext *c = borrow(r);
-	struct sigpipe_state saved;
+	redisContext *c = store_redis_borrow(r);
 	redisReply *rep;
 
 	if (c == NULL)
 		return NULL;
-	sigpipe_block(&saved);
-	rep = redisCommandArgv(c, argc, argv, lens);
-	sigpipe_restore(&saved);
-	if (rep == NULL)
-		store_set_error("%s: redis: %s", r->uri, c->errstr[0] ? c->errstr : "no reply");
-	else if (rep->type == REDIS_REPLY_ERROR) {
+	rep = store_redis_raw_command(r, c, argc, argv, lens);
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
 		store_set_error("%s: redis: %s", r->uri, rep->str);
 		freeReplyObject(rep);
 		rep = NULL;
 	}
-	give_back(r, c);
+	store_redis_give_back(r, c);
 	return rep;
 }
 
-static struct store *redis_open(const char *uri, const char *rest)
+enum store_result store_redis_unexpected(struct store_redis *r, const char *what,
+				    redisReply *rep)
 {
-	struct store_redis *r = xcalloc(1, sizeof(*r));
-	redisContext *c;
-
-	r->base.ops = &store_redis_ops;
-	r->uri = xstrdup(uri);
-	pthread_mutex_init(&r->lock, NULL);
-	if (parse_uri(r, uri, rest) < 0) {
-		store_set_error("%s: bad redis URI (expected redis://host:port/db or redis:///path.sock)", uri);
-		store_redis_ops.close(&r->base);
-		return NULL;
-	}
-	/* Connect once now, so a wrong address fails at startup. */
-	if ((c = redis_connect(r)) == NULL) {
-		char err[512];
-
-		str_copy(err, store_error(), sizeof(err));
-		store_redis_ops.close(&r->base);
-		store_set_error("%s", err);
-		return NULL;
-	}
-	give_back(r, c);
-	return &r->base;
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+		store_set_error("%s: redis: %s: %s", r->uri, what, rep->str);
+	else
+		store_set_error("%s: redis: %s: unexpected reply", r->uri, what);
+	freeReplyObject(rep);
+	return STORE_ERROR;
 }
 
-static void redis_close(struct store *store)
+/* A string or nil reply into value_r: OK/NOTFOUND; frees rep. */
+enum store_result store_redis_take_value(struct store_redis *r, redisReply *rep,
+				    void **value_r, size_t *len_r)
 {
-	struct store_redis *r = (struct store_redis *)store;
-
-	while (r->npool > 0)
-		redisFree(r->pool[--r->npool]);
-	pthread_mutex_destroy(&r->lock);
-	free(r->uri);
-	free(r);
-}
-
-static enum store_result redis_get(struct store *store, const void *key, size_t klen,
-				   void **value_r, size_t *len_r)
-{
-	struct store_redis *r = (struct store_redis *)store;
-	const char *argv[] = { "GET", key };
-	size_t lens[] = { 3, klen };
-	redisReply *rep = command(r, 2, argv, lens);
 	unsigned char *copy;
 
-	if (rep == NULL)
-		return STORE_ERROR;
 	if (rep->type == REDIS_REPLY_NIL) {
 		freeReplyObject(rep);
 		return STORE_NOTFOUND;
 	}
-	if (rep->type != REDIS_REPLY_STRING || rep->len > STORE_VALUE_MAX) {
-		freeReplyObject(rep);
-		return store_set_error("%s: redis: GET: unexpected reply", r->uri);
-	}
+	if (rep->type != REDIS_REPLY_STRING || rep->len > STORE_VALUE_MAX)
+		return store_redis_unexpected(r, "GET", rep);
 	copy = xmalloc(rep->len + 1);
 	memcpy(copy, rep->str, rep->len);
 	copy[rep->len] = '\0';
@@ -348,21 +294,118 @@ static enum store_result redis_get(struct store *store, const void *key, size_t 
 	return STORE_OK;
 }
 
-static enum store_result redis_put(struct store *store, const void *key, size_t klen,
-				   const void *value, size_t vlen, uint32_t ttl)
+static void redis_close(struct store *store);
+
+static struct store *redis_open(const char *uri, const char *rest)
+{
+	struct store_redis *r = xcalloc(1, sizeof(*r));
+	const char *argv[] = { "PING" };
+	size_t lens[] = { 4 };
+	redisContext *c;
+	redisReply *rep;
+	char err[1280];
+
+	r->base.ops = &store_redis_ops;
+	r->uri = xstrdup(uri);
+	pthread_mutex_init(&r->lock, NULL);
+	if (store_redis_parse(r, uri, rest) < 0)
+		goto fail;
+	/* Connect and PING now, so a wrong address or password fails at
+	   startup (NOAUTH when the server wants a password we lack). */
+	if ((c = redis_connect(r)) == NULL)
+		goto fail;
+	rep = store_redis_raw_command(r, c, 1, argv, lens);
+	if (rep == NULL || rep->type != REDIS_REPLY_STATUS) {
+		if (rep != NULL)
+			(void)store_redis_unexpected(r, "PING", rep);
+		redisFree(c);
+		goto fail;
+	}
+	freeReplyObject(rep);
+	store_redis_give_back(r, c);
+	return &r->base;
+fail:
+	str_copy(err, store_error(), sizeof(err));
+	redis_close(&r->base);
+	store_set_error("%s", err);
+	return NULL;
+}
+
+static void redis_close(struct store *store)
+{
+	struct store_redis *r = (struct store_redis *)store;
+
+	while (r->npool > 0)
+		redisFree(r->pool[--r->npool]);
+	pthread_mutex_destroy(&r->lock);
+	store_redis_free_auth(r);
+	free(r->uri);
+	free(r);
+}
+
+/* --- single-key calls */
+
+static enum store_result redis_get(struct store *store, const void *key, size_t klen,
+				   void **value_r, size_t *len_r)
+{
+	struct store_redis *r = (struct store_redis *)store;
+	const char *argv[] = { value_r != NULL ? "GET" : "EXISTS", key };
+	size_t lens[] = { strlen(argv[0]), klen };
+	redisReply *rep = command(r, 2, argv, lens);
+	long long n;
+
+	if (rep == NULL)
+		return STORE_ERROR;
+	if (value_r != NULL)
+		return store_redis_take_value(r, rep, value_r, len_r);
+	if (rep->type != REDIS_REPLY_INTEGER)
+		return store_redis_unexpected(r, "EXISTS", rep);
+	n = rep->integer;
+	freeReplyObject(rep);
+	return n > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
+static enum store_result set_common(struct store *store, const void *key, size_t klen,
+				    const void *value, size_t vlen, uint32_t ttl,
+				    int only_new)
 {
 	struct store_redis *r = (struct store_redis *)store;
 	char ttl_text[16];
-	const char *argv[] = { "SET", key, value, "EX", ttl_text };
-	size_t lens[] = { 3, klen, vlen, 2, 0 };
+	const char *argv[6] = { "SET", key, value };
+	size_t lens[6] = { 3, klen, vlen };
 	redisReply *rep;
+	int argc = 3, type;
 
-	lens[4] = (size_t)snprintf(ttl_text, sizeof(ttl_text), "%u", ttl);
-	rep = command(r, ttl > 0 ? 5 : 3, argv, lens);
-	if (rep == NULL)
+	if (ttl > 0) {
+		argv[argc] = "EX";
+		lens[argc++] = 2;
+		argv[argc] = ttl_text;
+		lens[argc++] = (size_t)snprintf(ttl_text, sizeof(ttl_text), "%u", ttl);
+	}
+	if (only_new) {
+		argv[argc] = "NX";
+		lens[argc++] = 2;
+	}
+	if ((rep = command(r, argc, argv, lens)) == NULL)
 		return STORE_ERROR;
+	type = rep->type;
+	if (type != REDIS_REPLY_STATUS && !(only_new && type == REDIS_REPLY_NIL))
+		return store_redis_unexpected(r, "SET", rep);
 	freeReplyObject(rep);
-	return STORE_OK;
+	/* SET NX answers nil when the key exists. */
+	return type == REDIS_REPLY_NIL ? STORE_EXISTS : STORE_OK;
+}
+
+static enum store_result redis_put(struct store *store, const void *key, size_t klen,
+				   const void *value, size_t vlen, uint32_t ttl)
+{
+	return set_common(store, key, klen, value, vlen, ttl, 0);
+}
+
+static enum store_result redis_put_new(struct store *store, const void *key, size_t klen,
+				       const void *value, size_t vlen, uint32_t ttl)
+{
+	return set_common(store, key, klen, value, vlen, ttl, 1);
 }
 
 static enum store_result redis_incr(struct store *store, const void *key, size_t klen,
@@ -379,10 +422,8 @@ static enum store_result redis_incr(struct store *store, const void *key, size_t
 	rep = command(r, 6, argv, lens);
 	if (rep == NULL)
 		return STORE_ERROR;
-	if (rep->type != REDIS_REPLY_INTEGER) {
-		freeReplyObject(rep);
-		return store_set_error("%s: redis: incr: unexpected reply", r->uri);
-	}
+	if (rep->type != REDIS_REPLY_INTEGER)
+		return store_redis_unexpected(r, "incr", rep);
 	if (value_r != NULL)
 		*value_r = rep->integer;
 	freeReplyObject(rep);
@@ -399,10 +440,10 @@ static enum store_result redis_del(struct store *store, const void *key, size_t 
 
 	if (rep == NULL)
 		return STORE_ERROR;
-	n = rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		return store_redis_unexpected(r, "DEL", rep);
+	n = rep->integer;
 	freeReplyObject(rep);
-	if (n < 0)
-		return store_set_error("%s: redis: DEL: unexpected reply", r->uri);
 	return n > 0 ? STORE_OK : STORE_NOTFOUND;
 }
 
@@ -412,13 +453,184 @@ static long redis_expire(struct store *store)
 	return 0;
 }
 
+static enum store_result redis_sync(struct store *store, int force)
+{
+	(void)store;
+	(void)force;
+	return STORE_OK;
+}
+
+/* --- prefix walk: SCAN MATCH <escaped prefix>* then (WATCH +) MGET */
+
+static char *glob_pattern(const unsigned char *prefix, size_t plen, size_t *len_r)
+{
+	char *p = xmalloc(2 * plen + 2);
+	size_t i, o = 0;
+
+	for (i = 0; i < plen; i++) {
+		if (strchr("*?[]\\", prefix[i]) != NULL && prefix[i] != '\0')
+			p[o++] = '\\';
+		p[o++] = (char)prefix[i];
+	}
+	p[o++] = '*';
+	p[o] = '\0';
+	*len_r = o;
+	return p;
+}
+
+/* Read (and with watch, WATCH first) one SCAN batch of keys; call fn. */
+static enum store_result walk_batch(struct store_redis *r, redisContext *c,
+				    redisReply *keys, const void *prefix, size_t plen,
+				    int watch, store_foreach_fn *fn, void *ctx, int *stop_r)
+{
+	size_t n = 0, i, j;
+	const char **argv = xcalloc(keys->elements + 1, sizeof(*argv));
+	size_t *lens = xcalloc(keys->elements + 1, sizeof(*lens));
+	redisReply *replies[2] = { NULL, NULL }, *vals;
+	enum store_result ret = STORE_OK;
+	int argcs[2];
+	const char **argvs[2];
+	const size_t *lensv[2];
+	const char **wargv = NULL;
+	size_t *wlens = NULL;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (i = 0; i < keys->elements; i++) {
+		redisReply *k = keys->element[i];
+
+		if (k->type != REDIS_REPLY_STRING)
+			goto bad;
+		/* Only what store.h could have written under the prefix. */
+		if (k->len < plen || k->len > STORE_KEY_MAX ||
+		    memcmp(k->str, prefix, plen) != 0)
+			continue;
+		argv[++n] = k->str;
+		lens[n] = k->len;
+	}
+	if (n == 0)
+		goto out;
+	argcs[0] = (int)n + 1;
+	argvs[0] = argv;
+	lensv[0] = lens;
+	if (watch) {
+		wargv = xcalloc(n + 1, sizeof(*wargv));
+		wlens = xcalloc(n + 1, sizeof(*wlens));
+		memcpy(wargv, argv, (n + 1) * sizeof(*wargv));
+		memcpy(wlens, lens, (n + 1) * sizeof(*wlens));
+		wargv[0] = "WATCH";
+		wlens[0] = 5;
+		argcs[1] = argcs[0];
+		argvs[1] = argv;
+		lensv[1] = lens;
+		argvs[0] = wargv;
+		lensv[0] = wlens;
+	}
+	if (store_redis_exchange(r, c, watch ? 2 : 1, argcs, argvs, lensv, replies) < 0) {
+		ret = STORE_ERROR;
+		goto out;
+	}
+	if (watch && replies[0]->type != REDIS_REPLY_STATUS)
+		goto bad;
+	vals = replies[watch ? 1 : 0];
+	if (vals->type != REDIS_REPLY_ARRAY || vals->elements != n)
+		goto bad;
+	for (j = 0; j < n; j++) {
+		redisReply *v = vals->element[j];
+		int rc;
+
+		if (v->type == REDIS_REPLY_NIL)
+			continue;	/* gone since SCAN, or not a string */
+		if (v->type != REDIS_REPLY_STRING || v->len > STORE_VALUE_MAX)
+			goto bad;
+		rc = fn(argv[j + 1], lens[j + 1], v->str, v->len, ctx);
+		if (rc < 0) {
+			ret = STORE_ERROR;
+			goto out;
+		}
+		if (rc > 0) {
+			*stop_r = 1;
+			goto out;
+		}
+	}
+	goto out;
+bad:
+	ret = store_set_error("%s: redis: foreach: unexpected reply", r->uri);
+out:
+	freeReplyObject(replies[0]);
+	freeReplyObject(replies[1]);
+	free(argv);
+	free(lens);
+	free(wargv);
+	free(wlens);
+	return ret;
+}
+
+enum store_result store_redis_walk(struct store_redis *r, redisContext *c, const void *prefix,
+			      size_t plen, int watch, store_foreach_fn *fn, void *ctx)
+{
+	size_t patlen;
+	char *pattern = glob_pattern(prefix, plen, &patlen);
+	char cursor[32] = "0";
+	enum store_result ret = STORE_OK;
+	int stop = 0;
+
+	do {
+		const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", SCAN_COUNT };
+		size_t lens[] = { 4, strlen(cursor), 5, patlen, 5, strlen(SCAN_COUNT) };
+		redisReply *rep = store_redis_raw_command(r, c, 6, argv, lens);
+
+		if (rep == NULL) {
+			ret = STORE_ERROR;
+			break;
+		}
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[0]->len >= sizeof(cursor) ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			ret = store_redis_unexpected(r, "SCAN", rep);
+			break;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len);
+		cursor[rep->element[0]->len] = '\0';
+		ret = walk_batch(r, c, rep->element[1], prefix, plen, watch, fn, ctx, &stop);
+		freeReplyObject(rep);
+	} while (ret == STORE_OK && !stop && strcmp(cursor, "0") != 0);
+	free(pattern);
+	return ret;
+}
+
+static enum store_result redis_foreach(struct store *store, const void *prefix,
+				       size_t plen, store_foreach_fn *fn, void *ctx)
+{
+	struct store_redis *r = (struct store_redis *)store;
+	redisContext *c = store_redis_borrow(r);
+	enum store_result ret;
+
+	if (c == NULL)
+		return STORE_ERROR;
+	ret = store_redis_walk(r, c, prefix, plen, 0, fn, ctx);
+	store_redis_give_back(r, c);
+	return ret;
+}
+
 const struct store_ops store_redis_ops = {
 	.scheme = "redis",
 	.open = redis_open,
 	.close = redis_close,
 	.get = redis_get,
 	.put = redis_put,
+	.put_new = redis_put_new,
 	.incr = redis_incr,
 	.del = redis_del,
+	.foreach = redis_foreach,
 	.expire = redis_expire,
+	.sync = redis_sync,
+	.txn_begin = store_redis_txn_begin,
+	.txn_get = store_redis_txn_get,
+	.txn_put = store_redis_txn_put,
+	.txn_del = store_redis_txn_del,
+	.txn_foreach = store_redis_txn_foreach,
+	.txn_commit = store_redis_txn_commit,
+	.txn_abort = store_redis_txn_abort,
 };

@@ -7,7 +7,7 @@
  *	#include <messec/str.h>
  *
  *	size_t str_copy(char *dst, const char *src, size_t size);
- *	int str_parse_uint(const char *s, uint64_t min, uint64_t max,
+ *	int ms_str_parse_uint(const char *s, uint64_t min, uint64_t max,
  *			uint64_t *value_r);
  *	void str_lower(char *s);
  *	char *str_trim(char *s);
@@ -17,7 +17,7 @@
  *	size > 0 and returns strlen(src), so "result >= size" is the one
  *	truncation test (Debian 12's glibc has no strlcpy).
  *
- *	str_parse_uint() accepts only ASCII digits (no sign, no white space,
+ *	ms_str_parse_uint() accepts only ASCII digits (no sign, no white space,
  *	no "0x"), the whole string, and a value within [min, max]; it is the
  *	replacement for atoi/strtoul with their silent failures.
  *
@@ -28,7 +28,7 @@
  *	Used on peer input (policy attributes, config text); every function
  *	is bounded by its arguments.
  * DIAGNOSTICS
- *	str_parse_uint() returns -1 on any syntax or range problem.
+ *	ms_str_parse_uint() returns -1 on any syntax or range problem.
  *--*/
 #include <messec/str.h>
 #include <messec/log.h>
@@ -49,7 +49,7 @@ size_t str_copy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-int str_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *value_r)
+int ms_str_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *value_r)
 {
 	uint64_t v = 0;
 

@@ -2,7 +2,7 @@
  * NAME
  *	test_log 1
  * SUMMARY
- *	unit tests for log.c: levels, handler, errno suffix, str_sanitize
+ *	unit tests for log.c: levels, handler, errno suffix, ms_str_sanitize
  *--*/
 #include "test_util.h"
 
@@ -101,7 +101,7 @@ static void test_sanitize(void **state)
 	const struct san_case *c = *state;
 	char buf[64];
 
-	assert_string_equal(str_sanitize(buf, c->dst_size, c->src, c->max), c->want);
+	assert_string_equal(ms_str_sanitize(buf, c->dst_size, c->src, c->max), c->want);
 }
 
 int main(void)

@@ -3,7 +3,9 @@
  *	test_store 1
  * SUMMARY
  *	unit tests for store.c/store_lmdb.c: put/get/incr/del, TTL with a
- *	fake clock, expire, limits, threads, URI errors
+ *	fake clock, expire, limits, threads, the address grammar (strict,
+ *	one error per malformed part), sync modes, expiry in put_new and
+ *	foreach (test_store_contract.c has the cases shared with Redis)
  *--*/
 #include "test_util.h"
 
@@ -267,16 +269,76 @@ struct uri_case {
 	const char *name, *uri, *want;
 };
 
+#define UNKNOWN "unknown store (expected lmdb:/path, redis://host[:port][/db] or redis:///socket)"
+#define BAD_REDIS "bad redis address (expected redis://host[:port][/db] or redis:///path/to/socket)"
+#define BAD_HOST "bad host (expected a name, an IPv4 address or [IPv6])"
+
 static const struct uri_case uri_cases[] = {
-	{ "unknown scheme", "bdb:/var/x.db", "bdb:/var/x.db: unknown store (expected lmdb:/path or redis://host:port/db)" },
-	{ "no scheme", "/var/x.lmdb", "/var/x.lmdb: unknown store (expected lmdb:/path or redis://host:port/db)" },
+	{ "unknown scheme", "bdb:/var/x.db", "bdb:/var/x.db: " UNKNOWN },
+	{ "no scheme", "/var/x.lmdb", "/var/x.lmdb: " UNKNOWN },
+	{ "scheme case matters", "LMDB:/var/x.lmdb", "LMDB:/var/x.lmdb: " UNKNOWN },
 	{ "lmdb relative", "lmdb:x.lmdb", "lmdb:x.lmdb: bad path (expected lmdb:/absolute/path)" },
-	{ "lmdb bad option", "lmdb:/tmp/x.lmdb?foo=1", "lmdb:/tmp/x.lmdb?foo=1: bad option (expected ?map_size=1M..)" },
-	{ "lmdb missing dir", "lmdb:/nonexistent/messec/x.lmdb", "/nonexistent/messec/x.lmdb: open: No such file or directory" },
-	{ "redis bad URI", "redis:127.0.0.1", "redis:127.0.0.1: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
-	{ "redis bad db", "redis://127.0.0.1:6379/16", "redis://127.0.0.1:6379/16: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
-	{ "redis credentials refused", "redis://user:pw@127.0.0.1/0", "redis://user:pw@127.0.0.1/0: bad redis URI (expected redis://host:port/db or redis:///path.sock)" },
-	{ "redis nobody listening", "redis:///nonexistent/messec/redis.sock", "redis:///nonexistent/messec/redis.sock: redis: connect: No such file or directory" },
+	{ "lmdb empty", "lmdb:", "lmdb:: bad path (expected lmdb:/absolute/path)" },
+	{ "lmdb directory", "lmdb:/tmp/dir/", "lmdb:/tmp/dir/: bad path (expected lmdb:/absolute/path)" },
+	{ "lmdb unknown option", "lmdb:/tmp/x.lmdb?foo=1",
+	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync)" },
+	{ "lmdb option without value", "lmdb:/tmp/x.lmdb?map_size=",
+	  "lmdb:/tmp/x.lmdb?map_size=: option map_size has no value" },
+	{ "lmdb option without =", "lmdb:/tmp/x.lmdb?sync",
+	  "lmdb:/tmp/x.lmdb?sync: bad option \"sync\" (expected name=value)" },
+	{ "lmdb empty option name", "lmdb:/tmp/x.lmdb?=1",
+	  "lmdb:/tmp/x.lmdb?=1: bad option \"=1\" (expected name=value)" },
+	{ "lmdb option twice", "lmdb:/tmp/x.lmdb?sync=data&sync=always",
+	  "lmdb:/tmp/x.lmdb?sync=data&sync=always: option sync given twice" },
+	{ "lmdb trailing &", "lmdb:/tmp/x.lmdb?sync=data&",
+	  "lmdb:/tmp/x.lmdb?sync=data&: trailing '&'" },
+	{ "lmdb map_size too small", "lmdb:/tmp/x.lmdb?map_size=64k",
+	  "lmdb:/tmp/x.lmdb?map_size=64k: bad map_size \"64k\" (expected 1M or more, e.g. 256M)" },
+	{ "lmdb map_size not a size", "lmdb:/tmp/x.lmdb?map_size=big",
+	  "lmdb:/tmp/x.lmdb?map_size=big: bad map_size \"big\" (expected 1M or more, e.g. 256M)" },
+	{ "lmdb bad sync", "lmdb:/tmp/x.lmdb?map_size=2M&sync=fast",
+	  "lmdb:/tmp/x.lmdb?map_size=2M&sync=fast: bad sync \"fast\" (expected always, data or periodic)" },
+	{ "lmdb missing dir", "lmdb:/nonexistent/messec/x.lmdb?sync=always",
+	  "/nonexistent/messec/x.lmdb: open: No such file or directory" },
+	{ "redis without //", "redis:127.0.0.1", "redis:127.0.0.1: " BAD_REDIS },
+	{ "redis empty host", "redis://", "redis://: " BAD_HOST },
+	{ "redis empty host with port", "redis://:6379", "redis://:6379: " BAD_HOST },
+	{ "redis space in host", "redis://ho st", "redis://ho st: " BAD_HOST },
+	{ "redis unclosed [", "redis://[::1", "redis://[::1: " BAD_HOST },
+	{ "redis junk after ]", "redis://[::1]x", "redis://[::1]x: " BAD_HOST },
+	{ "redis not an IPv6 in []", "redis://[host]", "redis://[host]: " BAD_HOST },
+	{ "redis port 0", "redis://127.0.0.1:0", "redis://127.0.0.1:0: bad port (expected 1..65535)" },
+	{ "redis port too big", "redis://127.0.0.1:65536", "redis://127.0.0.1:65536: bad port (expected 1..65535)" },
+	{ "redis port not a number", "redis://127.0.0.1:x", "redis://127.0.0.1:x: bad port (expected 1..65535)" },
+	{ "redis empty port", "redis://127.0.0.1:/1", "redis://127.0.0.1:/1: bad port (expected 1..65535)" },
+	{ "redis bad db", "redis://127.0.0.1:6379/16", "redis://127.0.0.1:6379/16: bad db (expected /0../15)" },
+	{ "redis empty db", "redis://127.0.0.1/", "redis://127.0.0.1/: bad db (expected /0../15)" },
+	{ "redis db with junk", "redis://127.0.0.1/1/2", "redis://127.0.0.1/1/2: bad db (expected /0../15)" },
+	{ "redis db= on TCP", "redis://127.0.0.1?db=1",
+	  "redis://127.0.0.1?db=1: unknown option \"db\" (expected timeout_ms, auth_file)" },
+	{ "redis timeout 0", "redis://127.0.0.1?timeout_ms=0",
+	  "redis://127.0.0.1?timeout_ms=0: bad timeout_ms (expected 1..60000)" },
+	{ "redis timeout too big", "redis:///run/r.sock?timeout_ms=60001",
+	  "redis:///run/r.sock?timeout_ms=60001: bad timeout_ms (expected 1..60000)" },
+	{ "redis socket db too big", "redis:///run/r.sock?db=16",
+	  "redis:///run/r.sock?db=16: bad db (expected 0..15)" },
+	{ "redis socket option twice", "redis:///run/r.sock?db=1&db=1",
+	  "redis:///run/r.sock?db=1&db=1: option db given twice" },
+	{ "redis socket unknown option", "redis:///run/r.sock?password=x",
+	  "redis:///run/r.sock?password=x: unknown option \"password\" (expected timeout_ms, auth_file, db)" },
+	{ "redis socket path empty", "redis:///", "redis:///: bad socket path (expected redis:///path/to/socket, at most 107 bytes)" },
+	{ "redis socket path a directory", "redis:///run/", "redis:///run/: bad socket path (expected redis:///path/to/socket, at most 107 bytes)" },
+	{ "redis credentials refused", "redis://user:pw@127.0.0.1/0",
+	  "redis://user:pw@127.0.0.1/0: credentials do not belong in the address (use auth_file=/path)" },
+	{ "redis auth_file relative", "redis://127.0.0.1?auth_file=redis.auth",
+	  "redis://127.0.0.1?auth_file=redis.auth: auth_file must be an absolute path" },
+	{ "redis nobody listening", "redis:///nonexistent/messec/redis.sock",
+	  "redis:///nonexistent/messec/redis.sock: redis: connect: No such file or directory" },
+	/* Well-formed: parsed, then the (loopback, closed) port refuses. */
+	{ "redis IPv4, port, db, timeout parse", "redis://127.0.0.1:1/15?timeout_ms=500",
+	  "redis://127.0.0.1:1/15?timeout_ms=500: redis: connect: Connection refused" },
+	{ "redis [IPv6] with port parses", "redis://[::1]:1",
+	  "redis://[::1]:1: redis: connect: Connection refused" },
 };
 
 static void test_uri(void **state)
@@ -312,6 +374,98 @@ static void test_map_size(void **state)
 	test_rmtree(&dir);
 }
 
+static void test_uri_too_long(void **state)
+{
+	char uri[1100];
+	const char *err = NULL;
+
+	memset(uri, 'x', sizeof(uri) - 1);
+	uri[sizeof(uri) - 1] = '\0';
+	memcpy(uri, "lmdb:/", 6);
+	assert_null(store_open(uri, &err));
+	assert_string_equal(err, "store address longer than 1024 bytes");
+}
+
+static void test_sync_modes(void **state)
+{
+	char *dir = test_tmpdir(), uri[600], uri2[600];
+	const char *err = NULL;
+	struct store *s, *t;
+	void *v;
+
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb?sync=periodic", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_put(s, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync(s, 1), STORE_OK);
+	assert_int_equal(store_sync(s, 0), STORE_OK);
+	/* One environment per file and process: another sync mode for the
+	   same file is refused, never silently ignored. */
+	snprintf(uri2, sizeof(uri2), "lmdb:%s/p.lmdb?sync=always", dir);
+	assert_null(store_open(uri2, &err));
+	assert_non_null(strstr(err, "already open in this process with sync=periodic"));
+	snprintf(uri2, sizeof(uri2), "lmdb:%s/p.lmdb?map_size=2M&sync=periodic", dir);
+	t = store_open(uri2, &err);
+	assert_non_null(t);
+	store_close(&t);
+	store_close(&s);
+	/* Reopened with another mode once closed: the data is there. */
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb?sync=always", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "k", 1, &v, NULL), STORE_OK);
+	free(v);
+	assert_int_equal(store_put(s, "k2", 2, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync(s, 1), STORE_OK);
+	store_close(&s);
+	test_rmtree(&dir);
+}
+
+static void test_put_new_expired(void **state)
+{
+	struct fixture *f = *state;
+	void *v;
+
+	/* An expired key is absent: put_new takes its place. */
+	assert_int_equal(store_put_new(f->store, "g", 1, "old", 3, 10), STORE_OK);
+	assert_int_equal(store_put_new(f->store, "g", 1, "new", 3, 10), STORE_EXISTS);
+	fake_now += 10;
+	assert_int_equal(store_exists(f->store, "g", 1), STORE_NOTFOUND);
+	assert_int_equal(store_put_new(f->store, "g", 1, "new", 3, 10), STORE_OK);
+	assert_int_equal(store_get(f->store, "g", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "new");
+	free(v);
+}
+
+static int count_fn(const void *key, size_t klen, const void *value, size_t vlen,
+		    void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_foreach_expired(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	int n = 0;
+
+	assert_int_equal(store_put(f->store, "p:1", 3, "x", 1, 10), STORE_OK);
+	assert_int_equal(store_put(f->store, "p:2", 3, "x", 1, 0), STORE_OK);
+	fake_now += 10;
+	assert_int_equal(store_foreach(f->store, "p:", 2, count_fn, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* Inside a transaction too; and a txn del of an expired key is
+	   NOTFOUND. */
+	txn = store_txn_begin(f->store);
+	n = 0;
+	assert_int_equal(store_txn_foreach(txn, "p:", 2, count_fn, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_txn_get(txn, "p:1", 3, NULL, NULL), STORE_NOTFOUND);
+	assert_int_equal(store_txn_del(txn, "p:1", 3), STORE_NOTFOUND);
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+}
+
 /* Cases that run on a fresh store in a fresh temp dir. */
 static const struct {
 	const char *name;
@@ -326,6 +480,8 @@ static const struct {
 	{ "8 threads x 250 increments give exactly 2000", test_threads },
 	{ "two handles on one file share the environment", test_shared_env },
 	{ "data survives close and reopen", test_persist },
+	{ "put_new: an expired key counts as absent", test_put_new_expired },
+	{ "foreach skips expired keys, in and out of a transaction", test_foreach_expired },
 };
 
 int main(void)
@@ -340,5 +496,8 @@ int main(void)
 	}
 	tests_add_table(&l, uri_cases, test_uri);
 	tests_add(&l, "a full map is STORE_ERROR \"store full\"", test_map_size, NULL);
+	tests_add(&l, "an address over 1024 bytes is refused", test_uri_too_long, NULL);
+	tests_add(&l, "sync=periodic/always; another sync mode on an open file refused",
+		  test_sync_modes, NULL);
 	return tests_run(&l, "store", NULL, NULL);
 }

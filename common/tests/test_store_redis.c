@@ -6,7 +6,10 @@
  * DESCRIPTION
  *	Starts redis-server (Debian package redis-server, in
  *	packaging/debian-deps.txt) on a unix socket in a mkdtemp directory,
- *	no TCP port, no persistence; runs the store.h contract against it;
+ *	no TCP port, no persistence; runs what is Redis-specific (TTL as
+ *	Redis reports it, WATCH conflicts and store_txn_run() retries,
+ *	non-string keys in foreach; test_store_contract.c has the shared
+ *	contract);
  *	then kills it (by pid) and checks that a dead server is STORE_ERROR,
  *	never NOTFOUND. A missing redis-server fails the tests.
  *--*/
@@ -81,6 +84,14 @@ static long long raw_ttl(const char *key)
 	freeReplyObject(rep);
 	redisFree(c);
 	return ttl;
+}
+
+static int count_keys(const void *key, size_t klen, const void *value, size_t vlen,
+		      void *ctx)
+{
+	if (ctx != NULL)
+		(*(int *)ctx)++;
+	return 0;
 }
 
 static void test_put_get_del(void **state)
@@ -163,6 +174,137 @@ static void test_threads(void **state)
 	assert_int_equal(store_expire(store), 0);
 }
 
+static void test_txn_conflict(void **state)
+{
+	struct store_txn *txn;
+	void *v = NULL;
+
+	assert_int_equal(store_put(store, "x", 1, "1", 1, 0), STORE_OK);
+	/* Read (WATCH) in the transaction, then another writer (another
+	   pooled connection: another host) changes the key. */
+	txn = store_txn_begin(store);
+	assert_non_null(txn);
+	assert_int_equal(store_txn_get(txn, "x", 1, &v, NULL), STORE_OK);
+	free(v);
+	assert_int_equal(store_put(store, "x", 1, "other", 5, 0), STORE_OK);
+	assert_int_equal(store_txn_put(txn, "x", 1, "2", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_put(txn, "y", 1, "2", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_CONFLICT);
+	/* Nothing of the transaction was written. */
+	assert_int_equal(store_get(store, "x", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "other");
+	free(v);
+	assert_int_equal(store_exists(store, "y", 1), STORE_NOTFOUND);
+
+	/* A read-only transaction whose read changed: CONFLICT too. */
+	txn = store_txn_begin(store);
+	assert_int_equal(store_txn_get(txn, "x", 1, NULL, NULL), STORE_OK);
+	assert_int_equal(store_del(store, "x", 1), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_CONFLICT);
+
+	/* A key that did not exist when read and was created meanwhile. */
+	txn = store_txn_begin(store);
+	assert_int_equal(store_txn_del(txn, "z", 1), STORE_NOTFOUND);
+	assert_int_equal(store_put(store, "z", 1, "new", 3, 0), STORE_OK);
+	assert_int_equal(store_txn_put(txn, "w", 1, "1", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_CONFLICT);
+	assert_int_equal(store_exists(store, "w", 1), STORE_NOTFOUND);
+
+	/* A key walked by foreach is watched as well. */
+	txn = store_txn_begin(store);
+	assert_int_equal(store_put(store, "f:1", 3, "a", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_foreach(txn, "f:", 2, count_keys, NULL), STORE_OK);
+	assert_int_equal(store_put(store, "f:1", 3, "b", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_put(txn, "w", 1, "1", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_CONFLICT);
+}
+
+struct rerun {
+	int calls;
+};
+
+/* First run: another writer changes "r" after this read; the rerun sees
+   the new value and commits. */
+static enum store_result bump_with_interference(struct store_txn *txn, void *ctx)
+{
+	struct rerun *c = ctx;
+	void *v = NULL;
+	char text[16];
+	int n;
+
+	c->calls++;
+	if (store_txn_get(txn, "r", 1, &v, NULL) != STORE_OK)
+		return STORE_ERROR;
+	n = atoi(v);
+	free(v);
+	if (c->calls == 1 && store_put(store, "r", 1, "10", 2, 0) != STORE_OK)
+		return STORE_ERROR;
+	snprintf(text, sizeof(text), "%d", n + 1);
+	return store_txn_put(txn, "r", 1, text, strlen(text), 0);
+}
+
+static enum store_result always_interfere(struct store_txn *txn, void *ctx)
+{
+	struct rerun *c = ctx;
+
+	c->calls++;
+	if (store_txn_get(txn, "r", 1, NULL, NULL) != STORE_OK ||
+	    store_put(store, "r", 1, "0", 1, 0) != STORE_OK)
+		return STORE_ERROR;
+	return store_txn_put(txn, "r", 1, "x", 1, 0);
+}
+
+static void test_txn_run_retries(void **state)
+{
+	struct rerun c = { 0 };
+	void *v;
+
+	assert_int_equal(store_put(store, "r", 1, "1", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_run(store, bump_with_interference, &c), STORE_OK);
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(store_get(store, "r", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "11");
+	free(v);
+	/* Bounded: a transaction that always loses gives up with CONFLICT. */
+	c.calls = 0;
+	assert_int_equal(store_txn_run(store, always_interfere, &c), STORE_CONFLICT);
+	assert_int_equal(c.calls, STORE_TXN_ATTEMPTS);
+	assert_non_null(strstr(store_error(), "after 16 attempts"));
+}
+
+static void test_ttl_forms(void **state)
+{
+	struct store_txn *txn;
+	long long ttl;
+
+	assert_int_equal(store_put_new(store, "pn", 2, "x", 1, 300), STORE_OK);
+	ttl = raw_ttl("pn");
+	assert_true(ttl > 0 && ttl <= 300);
+	assert_int_equal(store_put_new(store, "pn", 2, "y", 1, 900), STORE_EXISTS);
+	assert_true(raw_ttl("pn") <= 300);
+	txn = store_txn_begin(store);
+	assert_int_equal(store_txn_put(txn, "tt", 2, "x", 1, 400), STORE_OK);
+	assert_int_equal(store_txn_put(txn, "tn", 2, "x", 1, 0), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+	ttl = raw_ttl("tt");
+	assert_true(ttl > 300 && ttl <= 400);
+	assert_int_equal(raw_ttl("tn"), -1);
+}
+
+static void test_foreach_skips_other_types(void **state)
+{
+	redisContext *c = redisConnectUnix(sock_path);
+	int n = 0;
+
+	assert_non_null(c);
+	freeReplyObject(redisCommand(c, "SELECT 1"));
+	freeReplyObject(redisCommand(c, "HSET h:hash f v"));
+	freeReplyObject(redisCommand(c, "SET h:str v"));
+	redisFree(c);
+	assert_int_equal(store_foreach(store, "h:", 2, count_keys, &n), STORE_OK);
+	assert_int_equal(n, 1);
+}
+
 static void test_server_gone(void **state)
 {
 	void *v = NULL;
@@ -184,6 +326,12 @@ int main(void)
 	tests_add(&l, "redis put with TTL sets EX", test_ttl, NULL);
 	tests_add(&l, "redis incr: fixed window, no TTL, non-integer", test_incr, NULL);
 	tests_add(&l, "redis 8 threads x 250 increments give exactly 2000", test_threads, NULL);
+	tests_add(&l, "redis txn: a key changed after WATCH is CONFLICT, nothing written",
+		  test_txn_conflict, NULL);
+	tests_add(&l, "redis txn_run reruns on CONFLICT, bounded", test_txn_run_retries, NULL);
+	tests_add(&l, "redis put_new and txn put set EX; put_new keeps the first", test_ttl_forms, NULL);
+	tests_add(&l, "redis foreach skips keys that are not strings",
+		  test_foreach_skips_other_types, NULL);
 	tests_add(&l, "redis server gone is STORE_ERROR", test_server_gone, NULL);
 	return tests_run(&l, "store_redis", start_redis, stop_redis);
 }

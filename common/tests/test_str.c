@@ -2,7 +2,7 @@
  * NAME
  *	test_str 1
  * SUMMARY
- *	unit tests for str.c: str_copy, str_parse_uint, str_trim, str_lower
+ *	unit tests for str.c: str_copy, ms_str_parse_uint, str_trim, str_lower
  *--*/
 #include "test_util.h"
 
@@ -70,7 +70,7 @@ static void test_uint(void **state)
 	const struct uint_case *c = *state;
 	uint64_t v = 12345;
 
-	assert_int_equal(str_parse_uint(c->s, c->min, c->max, &v), c->want_rc);
+	assert_int_equal(ms_str_parse_uint(c->s, c->min, c->max, &v), c->want_rc);
 	if (c->want_rc == 0)
 		assert_true(v == c->want);
 	else

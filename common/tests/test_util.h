@@ -114,24 +114,41 @@ static inline char *test_write_file(const char *dir, const char *name,
  * sock_path only (no TCP port), no persistence, log to logfile, working
  * directory dir. Returns its pid (the caller waits until it accepts
  * connections, with whatever client it tests), or -1.
+ * test_redis_spawn_args: the same with extra arguments (NULL-terminated),
+ * e.g. "--requirepass" or "--user" for the AUTH tests.
  * test_redis_stop: stop it with sig and reap it; sets *pid to -1.
  */
 #include <signal.h>
 #include <sys/wait.h>
 
-static inline pid_t test_redis_spawn(const char *dir, const char *sock_path,
-				     const char *logfile)
+static inline pid_t test_redis_spawn_args(const char *dir, const char *sock_path,
+					  const char *logfile,
+					  const char *const extra[])
 {
-	pid_t pid = fork();
+	const char *argv[40] = {
+		"redis-server", "--port", "0", "--unixsocket", sock_path,
+		"--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--logfile", logfile, "--daemonize", "no",
+	};
+	size_t n = 17, i;
+	pid_t pid;
 
+	for (i = 0; extra != NULL && extra[i] != NULL && n + 1 < 40; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	pid = fork();
 	if (pid == 0) {
-		execlp("redis-server", "redis-server", "--port", "0",
-		       "--unixsocket", sock_path, "--unixsocketperm", "700",
-		       "--save", "", "--appendonly", "no", "--dir", dir,
-		       "--logfile", logfile, "--daemonize", "no", (char *)NULL);
+		execvp("redis-server", (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Extra redis-server arguments (e.g. "--requirepass", "pw"): see above. */
+static inline pid_t test_redis_spawn(const char *dir, const char *sock_path,
+				     const char *logfile)
+{
+	return test_redis_spawn_args(dir, sock_path, logfile, NULL);
 }
 
 static inline void test_redis_stop(pid_t *pid, int sig)

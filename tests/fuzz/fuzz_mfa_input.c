@@ -19,7 +19,7 @@
  *	  reference seed), at the current time: the result is a known enum;
  *	- mfa_apppass_parse(): a match is 34 characters and its id the first
  *	  four;
- *	- mfa_base32_decode() (the CLI's secret input), then encode and
+ *	- codec_base32_decode() (the CLI's secret input), then encode and
  *	  decode again: the same bytes;
  *	- mfa_unseal() of the input as a stored record (a changed record must
  *	  fail: nobody can forge the GCM tag of the fixed key).
@@ -29,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <messec/codec.h>
+#include <messec/secret.h>
 
 #include "mfa_apppass.h"
 #include "mfa_seal.h"
@@ -67,7 +70,7 @@ static void check_split(const char *in, size_t len, const char *sep, unsigned di
 			    mfa_totp_counter(time(NULL), 30), 1, 0, &counter);
 	if (t != MFA_TOTP_OK && t != MFA_TOTP_BAD && t != MFA_TOTP_REPLAY)
 		abort();
-	mfa_wipe(code, sizeof(code));
+	secret_wipe(code, sizeof(code));
 }
 
 static void check_base32(const char *text)
@@ -76,14 +79,14 @@ static void check_base32(const char *text)
 	char enc[512];
 	long n, m;
 
-	n = mfa_base32_decode(text, bytes, sizeof(bytes));
+	n = codec_base32_decode(text, bytes, sizeof(bytes));
 	if (n < 0)
 		return;
 	if ((size_t)n > sizeof(bytes))
 		abort();
-	if (mfa_base32_encode(bytes, (size_t)n, enc, sizeof(enc)) != 0)
+	if (codec_base32_encode(bytes, (size_t)n, enc, sizeof(enc)) != 0)
 		abort();
-	m = mfa_base32_decode(enc, again, sizeof(again));
+	m = codec_base32_decode(enc, again, sizeof(again));
 	if (m != n || memcmp(bytes, again, (size_t)n) != 0)
 		abort();
 }

@@ -9,9 +9,10 @@
  * DESCRIPTION
  *	The input (cut at its first NUL) is split at its first newline:
  *	- line 1 is a passdb args string for mfa_settings_parse_args() and
- *	  a network for mfa_net_parse(). An args string holding "config=" is
- *	  not parsed: it would open any path the fuzzer names (/dev/stdin,
- *	  a FIFO) and hang; the file parser is fed below instead;
+ *	  a network for common/'s cidr_parse() (exempt_nets). An args string
+ *	  holding "config=" is not parsed: it would open any path the
+ *	  fuzzer names (/dev/stdin, a FIFO) and hang; the file parser is
+ *	  fed below instead;
  *	- the rest is a config file for mfa_settings_load_file(), written to
  *	  a memfd and opened through /proc/self/fd/N.
  *	Then mfa_settings_finish(), mfa_settings_service_covered() and
@@ -108,7 +109,7 @@ static void use_settings(struct mfa_settings *set)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mfa_settings set;
-	struct mfa_net net;
+	struct cidr net;
 	const char *error = NULL, *file;
 	char *text, *nl;
 	size_t flen;
@@ -122,10 +123,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*nl = '\0';
 	file = nl != NULL ? nl + 1 : "";
 
-	if (mfa_net_parse(text, &net) == 0 &&
+	if (cidr_parse(text, &net, &error) == 0 &&
 	    ((net.family != AF_INET && net.family != AF_INET6) ||
 	     net.prefix > (net.family == AF_INET ? 32u : 128u)))
 		abort();
+	error = NULL;
 
 	mfa_settings_init(&set);
 	if (strstr(text, "config=") == NULL) {

@@ -97,8 +97,8 @@ FUZZ_OBJS_hostile := $(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o \
 	$(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv -lpthread
 # link flags of a replay binary (not prerequisites)
 FUZZ_LDFLAGS_hostile := -Wl,--wrap=dns_query
-FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(MFA_LIBS)
-FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(MFA_LIBS)
+FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
+FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
 
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(B)/tests/fuzz_replay_%)
 UNIT_TESTS += $(FUZZ_REPLAYS)

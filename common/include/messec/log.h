@@ -15,7 +15,7 @@
  *	emits: "<id>: <text>"; id is a Postfix queue ID or session ID.
  *
  *	Never pass a password, TOTP code, secret, key or message body. Text
- *	from a peer goes through str_sanitize() first.
+ *	from a peer goes through ms_str_sanitize() first.
  *--*/
 #ifndef MESSEC_LOG_H
 #define MESSEC_LOG_H
@@ -60,10 +60,11 @@ void log_panic(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 
 /*
- * str_sanitize - copy peer text for logging: control characters and bytes
+ * ms_str_sanitize - copy peer text for logging: control characters and bytes
  * >= 0x7f become '?', output cut to max_chars (then "..." appended).
  * dst must hold max_chars + 4 bytes; dst_size is checked. Returns dst.
+ * (ms_: libdovecot exports its own str_sanitize(), see str.h.)
  */
-char *str_sanitize(char *dst, size_t dst_size, const char *src, size_t max_chars);
+char *ms_str_sanitize(char *dst, size_t dst_size, const char *src, size_t max_chars);
 
 #endif

@@ -6,7 +6,9 @@
  * DESCRIPTION
  *	str_copy() is strlcpy (Debian 12's glibc has none): returns strlen(src);
  *	a result >= size means truncation, which the caller must check.
- *	str_parse_uint() parses a decimal within [min, max], whole string only.
+ *	ms_str_parse_uint() parses a decimal within [min, max], whole string only.
+ *	(The ms_ prefix: libdovecot exports a str_parse_uint() of its own, and
+ *	the MFA plugin links this library inside Dovecot's auth process.)
  *	xmalloc()/xcalloc()/xrealloc()/xstrdup()/xstrndup() abort on OOM.
  *--*/
 #ifndef MESSEC_STR_H
@@ -16,7 +18,7 @@
 #include <stdint.h>
 
 size_t str_copy(char *dst, const char *src, size_t size);
-int str_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *value_r);
+int ms_str_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *value_r);
 /* Lower-case ASCII in place. */
 void str_lower(char *s);
 /* Trim ASCII white space at both ends, in place; returns s. */
