@@ -29,7 +29,7 @@
  *	any other answer into no reply), so nothing there may decide: header
  *	limits and internal errors are recorded in the message (hdrbook.h,
  *	ma_msg_error) and a failure with no message state to record it in
- *	goes to conn->deferred; EOM turns them into the reply. Without the
+ *	goes to conn->base.deferred; EOM turns them into the reply. Without the
  *	private data (smfi_setpriv failed, only possible for a NULL ctx)
  *	nothing can be recorded: negotiation then falls back to replies at
  *	every stage. SMFIP_HDR_LEADSPC is not asked for: the DKIM module is
@@ -43,8 +43,6 @@
  *	RFC 8601 sections 5 and 7.1 (remove forged A-R, add ours on top);
  *	RFC 7208 section 2.4; RFC 7489 section 6.6.
  *--*/
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -97,35 +95,18 @@ static void count(struct metric *m, const char *value)
 
 static struct ma_conn *conn_get(SMFICTX *ctx)
 {
-	struct ma_conn *conn = smfi_getpriv(ctx);
-
-	if (conn == NULL) {
-		conn = xcalloc(1, sizeof(*conn));
-		if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
-			free(conn);
-			return NULL;
-		}
-	}
-	return conn;
+	return milter_conn_get(ctx, sizeof(struct ma_conn));
 }
 
-/* What a callback that ran fine answers: nothing at a no-reply stage. */
 static sfsistat stage_ok(const struct ma_conn *conn, unsigned long nr_bit)
 {
-	return (conn->noreply & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return milter_stage_ok(&conn->base, nr_bit);
 }
 
-/*
- * A failure in a callback with no message state to record it in: tempfail
- * now, or, at a no-reply stage, at end of message (first reason wins).
- */
+/* A failure with no message state to record it in (milter.h). */
 static sfsistat stage_fail(struct ma_conn *conn, unsigned long nr_bit, const char *why)
 {
-	if ((conn->noreply & nr_bit) == 0)
-		return SMFIS_TEMPFAIL;
-	if (conn->deferred == NULL)
-		conn->deferred = why;
-	return SMFIS_NOREPLY;
+	return milter_stage_fail(&conn->base, nr_bit, why);
 }
 
 static void msg_free(struct ma_msg **msgp)
@@ -141,16 +122,6 @@ static void msg_free(struct ma_msg **msgp)
 	*msgp = NULL;
 }
 
-static void queue_id(SMFICTX *ctx, char *buf, size_t size)
-{
-	static char macro_i[] = "i";
-	const char *qid = smfi_getsymval(ctx, macro_i);
-	char clean[40];
-
-	str_sanitize(clean, sizeof(clean), qid != NULL ? qid : "NOQUEUE", 32);
-	str_copy(buf, clean, size);
-}
-
 /* The message of this connection, created on first use. NULL: no config. */
 static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 {
@@ -164,7 +135,7 @@ static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 		return NULL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &msg->started);
-	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
+	milter_queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
 	msg->book = ma_hdrbook_new(msg->cfg->authserv_id, msg->cfg->tag_header,
 				   (size_t) msg->cfg->max_headers,
 				   (size_t) msg->cfg->max_header_bytes, ma_authres_authserv_id);
@@ -179,24 +150,13 @@ static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct ma_conn *conn = conn_get(ctx);
-	const struct sockaddr *sa = (const struct sockaddr *) hostaddr;
-
-	unsigned long noreply;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);
-	noreply = conn->noreply;		/* negotiated for the connection */
-	memset(conn, 0, sizeof(*conn));
-	conn->noreply = noreply;
+	milter_conn_reset(conn, sizeof(*conn));
 	str_copy(conn->client_name, hostname != NULL ? hostname : "", sizeof(conn->client_name));
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
-			  conn->client_ip, sizeof(conn->client_ip));
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
-			  conn->client_ip, sizeof(conn->client_ip));
-	}
+	milter_client_ip(hostaddr, conn->client_ip, sizeof(conn->client_ip));
 	return stage_ok(conn, SMFIP_NR_CONN);
 }
 
@@ -221,7 +181,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);		/* MAIL starts a new transaction */
-	conn->deferred = NULL;
+	conn->base.deferred = NULL;
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	msg->have_mail = 1;
@@ -252,7 +212,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (msg->dkim == NULL) {
 		/* Postfix assigns the queue id after the first valid RCPT
 		   (smtpd_delay_open_until_valid_rcpt): not known at MAIL. */
-		queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
+		milter_queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
 		msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error);
 	}
 	if (msg->dkim == NULL) {
@@ -468,14 +428,14 @@ static sfsistat eom_deferred(SMFICTX *ctx, struct ma_conn *conn)
 	struct ma_decision dec;
 	char qid[40];
 
-	queue_id(ctx, qid, sizeof(qid));
+	milter_queue_id(ctx, qid, sizeof(qid));
 	memset(&dec, 0, sizeof(dec));
 	tempfail_decision(&dec, "internal-error");
 	log_verdict(qid, "action=tempfail reason=internal-error error=%s "
-		    "(at a no-reply stage)", conn->deferred);
+		    "(at a no-reply stage)", conn->base.deferred);
 	count(m_errors, NULL);
 	count(m_action, "tempfail");
-	conn->deferred = NULL;
+	conn->base.deferred = NULL;
 	msg_free(&conn->msg);
 	return finish(ctx, &dec);
 }
@@ -492,11 +452,11 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if (conn->deferred != NULL)
+	if (conn->base.deferred != NULL)
 		return eom_deferred(ctx, conn);
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
-	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
+	milter_queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
 	ev = xcalloc(1, sizeof(*ev));
 	ma_evaluate(conn, msg, ev);
 
@@ -532,50 +492,31 @@ static sfsistat mlfi_abort(SMFICTX *ctx)
 
 	if (conn != NULL) {
 		msg_free(&conn->msg);
-		conn->deferred = NULL;
+		conn->base.deferred = NULL;
 	}
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_close(SMFICTX *ctx)
 {
-	struct ma_conn *conn = smfi_getpriv(ctx);
+	struct ma_conn *conn = milter_conn_take(ctx);
 
 	if (conn == NULL)
 		return SMFIS_CONTINUE;		/* CLOSE may be the only callback */
 	msg_free(&conn->msg);
 	free(conn);
-	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
 
-/*
- * OPTNEG. f0: the actions the MTA allows; f1: the protocol steps it
- * offers. libmilter ORs every SMFIP_NR_* bit into f1 whether the MTA has
- * it or not, and answers CONTINUE on our behalf to an MTA that lacks one
- * (engine.c, fake_pflags), so asking for no-reply never fails and the
- * callbacks need not know what the MTA offered; the SMFIP_NO* steps are
- * asked for only when offered (libmilter aborts the session otherwise).
- * The actions are required, as without xxfi_negotiate: libmilter aborts
- * the session if the MTA does not allow them (its default action then).
- */
+/* OPTNEG: the no-reply stages and skipped steps above (milter.h). */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long f2, unsigned long f3, unsigned long *pf0,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct ma_conn *conn = conn_get(ctx);
 
-	(void) f0;
-	(void) f2;
-	(void) f3;
-	if (conn == NULL)
-		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
-	*pf0 = MA_ACTIONS;
-	*pf1 = f1 & (MA_NOREPLY | MA_NOSEND);
-	*pf2 = 0;
-	*pf3 = 0;
-	conn->noreply = *pf1 & MA_NOREPLY;
-	return SMFIS_CONTINUE;
+	return milter_negotiate(conn != NULL ? &conn->base : NULL, MA_ACTIONS, MA_NOREPLY,
+				MA_NOSEND, f1, pf0, pf1, pf2, pf3);
 }
 
 static struct smfiDesc desc = {

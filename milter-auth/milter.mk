@@ -17,9 +17,10 @@ MA_MODULE_OBJS = $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OB
 MA_MODULE_LIBS = $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
 	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) -lresolv -lpthread
 
-$(B)/milter-auth/messec-milter-auth: $(MA_DAEMON_OBJS) $$(MA_MODULE_OBJS) $(LIBMESSEC)
+$(B)/milter-auth/messec-milter-auth: $(MA_DAEMON_OBJS) $$(MA_MODULE_OBJS) $(LIBMESSEC_MILTER) \
+		$(LIBMESSEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC) \
+	$(CC) $(BASE_LDFLAGS) -o $@ $(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER) $(LIBMESSEC) \
 		$(MA_MODULE_LIBS) $(COMMON_LIBS)
 
 BINS += $(B)/milter-auth/messec-milter-auth

@@ -20,13 +20,14 @@
  *	EOH and body send no reply, so they cannot reject or tempfail. What
  *	goes wrong there is recorded -- in the message (internal_error, the
  *	header book's limits) or, when there is no message state to hold it,
- *	in conn->deferred -- and becomes the reply at end of message.
+ *	in conn->base.deferred (tempfail at EOM, cleared by MAIL) -- and becomes the reply at end of message.
  *--*/
 #ifndef MA_MSGSTATE_H
 #define MA_MSGSTATE_H
 
 #include <stdint.h>
 #include <time.h>
+#include "messec/milter.h"
 #include "config.h"
 #include "decide.h"
 #include "hdrbook.h"
@@ -52,15 +53,12 @@ struct ma_msg {
 };
 
 struct ma_conn {
+	struct milter_conn base;	/* first: noreply, deferred (milter.h) */
 	char client_ip[64];		/* "" when unknown */
 	char client_name[256];		/* Postfix's verified name or "[ip]" */
 	char helo[256];
 	int helo_cut;			/* longer than helo: unusable */
 	struct ma_msg *msg;
-	unsigned long noreply;		/* SMFIP_NR_* granted at OPTNEG */
-	const char *deferred;		/* static text: a no-reply stage failed
-					   with no message to record it in;
-					   tempfail at EOM, cleared by MAIL */
 };
 
 /* HELO / MAIL FROM argument as libmilter gives them: kept whole, or,
