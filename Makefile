@@ -7,8 +7,8 @@
 #   make install    DESTDIR/PREFIX honoured
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
-# Each component has a module.mk that appends to BINS, LIBS_BUILT, UNIT_TESTS,
-# INSTALL_RULES; see common/module.mk for the pattern.
+# Each component has a module.mk that appends to BINS, UNIT_TESTS,
+# INSTALL_RULES and CLEAN_FILES; see common/module.mk for the pattern.
 
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin

@@ -1,5 +1,5 @@
 # milter-auth/milter.mk - the messec-milter-auth daemon (main, config, decide,
-# milter callbacks, evaluate, header bookkeeping) and its unit tests.
+# milter callbacks, stages, evaluate, header bookkeeping) and its unit tests.
 #
 # The SPF, DKIM, DMARC and A-R modules come from spf.mk, dkim.mk and dmarc.mk
 # (MA_SPF_OBJS, MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS). Those may be
@@ -8,8 +8,8 @@
 # only test_dmarc links it, to pin the library's defects.
 .SECONDEXPANSION:
 
-MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/config.c \
-	milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
+MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
+	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
 
 # Module objects from spf.mk, dkim.mk, dmarc.mk (deferred: $$, any include order).
@@ -26,10 +26,12 @@ $(B)/milter-auth/messec-milter-auth: $(MA_DAEMON_OBJS) $$(MA_MODULE_OBJS) $(LIBM
 BINS += $(B)/milter-auth/messec-milter-auth
 
 # Unit tests: decision logic, header bookkeeping, config table.
+# (decide.c names results with the modules' own functions: they link.)
 $(B)/tests/milter-auth_test_decide: $(B)/milter-auth/tests/test_decide.o \
-		$(B)/milter-auth/decide.o $(LIBMESSEC)
+		$(B)/milter-auth/decide.o $$(MA_MODULE_OBJS) $(LIBMESSEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/tests/test_decide.o $(B)/milter-auth/decide.o \
+		$(MA_MODULE_OBJS) $(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
 $(B)/tests/milter-auth_test_hdrbook: $(B)/milter-auth/tests/test_hdrbook.o \
 		$(B)/milter-auth/hdrbook.o $(B)/milter-auth/authres.o $(LIBMESSEC)
@@ -52,7 +54,17 @@ $(B)/tests/milter-auth_test_envelope: $(B)/milter-auth/tests/test_envelope.o \
 		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
 		$(MA_MODULE_OBJS) $(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
-UNIT_TESTS += $(B)/tests/milter-auth_test_envelope
+# The stage list (stage.c: libmilter calls, so it links the milter skeleton).
+$(B)/tests/milter-auth_test_stage: $(B)/milter-auth/tests/test_stage.o \
+		$(B)/milter-auth/stage.o $(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o \
+		$(B)/milter-auth/hdrbook.o $$(MA_MODULE_OBJS) $(LIBMESSEC_MILTER) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/tests/test_stage.o $(B)/milter-auth/stage.o \
+		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
+		$(MA_MODULE_OBJS) $(LIBMESSEC_MILTER) $(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) \
+		$(CMOCKA_LIBS)
+
+UNIT_TESTS += $(B)/tests/milter-auth_test_envelope $(B)/tests/milter-auth_test_stage
 UNIT_TESTS += $(B)/tests/milter-auth_test_decide $(B)/tests/milter-auth_test_hdrbook \
 	$(B)/tests/milter-auth_test_config
 
