@@ -7,8 +7,10 @@
 #   make install    DESTDIR/PREFIX honoured
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
-# Each component has a module.mk that appends to BINS, LIBS_BUILT, UNIT_TESTS,
-# INSTALL_RULES; see common/module.mk for the pattern.
+# Each component has a module.mk that appends to BINS, UNIT_TESTS,
+# INSTALL_RULES and CLEAN_FILES, with the templates of mk/rules.mk for a
+# daemon, a unit test and a fuzz target (milter-auth/milter.mk and
+# tests/fuzz/module.mk use them).
 
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
@@ -78,6 +80,7 @@ CLEAN_FILES :=
 .PHONY: all check unit integration demo deps deps-check install clean fuzz bench
 all:
 
+include mk/rules.mk
 include common/module.mk
 -include milter-auth/module.mk
 -include dovecot-mfa-plugin/module.mk

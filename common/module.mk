@@ -48,3 +48,21 @@ $(B)/tests/common_test_dns: $(B)/common/tests/test_dns.o $(FAKE_DNS_OBJ) $(LIBME
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -Wl,--wrap=getrandom -o $@ $< $(FAKE_DNS_OBJ) $(LIBMESSEC) \
 		$(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# common/milter/ - the milter skeleton (messec/milter.h): its own archive,
+# linked only by milters, so no other daemon pulls libmilter.
+COMMON_MILTER_SRCS := $(wildcard common/milter/*.c)
+LIBMESSEC_MILTER := $(B)/libmessec-milter.a
+
+$(LIBMESSEC_MILTER): $(COMMON_MILTER_SRCS:%.c=$(B)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+BINS += $(LIBMESSEC_MILTER)
+
+# test_milter links the milter skeleton and libmilter (the others do not).
+$(B)/tests/common_test_milter: $(B)/common/tests/test_milter.o $(LIBMESSEC_MILTER) $(LIBMESSEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) -o $@ $< $(LIBMESSEC_MILTER) $(LIBMESSEC) $(MILTER_LIBS) \
+		$(COMMON_LIBS) $(CMOCKA_LIBS)

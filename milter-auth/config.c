@@ -12,15 +12,15 @@
  *	goes to Postfix's hold queue, internal errors tempfail, DNS
  *	temporary errors are recorded (A-R temperror) and accepted.
  *
- *	Reload: main.c loads a new object, and only when that fully succeeds
- *	(file, values, library contexts) calls ma_config_install(). The swap
- *	pointer is guarded by a mutex held for a few instructions; milter
- *	threads hold a reference for the life of one message.
+ *	Reload: the daemon skeleton (common/daemon.c) loads a new object,
+ *	and only when that fully succeeds (file, values, library contexts)
+ *	installs it. The swap pointer is guarded by a mutex held for a few
+ *	instructions; milter threads hold a reference for the life of one
+ *	message.
  * DIAGNOSTICS
  *	"path:line: key: problem (expected ...)" from common/cfg, plus
  *	"path: key: problem" for the checks made here, all on the err stream.
  *--*/
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -247,12 +247,18 @@ static void config_free(struct ma_config *mc)
 	free(mc);
 }
 
+static void config_ref_free(struct daemon_ref *ref)
+{
+	config_free(DAEMON_CONF(ref, struct ma_config, ref));
+}
+
 static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 {
 	struct ma_config *mc = xcalloc(1, sizeof(*mc));
 
 	mc->cfg = cfg;
-	mc->refs = 1;
+	mc->ref.refs = 1;
+	mc->ref.free = config_ref_free;
 	if (check_values(cfg, err) > 0) {
 		config_free(mc);
 		return NULL;
@@ -301,49 +307,23 @@ struct ma_config *ma_config_load_string(const char *name, const char *text, FILE
 	return derive(cfg, 0, err);
 }
 
-/*
- * The swap. RCU would avoid the mutex, but a mutex held for an increment
- * costs nothing next to a DNS lookup, and it is obviously correct.
- */
-static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ma_config *current;
-
+/* The swap is the daemon skeleton's (common/daemon.c); typed wrappers. */
 void ma_config_install(struct ma_config *mc)
 {
-	struct ma_config *old;
-
-	pthread_mutex_lock(&swap_lock);
-	old = current;
-	current = mc;
-	pthread_mutex_unlock(&swap_lock);
-	ma_config_release(&old);
+	daemon_conf_install(mc != NULL ? &mc->ref : NULL);
 }
 
 struct ma_config *ma_config_acquire(void)
 {
-	struct ma_config *mc;
+	struct daemon_ref *ref = daemon_conf_acquire();
 
-	pthread_mutex_lock(&swap_lock);
-	mc = current;
-	if (mc != NULL)
-		mc->refs++;
-	pthread_mutex_unlock(&swap_lock);
-	return mc;
+	return ref != NULL ? DAEMON_CONF(ref, struct ma_config, ref) : NULL;
 }
 
 void ma_config_release(struct ma_config **mcp)
 {
-	struct ma_config *mc = *mcp;
-	unsigned left;
+	struct daemon_ref *ref = *mcp != NULL ? &(*mcp)->ref : NULL;
 
-	if (mc == NULL)
-		return;
 	*mcp = NULL;
-	pthread_mutex_lock(&swap_lock);
-	if (mc->refs == 0)
-		log_panic("ma_config_release: reference count underflow");
-	left = --mc->refs;
-	pthread_mutex_unlock(&swap_lock);
-	if (left == 0)
-		config_free(mc);
+	daemon_ref_release(&ref);
 }

@@ -12,11 +12,13 @@
  *	library contexts that depend on config (SPF, DKIM, DMARC). The result
  *	is immutable and reference counted.
  *
- *	The current config is one global pointer. ma_config_acquire() takes a
- *	reference under a mutex (a few instructions, never across I/O), so a
- *	SIGHUP reload (ma_config_install()) can swap in a new object while
- *	milter threads keep using the old one until they release it; the old
- *	object is freed by its last user.
+ *	The current config is the daemon skeleton's (common/daemon.h):
+ *	ma_config_acquire() takes a reference under a mutex (a few
+ *	instructions, never across I/O), so a SIGHUP reload
+ *	(ma_config_install()) can swap in a new object while milter threads
+ *	keep using the old one until they release it; the old object is
+ *	freed by its last user. These three are typed wrappers of
+ *	daemon_conf_install/acquire and daemon_ref_release.
  * DIAGNOSTICS
  *	ma_config_load() writes every config problem as "path:line: ..." to
  *	the err stream and returns NULL.
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "messec/cfg.h"
+#include "messec/daemon.h"
 #include "decide.h"
 
 struct ma_spf;
@@ -34,6 +37,7 @@ struct ma_dkim_lib;
 struct ma_dmarc;
 
 struct ma_config {
+	struct daemon_ref ref;		/* reference count (common/daemon.h) */
 	struct cfg *cfg;		/* the parsed file (owns all strings) */
 	const char *authserv_id;	/* from config, or the host name */
 	char host_name[256];
@@ -48,7 +52,6 @@ struct ma_config {
 	struct ma_spf *spf;
 	struct ma_dkim_lib *dkim;
 	struct ma_dmarc *dmarc;
-	unsigned refs;			/* under the swap mutex */
 };
 
 extern const struct cfg_def ma_config_defs[];

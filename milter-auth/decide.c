@@ -4,7 +4,8 @@
  * SUMMARY
  *	messec-milter-auth decision logic (pure: no libmilter, no I/O)
  * SYNOPSIS
- *	#include "decide.h"
+ *	#include "messec/str.h"
+#include "decide.h"
  *
  *	void ma_decide(policy, in, authserv_id, max_ar_dkim, dec_r)
  * DESCRIPTION
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "messec/str.h"
 #include "decide.h"
 
 static const char *const action_names[] = {
@@ -69,59 +71,14 @@ void ma_decide_policy_defaults(struct ma_decide_policy *policy_r)
 }
 
 /*
- * RFC 8601 section 2.7 result words. Our internal values ("internal") never
- * reach a header: an internal error is decided before the A-R is built.
+ * RFC 8601 section 2.7 result words come from each module's one name
+ * function (ma_spf_result_name, ma_dkim_result_name, ...). SPF's
+ * "internal" is no A-R word: an internal error is decided before the A-R
+ * is built, and should one slip through it is written as temperror.
  */
-static const char *spf_word(enum ma_spf_result r)
+static const char *spf_ar_word(enum ma_spf_result r)
 {
-	switch (r) {
-	case MA_SPF_NONE: return "none";
-	case MA_SPF_NEUTRAL: return "neutral";
-	case MA_SPF_PASS: return "pass";
-	case MA_SPF_FAIL: return "fail";
-	case MA_SPF_SOFTFAIL: return "softfail";
-	case MA_SPF_TEMPERROR: return "temperror";
-	case MA_SPF_PERMERROR: return "permerror";
-	case MA_SPF_INTERNAL: break;
-	}
-	return "temperror";
-}
-
-static const char *dkim_word(enum ma_dkim_result r)
-{
-	switch (r) {
-	case MA_DKIM_NONE: return "none";
-	case MA_DKIM_PASS: return "pass";
-	case MA_DKIM_FAIL: return "fail";
-	case MA_DKIM_POLICY: return "policy";
-	case MA_DKIM_NEUTRAL: return "neutral";
-	case MA_DKIM_TEMPERROR: return "temperror";
-	case MA_DKIM_PERMERROR: return "permerror";
-	}
-	return "permerror";
-}
-
-static const char *dmarc_word(enum ma_dmarc_result r)
-{
-	switch (r) {
-	case MA_DMARC_NONE: return "none";
-	case MA_DMARC_PASS: return "pass";
-	case MA_DMARC_FAIL: return "fail";
-	case MA_DMARC_TEMPERROR: return "temperror";
-	case MA_DMARC_PERMERROR: return "permerror";
-	}
-	return "permerror";
-}
-
-static const char *policy_word(enum ma_dmarc_policy p)
-{
-	switch (p) {
-	case MA_DMARC_POLICY_NONE: return "none";
-	case MA_DMARC_POLICY_QUARANTINE: return "quarantine";
-	case MA_DMARC_POLICY_REJECT: return "reject";
-	case MA_DMARC_POLICY_UNSPECIFIED: break;
-	}
-	return NULL;
+	return r == MA_SPF_INTERNAL ? "temperror" : ma_spf_result_name(r);
 }
 
 /*
@@ -183,6 +140,19 @@ int ma_decide_relaxed_aligned(const char *org_domain, const char *auth_domain)
 	return domain_under(auth_domain, org_domain);
 }
 
+/* The one place a tempfail reply is built (set_reply, ma_decide_tempfail). */
+static void tempfail_reply(struct ma_decision *dec, const char *text)
+{
+	int n;
+
+	/* RFC 3463 section 3.8: X.7.0 other or undefined security status */
+	str_copy(dec->reply_code, "451", sizeof(dec->reply_code));
+	str_copy(dec->reply_xcode, "4.7.0", sizeof(dec->reply_xcode));
+	n = snprintf(dec->reply_text, sizeof(dec->reply_text), "%s", text);
+	if (n < 0 || (size_t) n >= sizeof(dec->reply_text))
+		dec->reply_text[sizeof(dec->reply_text) - 1] = '\0';
+}
+
 /* Set the SMTP reply of a reject or tempfail; other actions have none. */
 static void set_reply(struct ma_decision *dec, const char *reject_code,
 		      const char *reject_xcode, const char *reject_text,
@@ -196,13 +166,18 @@ static void set_reply(struct ma_decision *dec, const char *reject_code,
 		snprintf(dec->reply_xcode, sizeof(dec->reply_xcode), "%s", reject_xcode);
 		n = snprintf(dec->reply_text, sizeof(dec->reply_text), "%s", reject_text);
 	} else if (dec->action == MA_ACTION_TEMPFAIL) {
-		/* RFC 3463: 4.7.0 other or undefined security status */
-		snprintf(dec->reply_code, sizeof(dec->reply_code), "451");
-		snprintf(dec->reply_xcode, sizeof(dec->reply_xcode), "4.7.0");
-		n = snprintf(dec->reply_text, sizeof(dec->reply_text), "%s", temp_text);
+		tempfail_reply(dec, temp_text);
+		return;
 	}
 	if (n < 0 || (size_t) n >= sizeof(dec->reply_text))
 		dec->reply_text[sizeof(dec->reply_text) - 1] = '\0';
+}
+
+void ma_decide_tempfail(struct ma_decision *dec, const char *reason)
+{
+	dec->action = MA_ACTION_TEMPFAIL;
+	dec->reason = reason;
+	tempfail_reply(dec, MA_TEMPFAIL_TEXT);
 }
 
 /* Fill the A-R content from the verdicts (RFC 8601 section 2.7). */
@@ -215,7 +190,7 @@ static void fill_authres(const struct ma_decide_input *in, const char *authserv_
 	memset(ar, 0, sizeof(*ar));
 	ar->authserv_id = authserv_id;
 	if (in->spf != NULL) {
-		ar->spf_result = spf_word(in->spf->result);
+		ar->spf_result = spf_ar_word(in->spf->result);
 		ar->spf_property = in->spf_property != NULL ? in->spf_property : "smtp.mailfrom";
 		ar->spf_value = in->spf_value != NULL ? in->spf_value : in->spf->domain;
 		ar->spf_reason = in->spf->reason[0] != '\0' ? in->spf->reason : NULL;
@@ -228,7 +203,7 @@ static void fill_authres(const struct ma_decide_input *in, const char *authserv_
 	for (i = 0; i < n; i++) {
 		const struct ma_dkim_sig *sig = in->dkim[i];
 
-		dec->dkim[i].result = dkim_word(sig->result);
+		dec->dkim[i].result = ma_dkim_result_name(sig->result);
 		dec->dkim[i].domain = sig->domain;
 		dec->dkim[i].selector = sig->selector;
 		dec->dkim[i].algorithm = sig->algorithm;
@@ -238,12 +213,14 @@ static void fill_authres(const struct ma_decide_input *in, const char *authserv_
 	ar->n_dkim = n;
 	ar->dkim = dec->dkim;
 	if (in->dmarc != NULL) {
-		ar->dmarc_result = dmarc_word(in->dmarc->result);
+		ar->dmarc_result = ma_dmarc_result_name(in->dmarc->result);
 		snprintf(dec->dmarc_from, sizeof(dec->dmarc_from), "%s",
 			 in->dmarc->from_domain[0] != '\0' ? in->dmarc->from_domain :
 			 (in->from_domain != NULL ? in->from_domain : ""));
 		ar->dmarc_from = dec->dmarc_from[0] != '\0' ? dec->dmarc_from : NULL;
-		ar->dmarc_policy = policy_word(in->dmarc->policy);
+		/* no p= in the A-R when the record had none */
+		ar->dmarc_policy = in->dmarc->policy == MA_DMARC_POLICY_UNSPECIFIED ? NULL :
+		    ma_dmarc_policy_name(in->dmarc->policy);
 	} else if (in->from_state != MA_FROM_ONE) {
 		/* RFC 7489 section 6.6.1: no usable From, no evaluation */
 		ar->dmarc_result = "permerror";
@@ -337,7 +314,7 @@ void ma_decide(const struct ma_decide_policy *policy, const struct ma_decide_inp
 		dec->action = policy->internal_error;
 		dec->reason = "internal-error";
 		set_reply(dec, "550", "5.7.0", "message could not be authenticated",
-			  "temporary authentication failure, try again later");
+			  MA_TEMPFAIL_TEXT);
 		return;		/* no trustworthy results: no A-R either */
 	}
 

@@ -15,7 +15,7 @@
  *	Order of precedence (first match wins):
  *	1. outbound (SMTP AUTH or internal network): accept, no A-R;
  *	2. internal error (library failure, out of memory): internal action
- *	   (default tempfail 451 4.3.0), never a silent accept or reject;
+ *	   (default tempfail 451 4.7.0), never a silent accept or reject;
  *	3. allowlisted (trusted network or domain): accept + A-R (results
  *	   recorded, nothing enforced);
  *	4. header limits exceeded: limits action (default reject);
@@ -103,6 +103,15 @@ void ma_decide_policy_defaults(struct ma_decide_policy *policy_r);
 void ma_decide(const struct ma_decide_policy *policy, const struct ma_decide_input *in,
 	       const char *authserv_id, unsigned max_ar_dkim, struct ma_decision *dec_r);
 
+/* The text of every tempfail that is no DNS temporary failure. */
+#define MA_TEMPFAIL_TEXT "temporary authentication failure, try again later"
+
+/* Turn dec into a tempfail (451 4.7.0, MA_TEMPFAIL_TEXT) with reason, e.g.
+   when applying an accepted decision failed. The one tempfail reply of
+   the milter, with set_reply's in decide.c. */
+void ma_decide_tempfail(struct ma_decision *dec, const char *reason);
+
+/* The one name function of enum ma_action (log, metrics, config words). */
 const char *ma_action_name(enum ma_action action);
 /* Parse "accept", "tag", "quarantine", "reject", "tempfail"; 0 ok, -1. */
 int ma_action_parse(const char *name, enum ma_action *action_r);

@@ -7,8 +7,4 @@ MA_DKIM_OBJS := $(MA_DKIM_SRCS:%.c=$(B)/%.o)
 # It reads ../shared/conformance/dkim (or $MESSEC_CONFORMANCE/dkim).
 MA_DKIM_TEST_SRCS := $(wildcard milter-auth/tests/test_dkim*.c)
 MA_DKIM_TEST_OBJS := $(MA_DKIM_TEST_SRCS:%.c=$(B)/%.o)
-UNIT_TESTS += $(B)/tests/milter-auth_test_dkim
-
-$(B)/tests/milter-auth_test_dkim: $(MA_DKIM_TEST_OBJS) $(FAKE_DNS_OBJ) $(MA_DKIM_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(MA_DKIM_TEST_OBJS) $(FAKE_DNS_OBJ) $(MA_DKIM_OBJS) $(LIBMESSEC) $(COMMON_LIBS) $(OPENDKIM_LIBS) $(CMOCKA_LIBS)
+$(eval $(call unit_test,milter-auth_test_dkim,$(MA_DKIM_TEST_OBJS) $(FAKE_DNS_OBJ) $(MA_DKIM_OBJS),$(OPENDKIM_LIBS)))

@@ -9,29 +9,14 @@ MA_DMARC_OBJS := $(MA_DMARC_SRCS:%.c=$(B)/%.o)
 MA_DMARC_LIBS := -lresolv
 MA_AUTHRES_OBJS := $(B)/milter-auth/authres.o
 
-UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc $(B)/tests/milter-auth_test_authres
-
+MA_DT := $(B)/milter-auth/tests
 # test_dmarc also links libopendmarc: its regression tests pin the library's
 # measured defects (docs/dmarc.md), so an upgrade that fixes them is noticed.
-$(B)/tests/milter-auth_test_dmarc: $(B)/milter-auth/tests/test_dmarc.o $(MA_DMARC_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) \
-		$(OPENDMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-$(B)/tests/milter-auth_test_authres: $(B)/milter-auth/tests/test_authres.o $(MA_AUTHRES_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_AUTHRES_OBJS) $(LIBMESSEC) $(COMMON_LIBS) $(CMOCKA_LIBS)
+$(eval $(call unit_test,milter-auth_test_dmarc,$(MA_DT)/test_dmarc.o $(MA_DMARC_OBJS),$(MA_DMARC_LIBS) $(OPENDMARC_LIBS)))
+$(eval $(call unit_test,milter-auth_test_authres,$(MA_DT)/test_authres.o $(MA_AUTHRES_OBJS)))
+# The conformance tables (../shared/conformance/dmarc/cases/*.tsv).
+$(eval $(call unit_test,milter-auth_test_dmarc_conf,$(MA_DT)/test_dmarc_conf.o $(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
+# dns_query() against the shared fake DNS server (common/tests/fake_dns.c).
+$(eval $(call unit_test,milter-auth_test_dmarc_dns,$(MA_DT)/test_dmarc_dns.o $(FAKE_DNS_OBJ) $(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
 
 # The fuzz targets (fuzz_authres, fuzz_dmarc) are built by tests/fuzz/module.mk.
-
-# The conformance tables (../shared/conformance/dmarc/cases/*.tsv).
-UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_conf
-$(B)/tests/milter-auth_test_dmarc_conf: $(B)/milter-auth/tests/test_dmarc_conf.o $(MA_DMARC_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-# dns_query() against the shared fake DNS server (common/tests/fake_dns.c).
-UNIT_TESTS += $(B)/tests/milter-auth_test_dmarc_dns
-$(B)/tests/milter-auth_test_dmarc_dns: $(B)/milter-auth/tests/test_dmarc_dns.o $(FAKE_DNS_OBJ) $(MA_DMARC_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(FAKE_DNS_OBJ) $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)

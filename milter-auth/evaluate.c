@@ -4,7 +4,7 @@
  * SUMMARY
  *	messec-milter-auth end-of-message checks: SPF, DKIM, DMARC, allowlist
  * SYNOPSIS
- *	#include "msgstate.h"
+ *	#include "evaluate.h"
  *
  *	void ma_evaluate(conn, msg, ev)
  * DESCRIPTION
@@ -27,7 +27,7 @@
 #include <string.h>
 #include "messec/str.h"
 #include "messec/cidr.h"
-#include "msgstate.h"
+#include "evaluate.h"
 #include "spf.h"
 #include "dkim_verify.h"
 #include "dmarc.h"

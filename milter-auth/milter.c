@@ -14,12 +14,15 @@
  *	OpenDMARC dereference a NULL private pointer on such input; every
  *	callback here checks.
  *
- *	At end of message (mlfi_eom): evaluate (evaluate.c), then apply the
- *	decision: delete every A-R claiming our authserv-id and every forged
- *	tag header (hdrbook.h: highest index first), insert our one A-R at
- *	the top, tag / quarantine / reply. A failed header change is an
- *	internal error: the message is tempfailed rather than delivered with
- *	a forged A-R. One verdict line is logged per message.
+ *	The work on a message is done by the stages of stage.h (unforge,
+ *	verify), which the header, EOH, body and EOM callbacks run in list
+ *	order; the callbacks only keep the header book (hdrbook.h: every
+ *	header, for the limits, the From field and the fields to delete) and
+ *	the message's phase (in_body). At end of message (mlfi_eom):
+ *	evaluate (evaluate.h), then, for a delivered message, each stage's
+ *	changes; one that fails tempfails the message (ma_decide_tempfail)
+ *	rather than deliver it half changed, e.g. with a forged A-R. Then
+ *	the reply. One verdict line is logged per message.
  *
  *	Round trips (mlfi_negotiate): connect, HELO, each header, EOH and
  *	each body chunk are negotiated as no-reply stages (SMFIP_NR_*), and
@@ -29,7 +32,7 @@
  *	any other answer into no reply), so nothing there may decide: header
  *	limits and internal errors are recorded in the message (hdrbook.h,
  *	ma_msg_error) and a failure with no message state to record it in
- *	goes to conn->deferred; EOM turns them into the reply. Without the
+ *	goes to conn->base.deferred; EOM turns them into the reply. Without the
  *	private data (smfi_setpriv failed, only possible for a NULL ctx)
  *	nothing can be recorded: negotiation then falls back to replies at
  *	every stage. SMFIP_HDR_LEADSPC is not asked for: the DKIM module is
@@ -40,27 +43,24 @@
  *	client (and the MTA's macros). Text is sanitised before it is
  *	logged (ms_str_sanitize) and bounded when stored.
  * STANDARDS
- *	RFC 8601 sections 5 and 7.1 (remove forged A-R, add ours on top);
- *	RFC 7208 section 2.4; RFC 7489 section 6.6.
+ *	RFC 8601 sections 5 and 7.1 (in stage.c); RFC 7208 section 2.4;
+ *	RFC 7489 section 6.6.
  *--*/
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include "messec/log.h"
 #include "messec/metrics.h"
-#include "messec/sbuf.h"
 #include "messec/str.h"
 #include "milter.h"
 #include "msgstate.h"
+#include "evaluate.h"
+#include "stage.h"
 #include "authres.h"
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "spf.h"
-
-#define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
 
 /* Stages that answer nothing; and the steps we have no callback for. */
 #define MA_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
@@ -97,35 +97,18 @@ static void count(struct metric *m, const char *value)
 
 static struct ma_conn *conn_get(SMFICTX *ctx)
 {
-	struct ma_conn *conn = smfi_getpriv(ctx);
-
-	if (conn == NULL) {
-		conn = xcalloc(1, sizeof(*conn));
-		if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
-			free(conn);
-			return NULL;
-		}
-	}
-	return conn;
+	return milter_conn_get(ctx, sizeof(struct ma_conn));
 }
 
-/* What a callback that ran fine answers: nothing at a no-reply stage. */
 static sfsistat stage_ok(const struct ma_conn *conn, unsigned long nr_bit)
 {
-	return (conn->noreply & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return milter_stage_ok(&conn->base, nr_bit);
 }
 
-/*
- * A failure in a callback with no message state to record it in: tempfail
- * now, or, at a no-reply stage, at end of message (first reason wins).
- */
+/* A failure with no message state to record it in (milter.h). */
 static sfsistat stage_fail(struct ma_conn *conn, unsigned long nr_bit, const char *why)
 {
-	if ((conn->noreply & nr_bit) == 0)
-		return SMFIS_TEMPFAIL;
-	if (conn->deferred == NULL)
-		conn->deferred = why;
-	return SMFIS_NOREPLY;
+	return milter_stage_fail(&conn->base, nr_bit, why);
 }
 
 static void msg_free(struct ma_msg **msgp)
@@ -141,16 +124,6 @@ static void msg_free(struct ma_msg **msgp)
 	*msgp = NULL;
 }
 
-static void queue_id(SMFICTX *ctx, char *buf, size_t size)
-{
-	static char macro_i[] = "i";
-	const char *qid = smfi_getsymval(ctx, macro_i);
-	char clean[40];
-
-	ms_str_sanitize(clean, sizeof(clean), qid != NULL ? qid : "NOQUEUE", 32);
-	str_copy(buf, clean, size);
-}
-
 /* The message of this connection, created on first use. NULL: no config. */
 static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 {
@@ -164,7 +137,7 @@ static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 		return NULL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &msg->started);
-	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
+	milter_queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
 	msg->book = ma_hdrbook_new(msg->cfg->authserv_id, msg->cfg->tag_header,
 				   (size_t) msg->cfg->max_headers,
 				   (size_t) msg->cfg->max_header_bytes, ma_authres_authserv_id);
@@ -179,24 +152,13 @@ static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct ma_conn *conn = conn_get(ctx);
-	const struct sockaddr *sa = (const struct sockaddr *) hostaddr;
-
-	unsigned long noreply;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);
-	noreply = conn->noreply;		/* negotiated for the connection */
-	memset(conn, 0, sizeof(*conn));
-	conn->noreply = noreply;
+	milter_conn_reset(conn, sizeof(*conn));
 	str_copy(conn->client_name, hostname != NULL ? hostname : "", sizeof(conn->client_name));
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
-			  conn->client_ip, sizeof(conn->client_ip));
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
-			  conn->client_ip, sizeof(conn->client_ip));
-	}
+	milter_client_ip(hostaddr, conn->client_ip, sizeof(conn->client_ip));
 	return stage_ok(conn, SMFIP_NR_CONN);
 }
 
@@ -221,7 +183,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(&conn->msg);		/* MAIL starts a new transaction */
-	conn->deferred = NULL;
+	conn->base.deferred = NULL;
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	msg->have_mail = 1;
@@ -234,79 +196,115 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/* The hook calls of the stage list (stage.h): active stages, in order,
+   until the message has an internal error (nothing more is fed then). */
+static void stages_header(const struct ma_stage_call *c, const char *name, const char *value)
+{
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL && !c->msg->internal_error; s++)
+		if (s->header != NULL && s->active(c->msg))
+			s->header(c, name, value);
+}
+
+static void stages_eoh(const struct ma_stage_call *c)
+{
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL && !c->msg->internal_error; s++)
+		if (s->eoh != NULL && s->active(c->msg))
+			s->eoh(c);
+}
+
+static void stages_body(const struct ma_stage_call *c, const unsigned char *data, size_t len)
+{
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL && !c->msg->internal_error; s++)
+		if (s->body != NULL && s->active(c->msg))
+			s->body(c, data, len);
+}
+
+static int stages_begun(const struct ma_msg *msg)
+{
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL; s++)
+		if (s->begun != NULL && s->active(msg) && s->begun(msg))
+			return 1;
+	return 0;
+}
+
+/* 0, or -1 with the reason and error of the stage whose changes failed. */
+static int stages_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
+		      const char **reason_r, const char **error_r)
+{
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL; s++)
+		if (s->eom != NULL && s->active(c->msg) && s->eom(c, ev, reason_r, error_r) != 0)
+			return -1;
+	return 0;
+}
+
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct ma_conn *conn = conn_get(ctx);
-	struct ma_msg *msg;
-	const char *error = NULL;
+	struct ma_stage_call call;
 	int within;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((msg = msg_get(ctx, conn)) == NULL)
+	if ((call.msg = msg_get(ctx, conn)) == NULL)
 		return stage_fail(conn, SMFIP_NR_HDR, "no configuration");
 	/* Over the limits: recorded in the book, decided at EOM. */
-	within = ma_hdrbook_add(msg->book, name, value);
-	if (msg->outbound || msg->internal_error || !within || msg->in_body)
+	within = ma_hdrbook_add(call.msg->book, name, value);
+	if (!within || call.msg->in_body)
 		return stage_ok(conn, SMFIP_NR_HDR);
-	if (msg->dkim == NULL) {
-		/* Postfix assigns the queue id after the first valid RCPT
-		   (smtpd_delay_open_until_valid_rcpt): not known at MAIL. */
-		queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));
-		msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error);
-	}
-	if (msg->dkim == NULL) {
-		ma_msg_error(msg, "dkim", error);
-		return stage_ok(conn, SMFIP_NR_HDR);
-	}
-	if (ma_dkim_verify_header(msg->dkim, name != NULL ? name : "",
-				  value != NULL ? value : "", &error) != 0)
-		ma_msg_error(msg, "dkim header", error);
+	call.ctx = ctx;
+	call.conn = conn;
+	stages_header(&call, name, value);
 	return stage_ok(conn, SMFIP_NR_HDR);
 }
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
 	struct ma_conn *conn = conn_get(ctx);
-	struct ma_msg *msg;
-	const char *error = NULL;
+	struct ma_stage_call call;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((msg = msg_get(ctx, conn)) == NULL)
+	if ((call.msg = msg_get(ctx, conn)) == NULL)
 		return stage_fail(conn, SMFIP_NR_EOH, "no configuration");
-	if (msg->in_body)
+	if (call.msg->in_body)
 		return stage_ok(conn, SMFIP_NR_EOH);	/* a second EOH: ignore */
-	msg->in_body = 1;
-	if (msg->dkim != NULL && !msg->internal_error &&
-	    ma_dkim_verify_eoh(msg->dkim, &error) != 0)
-		ma_msg_error(msg, "dkim eoh", error);
+	call.msg->in_body = 1;
+	call.ctx = ctx;
+	call.conn = conn;
+	stages_eoh(&call);
 	return stage_ok(conn, SMFIP_NR_EOH);
 }
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	struct ma_conn *conn = conn_get(ctx);
-	struct ma_msg *msg;
-	const char *error = NULL;
+	struct ma_stage_call call;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((msg = msg_get(ctx, conn)) == NULL)
+	if ((call.msg = msg_get(ctx, conn)) == NULL)
 		return stage_fail(conn, SMFIP_NR_BODY, "no configuration");
 	if (data == NULL)
 		len = 0;
-	msg->body_bytes += len;
-	/* Body before EOH: the verifier needs its EOH first. */
-	if (msg->dkim != NULL && !msg->in_body && !msg->internal_error) {
-		msg->in_body = 1;
-		if (ma_dkim_verify_eoh(msg->dkim, &error) != 0)
-			ma_msg_error(msg, "dkim eoh", error);
+	call.msg->body_bytes += len;
+	call.ctx = ctx;
+	call.conn = conn;
+	/* Body before EOH: the stages that took headers get their EOH first. */
+	if (!call.msg->in_body && !call.msg->internal_error && stages_begun(call.msg)) {
+		call.msg->in_body = 1;
+		stages_eoh(&call);
 	}
-	/* Streamed to the hash; nothing is buffered here. */
-	if (msg->dkim != NULL && !msg->internal_error && len > 0 &&
-	    ma_dkim_verify_body(msg->dkim, data, len, &error) != 0)
-		ma_msg_error(msg, "dkim body", error);
+	stages_body(&call, data, len);
 	return stage_ok(conn, SMFIP_NR_BODY);
 }
 
@@ -359,80 +357,6 @@ static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
 		    msg->internal_error ? " error=" : "", err, note);
 }
 
-/*
- * libmilter wants LF, not CRLF, in a folded header value (the MTA adds
- * the CR); a bare CR would end up in the message.
- */
-static void to_lf(char *s)
-{
-	char *w = s;
-
-	for (; *s != '\0'; s++)
-		if (*s != '\r')
-			*w++ = *s;
-	*w = '\0';
-}
-
-/* Header changes for an accepted message. 0 ok, -1 (error_r) failed. */
-static int apply_headers(SMFICTX *ctx, struct ma_msg *msg, struct ma_eval *ev,
-			 const char **error_r)
-{
-	static char ar_name[] = MA_AR_NAME;
-	struct sbuf *buf;
-	size_t i, n = ma_hdrbook_delete_count(msg->book);
-	const char *name;
-	unsigned index;
-	char tag[400];
-	int ret = 0;
-
-	/* RFC 8601 section 5: delete every A-R claiming our authserv-id. */
-	for (i = 0; i < n; i++) {
-		ma_hdrbook_delete_get(msg->book, i, &name, &index);
-		if (smfi_chgheader(ctx, (char *) name, (int) index, NULL) != MI_SUCCESS) {
-			*error_r = "smfi_chgheader failed";
-			return -1;
-		}
-	}
-	if (!ev->dec.add_ar)
-		return 0;
-	buf = sbuf_new(AR_VALUE_MAX);
-	if (ma_authres_build(&ev->dec.ar, buf) != 0) {
-		*error_r = "Authentication-Results too long";
-		ret = -1;
-	} else {
-		char *value = xstrdup(sbuf_str(buf));
-
-		to_lf(value);
-		/* RFC 8601 section 7.1: ours goes on top, above the Received: */
-		if (smfi_insheader(ctx, 0, ar_name, value) != MI_SUCCESS) {
-			*error_r = "smfi_insheader failed";
-			ret = -1;
-		}
-		free(value);
-	}
-	sbuf_free(&buf);
-	if (ret == 0 && ev->dec.action == MA_ACTION_TAG) {
-		snprintf(tag, sizeof(tag), "%s reason=%s header.from=%s",
-			 ev->dec.ar.dmarc_result ? ev->dec.ar.dmarc_result : "none",
-			 ev->dec.reason ? ev->dec.reason : "-", ev->dec.dmarc_from);
-		if (smfi_insheader(ctx, 0, (char *) msg->cfg->tag_header, tag) != MI_SUCCESS) {
-			*error_r = "smfi_insheader (tag) failed";
-			ret = -1;
-		}
-	}
-	return ret;
-}
-
-static void tempfail_decision(struct ma_decision *dec, const char *why)
-{
-	dec->action = MA_ACTION_TEMPFAIL;
-	dec->reason = why;
-	str_copy(dec->reply_code, "451", sizeof(dec->reply_code));
-	str_copy(dec->reply_xcode, "4.7.0", sizeof(dec->reply_xcode));
-	str_copy(dec->reply_text, "temporary authentication failure, try again later",
-		 sizeof(dec->reply_text));
-}
-
 static sfsistat finish(SMFICTX *ctx, struct ma_decision *dec)
 {
 	if (dec->action != MA_ACTION_REJECT && dec->action != MA_ACTION_TEMPFAIL)
@@ -468,14 +392,14 @@ static sfsistat eom_deferred(SMFICTX *ctx, struct ma_conn *conn)
 	struct ma_decision dec;
 	char qid[40];
 
-	queue_id(ctx, qid, sizeof(qid));
+	milter_queue_id(ctx, qid, sizeof(qid));
 	memset(&dec, 0, sizeof(dec));
-	tempfail_decision(&dec, "internal-error");
+	ma_decide_tempfail(&dec, "internal-error");
 	log_verdict(qid, "action=tempfail reason=internal-error error=%s "
-		    "(at a no-reply stage)", conn->deferred);
+		    "(at a no-reply stage)", conn->base.deferred);
 	count(m_errors, NULL);
 	count(m_action, "tempfail");
-	conn->deferred = NULL;
+	conn->base.deferred = NULL;
 	msg_free(&conn->msg);
 	return finish(ctx, &dec);
 }
@@ -492,26 +416,23 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if (conn->deferred != NULL)
+	if (conn->base.deferred != NULL)
 		return eom_deferred(ctx, conn);
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
-	queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
+	milter_queue_id(ctx, msg->queue_id, sizeof(msg->queue_id));	/* sure at EOM */
 	ev = xcalloc(1, sizeof(*ev));
 	ma_evaluate(conn, msg, ev);
 
+	/* Each stage's changes; one that fails tempfails the message (a
+	   forged A-R must never reach the mailbox). */
 	if (ev->dec.action != MA_ACTION_REJECT && ev->dec.action != MA_ACTION_TEMPFAIL) {
-		/* A forged A-R must never reach the mailbox: tempfail instead. */
-		if (apply_headers(ctx, msg, ev, &error) != 0) {
-			tempfail_decision(&ev->dec, "header-change-failed");
-			snprintf(note, sizeof(note), " error=%s", error);
-		} else if (ev->dec.action == MA_ACTION_QUARANTINE) {
-			static char reason[] = "messec-milter-auth: DMARC policy quarantine";
+		struct ma_stage_call call = { ctx, conn, msg };
+		const char *reason = NULL;
 
-			if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
-				tempfail_decision(&ev->dec, "quarantine-failed");
-				snprintf(note, sizeof(note), " error=smfi_quarantine failed");
-			}
+		if (stages_eom(&call, ev, &reason, &error) != 0) {
+			ma_decide_tempfail(&ev->dec, reason);
+			snprintf(note, sizeof(note), " error=%s", error);
 		}
 	}
 	count_results(msg, ev);
@@ -532,50 +453,31 @@ static sfsistat mlfi_abort(SMFICTX *ctx)
 
 	if (conn != NULL) {
 		msg_free(&conn->msg);
-		conn->deferred = NULL;
+		conn->base.deferred = NULL;
 	}
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_close(SMFICTX *ctx)
 {
-	struct ma_conn *conn = smfi_getpriv(ctx);
+	struct ma_conn *conn = milter_conn_take(ctx);
 
 	if (conn == NULL)
 		return SMFIS_CONTINUE;		/* CLOSE may be the only callback */
 	msg_free(&conn->msg);
 	free(conn);
-	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
 
-/*
- * OPTNEG. f0: the actions the MTA allows; f1: the protocol steps it
- * offers. libmilter ORs every SMFIP_NR_* bit into f1 whether the MTA has
- * it or not, and answers CONTINUE on our behalf to an MTA that lacks one
- * (engine.c, fake_pflags), so asking for no-reply never fails and the
- * callbacks need not know what the MTA offered; the SMFIP_NO* steps are
- * asked for only when offered (libmilter aborts the session otherwise).
- * The actions are required, as without xxfi_negotiate: libmilter aborts
- * the session if the MTA does not allow them (its default action then).
- */
+/* OPTNEG: the no-reply stages and skipped steps above (milter.h). */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long f2, unsigned long f3, unsigned long *pf0,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct ma_conn *conn = conn_get(ctx);
 
-	(void) f0;
-	(void) f2;
-	(void) f3;
-	if (conn == NULL)
-		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
-	*pf0 = MA_ACTIONS;
-	*pf1 = f1 & (MA_NOREPLY | MA_NOSEND);
-	*pf2 = 0;
-	*pf3 = 0;
-	conn->noreply = *pf1 & MA_NOREPLY;
-	return SMFIS_CONTINUE;
+	return milter_negotiate(conn != NULL ? &conn->base : NULL, MA_ACTIONS, MA_NOREPLY,
+				MA_NOSEND, f1, pf0, pf1, pf2, pf3);
 }
 
 static struct smfiDesc desc = {

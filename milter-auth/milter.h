@@ -7,8 +7,8 @@
  *	#include "milter.h"
  * DESCRIPTION
  *	ma_milter_desc() returns the smfiDesc to register. The callbacks take
- *	the current config through config.h (ma_config_acquire), so main.c
- *	must install one before smfi_main().
+ *	the current config through config.h (ma_config_acquire), which the
+ *	daemon skeleton (common/daemon.h) installs before the milter runs.
  *
  *	ma_milter_metrics_init() registers the counters and the verdict
  *	latency histogram (call once, before metrics_start).

@@ -1,59 +1,31 @@
-# milter-auth/milter.mk - the messec-milter-auth daemon (main, config, decide,
-# milter callbacks, evaluate, header bookkeeping) and its unit tests.
+# milter-auth/milter.mk - the messec-milter-auth daemon (main, milter
+# callbacks, stages, config, decide, evaluate, header bookkeeping) and its
+# unit tests, on the templates of mk/rules.mk.
 #
-# The SPF, DKIM, DMARC and A-R modules come from spf.mk, dkim.mk and dmarc.mk
-# (MA_SPF_OBJS, MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS). Those may be
-# included after this file, so the prerequisites use secondary expansion.
-# The daemon does not link libopendmarc: DMARC is messec's own (docs/dmarc.md);
-# only test_dmarc links it, to pin the library's defects.
-.SECONDEXPANSION:
-
-MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/config.c \
-	milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
+# The SPF, DKIM, DMARC and A-R modules come from spf.mk, dmarc.mk and
+# dkim.mk (MA_SPF_OBJS, MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS),
+# included before this file. The daemon does not link libopendmarc: DMARC
+# is messec's own (docs/dmarc.md); only test_dmarc links it, to pin the
+# library's defects.
+MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
+	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
-
-# Module objects from spf.mk, dkim.mk, dmarc.mk (deferred: $$, any include order).
-MA_MODULE_OBJS = $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
-MA_MODULE_LIBS = $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
+MA_MODULE_OBJS := $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
+MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
 	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) -lresolv -lpthread
 
-$(B)/milter-auth/messec-milter-auth: $(MA_DAEMON_OBJS) $$(MA_MODULE_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC) \
-		$(MA_MODULE_LIBS) $(COMMON_LIBS)
+$(eval $(call daemon,milter-auth/messec-milter-auth,$(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
 
-BINS += $(B)/milter-auth/messec-milter-auth
-
-# Unit tests: decision logic, header bookkeeping, config table.
-$(B)/tests/milter-auth_test_decide: $(B)/milter-auth/tests/test_decide.o \
-		$(B)/milter-auth/decide.o $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-$(B)/tests/milter-auth_test_hdrbook: $(B)/milter-auth/tests/test_hdrbook.o \
-		$(B)/milter-auth/hdrbook.o $(B)/milter-auth/authres.o $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-$(B)/tests/milter-auth_test_config: $(B)/milter-auth/tests/test_config.o \
-		$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $$(MA_MODULE_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/tests/test_config.o \
-		$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_MODULE_OBJS) \
-		$(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-# MAIL FROM / HELO keeping (evaluate.c, which needs every module to link).
-$(B)/tests/milter-auth_test_envelope: $(B)/milter-auth/tests/test_envelope.o \
-		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
-		$$(MA_MODULE_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/tests/test_envelope.o \
-		$(B)/milter-auth/evaluate.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o \
-		$(MA_MODULE_OBJS) $(LIBMESSEC) $(MA_MODULE_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
-
-UNIT_TESTS += $(B)/tests/milter-auth_test_envelope
-UNIT_TESTS += $(B)/tests/milter-auth_test_decide $(B)/tests/milter-auth_test_hdrbook \
-	$(B)/tests/milter-auth_test_config
+# Unit tests. decide.c names results with the modules' own functions, and
+# evaluate.c and stage.c call every module, so they link them all.
+MA_T := $(B)/milter-auth
+$(eval $(call unit_test,milter-auth_test_decide,$(MA_T)/tests/test_decide.o $(MA_T)/decide.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
+$(eval $(call unit_test,milter-auth_test_hdrbook,$(MA_T)/tests/test_hdrbook.o $(MA_T)/hdrbook.o $(MA_T)/authres.o))
+$(eval $(call unit_test,milter-auth_test_config,$(MA_T)/tests/test_config.o $(MA_T)/config.o $(MA_T)/decide.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
+# MAIL FROM / HELO keeping (evaluate.c).
+$(eval $(call unit_test,milter-auth_test_envelope,$(MA_T)/tests/test_envelope.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
+# The stage list (stage.c makes libmilter calls: the milter skeleton links).
+$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
 
 # Install: binary, man page, sample config (never overwriting a live one).
 .PHONY: install-milter-auth

@@ -1,8 +1,10 @@
 # milter-auth/ - messec-milter-auth (SPF, DKIM, DMARC verification) and messec-spf.
-# Split in two fragments: spf.mk (SPF module, messec-spf CLI, SPF tests) and
-# milter.mk (the milter daemon, DKIM, DMARC, Authentication-Results).
+# Four fragments: spf.mk (SPF module, messec-spf CLI, SPF tests), dmarc.mk
+# (DMARC, A-R), dkim.mk (DKIM verification) and, last because it links
+# them all, milter.mk (the milter daemon, its stages, decision and config,
+# their tests).
 EXTRA_CFLAGS_milter-auth := $(OPENSSL_CFLAGS) $(OPENDKIM_CFLAGS) $(OPENDMARC_CFLAGS) $(CMOCKA_CFLAGS) -Imilter-auth
--include milter-auth/spf.mk
--include milter-auth/milter.mk
--include milter-auth/dmarc.mk
--include milter-auth/dkim.mk
+include milter-auth/spf.mk
+include milter-auth/dmarc.mk
+include milter-auth/dkim.mk
+include milter-auth/milter.mk

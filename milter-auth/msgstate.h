@@ -13,20 +13,22 @@
  *	MAIL, or close. The message holds one reference to the config it
  *	started with, so a reload never changes a message half way.
  *
- *	ma_evaluate() (evaluate.c) runs the checks at end of message and
- *	fills the decision; it knows nothing of libmilter.
+ *	ma_evaluate() (evaluate.h) runs the checks at end of message and
+ *	fills the decision; it knows nothing of libmilter. The setters and
+ *	ma_msg_error() below are defined in evaluate.c too.
  *
  *	No-reply stages (milter.c, xxfi_negotiate): connect, HELO, header,
  *	EOH and body send no reply, so they cannot reject or tempfail. What
  *	goes wrong there is recorded -- in the message (internal_error, the
  *	header book's limits) or, when there is no message state to hold it,
- *	in conn->deferred -- and becomes the reply at end of message.
+ *	in conn->base.deferred (tempfail at EOM, cleared by MAIL) -- and becomes the reply at end of message.
  *--*/
 #ifndef MA_MSGSTATE_H
 #define MA_MSGSTATE_H
 
 #include <stdint.h>
 #include <time.h>
+#include "messec/milter.h"
 #include "config.h"
 #include "decide.h"
 #include "hdrbook.h"
@@ -52,15 +54,12 @@ struct ma_msg {
 };
 
 struct ma_conn {
+	struct milter_conn base;	/* first: noreply, deferred (milter.h) */
 	char client_ip[64];		/* "" when unknown */
 	char client_name[256];		/* Postfix's verified name or "[ip]" */
 	char helo[256];
 	int helo_cut;			/* longer than helo: unusable */
 	struct ma_msg *msg;
-	unsigned long noreply;		/* SMFIP_NR_* granted at OPTNEG */
-	const char *deferred;		/* static text: a no-reply stage failed
-					   with no message to record it in;
-					   tempfail at EOM, cleared by MAIL */
 };
 
 /* HELO / MAIL FROM argument as libmilter gives them: kept whole, or,
@@ -68,30 +67,7 @@ struct ma_conn {
 void ma_conn_set_helo(struct ma_conn *conn, const char *helo);
 void ma_msg_set_mail_from(struct ma_msg *msg, const char *arg);
 
-/* Outputs of ma_evaluate(), kept together so the decision's pointers stay
-   valid while the milter applies and logs it. */
-struct ma_eval {
-	struct ma_spf_verdict spf;
-	int spf_done;
-	char spf_value[512];
-	const char *spf_property;
-	const struct ma_dkim_sig *dkim[MA_DECIDE_MAX_DKIM];
-	size_t n_dkim;			/* entries in dkim[] */
-	size_t n_dkim_total;		/* signatures the module reported */
-	struct ma_dmarc_verdict dmarc;
-	int dmarc_done;
-	char from_domain[256];
-	enum ma_from_state from_state;
-	int allowlisted;
-	struct ma_decide_input in;
-	struct ma_decision dec;
-};
-
 /* Record an internal error on the message (first one wins for the log). */
 void ma_msg_error(struct ma_msg *msg, const char *what, const char *error);
-
-/* Run SPF, finish DKIM, DMARC; decide. Fills *ev (caller allocates).
-   Never fails: problems become msg->internal_error and so the decision. */
-void ma_evaluate(struct ma_conn *conn, struct ma_msg *msg, struct ma_eval *ev);
 
 #endif

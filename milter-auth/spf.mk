@@ -6,19 +6,8 @@ MA_SPF_SRCS := milter-auth/spf.c milter-auth/spf_dns.c milter-auth/spf_record.c 
 MA_SPF_OBJS := $(MA_SPF_SRCS:%.c=$(B)/%.o)
 MA_SPF_LIBS := -lresolv
 
-$(B)/milter-auth/messec-spf: $(B)/milter-auth/messec-spf.o $(MA_SPF_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(B)/milter-auth/messec-spf.o $(MA_SPF_OBJS) \
-		$(LIBMESSEC) $(COMMON_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS)
-
-BINS += $(B)/milter-auth/messec-spf
-
-$(B)/tests/milter-auth_test_spf: $(B)/milter-auth/tests/test_spf.o $(MA_SPF_OBJS) $(LIBMESSEC)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) -o $@ $< $(MA_SPF_OBJS) $(LIBMESSEC) $(COMMON_LIBS) \
-		$(SPF2_LIBS) $(MA_SPF_LIBS) $(CMOCKA_LIBS)
-
-UNIT_TESTS += $(B)/tests/milter-auth_test_spf
+$(eval $(call daemon,milter-auth/messec-spf,$(B)/milter-auth/messec-spf.o $(MA_SPF_OBJS),$(SPF2_LIBS) $(MA_SPF_LIBS)))
+$(eval $(call unit_test,milter-auth_test_spf,$(B)/milter-auth/tests/test_spf.o $(MA_SPF_OBJS),$(SPF2_LIBS) $(MA_SPF_LIBS)))
 
 .PHONY: install-spf
 install-spf: $(B)/milter-auth/messec-spf

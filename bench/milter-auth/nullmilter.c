@@ -18,8 +18,10 @@
  *	Built by bench/milter-auth/run (cc ... -lmilter), never installed.
  *	SOCKET is a libmilter socket spec (inet:PORT@127.0.0.1, unix:/path).
  *	Its threads get the same 512 KiB default stack as messec's
- *	(milter-auth/main.c, set_thread_stack), so N stays the floor of what
- *	messec does.
+ *	(MILTER_THREAD_STACK in common/include/messec/milter.h, which the
+ *	daemon skeleton sets), so N stays the floor of what messec does. It
+ *	keeps its own main() rather than the daemon skeleton: the benchmark
+ *	starts it with a bare socket argument and no config file.
  *--*/
 #include <pthread.h>
 #include <stdio.h>

@@ -420,6 +420,77 @@ static void test_action_names(void **state)
 	assert_string_equal(ma_action_name((enum ma_action) 99), "unknown");
 }
 
+/* A-R words are the modules' own names; SPF "internal" and an absent p=
+   have no A-R word (issue 15: decide.c keeps no names of its own). */
+static void test_ar_words(void **state)
+{
+	struct ma_decide_policy policy;
+	struct built *b = calloc(1, sizeof(*b));
+	int r;
+
+	(void) state;
+	assert_non_null(b);
+	ma_decide_policy_defaults(&policy);
+	build(&cases[0], b);
+	for (r = MA_SPF_NONE; r <= MA_SPF_PERMERROR; r++) {
+		b->spf.result = (enum ma_spf_result) r;
+		ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+		assert_string_equal(b->dec.ar.spf_result, ma_spf_result_name(b->spf.result));
+	}
+	b->spf.result = MA_SPF_INTERNAL;
+	ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+	assert_string_equal(b->dec.ar.spf_result, "temperror");
+	b->spf.result = MA_SPF_PASS;
+	for (r = MA_DKIM_NONE; r <= MA_DKIM_PERMERROR; r++) {
+		b->sigs[0].result = (enum ma_dkim_result) r;
+		ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+		assert_string_equal(b->dec.ar.dkim[0].result, ma_dkim_result_name(b->sigs[0].result));
+	}
+	b->sigs[0].result = MA_DKIM_PASS;
+	for (r = MA_DMARC_NONE; r <= MA_DMARC_PERMERROR; r++) {
+		b->dmarc.result = (enum ma_dmarc_result) r;
+		ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+		assert_string_equal(b->dec.ar.dmarc_result, ma_dmarc_result_name(b->dmarc.result));
+	}
+	b->dmarc.result = MA_DMARC_PASS;
+	b->dmarc.policy = MA_DMARC_POLICY_QUARANTINE;
+	ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+	assert_string_equal(b->dec.ar.dmarc_policy, "quarantine");
+	b->dmarc.policy = MA_DMARC_POLICY_UNSPECIFIED;
+	ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+	assert_null(b->dec.ar.dmarc_policy);
+	free(b);
+}
+
+/* ma_decide_tempfail() gives the same reply as a decided tempfail. */
+static void test_tempfail_one_place(void **state)
+{
+	struct ma_decide_policy policy;
+	struct built *b = calloc(1, sizeof(*b));
+	struct ma_decision *dec = calloc(1, sizeof(*dec));
+
+	(void) state;
+	assert_non_null(b);
+	assert_non_null(dec);
+	ma_decide_policy_defaults(&policy);
+	build(&cases[0], b);
+	ma_decide(&policy, &b->in, "mx", 8, dec);	/* pass: accept, no reply */
+	assert_int_equal(dec->action, MA_ACTION_ACCEPT);
+	ma_decide_tempfail(dec, "header-change-failed");
+	assert_int_equal(dec->action, MA_ACTION_TEMPFAIL);
+	assert_string_equal(dec->reason, "header-change-failed");
+	assert_string_equal(dec->reply_code, "451");
+	assert_string_equal(dec->reply_xcode, "4.7.0");	/* RFC 3463 X.7.0 */
+	assert_string_equal(dec->reply_text, MA_TEMPFAIL_TEXT);
+	b->in.internal_error = 1;			/* decided tempfail */
+	ma_decide(&policy, &b->in, "mx", 8, &b->dec);
+	assert_string_equal(b->dec.reply_code, dec->reply_code);
+	assert_string_equal(b->dec.reply_xcode, dec->reply_xcode);
+	assert_string_equal(b->dec.reply_text, dec->reply_text);
+	free(dec);
+	free(b);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -431,5 +502,7 @@ int main(void)
 	tests_add_table(&l, list_cases, test_listed);
 	tests_add(&l, "listed/aligned: NULL and empty inputs", test_listed_null, NULL);
 	tests_add(&l, "action names parse and print", test_action_names, NULL);
+	tests_add(&l, "A-R words: the modules' names, no internal, no absent p=", test_ar_words, NULL);
+	tests_add(&l, "tempfail reply built in one place (451 4.7.0)", test_tempfail_one_place, NULL);
 	return tests_run(&l, "decide", NULL, NULL);
 }

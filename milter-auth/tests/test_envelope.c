@@ -12,7 +12,7 @@
  *--*/
 #include "../../common/tests/test_util.h"
 
-#include "msgstate.h"
+#include "evaluate.h"
 
 static char *sender(size_t local_len, const char *domain)
 {

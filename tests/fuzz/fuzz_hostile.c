@@ -65,7 +65,7 @@
 #include "config.h"
 #include "dkim_verify.h"
 #include "dmarc.h"
-#include "msgstate.h"
+#include "evaluate.h"
 #include "spf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

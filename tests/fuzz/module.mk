@@ -26,89 +26,41 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth \
 	$(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
 FUZZ_COMMON_LIBS := $(COMMON_LIBS) -lresolv
-FUZZ_TARGETS := authres dmarc cfg addr spf spf_eval headers milter_config mfa_input mfa_settings \
-	hostile
-
-# target -> sources compiled into the fuzz binary (besides tests/fuzz/fuzz_<t>.c
-# and $(COMMON_SRCS))
-FUZZ_SRCS_authres := milter-auth/authres.c
-FUZZ_SRCS_dmarc := milter-auth/dmarc_record.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c
-FUZZ_SRCS_cfg :=
-FUZZ_SRCS_addr :=
-FUZZ_SRCS_spf := milter-auth/spf_record.c milter-auth/spf_macro.c milter-auth/spf_dns.c
-FUZZ_SRCS_spf_eval := milter-auth/spf_eval.c $(FUZZ_SRCS_spf)
-FUZZ_SRCS_headers := milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c \
-	milter-auth/dmarc_psl.c $(MA_DKIM_SRCS)
-FUZZ_SRCS_milter_config := milter-auth/config.c milter-auth/decide.c milter-auth/authres.c \
-	$(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
-FUZZ_SRCS_hostile := milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c \
-	milter-auth/hdrbook.c milter-auth/authres.c $(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS) \
-	common/tests/fake_dns.c
-FUZZ_SRCS_mfa_input := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
-FUZZ_SRCS_mfa_settings := $(MFA_CORE:%=dovecot-mfa-plugin/%.c)
-
-# target -> extra compile flags and libraries
-FUZZ_CFLAGS_headers := $(OPENDKIM_CFLAGS)
-FUZZ_CFLAGS_milter_config := $(OPENDKIM_CFLAGS)
-FUZZ_CFLAGS_hostile := $(OPENDKIM_CFLAGS)
-FUZZ_CFLAGS_mfa_input := -Idovecot-mfa-plugin
-FUZZ_CFLAGS_mfa_settings := -Idovecot-mfa-plugin
-FUZZ_LIBS_headers := $(OPENDKIM_LIBS)
-FUZZ_LIBS_milter_config := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS)
-# fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)
-FUZZ_LIBS_hostile := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) -lpthread -Wl,--wrap=dns_query
-FUZZ_LIBS_mfa_input := $(MFA_LIBS)
-FUZZ_LIBS_mfa_settings := $(MFA_LIBS)
-
 FUZZ_HDRS := $(wildcard tests/fuzz/*.h milter-auth/*.h common/include/messec/*.h dovecot-mfa-plugin/*.h)
+FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Idovecot-mfa-plugin $(OPENSSL_CFLAGS)
+
+# One line per target (mk/rules.mk, fuzz_target): name, sources of the
+# clang build (besides common/), objects of the replay, libraries,
+# clang-only compile flags, link flags.
+MA_ALL_SRCS := $(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
+MA_ALL_OBJS := $(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS)
+MA_ALL_LIBS := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) -lresolv
+FUZZ_TARGETS :=
+FUZZ_SPF_SRCS := milter-auth/spf_record.c milter-auth/spf_macro.c milter-auth/spf_dns.c
+
+$(eval $(call fuzz_target,authres,milter-auth/authres.c,$(MA_AUTHRES_OBJS)))
+$(eval $(call fuzz_target,dmarc,milter-auth/dmarc_record.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c,$(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
+$(eval $(call fuzz_target,cfg))
+$(eval $(call fuzz_target,addr))
+$(eval $(call fuzz_target,spf,$(FUZZ_SPF_SRCS),$(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
+$(eval $(call fuzz_target,spf_eval,milter-auth/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/milter-auth/spf_eval.o $(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
+$(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
+$(eval $(call fuzz_target,milter_config,milter-auth/config.c milter-auth/decide.c milter-auth/authres.c $(MA_ALL_SRCS),$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_ALL_OBJS),$(MA_ALL_LIBS),$(OPENDKIM_CFLAGS)))
+# fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)
+$(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c milter-auth/hdrbook.c milter-auth/authres.c $(MA_ALL_SRCS) common/tests/fake_dns.c,$(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_ALL_OBJS) $(FAKE_DNS_OBJ),$(MA_ALL_LIBS) -lpthread,$(OPENDKIM_CFLAGS),-Wl$(comma)--wrap=dns_query))
+$(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
+$(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
+
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: $(FUZZ_BINS)
 
-.SECONDEXPANSION:
-$(FUZZ_BINS): $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(COMMON_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRCS_$*) $(COMMON_SRCS) \
-		$(FUZZ_LIBS_$*) $(FUZZ_COMMON_LIBS)
-
 # --- replay: ordinary objects + replay_main.c, registered as unit tests.
-FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Idovecot-mfa-plugin $(OPENSSL_CFLAGS)
-
 $(B)/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(BASE_CFLAGS) $(FUZZ_REPLAY_CFLAGS) -MMD -MP -c -o $@ $<
 
-FUZZ_OBJS_authres := $(MA_AUTHRES_OBJS) $(LIBMESSEC) $(COMMON_LIBS)
-FUZZ_OBJS_dmarc := $(MA_DMARC_OBJS) $(LIBMESSEC) $(MA_DMARC_LIBS) $(COMMON_LIBS)
-FUZZ_OBJS_cfg := $(LIBMESSEC) $(COMMON_LIBS)
-FUZZ_OBJS_addr := $(LIBMESSEC) $(COMMON_LIBS)
-FUZZ_OBJS_spf := $(B)/milter-auth/spf_record.o $(B)/milter-auth/spf_macro.o \
-	$(B)/milter-auth/spf_dns.o $(LIBMESSEC) -lresolv $(COMMON_LIBS)
-FUZZ_OBJS_spf_eval := $(B)/milter-auth/spf_eval.o $(B)/milter-auth/spf_record.o \
-	$(B)/milter-auth/spf_macro.o $(B)/milter-auth/spf_dns.o $(LIBMESSEC) -lresolv $(COMMON_LIBS)
-FUZZ_OBJS_headers := $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) \
-	$(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS) $(LIBMESSEC) $(OPENDKIM_LIBS) \
-	$(COMMON_LIBS) -lresolv
-FUZZ_OBJS_milter_config := $(B)/milter-auth/config.o $(B)/milter-auth/decide.o \
-	$(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(LIBMESSEC) \
-	$(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv
-FUZZ_OBJS_hostile := $(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o \
-	$(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) \
-	$(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(FAKE_DNS_OBJ) $(LIBMESSEC) $(SPF2_LIBS) $(OPENDKIM_LIBS) \
-	$(OPENDMARC_LIBS) $(COMMON_LIBS) -lresolv -lpthread
-# link flags of a replay binary (not prerequisites)
-FUZZ_LDFLAGS_hostile := -Wl,--wrap=dns_query
-FUZZ_OBJS_mfa_input := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
-FUZZ_OBJS_mfa_settings := $(MFA_CORE_OBJS) $(LIBMESSEC) $(MFA_LIBS)
-
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(B)/tests/fuzz_replay_%)
 UNIT_TESTS += $(FUZZ_REPLAYS)
-
-# $(filter-out -l%,...): objects are prerequisites, -l flags only link.
-$(FUZZ_REPLAYS): $(B)/tests/fuzz_replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay_main.o \
-		$$(filter-out -%,$$(FUZZ_OBJS_$$*))
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) $(FUZZ_LDFLAGS_$*) -o $@ $(B)/tests/fuzz/fuzz_$*.o \
-		$(B)/tests/fuzz/replay_main.o $(FUZZ_OBJS_$*)
 
 # --- the same replays on an ASan+UBSan build, run by every make check.
 # A plain "make check" builds $(FUZZ_SAN_B)/tests/fuzz_replay_<t> with

@@ -1,0 +1,124 @@
+/*++
+ * NAME
+ *	test_milter 1
+ * SUMMARY
+ *	unit tests for common/milter/milter.c: protocol negotiation and the
+ *	no-reply stages (the socket and callbacks run in tests/integration/30)
+ *--*/
+#include "test_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <messec/milter.h>
+
+#define NR (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define NOSEND (SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+#define ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS)
+
+struct neg_case {
+	const char *name;
+	unsigned long offered;		/* f1 from the MTA (libmilter adds NR_*) */
+	unsigned long want_pf1, want_noreply;
+};
+
+static const struct neg_case neg_cases[] = {
+	{ "MTA offers nothing: no-reply only (libmilter fakes it)", NR, NR, NR },
+	{ "MTA offers every step: the wanted ones", NR | NOSEND | SMFIP_NOHDRS,
+	  NR | NOSEND, NR },
+	{ "MTA offers NORCPT only: not NODATA", NR | SMFIP_NORCPT, NR | SMFIP_NORCPT, NR },
+	{ "no NR_* in f1: none asked", 0, 0, 0 },
+};
+
+static void test_negotiate(void **state)
+{
+	const struct neg_case *c = *state;
+	struct milter_conn conn = { 0, NULL };
+	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
+
+	assert_int_equal(milter_negotiate(&conn, ACTIONS, NR, NOSEND, c->offered,
+					  &pf0, &pf1, &pf2, &pf3), SMFIS_CONTINUE);
+	assert_int_equal(pf0, ACTIONS);
+	assert_int_equal(pf1, c->want_pf1);
+	assert_int_equal(pf2, 0);
+	assert_int_equal(pf3, 0);
+	assert_int_equal(conn.noreply, c->want_noreply);
+}
+
+static void test_negotiate_no_conn(void **state)
+{
+	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
+
+	/* Nowhere to record a failure: replies at every stage. */
+	assert_int_equal(milter_negotiate(NULL, ACTIONS, NR, NOSEND, NR | NOSEND,
+					  &pf0, &pf1, &pf2, &pf3), SMFIS_ALL_OPTS);
+}
+
+static void test_stages(void **state)
+{
+	struct milter_conn conn = { SMFIP_NR_HDR, NULL };
+
+	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_HDR), SMFIS_NOREPLY);
+	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_EOH), SMFIS_CONTINUE);
+	/* A replying stage tempfails at once and records nothing. */
+	assert_int_equal(milter_stage_fail(&conn, SMFIP_NR_EOH, "eoh"), SMFIS_TEMPFAIL);
+	assert_null(conn.deferred);
+	/* A no-reply stage defers; the first reason wins. */
+	assert_int_equal(milter_stage_fail(&conn, SMFIP_NR_HDR, "first"), SMFIS_NOREPLY);
+	assert_int_equal(milter_stage_fail(&conn, SMFIP_NR_HDR, "second"), SMFIS_NOREPLY);
+	assert_string_equal(conn.deferred, "first");
+}
+
+struct my_conn {
+	struct milter_conn base;
+	char name[16];
+};
+
+static void test_reset(void **state)
+{
+	struct my_conn c;
+
+	memset(&c, 0x55, sizeof(c));
+	c.base.noreply = NR;
+	milter_conn_reset(&c, sizeof(c));
+	assert_int_equal(c.base.noreply, NR);	/* negotiated once per connection */
+	assert_null(c.base.deferred);
+	assert_int_equal(c.name[15], 0);
+}
+
+static void test_client_ip(void **state)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr sa;
+	char buf[64];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	milter_client_ip((_SOCK_ADDR *) &sin, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.7");
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::7", &sin6.sin6_addr);
+	milter_client_ip((_SOCK_ADDR *) &sin6, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::7");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNIX;
+	milter_client_ip((_SOCK_ADDR *) &sa, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	milter_client_ip(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
+int main(void)
+{
+	struct test_list l = { 0 };
+
+	tests_add_table(&l, neg_cases, test_negotiate);
+	tests_add(&l, "negotiate without connection state: ALL_OPTS", test_negotiate_no_conn, NULL);
+	tests_add(&l, "no-reply stages: ok, fail deferred (first wins)", test_stages, NULL);
+	tests_add(&l, "connection reset keeps the negotiation", test_reset, NULL);
+	tests_add(&l, "client address text", test_client_ip, NULL);
+	return tests_run(&l, "milter", NULL, NULL);
+}

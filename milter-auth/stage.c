@@ -1,0 +1,183 @@
+/*++
+ * NAME
+ *	stage 3
+ * SUMMARY
+ *	messec-milter-auth per-message stages: unforge, verify
+ * SYNOPSIS
+ *	#include "stage.h"
+ * DESCRIPTION
+ *	unforge (every message): at end of message, delete every
+ *	Authentication-Results field that claims our authserv-id and every
+ *	copy of our tag header (the header book, hdrbook.h, lists them;
+ *	highest index first). Outbound mail is cleaned too, so a forged A-R
+ *	never reaches a mailbox by way of submission.
+ *
+ *	verify (inbound: not SMTP AUTH, not internal_networks): streams the
+ *	headers and body to the DKIM verifier (nothing is buffered here);
+ *	at end of message inserts our one A-R at the top and, for the tag
+ *	action, the tag header, and quarantines when decided.
+ *
+ *	Trust boundary: header names and values are the peer's; they go to
+ *	libopendkim (dkim_verify.c) and the book, never into a reply.
+ * STANDARDS
+ *	RFC 8601 sections 5 and 7.1 (remove forged A-R, add ours on top).
+ *--*/
+#include <stdio.h>
+#include <stdlib.h>
+#include "messec/sbuf.h"
+#include "messec/milter.h"
+#include "messec/str.h"
+#include "stage.h"
+#include "authres.h"
+#include "dkim_verify.h"
+
+#define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
+
+static int always(const struct ma_msg *msg)
+{
+	(void) msg;
+	return 1;
+}
+
+/* --- unforge ------------------------------------------------------------- */
+
+static int unforge_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
+		       const char **reason_r, const char **error_r)
+{
+	size_t i, n = ma_hdrbook_delete_count(c->msg->book);
+	const char *name;
+	unsigned index;
+
+	(void) ev;
+	/* RFC 8601 section 5: delete every A-R claiming our authserv-id. */
+	for (i = 0; i < n; i++) {
+		ma_hdrbook_delete_get(c->msg->book, i, &name, &index);
+		if (smfi_chgheader(c->ctx, (char *) name, (int) index, NULL) != MI_SUCCESS) {
+			*reason_r = "header-change-failed";
+			*error_r = "smfi_chgheader failed";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- verify -------------------------------------------------------------- */
+
+static int inbound(const struct ma_msg *msg)
+{
+	return !msg->outbound;
+}
+
+static int verify_begun(const struct ma_msg *msg)
+{
+	return msg->dkim != NULL;
+}
+
+static void verify_header(const struct ma_stage_call *c, const char *name, const char *value)
+{
+	struct ma_msg *msg = c->msg;
+	const char *error = NULL;
+
+	if (msg->dkim == NULL) {
+		/* Postfix assigns the queue id after the first valid RCPT
+		   (smtpd_delay_open_until_valid_rcpt): not known at MAIL. */
+		milter_queue_id(c->ctx, msg->queue_id, sizeof(msg->queue_id));
+		msg->dkim = ma_dkim_verify_new(msg->cfg->dkim, msg->queue_id, &error);
+	}
+	if (msg->dkim == NULL) {
+		ma_msg_error(msg, "dkim", error);
+		return;
+	}
+	if (ma_dkim_verify_header(msg->dkim, name != NULL ? name : "",
+				  value != NULL ? value : "", &error) != 0)
+		ma_msg_error(msg, "dkim header", error);
+}
+
+static void verify_eoh(const struct ma_stage_call *c)
+{
+	const char *error = NULL;
+
+	if (c->msg->dkim != NULL && ma_dkim_verify_eoh(c->msg->dkim, &error) != 0)
+		ma_msg_error(c->msg, "dkim eoh", error);
+}
+
+static void verify_body(const struct ma_stage_call *c, const unsigned char *data, size_t len)
+{
+	const char *error = NULL;
+
+	/* Streamed to the hash; nothing is buffered here. */
+	if (c->msg->dkim != NULL && len > 0 &&
+	    ma_dkim_verify_body(c->msg->dkim, data, len, &error) != 0)
+		ma_msg_error(c->msg, "dkim body", error);
+}
+
+/*
+ * libmilter wants LF, not CRLF, in a folded header value (the MTA adds
+ * the CR); a bare CR would end up in the message.
+ */
+static void to_lf(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++)
+		if (*s != '\r')
+			*w++ = *s;
+	*w = '\0';
+}
+
+static int verify_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
+		      const char **reason_r, const char **error_r)
+{
+	static char ar_name[] = MA_AR_NAME;
+	static char quarantine_reason[] = "messec-milter-auth: DMARC policy quarantine";
+	struct sbuf *buf;
+	char tag[400];
+	int ret = 0;
+
+	*reason_r = "header-change-failed";
+	if (ev->dec.add_ar) {
+		buf = sbuf_new(AR_VALUE_MAX);
+		if (ma_authres_build(&ev->dec.ar, buf) != 0) {
+			*error_r = "Authentication-Results too long";
+			ret = -1;
+		} else {
+			char *value = xstrdup(sbuf_str(buf));
+
+			to_lf(value);
+			/* RFC 8601 section 7.1: ours goes on top, above the Received: */
+			if (smfi_insheader(c->ctx, 0, ar_name, value) != MI_SUCCESS) {
+				*error_r = "smfi_insheader failed";
+				ret = -1;
+			}
+			free(value);
+		}
+		sbuf_free(&buf);
+		if (ret == 0 && ev->dec.action == MA_ACTION_TAG) {
+			snprintf(tag, sizeof(tag), "%s reason=%s header.from=%s",
+				 ev->dec.ar.dmarc_result ? ev->dec.ar.dmarc_result : "none",
+				 ev->dec.reason ? ev->dec.reason : "-", ev->dec.dmarc_from);
+			if (smfi_insheader(c->ctx, 0, (char *) c->msg->cfg->tag_header,
+					   tag) != MI_SUCCESS) {
+				*error_r = "smfi_insheader (tag) failed";
+				ret = -1;
+			}
+		}
+		if (ret != 0)
+			return ret;
+	}
+	if (ev->dec.action == MA_ACTION_QUARANTINE &&
+	    smfi_quarantine(c->ctx, quarantine_reason) != MI_SUCCESS) {
+		*reason_r = "quarantine-failed";
+		*error_r = "smfi_quarantine failed";
+		return -1;
+	}
+	return 0;
+}
+
+const struct ma_stage ma_stages[] = {
+	{ .name = "unforge", .active = always, .eom = unforge_eom },
+	{ .name = "verify", .active = inbound, .begun = verify_begun,
+	  .header = verify_header, .eoh = verify_eoh, .body = verify_body,
+	  .eom = verify_eom },
+	{ .name = NULL },
+};
