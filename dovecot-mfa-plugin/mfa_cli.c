@@ -20,8 +20,12 @@
 /*
 /*	enroll prints the secret once, as the otpauth:// URI (Key URI
 /*	format) and a terminal QR code; the user must use a code at once.
-/*	app-password add prints the new password once; only a yescrypt hash
-/*	is kept. rekey re-encrypts every secret under a new key.
+/*	app-password add prints the new password once; only its HMAC-SHA-256
+/*	under a key derived from the sealing key is kept (mfa_apppass.h).
+/*	rekey re-encrypts every secret under a new key; app passwords stored
+/*	as HMAC under the old key cannot follow (the password is not kept),
+/*	so rekey revokes them in the same commit and names them: issue new
+/*	ones. Records still in yescrypt do not depend on the key and stay.
 /*
 /*	Run as root, the tool first becomes the owner of the store's
 /*	directory (with a Redis store: of the key file's directory), so the
@@ -39,6 +43,7 @@
 /*	app-password add) and nowhere else; never takes a secret in argv.
 /*--*/
 #include <errno.h>
+#include <stdint.h>
 #include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -419,7 +424,7 @@ static int cmd_app_add(struct cli *cli, int argc, char **argv)
 	struct mfa_app_rec app, existing;
 	struct mfa_user_rec user;
 	struct mfa_txn *txn;
-	char password[MFA_APPPASS_LEN + 1];
+	char password[MFA_APPPASS2_LEN + 1];
 	const char *services = "", *error;
 	enum mfa_store_result ret;
 
@@ -445,11 +450,11 @@ static int cmd_app_add(struct cli *cli, int argc, char **argv)
 		die("store", mfa_store_error());
 	if (ac.count > 0)
 		die(argv[1], "an app password of this name exists (revoke it first)");
-	/* Draw until the id is unused by this user (20-bit ids). */
+	/* Draw until the id is unused by this user (31^4 ids). */
 	for (int tries = 0;; tries++) {
 		if (tries == 16)
 			die("app-password", "no free id");
-		if (mfa_apppass_generate(password, &error) < 0)
+		if (mfa_apppass_new(password, &error) < 0)
 			die("app-password", error);
 		memcpy(app.id, password, MFA_APP_ID_LEN);
 		app.id[MFA_APP_ID_LEN] = '\0';
@@ -459,8 +464,12 @@ static int cmd_app_add(struct cli *cli, int argc, char **argv)
 		if (ret == MFA_STORE_NOTFOUND)
 			break;
 	}
-	if (mfa_apppass_hash(password, app.hash, sizeof(app.hash), &error) < 0)
+	app.scheme = MFA_APP_SCHEME_HMAC_SHA256;
+	if (mfa_apppass_tag(cli->key, argv[0], password, strlen(password),
+			    app.hash, sizeof(app.hash), &error) < 0) {
+		secret_wipe(password, sizeof(password));
 		die("app-password", error);
+	}
 	app.created = time(NULL);
 	if (mfa_app_put(txn, argv[0], &app) != MFA_STORE_OK)
 		die("store", mfa_store_error());
@@ -505,11 +514,46 @@ static int cmd_app(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* An app password that rekey revokes (HMAC under the old key). */
+struct rekey_app {
+	char user[MFA_USER_MAX + 1];
+	char id[MFA_APP_ID_LEN + 1];
+	char name[MFA_APP_NAME_MAX + 1];
+};
+
 struct rekey_ctx {
 	struct mfa_txn *txn;
 	const uint8_t *old_key, *new_key;
 	unsigned int count;
+	const char *user;		/* of the apps being walked */
+	struct rekey_app *apps;
+	size_t apps_count, apps_alloc;
 };
+
+static int rekey_collect_app(const struct mfa_app_rec *rec, void *ctx)
+{
+	struct rekey_ctx *rc = ctx;
+	struct rekey_app *a;
+
+	if (rec->scheme != MFA_APP_SCHEME_HMAC_SHA256)
+		return 0;
+	if (rc->apps_count == rc->apps_alloc) {
+		size_t n = rc->apps_alloc == 0 ? 16 : rc->apps_alloc * 2;
+
+		if (n > SIZE_MAX / sizeof(*a) ||
+		    (a = realloc(rc->apps, n * sizeof(*a))) == NULL) {
+			fprintf(stderr, "messec-mfa: out of memory\n");
+			return -1;
+		}
+		rc->apps = a;
+		rc->apps_alloc = n;
+	}
+	a = &rc->apps[rc->apps_count++];
+	(void)str_copy(a->user, rc->user, sizeof(a->user));
+	memcpy(a->id, rec->id, sizeof(a->id));
+	memcpy(a->name, rec->name, sizeof(a->name));
+	return 0;
+}
 
 static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
 {
@@ -529,6 +573,11 @@ static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
 		fprintf(stderr, "messec-mfa: %s: %s\n", user, error);
 	else if (mfa_user_put(rc->txn, user, rec) == MFA_STORE_OK)
 		ret = 0;
+	/* Collected now, deleted after the walk over users. */
+	rc->user = user;
+	if (ret == 0 &&
+	    mfa_app_foreach(rc->txn, user, rekey_collect_app, rc) != MFA_STORE_OK)
+		ret = -1;
 	secret_wipe(secret, sizeof(secret));
 	rc->count++;
 	return ret;
@@ -551,10 +600,19 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 	rc.old_key = cli->key;
 	rc.new_key = new_key;
 	rc.count = 0;
+	rc.apps = NULL;
+	rc.apps_count = rc.apps_alloc = 0;
 	/* Collect-then-write inside one write transaction: LMDB allows
 	   mdb_put on keys a cursor already passed. */
 	if (mfa_user_foreach(rc.txn, rekey_one, &rc) != MFA_STORE_OK)
 		die("rekey", "aborted, nothing changed");
+	/* HMAC app passwords are tied to the old key: revoked in this
+	   commit (after the walk, no cursor is open). */
+	for (size_t i = 0; i < rc.apps_count; i++) {
+		if (mfa_app_del(rc.txn, rc.apps[i].user, rc.apps[i].id) ==
+		    MFA_STORE_ERROR)
+			die("rekey", "aborted, nothing changed");
+	}
 	/* Redis: mfa:meta names the new key in the same commit. */
 	if (mfa_key_id(new_key, key_id) < 0 ||
 	    mfa_txn_set_key_id(rc.txn, key_id, sizeof(key_id)) < 0)
@@ -574,6 +632,10 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 	}
 	secret_wipe(new_key, sizeof(new_key));
 	printf("rekeyed %u secrets; new key in %s\n", rc.count, cli->set.key_file);
+	for (size_t i = 0; i < rc.apps_count; i++)
+		printf("app password '%s' of %s revoked (tied to the old key): issue a new one\n",
+		       rc.apps[i].name, rc.apps[i].user);
+	free(rc.apps);
 	return 0;
 }
 

@@ -12,8 +12,10 @@
 /*	2. service not covered / exempt network: MFA does not apply;
 /*	3. per-IP failures, then the user's lockout: a locked user is refused
 /*	   even with the right code, so guessing gains nothing;
-/*	4. app password (only when the input has the app password shape and
-/*	   its id exists: one yescrypt per login at most);
+/*	4. app password (only when the input has an app password shape and
+/*	   its id exists): one HMAC-SHA-256; a record from before issue 19
+/*	   costs one yescrypt, once: a match re-stores it as HMAC in the same
+/*	   transaction as its last-use update;
 /*	5. "<password><code>": split, unseal the secret, verify the code
 /*	   against the window, refuse a counter not newer than the last
 /*	   accepted one (RFC 6238 5.2).
@@ -182,25 +184,44 @@ static int service_in_list(const char *list, const char *service)
 	return 0;
 }
 
-/* Step 4. 1: decided, 0: not an app password of this user, -1: error. */
-static int check_apppass(const struct mfa_request *req, struct mfa_txn *txn,
-			 struct mfa_user_rec *user, struct mfa_decision *d)
+/* An old (yescrypt) record that just matched: re-store it as HMAC in
+   the record the caller is about to write with the last use, so the
+   upgrade is part of the same transaction (no second write, no window
+   where a crash leaves a half-done record). 0, or -1: keep yescrypt. */
+static int upgrade_record(const struct mfa_request *req, const uint8_t *key,
+			  struct mfa_app_rec *app, const char **error_r)
 {
-	char id[5], password[MFA_APPPASS_LEN + 1];
+	char tag[MFA_APPPASS_TAG_HEX + 1];
+
+	if (mfa_apppass_tag(key, req->user, req->password, req->password_len,
+			    tag, sizeof(tag), error_r) < 0)
+		return -1;
+	app->scheme = MFA_APP_SCHEME_HMAC_SHA256;
+	memcpy(app->hash, tag, sizeof(tag));
+	return 0;
+}
+
+/* Step 4. 1: decided, 0: not an app password of this user, -1: error.
+   The check itself is one HKDF and one HMAC (microseconds); only records
+   from before issue 19 still cost one yescrypt, once. */
+static int check_apppass(const struct mfa_request *req, const uint8_t *key,
+			 struct mfa_txn *txn, struct mfa_user_rec *user,
+			 struct mfa_decision *d)
+{
+	char id[5];
 	struct mfa_app_rec app;
 	enum mfa_store_result ret;
 	const char *error;
-	int match;
+	int match, upgraded = 0;
 
-	if (!mfa_apppass_parse(req->password, req->password_len, id))
+	if (mfa_apppass_parse(req->password, req->password_len, id) ==
+	    MFA_APPPASS_NONE)
 		return 0;
 	ret = mfa_app_get(txn, req->user, id, &app);
 	if (ret != MFA_STORE_OK)
 		return ret == MFA_STORE_NOTFOUND ? 0 : -1;
-	memcpy(password, req->password, MFA_APPPASS_LEN);
-	password[MFA_APPPASS_LEN] = '\0';
-	match = mfa_apppass_verify(password, app.hash, &error);
-	secret_wipe(password, sizeof(password));
+	match = mfa_apppass_check(key, req->user, req->password,
+				  req->password_len, app.scheme, app.hash, &error);
 	if (match < 0) {
 		decide(d, MFA_VERDICT_INTERNAL, "app password '%s': %s",
 		       app.name, error);
@@ -215,12 +236,19 @@ static int check_apppass(const struct mfa_request *req, struct mfa_txn *txn,
 		       app.name);
 		return 1;
 	}
+	if (app.scheme == MFA_APP_SCHEME_YESCRYPT) {
+		/* A failed upgrade does not refuse a valid password: the
+		   record stays yescrypt and the next login tries again. */
+		if (upgrade_record(req, key, &app, &error) == 0)
+			upgraded = 1;
+	}
 	app.last_used = req->now;
 	user->failures = 0;
 	if (mfa_app_put(txn, req->user, &app) != MFA_STORE_OK ||
 	    mfa_user_put(txn, req->user, user) != MFA_STORE_OK)
 		return -1;
-	decide(d, MFA_VERDICT_APP_OK, "app password '%s' used", app.name);
+	decide(d, MFA_VERDICT_APP_OK, "app password '%s' used%s", app.name,
+	       upgraded ? " (re-stored as hmac-sha256)" : "");
 	return 1;
 }
 
@@ -314,7 +342,7 @@ static void check_locked(const struct mfa_settings *set,
 		       (long long)(user.locked_until - req->now));
 		goto out;
 	}
-	r = check_apppass(req, txn, &user, d);
+	r = check_apppass(req, key, txn, &user, d);
 	if (r == 0)
 		r = check_code(set, req, key, txn, &user, d);
 	if (r < 0)

@@ -24,7 +24,9 @@
 #include "mfa_store_int.h"
 
 #define USER_REC_FIXED 34
-#define APP_REC_FIXED 17
+#define APP_REC_FIXED_V1 17
+#define APP_REC_FIXED 18
+#define APP_REC_VERSION 2
 #define IP_REC_LEN 13
 #define IP_MAX 64
 #define REC_VERSION 1
@@ -268,23 +270,52 @@ mfa_user_foreach(struct mfa_txn *txn,
 					user_iter_one, &it);
 }
 
-/* --- app passwords: value = version, created, last_used, then
-   name\0services\0hash\0 */
+/* --- app passwords: value =
+   version 1: 1, created, last_used, name\0services\0hash\0 (yescrypt);
+   version 2: 2, scheme, created, last_used, name\0services\0hash\0. */
+
+/* The hash field fits its scheme (the scheme byte is never trusted
+   alone: an HMAC record must hold exactly a 32-byte tag in hex). */
+static int app_hash_ok(enum mfa_app_scheme scheme, const char *hash, size_t len)
+{
+	switch (scheme) {
+	case MFA_APP_SCHEME_YESCRYPT:
+		return len > 0;
+	case MFA_APP_SCHEME_HMAC_SHA256:
+		if (len != 64)
+			return 0;
+		for (size_t i = 0; i < len; i++) {
+			if (strchr("0123456789abcdef", hash[i]) == NULL ||
+			    hash[i] == '\0')
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
 
 static int app_decode(const char *id, size_t idlen, const uint8_t *val,
 		      size_t len, struct mfa_app_rec *rec)
 {
 	const char *p, *end, *fields[3];
-	size_t lens[3];
+	size_t lens[3], fixed;
 
 	memset(rec, 0, sizeof(*rec));
-	if (len < APP_REC_FIXED || val[0] != REC_VERSION ||
-	    idlen == 0 || idlen > MFA_APP_ID_LEN)
+	if (len < APP_REC_FIXED_V1 || idlen == 0 || idlen > MFA_APP_ID_LEN)
 		goto bad;
+	if (val[0] == REC_VERSION) {
+		rec->scheme = MFA_APP_SCHEME_YESCRYPT;
+		fixed = APP_REC_FIXED_V1;
+	} else if (val[0] == APP_REC_VERSION && len >= APP_REC_FIXED) {
+		rec->scheme = (enum mfa_app_scheme)val[1];
+		fixed = APP_REC_FIXED;
+	} else {
+		goto bad;
+	}
 	memcpy(rec->id, id, idlen);
-	rec->created = (int64_t)mfa_get_u64(val + 1);
-	rec->last_used = (int64_t)mfa_get_u64(val + 9);
-	p = (const char *)val + APP_REC_FIXED;
+	rec->created = (int64_t)mfa_get_u64(val + fixed - 16);
+	rec->last_used = (int64_t)mfa_get_u64(val + fixed - 8);
+	p = (const char *)val + fixed;
 	end = (const char *)val + len;
 	for (int i = 0; i < 3; i++) {
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
@@ -296,7 +327,8 @@ static int app_decode(const char *id, size_t idlen, const uint8_t *val,
 		p = nul + 1;
 	}
 	if (lens[0] > MFA_APP_NAME_MAX || lens[1] > MFA_APP_SERVICES_MAX ||
-	    lens[2] > MFA_APP_HASH_MAX)
+	    lens[2] > MFA_APP_HASH_MAX || p != end ||
+	    !app_hash_ok(rec->scheme, fields[2], lens[2]))
 		goto bad;
 	memcpy(rec->name, fields[0], lens[0]);
 	memcpy(rec->services, fields[1], lens[1]);
@@ -332,9 +364,12 @@ enum mfa_store_result mfa_app_put(struct mfa_txn *txn, const char *user,
 
 	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(rec->id))
 		return MFA_STORE_ERROR;
-	val[0] = REC_VERSION;
-	mfa_put_u64(val + 1, (uint64_t)rec->created);
-	mfa_put_u64(val + 9, (uint64_t)rec->last_used);
+	if (!app_hash_ok(rec->scheme, rec->hash, strlen(rec->hash)))
+		return mfa_store_set_error("store: app password hash does not fit its scheme");
+	val[0] = APP_REC_VERSION;
+	val[1] = (uint8_t)rec->scheme;
+	mfa_put_u64(val + 2, (uint64_t)rec->created);
+	mfa_put_u64(val + 10, (uint64_t)rec->last_used);
 	/* UNSAFE: each field is NUL-terminated inside its fixed array, so
 	   the sum of lengths fits val (sized for all three maxima). */
 	for (int i = 0; i < 3; i++) {

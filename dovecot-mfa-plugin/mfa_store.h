@@ -65,6 +65,11 @@
 /*	again in a new transaction). A write transaction does not see its
 /*	own writes before commit on Redis: read each record before writing it.
 /*
+/*	App password records: version 2 (written since issue 19) carries
+/*	the scheme of its hash; version 1 (older) is read as yescrypt. A
+/*	record of an unknown scheme, or an HMAC one whose hash is not 64 hex
+/*	digits, is malformed (an error, on read and on write).
+/*
 /*	Record calls answer MFA_STORE_OK, MFA_STORE_NOTFOUND or
 /*	MFA_STORE_ERROR; an error is never "not found". mfa_store_error() is
 /*	the last error text of this thread.
@@ -101,8 +106,17 @@ struct mfa_user_rec {
 	uint8_t sealed[MFA_SECRET_MAX + MFA_SEAL_OVERHEAD];
 };
 
+/* How an app password record's hash is made (mfa_apppass.h). The value
+   is stored as one byte; YESCRYPT is what records without the byte
+   (version 1, before issue 19) hold. */
+enum mfa_app_scheme {
+	MFA_APP_SCHEME_YESCRYPT = 0,		/* crypt(3) "$y$..." */
+	MFA_APP_SCHEME_HMAC_SHA256 = 1,		/* 64 hex digits */
+};
+
 struct mfa_app_rec {
 	char id[MFA_APP_ID_LEN + 1];
+	enum mfa_app_scheme scheme;
 	char name[MFA_APP_NAME_MAX + 1];
 	char services[MFA_APP_SERVICES_MAX + 1];	/* "" = all */
 	char hash[MFA_APP_HASH_MAX + 1];

@@ -65,8 +65,8 @@
 #include "mfa_policy.h"
 
 /* A cap on queued jobs: beyond it a login is a temporary failure (a flood
-   of app-password guesses, 70 ms of yescrypt each, must not grow the
-   auth process without bound). */
+   of logins, each with a store commit, must not grow the auth process
+   without bound). */
 #define MFA_WORKER_QUEUE_MAX 4096
 
 struct mfa_job {

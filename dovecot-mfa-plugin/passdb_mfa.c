@@ -38,9 +38,10 @@
 /*	A Dovecot 2.4 glue (settings module, new preinit) would be another
 /*	file of this size; mfa_policy.c and below have no Dovecot types.
 /* THREADS
-/*	The store and the hashing (yescrypt for app passwords, ~70 ms; LMDB
-/*	commits; Redis round trips bounded by redis_timeout; the periodic
-/*	LMDB flush) run in one worker thread (mfa_worker.c), started at the
+/*	The store work (LMDB commits; Redis round trips bounded by
+/*	redis_timeout; the periodic LMDB flush; the app-password HMAC is
+/*	microseconds, one yescrypt only for a record from before issue 19)
+/*	run in one worker thread (mfa_worker.c), started at the
 /*	first verify_plain (after Dovecot dropped root) and joined at the
 /*	last deinit, so Dovecot's single-threaded auth event loop never
 /*	waits for them. verify_plain answers the store-free cases at once

@@ -274,8 +274,35 @@ void contract_test_ip_limit(void **state)
 	assert_null(strstr(d.reason, "IP"));
 }
 
+/* A new app password as messec-mfa app-password add makes it. */
 static void add_app(struct fixture *f, const char *name, const char *services,
-		    char pw[MFA_APPPASS_LEN + 1])
+		    char pw[MFA_APPPASS2_LEN + 1])
+{
+	struct mfa_store *store;
+	struct mfa_txn *txn;
+	struct mfa_app_rec app;
+	uint8_t key[MFA_KEY_LEN];
+	const char *error;
+
+	assert_int_equal(mfa_apppass_new(pw, &error), 0);
+	memset(&app, 0, sizeof(app));
+	memcpy(app.id, pw, 4);
+	strcpy(app.name, name);
+	strcpy(app.services, services);
+	app.scheme = MFA_APP_SCHEME_HMAC_SHA256;
+	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), 0);
+	assert_int_equal(mfa_apppass_tag(key, USER, pw, strlen(pw), app.hash,
+					 sizeof(app.hash), &error), 0);
+	txn = mfa_txn_begin(store, 1);
+	assert_int_equal(mfa_app_put(txn, USER, &app), MFA_STORE_OK);
+	assert_int_equal(mfa_txn_commit(&txn), 0);
+	mfa_store_close(&store);
+}
+
+/* An app password as the code before issue 19 stored it (v1 shape,
+   yescrypt). */
+static void add_old_app(struct fixture *f, const char *name,
+			char pw[MFA_APPPASS_LEN + 1])
 {
 	struct mfa_store *store;
 	struct mfa_txn *txn;
@@ -287,13 +314,32 @@ static void add_app(struct fixture *f, const char *name, const char *services,
 	memset(&app, 0, sizeof(app));
 	memcpy(app.id, pw, 4);
 	strcpy(app.name, name);
-	strcpy(app.services, services);
+	app.scheme = MFA_APP_SCHEME_YESCRYPT;
 	assert_int_equal(mfa_apppass_hash(pw, app.hash, sizeof(app.hash), &error), 0);
 	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), 0);
 	txn = mfa_txn_begin(store, 1);
 	assert_int_equal(mfa_app_put(txn, USER, &app), MFA_STORE_OK);
 	assert_int_equal(mfa_txn_commit(&txn), 0);
 	mfa_store_close(&store);
+}
+
+static struct mfa_app_rec get_app(struct fixture *f, const char *pw)
+{
+	struct mfa_store *store;
+	struct mfa_txn *txn;
+	struct mfa_app_rec app;
+	uint8_t key[MFA_KEY_LEN];
+	char id[5];
+	const char *error;
+
+	memcpy(id, pw, 4);
+	id[4] = '\0';
+	assert_int_equal(mfa_open(&f->set, 0, &store, key, &error), 0);
+	txn = mfa_txn_begin(store, 0);
+	assert_int_equal(mfa_app_get(txn, USER, id, &app), MFA_STORE_OK);
+	mfa_txn_abort(&txn);
+	mfa_store_close(&store);
+	return app;
 }
 
 static void revoke_app(struct fixture *f, const char *id)
@@ -313,11 +359,18 @@ static void revoke_app(struct fixture *f, const char *id)
 void contract_test_app_passwords(void **state)
 {
 	struct fixture *f = *state;
-	char phone[MFA_APPPASS_LEN + 1], mailer[MFA_APPPASS_LEN + 1], id[5];
+	char phone[MFA_APPPASS2_LEN + 1], mailer[MFA_APPPASS2_LEN + 1], id[5];
+	char old[MFA_APPPASS_LEN + 1], hash[MFA_APP_HASH_MAX + 1], saved;
+	struct mfa_app_rec app;
 	struct mfa_decision d;
 
 	add_app(f, "phone", "", phone);
 	add_app(f, "mailer", "smtp", mailer);
+	/* stored as a keyed HMAC, never the password */
+	app = get_app(f, phone);
+	assert_int_equal(app.scheme, MFA_APP_SCHEME_HMAC_SHA256);
+	assert_int_equal(strlen(app.hash), MFA_APPPASS_TAG_HEX);
+	assert_null(strstr(app.hash, phone + 5));
 	d = contract_login(f, USER, phone, "198.51.100.7", "imap", T0);
 	assert_int_equal(d.verdict, MFA_VERDICT_APP_OK);
 	assert_non_null(strstr(d.reason, "'phone'"));
@@ -341,6 +394,36 @@ void contract_test_app_passwords(void **state)
 	d = contract_login(f, USER, phone, "198.51.100.7", "imap", T0);
 	assert_int_equal(d.verdict, MFA_VERDICT_FAIL);
 	assert_non_null(strstr(d.reason, "no code"));
+
+	/* (after the lockout the failures above caused) an old yescrypt
+	   record: a wrong password leaves it as it is; the
+	   right one logs in and re-stores it as HMAC in the same commit as
+	   the last use; it keeps working, and a wrong one still fails */
+	add_old_app(f, "old", old);
+	saved = old[12];
+	old[12] = saved == 'a' ? 'b' : 'a';
+	d = contract_login(f, USER, old, "198.51.100.7", "imap", T0 + 1001);
+	assert_int_equal(d.verdict, MFA_VERDICT_FAIL);
+	assert_non_null(strstr(d.reason, "bad app password"));
+	old[12] = saved;
+	app = get_app(f, old);
+	assert_int_equal(app.scheme, MFA_APP_SCHEME_YESCRYPT);
+	d = contract_login(f, USER, old, "198.51.100.7", "imap", T0 + 1002);
+	assert_int_equal(d.verdict, MFA_VERDICT_APP_OK);
+	assert_non_null(strstr(d.reason, "re-stored as hmac-sha256"));
+	app = get_app(f, old);
+	assert_int_equal(app.scheme, MFA_APP_SCHEME_HMAC_SHA256);
+	assert_int_equal(app.last_used, T0 + 1002);
+	strcpy(hash, app.hash);
+	d = contract_login(f, USER, old, "198.51.100.7", "imap", T0 + 1003);
+	assert_int_equal(d.verdict, MFA_VERDICT_APP_OK);
+	assert_null(strstr(d.reason, "re-stored"));
+	app = get_app(f, old);
+	assert_string_equal(app.hash, hash);
+	assert_int_equal(app.last_used, T0 + 1003);
+	old[12] = saved == 'a' ? 'b' : 'a';
+	d = contract_login(f, USER, old, "198.51.100.7", "imap", T0 + 1004);
+	assert_int_equal(d.verdict, MFA_VERDICT_FAIL);
 }
 
 

@@ -17,8 +17,9 @@
  *	  digits and equals the input's tail;
  *	- mfa_totp_verify() with that code and a fixed secret (RFC 6238
  *	  reference seed), at the current time: the result is a known enum;
- *	- mfa_apppass_parse(): a match is 34 characters and its id the first
- *	  four;
+ *	- mfa_apppass_parse(): a v1 match is 34 characters, a v2 match 39,
+ *	  and its id the first four; a v2 match's HMAC tag (fixed key) is
+ *	  64 hex digits and checks against itself;
  *	- codec_base32_decode() (the CLI's secret input), then encode and
  *	  decode again: the same bytes;
  *	- mfa_unseal() of the input as a stored record (a changed record must
@@ -111,12 +112,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_split(in, len, separators[(data[0] >> 3) & 3], digits,
 		    (enum mfa_totp_alg)((data[0] >> 5) % 3));
 
-	if (mfa_apppass_parse(in, len, id) == 1) {
+	memset(key, 0x5a, sizeof(key));
+	switch (mfa_apppass_parse(in, len, id)) {
+	case MFA_APPPASS_V1:
 		if (len != MFA_APPPASS_LEN || strlen(id) != 4 || memcmp(id, in, 4) != 0)
 			abort();
+		break;
+	case MFA_APPPASS_V2: {
+		char tag[MFA_APPPASS_TAG_HEX + 1];
+
+		if (len != MFA_APPPASS2_LEN || strlen(id) != 4 || memcmp(id, in, 4) != 0 ||
+		    mfa_apppass_tag(key, "user@example.com", in, len, tag,
+				    sizeof(tag), &error) < 0 ||
+		    strlen(tag) != MFA_APPPASS_TAG_HEX ||
+		    mfa_apppass_check(key, "user@example.com", in, len,
+				      MFA_APP_SCHEME_HMAC_SHA256, tag, &error) != 1)
+			abort();
+		break;
+	}
+	default:
+		break;
 	}
 
-	memset(key, 0x5a, sizeof(key));
 	if (mfa_unseal(key, "user@example.com", (const uint8_t *)in, len, plain,
 		       sizeof(plain), &plain_len, &error) == 0)
 		abort();	/* forged a GCM tag? */

@@ -142,6 +142,9 @@ expect "lockout: login works after unlock" ok "$R"
 #
 app=$(mfa app-password add "$A" phone | tail -n 1)
 app2=$(mfa app-password add "$A" laptop --services smtp | tail -n 1)
+[[ $app =~ ^([2-9a-hjkmnp-z]{4}-){7}[2-9a-hjkmnp-z]{4}$ ]] &&
+	ok "app password: shown as 8 groups of 4 unambiguous characters" ||
+	fail "app password: shown as 8 groups of 4 unambiguous characters" "$app"
 imap "$A" "$app"
 expect "app password: accepted over IMAP without a code" ok "$R"
 smtp "$A" "$app"

@@ -8,8 +8,9 @@
 #	the lab's auth socket, several AUTH requests pipelined on one
 #	connection (distinct ids, "no-penalty": no anvil delay):
 #
-#	ordering: six app-password logins (one yescrypt each, run by the
-#	plugin's worker thread) then two logins mfa answers without its
+#	ordering: six app-password logins (each a store commit, run by the
+#	plugin's worker thread; an HMAC check since issue 19, yescrypt
+#	before) then two logins mfa answers without its
 #	store (an exempt network; a service not in services=). Both cheap
 #	replies must arrive before the last app-password reply. Not a timing
 #	check, an ordering one: a synchronous passdb answers one connection's

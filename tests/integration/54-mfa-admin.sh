@@ -12,7 +12,9 @@
 #	- messec-mfa status / disable: a disabled user's password + valid code
 #	  is refused as not enrolled;
 #	- messec-mfa rekey while Dovecot runs: a new key file, and the running
-#	  plugin still accepts the next code (it reads the new key).
+#	  plugin still accepts the next code (it reads the new key); an app
+#	  password (stored as HMAC under a key derived from the old key, issue
+#	  19) is revoked by the same rekey, named in its output, and refused.
 #	Lab 2, "args = config=FILE", the settings in FILE (the format of the
 #	shipped packaging/dovecot/mfa.conf): unenrolled = allow,
 #	ip_max_failures = 2, an issuer; the CLI gets only --config FILE
@@ -76,8 +78,19 @@ logged "disable: logged as not enrolled" \
 fresh "$B_"
 imap "$B_" "$BP$CODE"
 expect "rekey: before, password + code accepted" ok "$R"
+app=$(mfa app-password add "$B_" tablet | tail -n 1)
+imap "$B_" "$app"
+expect "rekey: before, the app password is accepted" ok "$R"
 k0=$(sha256sum <"$STORE.key")
 out=$(mfa rekey 2>&1) && ok "rekey: command succeeds" || fail "rekey: command succeeds" "$out"
+[[ $out == *"app password 'tablet' of $B_ revoked"* ]] &&
+	ok "rekey: names the app password it revoked (tied to the old key)" ||
+	fail "rekey: names the app password it revoked (tied to the old key)" "$out"
+out=$(mfa app-password list "$B_" 2>&1)
+[[ $out != *tablet* ]] && ok "rekey: the revoked app password is no longer listed" ||
+	fail "rekey: the revoked app password is no longer listed" "$out"
+imap "$B_" "$app"
+expect "rekey: the revoked app password is refused" no "$R"
 [ "$(sha256sum <"$STORE.key")" != "$k0" ] && ok "rekey: a new key file" || fail "rekey: a new key file" "unchanged"
 mode=$(stat -c '%a %U' "$STORE.key")
 [ "$mode" = "600 dovecot" ] && ok "rekey: the new key is 0600, owned by the auth user" ||
