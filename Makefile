@@ -5,6 +5,7 @@
 #   make demo       build, bring the lab up, demo every layer, tear it down
 #   make deps       install missing Debian packages (root)
 #   make install    DESTDIR/PREFIX honoured
+#   make deb        Debian packages into build/deb/ (packaging/packaging.mk)
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
 # Each component has a module.mk that appends to BINS, LIBS_BUILT, UNIT_TESTS,
@@ -84,6 +85,7 @@ include common/module.mk
 -include milter-av/module.mk
 -include policyd/module.mk
 -include tests/fuzz/module.mk
+-include packaging/packaging.mk
 
 all: $(BINS)
 
@@ -92,7 +94,8 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(BASE_CFLAGS) $(EXTRA_CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Not build/deb/: make deb's copy of the tree has its own build (and a tmpfiles.d).
+-include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 deps:
 	packaging/install-deps
