@@ -23,3 +23,11 @@ deb:
 # lintian on what make deb built; errors fail, warnings are shown.
 lintian:
 	lintian --fail-on error --info $(DEB_DIR)/messec_$(DEB_VERSION)_*.changes
+
+# make check-packages: build the .debs, install them on this machine with
+# dpkg, test the installed binaries (also on the lab), purge, and check
+# nothing of ours is left (tests/packages/70-debian-packages.sh, as root).
+# Not in make check: it installs packages and a system user machine-wide.
+.PHONY: check-packages
+check-packages: all deb
+	@B=$(B) tests/run -- tests/packages/70-debian-packages.sh
