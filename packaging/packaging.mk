@@ -31,3 +31,31 @@ lintian:
 .PHONY: check-packages
 check-packages: all deb
 	@B=$(B) tests/run -- tests/packages/70-debian-packages.sh
+
+# make rpm: rpmspec -P, then rpmbuild -bb of packaging/rpm/messec.spec into
+# $(RPM_DIR). On Debian (the rpm package, no Fedora macros, no Fedora -devel
+# packages) it is a trial build: --nodeps, and the systemd/sysusers macros
+# Fedora's systemd-rpm-macros would give are defined as no-ops or Debian
+# paths. The RPMs it makes are for checking the spec, not for a Fedora host.
+RPM_DIR ?= build/rpm
+RPM_TOP := $(abspath $(RPM_DIR))
+RPM_ON_FEDORA := $(shell rpm --eval '%{?_unitdir}' 2>/dev/null)
+ifeq ($(RPM_ON_FEDORA),)
+RPM_DEFS := --nodeps -D "dovecot_config /usr/lib/dovecot/dovecot-config" \
+	-D "_unitdir /lib/systemd/system" -D "_sysusersdir /usr/lib/sysusers.d" \
+	-D "_tmpfilesdir /usr/lib/tmpfiles.d" -D "sysusers_create_compat() :" \
+	-D "tmpfiles_create() :" -D "systemd_post() :" -D "systemd_preun() :" \
+	-D "systemd_postun_with_restart() :"
+endif
+
+.PHONY: rpm
+rpm:
+	rpmspec -P packaging/rpm/messec.spec >/dev/null
+	rm -rf $(RPM_DIR)
+	mkdir -p $(RPM_DIR)/SOURCES
+	git ls-files -co --exclude-standard | tar -c --transform 's,^,messec-$(DEB_VERSION)/,' \
+		-T - -zf $(RPM_DIR)/SOURCES/messec-$(DEB_VERSION).tar.gz
+	cp packaging/rpm/messec.sysusers $(RPM_DIR)/SOURCES/
+	rpmbuild -bb -D "_topdir $(RPM_TOP)" -D "_smp_mflags -j$(DEB_JOBS)" $(RPM_DEFS) \
+		packaging/rpm/messec.spec
+	ls $(RPM_DIR)/RPMS/*/*.rpm
