@@ -5,6 +5,8 @@
 #   make demo       build, bring the lab up, demo every layer, tear it down
 #   make deps       install missing Debian packages (root)
 #   make install    DESTDIR/PREFIX honoured
+#   make deb        Debian packages into build/deb/; make lintian, make check-packages,
+#                   make rpm (packaging/packaging.mk, docs/packaging.md)
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
 # Each component has a module.mk that appends to BINS, UNIT_TESTS,
@@ -87,6 +89,7 @@ include common/module.mk
 -include milter-av/module.mk
 -include policyd/module.mk
 -include tests/fuzz/module.mk
+-include packaging/packaging.mk
 
 all: $(BINS)
 
@@ -95,7 +98,9 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(BASE_CFLAGS) $(EXTRA_CFLAGS_$(firstword $(subst /, ,$*))) -MMD -MP -c -o $@ $<
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Not build/deb/ or build/rpm/: make deb's and make rpm's copies of the tree have
+# their own builds (and a tmpfiles.d directory).
+-include $(shell find $(B) -path $(B)/deb -prune -o -path $(B)/rpm -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 deps:
 	packaging/install-deps

@@ -30,8 +30,9 @@ set -u
 . "$(dirname "$0")/../lab/lib.sh"
 B=${B:-build}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-SO=$REPO/$B/dovecot-mfa-plugin/libauthdb_mfa.so
-CLI=$REPO/$B/dovecot-mfa-plugin/messec-mfa
+# MESSEC_MFA_SO/MESSEC_MFA_CLI: the installed package's (tests/packages/).
+SO=${MESSEC_MFA_SO:-$REPO/$B/dovecot-mfa-plugin/libauthdb_mfa.so}
+CLI=${MESSEC_MFA_CLI:-$REPO/$B/dovecot-mfa-plugin/messec-mfa}
 EXEMPT=203.0.113.10	# the "webmail host" (LAB_OUT_OTHER)
 
 lab_require "prerequisites" ip dovecot python3 || lab_finish

@@ -15,10 +15,12 @@
 #	cover (SPF softfail/neutral/permerror, strict/relaxed alignment, sp=,
 #	malformed DMARC), and the milter runs inside the lab namespace as an
 #	unprivileged user (nobody) after binding its socket, with authserv-id
-#	mx.lab.example. B (the build dir) comes from tests/run.
+#	mx.lab.example. B (the build dir) comes from tests/run;
+#	MESSEC_MILTER_AUTH_BIN runs another binary (the installed package's:
+#	tests/packages/70-debian-packages.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
 B=${B:-build}
-MA_BIN=$B/milter-auth/messec-milter-auth
+MA_BIN=${MESSEC_MILTER_AUTH_BIN:-$B/milter-auth/messec-milter-auth}
 MA_ID=mx.lab.example
 MA_TMP=$(mktemp -d /tmp/messec-ma-lab.XXXXXX)
 chmod 755 "$MA_TMP"
