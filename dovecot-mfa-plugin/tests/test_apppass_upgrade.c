@@ -36,76 +36,15 @@
 
 #include <hiredis/hiredis.h>
 
-#include "mfa_apppass.h"
-#include "mfa_policy.h"
-#include "mfa_store.h"
-#include "../../common/tests/test_util.h"	/* test_redis_spawn/stop */
+#include "compat_fixture.h"
 
-#define COMPAT_DIR "dovecot-mfa-plugin/tests/compat"
-#define USER "alice@lab.example"
-#define IP "198.51.100.7"
-#define T0 ((time_t)1800000000)		/* as in the fixtures */
+#define USER COMPAT_USER
+#define T0 COMPAT_T0			/* as in the fixtures */
 #define DB 5
-#define POLICY "max_failures=3 lockout=10m ip_max_failures=50 services=imap,pop3,smtp"
 
 static char *dir;
 static char sock_path[600];
 static pid_t redis_pid = -1;
-
-static void copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[8192];
-	size_t n;
-
-	if (in == NULL)
-		fail_msg("%s: %s", from, strerror(errno));
-	out = fopen(to, "wb");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(chmod(to, 0600), 0);
-}
-
-static void settings(struct mfa_settings *set, const char *store_args)
-{
-	char args[1400];
-	const char *error = NULL;
-
-	snprintf(args, sizeof(args), "%s " POLICY, store_args);
-	mfa_settings_init(set);
-	if (mfa_settings_parse_args(set, args, &error) < 0 ||
-	    mfa_settings_finish(set, &error) < 0)
-		fail_msg("settings: %s", error);
-}
-
-static struct mfa_decision login(const struct mfa_settings *set,
-				 const char *password, time_t now)
-{
-	struct mfa_request req = {
-		.user = USER, .password = password, .password_len = strlen(password),
-		.service = "imap", .remote_ip = IP, .now = now,
-	};
-	struct mfa_decision d;
-
-	mfa_policy_check(set, &req, &d);
-	return d;
-}
-
-static void read_app_password(char pw[MFA_APPPASS_LEN + 1])
-{
-	FILE *fp = fopen(COMPAT_DIR "/app-password.txt", "r");
-	char line[128];
-
-	assert_non_null(fp);
-	assert_non_null(fgets(line, sizeof(line), fp));
-	fclose(fp);
-	line[strcspn(line, "\n")] = '\0';
-	assert_int_equal(strlen(line), MFA_APPPASS_LEN);
-	memcpy(pw, line, MFA_APPPASS_LEN + 1);
-}
 
 /* The app record of pw, and the store's key. */
 static struct mfa_app_rec get_app(const struct mfa_settings *set, const char *pw,
@@ -147,7 +86,7 @@ static void upgrade_story(const struct mfa_settings *set)
 	struct mfa_decision d;
 	const char *error = NULL;
 
-	read_app_password(pw);
+	compat_read_app_password(pw);
 	memcpy(wrong, pw, sizeof(wrong));
 	wrong[20] = pw[20] == 'a' ? 'b' : 'a';
 
@@ -160,14 +99,14 @@ static void upgrade_story(const struct mfa_settings *set)
 	memcpy(old_hash, app.hash, sizeof(old_hash));
 
 	/* a wrong password of the same id: refused, record unchanged */
-	d = login(set, wrong, T0 + 100);
+	d = compat_login(set, wrong, "imap", T0 + 100);
 	expect(&d, MFA_VERDICT_FAIL, "bad app password", "wrong password, old record");
 	app = get_app(set, pw, key);
 	assert_int_equal(app.scheme, MFA_APP_SCHEME_YESCRYPT);
 	assert_string_equal(app.hash, old_hash);
 
 	/* the right one: accepted and re-stored in the same commit */
-	d = login(set, pw, T0 + 101);
+	d = compat_login(set, pw, "imap", T0 + 101);
 	expect(&d, MFA_VERDICT_APP_OK, "re-stored as hmac-sha256", "first login");
 	app = get_app(set, pw, key);
 	assert_int_equal(app.scheme, MFA_APP_SCHEME_HMAC_SHA256);
@@ -179,10 +118,10 @@ static void upgrade_story(const struct mfa_settings *set)
 	assert_null(strstr(app.hash, pw + 5));
 
 	/* still working, no second re-store; a wrong one still fails */
-	d = login(set, pw, T0 + 102);
+	d = compat_login(set, pw, "imap", T0 + 102);
 	expect(&d, MFA_VERDICT_APP_OK, "app password 'phone' used", "second login");
 	assert_null(strstr(d.reason, "re-stored"));
-	d = login(set, wrong, T0 + 103);
+	d = compat_login(set, wrong, "imap", T0 + 103);
 	expect(&d, MFA_VERDICT_FAIL, "bad app password", "wrong password, new record");
 	app = get_app(set, pw, key);
 	assert_int_equal(app.scheme, MFA_APP_SCHEME_HMAC_SHA256);
@@ -197,116 +136,36 @@ static void test_lmdb(void **state)
 
 	snprintf(store, sizeof(store), "%s/old.lmdb", dir);
 	snprintf(key, sizeof(key), "%s/old.lmdb.key", dir);
-	copy_file(COMPAT_DIR "/lmdb-v1.lmdb", store);
-	copy_file(COMPAT_DIR "/lmdb-v1.key", key);
+	compat_copy_file(COMPAT_DIR "/lmdb-v1.lmdb", store, 0600);
+	compat_copy_file(COMPAT_DIR "/lmdb-v1.key", key, 0600);
 	snprintf(args, sizeof(args), "store=%s", store);
-	settings(&set, args);
+	compat_settings(&set, args);
 	upgrade_story(&set);
 }
 
 /* --- Redis: the dump's "string HEXKEY HEXVALUE" / "hash HEXKEY HEXFIELD
    HEXVALUE" lines into db DB of a private server */
 
-static redisContext *raw_connect(void)
-{
-	redisContext *c = redisConnectUnix(sock_path);
-	redisReply *rep;
-
-	if (c == NULL || c->err) {
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	rep = redisCommand(c, "SELECT %d", DB);
-	freeReplyObject(rep);
-	return c;
-}
-
-static size_t unhex(const char *hex, char *out, size_t size)
-{
-	size_t n = strlen(hex) / 2, i;
-	unsigned v;
-
-	assert_true(strlen(hex) % 2 == 0 && n <= size);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (char)v;
-	}
-	return n;
-}
-
-static void load_redis_dump(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	redisContext *c = raw_connect();
-	char line[8192], type[16], hk[2048], hf[2048], hv[4096];
-	char k[1024], f[1024], v[2048];
-	size_t kl, fl, vl;
-	redisReply *rep;
-
-	assert_non_null(fp);
-	assert_non_null(c);
-	freeReplyObject(redisCommand(c, "FLUSHDB"));
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%15s", type) != 1)
-			continue;
-		if (strcmp(type, "string") == 0) {
-			assert_int_equal(sscanf(line, "%*s %2047s %4095s", hk, hv), 2);
-			kl = unhex(hk, k, sizeof(k));
-			vl = unhex(hv, v, sizeof(v));
-			rep = redisCommand(c, "SET %b %b", k, kl, v, vl);
-		} else {
-			assert_string_equal(type, "hash");
-			assert_int_equal(sscanf(line, "%*s %2047s %2047s %4095s", hk, hf, hv), 3);
-			kl = unhex(hk, k, sizeof(k));
-			fl = unhex(hf, f, sizeof(f));
-			vl = unhex(hv, v, sizeof(v));
-			rep = redisCommand(c, "HSET %b %b %b", k, kl, f, fl, v, vl);
-		}
-		assert_non_null(rep);
-		assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
-		freeReplyObject(rep);
-	}
-	fclose(fp);
-	redisFree(c);
-}
-
 static void test_redis(void **state)
 {
 	char key[700], args[1500];
 	struct mfa_settings set;
 
-	load_redis_dump(COMPAT_DIR "/redis-v1.txt");
+	assert_true(compat_load_redis_dump(COMPAT_DIR "/redis-v1.txt", sock_path, DB) >= 4);
 	snprintf(key, sizeof(key), "%s/redis.key", dir);
-	copy_file(COMPAT_DIR "/redis-v1.key", key);
+	compat_copy_file(COMPAT_DIR "/redis-v1.key", key, 0600);
 	snprintf(args, sizeof(args), "store=redis://%s?db=%d key_file=%s redis_timeout=1000",
 		 sock_path, DB, key);
-	settings(&set, args);
+	compat_settings(&set, args);
 	upgrade_story(&set);
 }
 
 static int setup(void **state)
 {
-	char logfile[700];
-
 	dir = test_tmpdir();
 	snprintf(sock_path, sizeof(sock_path), "%s/redis.sock", dir);
-	snprintf(logfile, sizeof(logfile), "%s/redis.log", dir);
-	redis_pid = test_redis_spawn(dir, sock_path, logfile);
-	if (redis_pid < 0)
-		return -1;
-	for (int i = 0; i < 200; i++) {
-		struct timespec ts = { 0, 25 * 1000 * 1000 };
-		redisContext *c = raw_connect();
-
-		if (c != NULL) {
-			redisFree(c);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
-	}
-	fprintf(stderr, "redis-server did not start\n");
-	return -1;
+	redis_pid = compat_redis_start(dir, sock_path, DB);
+	return redis_pid < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)

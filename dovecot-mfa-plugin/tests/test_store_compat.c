@@ -42,19 +42,14 @@
 
 #include <hiredis/hiredis.h>
 
-#include "mfa_apppass.h"
-#include "mfa_policy.h"
-#include "mfa_store.h"
 #include "mfa_totp.h"
 #include "mfa_util.h"
-#include "../../common/tests/test_util.h"	/* test_redis_spawn/stop */
+#include "compat_fixture.h"
 
-#define COMPAT_DIR "dovecot-mfa-plugin/tests/compat"
-#define USER "alice@lab.example"
-#define IP "198.51.100.7"
-#define T0 ((time_t)1800000000)		/* a multiple of 30 */
+#define USER COMPAT_USER
+#define IP COMPAT_IP
+#define T0 COMPAT_T0
 #define DB 4
-#define POLICY "max_failures=3 lockout=10m ip_max_failures=50 services=imap,pop3,smtp"
 
 static const uint8_t seed1[] = "12345678901234567890";
 
@@ -74,48 +69,6 @@ static char *path_in(const char *d, const char *name)
 	return p;
 }
 
-static void copy_file(const char *from, const char *to, mode_t mode)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[8192];
-	size_t n;
-
-	if (in == NULL)
-		fail_msg("%s: %s", from, strerror(errno));
-	out = fopen(to, "wb");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(chmod(to, mode), 0);
-}
-
-static void settings(struct mfa_settings *set, const char *store_args)
-{
-	char args[1400];
-	const char *error = NULL;
-
-	snprintf(args, sizeof(args), "%s " POLICY, store_args);
-	mfa_settings_init(set);
-	if (mfa_settings_parse_args(set, args, &error) < 0 ||
-	    mfa_settings_finish(set, &error) < 0)
-		fail_msg("settings: %s", error);
-}
-
-static struct mfa_decision login(const struct mfa_settings *set, const char *password,
-				 const char *service, time_t now)
-{
-	struct mfa_request req = {
-		.user = USER, .password = password, .password_len = strlen(password),
-		.service = service, .remote_ip = IP, .now = now,
-	};
-	struct mfa_decision d;
-
-	mfa_policy_check(set, &req, &d);
-	return d;
-}
-
 static void code_login(const struct mfa_settings *set, long step, time_t now,
 		       enum mfa_verdict want, const char *want_reason)
 {
@@ -125,51 +78,19 @@ static void code_login(const struct mfa_settings *set, long step, time_t now,
 	assert_int_equal(mfa_hotp(MFA_TOTP_SHA1, seed1, 20, (uint64_t)(T0 / 30 + step),
 				  6, code), 0);
 	snprintf(pw, sizeof(pw), "alice-pw%s", code);
-	d = login(set, pw, "imap", now);
+	d = compat_login(set, pw, "imap", now);
 	if (d.verdict != want || strstr(d.reason, want_reason) == NULL)
 		fail_msg("step %ld at T0+%ld: %s (%s), want %s (%s)", step,
 			 (long)(now - T0), mfa_verdict_str(d.verdict), d.reason,
 			 mfa_verdict_str(want), want_reason);
 }
 
-static redisContext *raw_connect(void)
-{
-	redisContext *c = redisConnectUnix(sock_path);
-	redisReply *rep;
-
-	if (c == NULL || c->err) {
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	rep = redisCommand(c, "SELECT %d", DB);
-	freeReplyObject(rep);
-	return c;
-}
-
 static int start_redis(void **state)
 {
-	char logfile[700];
-	int i;
-
 	dir = test_tmpdir();
 	snprintf(sock_path, sizeof(sock_path), "%s/redis.sock", dir);
-	snprintf(logfile, sizeof(logfile), "%s/redis.log", dir);
-	redis_pid = test_redis_spawn(dir, sock_path, logfile);
-	if (redis_pid < 0)
-		return -1;
-	for (i = 0; i < 200; i++) {
-		struct timespec ts = { 0, 25 * 1000 * 1000 };
-		redisContext *c = raw_connect();
-
-		if (c != NULL) {
-			redisFree(c);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
-	}
-	fprintf(stderr, "redis-server did not start\n");
-	return -1;
+	redis_pid = compat_redis_start(dir, sock_path, DB);
+	return redis_pid < 0 ? -1 : 0;
 }
 
 static int stop_redis(void **state)
@@ -178,17 +99,6 @@ static int stop_redis(void **state)
 	mfa_store_release_cached();
 	test_rmtree(&dir);
 	return 0;
-}
-
-static void read_app_password(char pw[MFA_APPPASS_LEN + 1])
-{
-	FILE *fp = fopen(COMPAT_DIR "/app-password.txt", "r");
-
-	assert_non_null(fp);
-	assert_non_null(fgets(pw, MFA_APPPASS_LEN + 1, fp));
-	fclose(fp);
-	pw[strcspn(pw, "\n")] = '\0';
-	assert_int_equal(strlen(pw), MFA_APPPASS_LEN);
 }
 
 /* --- the old store, read and used */
@@ -249,8 +159,8 @@ static void use_old_store(const struct mfa_settings *set)
 	/* The secret unseals with the old key file; the old record is
 	   rewritten by the new code (failures cleared). */
 	code_login(set, 1, T0 + 50, MFA_VERDICT_NEXT, "code ok");
-	read_app_password(app);
-	d = login(set, app, "imap", T0 + 60);
+	compat_read_app_password(app);
+	d = compat_login(set, app, "imap", T0 + 60);
 	if (d.verdict != MFA_VERDICT_APP_OK || strstr(d.reason, "'phone'") == NULL)
 		fail_msg("app password: %s (%s)", mfa_verdict_str(d.verdict), d.reason);
 }
@@ -266,10 +176,10 @@ static void test_lmdb_v1(void **state)
 	uint8_t k[MFA_KEY_LEN];
 	const char *error;
 
-	copy_file(COMPAT_DIR "/lmdb-v1.lmdb", store, 0600);
-	copy_file(COMPAT_DIR "/lmdb-v1.key", key, 0600);
+	compat_copy_file(COMPAT_DIR "/lmdb-v1.lmdb", store, 0600);
+	compat_copy_file(COMPAT_DIR "/lmdb-v1.key", key, 0600);
 	snprintf(args, sizeof(args), "store=%s", store);
-	settings(&set, args);
+	compat_settings(&set, args);
 	use_old_store(&set);
 	/* The failure count was cleared by the accepted code. */
 	assert_int_equal(mfa_open(&set, 0, &s, k, &error), 0);
@@ -283,70 +193,17 @@ static void test_lmdb_v1(void **state)
 }
 
 /* "string HEXKEY HEXVALUE" / "hash HEXKEY HEXFIELD HEXVALUE" into db DB. */
-static size_t unhex(const char *hex, char *out, size_t size)
-{
-	size_t n = strlen(hex) / 2, i;
-	unsigned v;
-
-	assert_true(strlen(hex) % 2 == 0 && n <= size);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (char)v;
-	}
-	return n;
-}
-
-static void load_redis_dump(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	redisContext *c = raw_connect();
-	char line[8192], type[16], hk[2048], hf[2048], hv[4096];
-	char k[1024], f[1024], v[2048];
-	size_t kl, fl, vl;
-	redisReply *rep;
-	int lines = 0;
-
-	assert_non_null(fp);
-	assert_non_null(c);
-	rep = redisCommand(c, "FLUSHDB");
-	freeReplyObject(rep);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%15s", type) != 1)
-			continue;
-		if (strcmp(type, "string") == 0) {
-			assert_int_equal(sscanf(line, "%*s %2047s %4095s", hk, hv), 2);
-			kl = unhex(hk, k, sizeof(k));
-			vl = unhex(hv, v, sizeof(v));
-			rep = redisCommand(c, "SET %b %b", k, kl, v, vl);
-		} else {
-			assert_string_equal(type, "hash");
-			assert_int_equal(sscanf(line, "%*s %2047s %2047s %4095s", hk, hf, hv), 3);
-			kl = unhex(hk, k, sizeof(k));
-			fl = unhex(hf, f, sizeof(f));
-			vl = unhex(hv, v, sizeof(v));
-			rep = redisCommand(c, "HSET %b %b %b", k, kl, f, fl, v, vl);
-		}
-		assert_non_null(rep);
-		assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
-		freeReplyObject(rep);
-		lines++;
-	}
-	fclose(fp);
-	redisFree(c);
-	assert_true(lines >= 4);	/* meta, user, app hash, ip */
-}
-
 static void test_redis_v1(void **state)
 {
 	char *key = path_in(dir, "redis.key");
 	char args[1400];
 	struct mfa_settings set;
 
-	load_redis_dump(COMPAT_DIR "/redis-v1.txt");
-	copy_file(COMPAT_DIR "/redis-v1.key", key, 0600);
+	assert_true(compat_load_redis_dump(COMPAT_DIR "/redis-v1.txt", sock_path, DB) >= 4);	/* meta, user, app hash, ip */
+	compat_copy_file(COMPAT_DIR "/redis-v1.key", key, 0600);
 	snprintf(args, sizeof(args), "store=redis://%s?db=%d key_file=%s redis_timeout=1000",
 		 sock_path, DB, key);
-	settings(&set, args);
+	compat_settings(&set, args);
 	use_old_store(&set);
 	free(key);
 }
@@ -376,7 +233,7 @@ static void write_story(const struct mfa_settings *set, const struct mfa_app_rec
 	assert_int_equal(mfa_txn_commit(&txn), 0);
 	mfa_store_close(&store);
 	code_login(set, 0, T0, MFA_VERDICT_NEXT, "code ok");
-	d = login(set, "alice-pw000000", "imap", T0 + 40);
+	d = compat_login(set, "alice-pw000000", "imap", T0 + 40);
 	assert_int_equal(d.verdict, MFA_VERDICT_FAIL);
 	check_records(set, 1);
 }
@@ -392,7 +249,7 @@ static void hex_out(FILE *fp, const char *p, size_t n)
 
 static void dump_redis(const char *path)
 {
-	redisContext *c = raw_connect();
+	redisContext *c = compat_redis_connect(sock_path, DB);
 	redisReply *keys, *rep;
 	FILE *fp = fopen(path, "w");
 	size_t i, j;
@@ -439,7 +296,7 @@ static void write_fixtures(void **state)
 	struct mfa_app_rec app;
 	struct mfa_settings set;
 	const char *error;
-	redisContext *c = raw_connect();
+	redisContext *c = compat_redis_connect(sock_path, DB);
 	FILE *fp;
 
 	freeReplyObject(redisCommand(c, "FLUSHDB"));
@@ -452,16 +309,16 @@ static void write_fixtures(void **state)
 	assert_int_equal(mfa_apppass_hash(pw, app.hash, sizeof(app.hash), &error), 0);
 
 	snprintf(args, sizeof(args), "store=%s", lmdb);
-	settings(&set, args);
+	compat_settings(&set, args);
 	write_story(&set, &app);
 	snprintf(args, sizeof(args), "store=redis://%s?db=%d key_file=%s redis_timeout=1000",
 		 sock_path, DB, rkey);
-	settings(&set, args);
+	compat_settings(&set, args);
 	write_story(&set, &app);
 
-	copy_file(lmdb, COMPAT_DIR "/lmdb-v1.lmdb", 0644);
-	copy_file(lkey, COMPAT_DIR "/lmdb-v1.key", 0644);
-	copy_file(rkey, COMPAT_DIR "/redis-v1.key", 0644);
+	compat_copy_file(lmdb, COMPAT_DIR "/lmdb-v1.lmdb", 0644);
+	compat_copy_file(lkey, COMPAT_DIR "/lmdb-v1.key", 0644);
+	compat_copy_file(rkey, COMPAT_DIR "/redis-v1.key", 0644);
 	dump_redis(COMPAT_DIR "/redis-v1.txt");
 	fp = fopen(COMPAT_DIR "/app-password.txt", "w");
 	assert_non_null(fp);
