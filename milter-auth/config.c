@@ -24,12 +24,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pwd.h>
 #include "messec/log.h"
 #include "messec/str.h"
 #include "config.h"
 #include "spf.h"
 #include "dkim_verify.h"
 #include "dmarc.h"
+#include "dkim_sign.h"
+
+/* dkim_sign.c's default lists, as config text. */
+#define MA_SIGN_HEADERS "From, Reply-To, Subject, Date, To, Cc, Resent-Date, " \
+	"Resent-From, Resent-Sender, Resent-To, Resent-Cc, In-Reply-To, References, " \
+	"List-Id, List-Help, List-Unsubscribe, List-Subscribe, List-Post, List-Owner, " \
+	"List-Archive, Message-ID, Sender, MIME-Version, Content-Type, " \
+	"Content-Transfer-Encoding, Content-ID, Content-Description"
+#define MA_OVERSIGN_HEADERS "From, To, Cc, Subject, Date, Message-ID, Reply-To, " \
+	"In-Reply-To, References, MIME-Version, Content-Type, Content-Transfer-Encoding"
 
 #define KB 1024LL
 #define MB (1024LL * 1024LL)
@@ -87,6 +98,19 @@ const struct cfg_def ma_config_defs[] = {
 	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
 	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
 	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
+	{"dkim_sign_keys", CFG_LIST, "", 0, 0, NULL,
+	 "DKIM signing keys: domain:selector:/path/key.pem (mode 0600; RSA >= 2048 "
+	 "bits or Ed25519; two keys for a domain give two signatures)"},
+	{"dkim_sign_domains", CFG_LIST, "", 0, 0, NULL,
+	 "sign outbound mail whose From domain is one of these (*.domain: its "
+	 "subdomains, signed with d=domain); each needs a key"},
+	{"dkim_sign_headers", CFG_LIST, MA_SIGN_HEADERS, 0, 0, NULL,
+	 "header fields signed (RFC 6376 section 5.4.1; must include From)"},
+	{"dkim_oversign_headers", CFG_LIST, MA_OVERSIGN_HEADERS, 0, 0, NULL,
+	 "header fields oversigned: one added later breaks the signature"},
+	{"dkim_sign_canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
+	 "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple",
+	 "header/body canonicalization of our signatures (RFC 6376 section 3.4)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -201,6 +225,34 @@ static int check_values(const struct cfg *cfg, FILE *err)
 	return errors;
 }
 
+/*
+ * The signing keys are read here, once per load: a SIGHUP reload reads
+ * them again. A key file may belong to root or to the user we run as.
+ */
+static int create_signer(struct ma_config *mc, FILE *err)
+{
+	struct ma_dkim_sign_config sc;
+	const char *user = cfg_str(mc->cfg, "user");
+	const char *canon = cfg_str(mc->cfg, "dkim_sign_canonicalization");
+	struct passwd *pw;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.keys = cfg_list(mc->cfg, "dkim_sign_keys", NULL);
+	sc.domains = cfg_list(mc->cfg, "dkim_sign_domains", NULL);
+	sc.headers = cfg_list(mc->cfg, "dkim_sign_headers", NULL);
+	sc.oversign = cfg_list(mc->cfg, "dkim_oversign_headers", NULL);
+	sc.relaxed_header = strncmp(canon, "relaxed/", 8) == 0;
+	sc.relaxed_body = strcmp(strchr(canon, '/') + 1, "relaxed") == 0;
+	sc.keys_origin = cfg_origin(mc->cfg, "dkim_sign_keys");
+	sc.domains_origin = cfg_origin(mc->cfg, "dkim_sign_domains");
+	sc.key_owner = geteuid();
+	if (*user != '\0' && (pw = getpwnam(user)) != NULL)
+		sc.key_owner = pw->pw_uid;
+	if ((mc->signer = ma_dkim_signer_new(&sc, err)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int create_libs(struct ma_config *mc, FILE *err)
 {
 	struct ma_spf_config spf_cfg;
@@ -226,6 +278,8 @@ static int create_libs(struct ma_config *mc, FILE *err)
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;
 	}
+	if (create_signer(mc, err) != 0)
+		return -1;
 	dmarc_cfg.psl_path = cfg_path(mc->cfg, "psl_path");
 	dmarc_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dmarc_dns_timeout") * 1000;
 	if ((mc->dmarc = ma_dmarc_new(&dmarc_cfg, &error)) == NULL) {
@@ -243,6 +297,7 @@ static void config_free(struct ma_config *mc)
 		ma_dkim_lib_free(&mc->dkim);
 	if (mc->dmarc != NULL)
 		ma_dmarc_free(&mc->dmarc);
+	ma_dkim_signer_free(&mc->signer);
 	cfg_free(&mc->cfg);
 	free(mc);
 }

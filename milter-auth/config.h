@@ -35,6 +35,7 @@
 struct ma_spf;
 struct ma_dkim_lib;
 struct ma_dmarc;
+struct ma_dkim_signer;
 
 struct ma_config {
 	struct daemon_ref ref;		/* reference count (common/daemon.h) */
@@ -52,6 +53,7 @@ struct ma_config {
 	struct ma_spf *spf;
 	struct ma_dkim_lib *dkim;
 	struct ma_dmarc *dmarc;
+	struct ma_dkim_signer *signer;	/* keys read once per load (dkim_sign.h) */
 };
 
 extern const struct cfg_def ma_config_defs[];

@@ -59,6 +59,7 @@
 #include "stage.h"
 #include "authres.h"
 #include "dkim_verify.h"
+#include "dkim_sign.h"
 #include "dmarc.h"
 #include "spf.h"
 
@@ -118,6 +119,7 @@ static void msg_free(struct ma_msg **msgp)
 	if (msg == NULL)
 		return;
 	ma_dkim_verify_free(&msg->dkim);
+	ma_dkim_sign_free(&msg->sign);
 	ma_hdrbook_free(&msg->book);
 	ma_config_release(&msg->cfg);
 	free(msg);

@@ -34,6 +34,7 @@
 #include "hdrbook.h"
 
 struct ma_dkim_verify;
+struct ma_dkim_sign;
 
 struct ma_msg {
 	struct ma_config *cfg;		/* one reference */
@@ -46,6 +47,7 @@ struct ma_msg {
 	int outbound;			/* authenticated || internal_network */
 	struct ma_hdrbook *book;
 	struct ma_dkim_verify *dkim;	/* NULL for outbound or before headers */
+	struct ma_dkim_sign *sign;	/* outbound with keys, from the first header */
 	int in_body;			/* EOH seen */
 	uint64_t body_bytes;
 	int internal_error;

@@ -17,6 +17,14 @@
  *	at end of message inserts our one A-R at the top and, for the tag
  *	action, the tag header, and quarantines when decided.
  *
+ *	sign (outbound: SMTP AUTH or internal_networks, with signing keys):
+ *	keeps the header fields (dkim_sign.h) until the end of the header,
+ *	where the From domain is known; a message with exactly one From
+ *	domain in the signing table is signed with every key of its d=, and
+ *	at end of message the DKIM-Signature fields go on top. A message
+ *	that should be signed and cannot be (library failure, header block
+ *	over the limits) is tempfailed, not sent unsigned.
+ *
  *	Trust boundary: header names and values are the peer's; they go to
  *	libopendkim (dkim_verify.c) and the book, never into a reply.
  * STANDARDS
@@ -30,6 +38,8 @@
 #include "stage.h"
 #include "authres.h"
 #include "dkim_verify.h"
+#include "dkim_sign.h"
+#include "dmarc.h"
 
 #define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
 
@@ -174,10 +184,119 @@ static int verify_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 	return 0;
 }
 
+/* --- sign ---------------------------------------------------------------- */
+
+static int outbound_signing(const struct ma_msg *msg)
+{
+	return msg->outbound && msg->cfg != NULL && msg->cfg->signer != NULL &&
+		ma_dkim_signer_key_count(msg->cfg->signer) > 0;
+}
+
+static int sign_begun(const struct ma_msg *msg)
+{
+	return msg->sign != NULL;
+}
+
+static void sign_start(const struct ma_stage_call *c)
+{
+	struct ma_msg *msg = c->msg;
+
+	if (msg->sign != NULL)
+		return;
+	milter_queue_id(c->ctx, msg->queue_id, sizeof(msg->queue_id));
+	msg->sign = ma_dkim_sign_new(msg->cfg->signer, msg->queue_id,
+				     (size_t) msg->cfg->max_header_bytes);
+}
+
+static void sign_header(const struct ma_stage_call *c, const char *name, const char *value)
+{
+	const char *error = NULL;
+
+	sign_start(c);
+	if (ma_dkim_sign_header(c->msg->sign, name != NULL ? name : "",
+				value != NULL ? value : "", &error) != 0)
+		ma_msg_error(c->msg, "dkim sign header", error);
+}
+
+/* The d= for this message: one From field with one domain, in the table. */
+static const char *sign_domain(const struct ma_msg *msg)
+{
+	char domain[256];
+	int multi = 0;
+
+	if (ma_hdrbook_from_count(msg->book) != 1 || !ma_hdrbook_from_usable(msg->book))
+		return NULL;
+	if (ma_dmarc_from_domain(ma_hdrbook_first_from(msg->book), domain, sizeof(domain),
+				 &multi) <= 0 || multi)
+		return NULL;
+	return ma_dkim_signer_match(msg->cfg->signer, domain);
+}
+
+static void sign_eoh(const struct ma_stage_call *c)
+{
+	const char *error = NULL;
+
+	sign_start(c);
+	if (ma_hdrbook_limits_exceeded(c->msg->book))
+		return;		/* not all fields seen: sign_eom refuses */
+	if (ma_dkim_sign_eoh(c->msg->sign, sign_domain(c->msg), &error) != 0)
+		ma_msg_error(c->msg, "dkim sign eoh", error);
+}
+
+static void sign_body(const struct ma_stage_call *c, const unsigned char *data, size_t len)
+{
+	const char *error = NULL;
+
+	if (c->msg->sign != NULL && len > 0 &&
+	    ma_dkim_sign_body(c->msg->sign, data, len, &error) != 0)
+		ma_msg_error(c->msg, "dkim sign body", error);
+}
+
+static int sign_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
+		    const char **reason_r, const char **error_r)
+{
+	static char sig_name[] = "DKIM-Signature";	/* RFC 6376 section 3.5 */
+	struct ma_msg *msg = c->msg;
+	size_t i, n;
+
+	(void) ev;
+	*reason_r = "sign-failed";
+	if (msg->internal_error) {
+		*error_r = msg->error_text;
+		return -1;
+	}
+	if (ma_hdrbook_limits_exceeded(msg->book)) {
+		if (sign_domain(msg) == NULL)
+			return 0;
+		*error_r = "header block over the limits: not signed";
+		return -1;
+	}
+	if (msg->sign == NULL)		/* no header at all: nothing to sign */
+		return 0;
+	if (ma_dkim_sign_eom(msg->sign, error_r) != 0)
+		return -1;
+	/* Inserted at the top, last key first: they read in table order. */
+	n = ma_dkim_sign_count(msg->sign);
+	for (i = n; i-- > 0;) {
+		char *value = xstrdup(ma_dkim_sign_value(msg->sign, i));
+
+		if (smfi_insheader(c->ctx, 0, sig_name, value) != MI_SUCCESS) {
+			free(value);
+			*reason_r = "header-change-failed";
+			*error_r = "smfi_insheader (DKIM-Signature) failed";
+			return -1;
+		}
+		free(value);
+	}
+	return 0;
+}
+
 const struct ma_stage ma_stages[] = {
 	{ .name = "unforge", .active = always, .eom = unforge_eom },
 	{ .name = "verify", .active = inbound, .begun = verify_begun,
 	  .header = verify_header, .eoh = verify_eoh, .body = verify_body,
 	  .eom = verify_eom },
+	{ .name = "sign", .active = outbound_signing, .begun = sign_begun,
+	  .header = sign_header, .eoh = sign_eoh, .body = sign_body, .eom = sign_eom },
 	{ .name = NULL },
 };
