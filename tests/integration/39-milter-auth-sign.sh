@@ -1,0 +1,171 @@
+#!/bin/bash
+# NAME
+#	39-milter-auth-sign.sh - DKIM signing of outbound mail (issue 16 item 1)
+# DESCRIPTION
+#	messec-milter-auth on both ports, with signing keys for lab.example
+#	(RSA-2048 and Ed25519, the lab's test keys, published by the lab's
+#	unbound) and none.example (RSA only). Alice submits on 587 with SMTP
+#	AUTH to remote.example; the message at the capture sink (the
+#	Internet) carries two DKIM-Signature fields, rsa-sha256 and
+#	ed25519-sha256, d=lab.example:
+#	- Mail::DKIM (independent) verifies the RSA one as pass (Debian 12's
+#	  Mail::DKIM has no Ed25519);
+#	- the captured message, relayed back into port 25 from the lab MX's
+#	  own address, is verified by the milter: both signatures pass in
+#	  the A-R of the delivered copy.
+#	Mail from a From domain not in the signing table leaves unsigned;
+#	inbound mail whose From domain is in the table (none.example) is
+#	not signed. A group-readable key stops the daemon at start with
+#	"path:line: dkim_sign_keys: ..."; a SIGHUP reload re-reads the keys.
+set -u
+. "$(dirname "$0")/milter-auth.bash"
+
+# Keys: owned by the milter's user (it re-reads them on SIGHUP after
+# dropping privileges), mode 0600.
+keys=$MA_TMP/keys
+mkdir -m 755 "$keys"
+install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key" "$keys/rsa.key"
+install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-ed25519.key" "$keys/ed.key"
+sign_conf=("dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key"
+	"dkim_sign_domains = lab.example, none.example")
+ma_lab_up "${sign_conf[@]}"
+
+# captured TOKEN: the .eml at the capture sink whose Subject is TOKEN.
+captured() {
+	local f
+	for f in "$LAB_CAPTURE_DIR"/*.eml; do
+		[ -e "${f%.eml}.env" ] && grep -q "^Subject: $1" "$f" && { echo "$f"; return 0; }
+	done
+	return 1
+}
+wait_captured() { lab_wait 20 captured "$1" >/dev/null && captured "$1"; }
+
+# sig_tags FILE: "a= d= s=" of each DKIM-Signature, one per line.
+sig_tags() {
+	awk 'BEGIN{IGNORECASE=1} /^[^ \t]/{if(h!="")print h; h=""} /^DKIM-Signature:/{h=$0; next}
+	     /^[ \t]/{if(h!="")h=h $0} /^\r?$/{if(h!="")print h; exit}' "$1" | tr -d ' \t\r' |
+		sed -E 's/.*;a=([^;]*).*/a=\1 &/; s/ .*;d=([^;]*).*/ d=\1 &/; s/ [^ ]*;s=([^;]*).*/ s=\1/' |
+		awk '{print $1, $2, $3}'
+}
+
+# 1. Authenticated submission, From lab.example: two signatures.
+tok=sign$RANDOM
+msg=$(ma_message "$tok" "Alice <alice@lab.example>")
+ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from alice@lab.example --to friend@remote.example --file "$msg"
+eml=
+if [[ $MA_REPLY == 250* ]] && eml=$(wait_captured "$tok"); then
+	tags=$(sig_tags "$eml")
+	n=$(grep -ci '^DKIM-Signature:' "$eml")
+	if [ "$n" -eq 2 ] && grep -q '^a=rsa-sha256 d=lab.example s=rsa2048$' <<<"$tags" &&
+		grep -q '^a=ed25519-sha256 d=lab.example s=ed25519$' <<<"$tags"; then
+		ok "submission (587, AUTH): rsa-sha256 and ed25519-sha256 signatures at the capture sink"
+	else
+		fail "submission (587, AUTH): rsa-sha256 and ed25519-sha256 signatures at the capture sink" \
+			"$n fields: $tags"
+	fi
+	out=$(lab_exec perl "$LAB_LIB_DIR/dkim_verify.pl" <"$eml")
+	grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
+		ok "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" ||
+		fail "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" "$out"
+	v=$(ma_verdict "$MA_QID")
+	[[ $v == *"outbound=auth"* ]] && ok "verdict line: outbound=auth" ||
+		fail "verdict line: outbound=auth" "$v"
+else
+	fail "submission (587, AUTH) signed message reaches the capture sink" "$MA_REPLY"
+	fail "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" "no message"
+	fail "verdict line: outbound=auth" "no message"
+fi
+
+# 2. The captured message comes back in on port 25 from the MX's own
+# address (SPF pass): the milter's verifier passes both signatures.
+if [ -n "$eml" ]; then
+	ma_send --bind "$LAB_MX_ADDR" --from alice@lab.example --to "$LAB_ALICE" --file "$eml"
+	ma_fetch "$tok" >"$MA_TMP/$tok.in"
+	ar=$(ma_ar "$MA_TMP/$tok.in")
+	if [[ $ar =~ dkim=pass[^\;]*header.d=lab.example\ header.s=rsa2048\ header.a=rsa-sha256 &&
+		$ar =~ dkim=pass[^\;]*header.d=lab.example\ header.s=ed25519\ header.a=ed25519-sha256 &&
+		$ar == *"dmarc=pass"* ]]; then
+		ok "the signed message verifies in messec's verifier: both signatures pass, DMARC pass"
+	else
+		fail "the signed message verifies in messec's verifier: both signatures pass, DMARC pass" \
+			"$MA_REPLY; A-R: $ar"
+	fi
+else
+	fail "the signed message verifies in messec's verifier: both signatures pass, DMARC pass" "no message"
+fi
+
+# 3. A From domain not in the signing table: sent unsigned.
+tok=nosign$RANDOM
+msg=$(ma_message "$tok" "Alice <alice@quarantine.example>")
+ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from alice@quarantine.example --to friend@remote.example --file "$msg"
+if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$tok"); then
+	grep -qi '^DKIM-Signature:' "$f" &&
+		fail "From domain not in the signing table: not signed" "$(grep -i -A2 '^DKIM-Signature:' "$f")" ||
+		ok "From domain not in the signing table: not signed"
+else
+	fail "From domain not in the signing table: not signed" "not captured: $MA_REPLY"
+fi
+
+# 4. RSA only for none.example: one signature.
+tok=one$RANDOM
+msg=$(ma_message "$tok" "Alice <alice@none.example>")
+ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from alice@none.example --to friend@remote.example --file "$msg"
+if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$tok"); then
+	tags=$(sig_tags "$f")
+	[ "$tags" = "a=rsa-sha256 d=none.example s=rsa2048" ] &&
+		ok "a domain with one key: one signature" ||
+		fail "a domain with one key: one signature" "$tags"
+else
+	fail "a domain with one key: one signature" "not captured: $MA_REPLY"
+fi
+
+# 5. Inbound (port 25, no AUTH) from none.example, a signing-table domain:
+# verified, never signed.
+tok=inbound$RANDOM
+msg=$(ma_message "$tok" "Someone <someone@none.example>")
+ma_send --bind "$LAB_OUT_GOOD" --from someone@none.example --to "$LAB_ALICE" --file "$msg"
+ma_fetch "$tok" >"$MA_TMP/$tok.out"
+if ! ma_fetched "$MA_TMP/$tok.out" "$tok"; then
+	fail "inbound mail (From in the signing table) is not signed" "not delivered: $MA_REPLY"
+elif grep -qi '^DKIM-Signature:' "$MA_TMP/$tok.out"; then
+	fail "inbound mail (From in the signing table) is not signed" "$(grep -i '^DKIM-Signature:' "$MA_TMP/$tok.out")"
+else
+	ok "inbound mail (From in the signing table) is not signed"
+fi
+
+# 6. SIGHUP re-reads the keys: an Ed25519 key for none.example added to
+# the config gives none.example a second signature.
+ma_write_conf "dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key, none.example:ed25519:$keys/ed.key" \
+	"dkim_sign_domains = lab.example, none.example"
+mark=$(lab_log_mark "$MA_LOG")
+kill -HUP "$MA_PID"
+lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded|reload of' 10
+tok=hup$RANDOM
+msg=$(ma_message "$tok" "Alice <alice@none.example>")
+ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from alice@none.example --to friend@remote.example --file "$msg"
+if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$tok"); then
+	tags=$(sig_tags "$f" | sort | tr '\n' ';')
+	[ "$tags" = "a=ed25519-sha256 d=none.example s=ed25519;a=rsa-sha256 d=none.example s=rsa2048;" ] &&
+		ok "SIGHUP reload reads the key table again (second key used)" ||
+		fail "SIGHUP reload reads the key table again (second key used)" "$tags; $(tail -n 3 "$MA_LOG")"
+else
+	fail "SIGHUP reload reads the key table again (second key used)" "not captured: $MA_REPLY"
+fi
+
+# 7. A key other users can read: the daemon refuses to start, naming the
+# config line.
+install -m 640 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key" "$keys/open.key"
+bad=$MA_TMP/bad.conf
+printf 'socket = unix:%s/bad.sock\nuser = nobody\npid_file =\n# signing\ndkim_sign_keys = lab.example:rsa2048:%s\ndkim_sign_domains = lab.example\n' \
+	"$LAB_DIR" "$keys/open.key" >"$bad"
+out=$(timeout 10 "$MA_BIN" -f -c "$bad" 2>&1)
+st=$?
+[[ $st -ne 0 && $st -ne 124 && $out == *"$bad:5: dkim_sign_keys: "*"open.key"* ]] &&
+	ok "a group-readable key: refuses to start (file:line: message)" ||
+	fail "a group-readable key: refuses to start (file:line: message)" "exit $st: $out"
+
+ma_finish
