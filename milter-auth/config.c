@@ -111,6 +111,13 @@ const struct cfg_def ma_config_defs[] = {
 	{"dkim_sign_canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
 	 "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple",
 	 "header/body canonicalization of our signatures (RFC 6376 section 3.4)"},
+	{"outbound_remove_headers", CFG_LIST,
+	 "X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE", 0, 0, NULL,
+	 "header fields deleted from outbound mail (ANSSI R36: client software, "
+	 "internal addresses)"},
+	{"outbound_remove_received", CFG_BOOL, "yes", 0, 0, NULL,
+	 "delete the Received fields of outbound mail that the milter sees (hops "
+	 "before our MTA; our MTA's own: Postfix header_checks, docs)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -335,6 +342,8 @@ static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 	mc->max_headers = (uint64_t) cfg_int(cfg, "max_headers");
 	mc->max_header_bytes = cfg_size(cfg, "max_header_bytes");
 	mc->max_ar_dkim = (unsigned) cfg_int(cfg, "dkim_max_signatures");
+	mc->clean_rules.names = cfg_list(cfg, "outbound_remove_headers", NULL);
+	mc->clean_rules.received = cfg_bool(cfg, "outbound_remove_received");
 	if (libs && create_libs(mc, err) != 0) {
 		config_free(mc);
 		return NULL;

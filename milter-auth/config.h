@@ -31,6 +31,7 @@
 #include "messec/cfg.h"
 #include "messec/daemon.h"
 #include "decide.h"
+#include "clean.h"
 
 struct ma_spf;
 struct ma_dkim_lib;
@@ -50,6 +51,7 @@ struct ma_config {
 	uint64_t max_headers;
 	uint64_t max_header_bytes;
 	unsigned max_ar_dkim;		/* DKIM results written into A-R */
+	struct ma_clean_rules clean_rules;	/* outbound header cleaning (names borrowed) */
 	struct ma_spf *spf;
 	struct ma_dkim_lib *dkim;
 	struct ma_dmarc *dmarc;

@@ -60,6 +60,7 @@
 #include "authres.h"
 #include "dkim_verify.h"
 #include "dkim_sign.h"
+#include "clean.h"
 #include "dmarc.h"
 #include "spf.h"
 
@@ -120,6 +121,7 @@ static void msg_free(struct ma_msg **msgp)
 		return;
 	ma_dkim_verify_free(&msg->dkim);
 	ma_dkim_sign_free(&msg->sign);
+	ma_clean_free(&msg->clean);
 	ma_hdrbook_free(&msg->book);
 	ma_config_release(&msg->cfg);
 	free(msg);

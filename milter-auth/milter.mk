@@ -8,7 +8,8 @@
 # is messec's own (docs/dmarc.md); only test_dmarc links it, to pin the
 # library's defects.
 MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
-	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
+	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c \
+	milter-auth/clean.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
 MA_MODULE_OBJS := $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
 MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
@@ -25,7 +26,9 @@ $(eval $(call unit_test,milter-auth_test_config,$(MA_T)/tests/test_config.o $(MA
 # MAIL FROM / HELO keeping (evaluate.c).
 $(eval $(call unit_test,milter-auth_test_envelope,$(MA_T)/tests/test_envelope.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 # The stage list (stage.c makes libmilter calls: the milter skeleton links).
-$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/clean.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+# Outbound header cleaning (clean.c).
+$(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T)/clean.o))
 # DKIM signing (dkim_sign.c), verified with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 

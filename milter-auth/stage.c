@@ -17,6 +17,13 @@
  *	at end of message inserts our one A-R at the top and, for the tag
  *	action, the tag header, and quarantines when decided.
  *
+ *	clean (outbound): records the header fields to delete (clean.h:
+ *	the Received fields of earlier internal hops, and
+ *	outbound_remove_headers: X-Originating-IP, User-Agent, X-Mailer...)
+ *	and deletes them at end of message, before signing (ANSSI R36). A
+ *	message whose header went over the caps cannot be cleaned for sure:
+ *	it is tempfailed.
+ *
  *	sign (outbound: SMTP AUTH or internal_networks, with signing keys):
  *	keeps the header fields (dkim_sign.h) until the end of the header,
  *	where the From domain is known; a message with exactly one From
@@ -39,6 +46,7 @@
 #include "authres.h"
 #include "dkim_verify.h"
 #include "dkim_sign.h"
+#include "clean.h"
 #include "dmarc.h"
 
 #define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
@@ -184,6 +192,56 @@ static int verify_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 	return 0;
 }
 
+/* --- clean --------------------------------------------------------------- */
+
+static int outbound(const struct ma_msg *msg)
+{
+	return msg->outbound;
+}
+
+static int clean_begun(const struct ma_msg *msg)
+{
+	return msg->clean != NULL;
+}
+
+static void clean_header(const struct ma_stage_call *c, const char *name, const char *value)
+{
+	struct ma_msg *msg = c->msg;
+
+	(void) value;
+	if (msg->clean == NULL)
+		msg->clean = ma_clean_new(&msg->cfg->clean_rules);
+	/* read by the sign stage, next in the list, for this same field */
+	msg->header_dropped = ma_clean_header(msg->clean, name);
+}
+
+static int clean_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
+		     const char **reason_r, const char **error_r)
+{
+	struct ma_msg *msg = c->msg;
+	const char *name;
+	unsigned index;
+	size_t i, n;
+
+	(void) ev;
+	if (ma_hdrbook_limits_exceeded(msg->book)) {
+		/* fields past the caps were not seen: one could be a leak */
+		*reason_r = "clean-failed";
+		*error_r = "header block over the limits: cannot clean";
+		return -1;
+	}
+	n = msg->clean != NULL ? ma_clean_count(msg->clean) : 0;
+	for (i = 0; i < n; i++) {
+		ma_clean_get(msg->clean, i, &name, &index);
+		if (smfi_chgheader(c->ctx, (char *) name, (int) index, NULL) != MI_SUCCESS) {
+			*reason_r = "header-change-failed";
+			*error_r = "smfi_chgheader (clean) failed";
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* --- sign ---------------------------------------------------------------- */
 
 static int outbound_signing(const struct ma_msg *msg)
@@ -213,6 +271,8 @@ static void sign_header(const struct ma_stage_call *c, const char *name, const c
 	const char *error = NULL;
 
 	sign_start(c);
+	if (c->msg->header_dropped)
+		return;		/* the clean stage deletes it: never signed */
 	if (ma_dkim_sign_header(c->msg->sign, name != NULL ? name : "",
 				value != NULL ? value : "", &error) != 0)
 		ma_msg_error(c->msg, "dkim sign header", error);
@@ -296,6 +356,8 @@ const struct ma_stage ma_stages[] = {
 	{ .name = "verify", .active = inbound, .begun = verify_begun,
 	  .header = verify_header, .eoh = verify_eoh, .body = verify_body,
 	  .eom = verify_eom },
+	{ .name = "clean", .active = outbound, .begun = clean_begun,
+	  .header = clean_header, .eom = clean_eom },
 	{ .name = "sign", .active = outbound_signing, .begun = sign_begun,
 	  .header = sign_header, .eoh = sign_eoh, .body = sign_body, .eom = sign_eom },
 	{ .name = NULL },

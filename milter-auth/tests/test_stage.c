@@ -27,8 +27,10 @@ static void test_order(void **state)
 	/* Forged fields go before ours is inserted (RFC 8601 section 5). */
 	assert_string_equal(ma_stages[0].name, "unforge");
 	assert_string_equal(ma_stages[1].name, "verify");
-	assert_string_equal(ma_stages[2].name, "sign");
-	assert_null(ma_stages[3].name);
+	/* cleaned fields are never signed: clean runs first */
+	assert_string_equal(ma_stages[2].name, "clean");
+	assert_string_equal(ma_stages[3].name, "sign");
+	assert_null(ma_stages[4].name);
 }
 
 static void test_every_stage_complete(void **state)
@@ -47,14 +49,14 @@ struct who_case {
 	const char *name;
 	int outbound;
 	int keys;		/* the config has signing keys */
-	int unforge, verify, sign;
+	int unforge, verify, clean, sign;
 };
 
 static const struct who_case who_cases[] = {
-	{ "inbound: unforged and verified", 0, 0, 1, 1, 0 },
-	{ "inbound with signing keys: verified, not signed", 0, 1, 1, 1, 0 },
-	{ "outbound: unforged, not verified", 1, 0, 1, 0, 0 },
-	{ "outbound with signing keys: signed", 1, 1, 1, 0, 1 },
+	{ "inbound: unforged and verified", 0, 0, 1, 1, 0, 0 },
+	{ "inbound with signing keys: verified, not cleaned, not signed", 0, 1, 1, 1, 0, 0 },
+	{ "outbound: unforged, cleaned, not verified", 1, 0, 1, 0, 1, 0 },
+	{ "outbound with signing keys: cleaned and signed", 1, 1, 1, 0, 1, 1 },
 };
 
 static void test_who(void **state)
@@ -90,6 +92,7 @@ static void test_who(void **state)
 	}
 	assert_int_equal(find("unforge")->active(&msg), c->unforge);
 	assert_int_equal(find("verify")->active(&msg), c->verify);
+	assert_int_equal(find("clean")->active(&msg), c->clean);
 	assert_int_equal(find("sign")->active(&msg), c->sign);
 	ma_dkim_signer_free(&mc.signer);
 	if (key[0] != '\0')
@@ -111,7 +114,7 @@ int main(void)
 {
 	struct test_list l = { 0 };
 
-	tests_add(&l, "stages in order: unforge, verify, sign", test_order, NULL);
+	tests_add(&l, "stages in order: unforge, verify, clean, sign", test_order, NULL);
 	tests_add(&l, "every stage has active() and a hook", test_every_stage_complete, NULL);
 	tests_add_table(&l, who_cases, test_who);
 	tests_add(&l, "verify has begun once it has a verifier", test_verify_begun, NULL);

@@ -15,7 +15,12 @@
 #	  the A-R of the delivered copy.
 #	Mail from a From domain not in the signing table leaves unsigned;
 #	inbound mail whose From domain is in the table (none.example) is
-#	not signed. A group-readable key stops the daemon at start with
+#	not signed. Outbound header cleaning (item 2, ANSSI R36): at the
+#	capture sink no User-Agent, X-Mailer, X-Originating-IP, configured
+#	field, internal hop's Received (all deleted by the milter) nor the
+#	submission hop's Received with the client address (Postfix
+#	header_checks, which docs/milter-auth.md gives); the signatures made
+#	after cleaning still verify. A group-readable key stops the daemon at start with
 #	"path:line: dkim_sign_keys: ..."; a SIGHUP reload re-reads the keys.
 set -u
 . "$(dirname "$0")/milter-auth.bash"
@@ -26,8 +31,17 @@ keys=$MA_TMP/keys
 mkdir -m 755 "$keys"
 install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key" "$keys/rsa.key"
 install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-ed25519.key" "$keys/ed.key"
-sign_conf=("dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key"
+sign_conf=("outbound_remove_headers = X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE, X-Internal-Tag"
+	"dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key"
 	"dkim_sign_domains = lab.example, none.example")
+# Postfix does not show milters the Received field it adds itself; the
+# one of our submission hop (it names the client) goes with header_checks,
+# as docs/milter-auth.md says.
+printf '%s\n' '/^Received:.*[[:space:]]by[[:space:]]+mx\.lab\.example[[:space:]]+\(Postfix\)[[:space:]]+with[[:space:]]+ESMTPSA[[:space:]]/ IGNORE' \
+	>"$MA_TMP/outbound_header_checks"
+chmod 644 "$MA_TMP/outbound_header_checks"
+printf 'header_checks = regexp:%s/outbound_header_checks\n' "$MA_TMP" >"$MA_TMP/main.extra"
+export LAB_POSTFIX_MAIN_EXTRA=$MA_TMP/main.extra
 ma_lab_up "${sign_conf[@]}"
 
 # captured TOKEN: the .eml at the capture sink whose Subject is TOKEN.
@@ -48,9 +62,13 @@ sig_tags() {
 		awk '{print $1, $2, $3}'
 }
 
-# 1. Authenticated submission, From lab.example: two signatures.
+# 1. Authenticated submission, From lab.example: two signatures; the
+# client's address and software are gone (issue 16 item 2, ANSSI R36).
 tok=sign$RANDOM
-msg=$(ma_message "$tok" "Alice <alice@lab.example>")
+msg=$(ma_message "$tok" "Alice <alice@lab.example>" "User-Agent: Leaky/1.0 (X11; Linux)" \
+	"X-Mailer: LeakMail 2.0" "X-Originating-IP: [10.1.2.3]" "X-Internal-Tag: build-host-7" \
+	"x-mailer: second copy" \
+	"Received: from build-host.corp.internal (10.9.8.7) by relay.corp.internal; $(date -R)")
 ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
 	--from alice@lab.example --to friend@remote.example --file "$msg"
 eml=
@@ -71,7 +89,19 @@ if [[ $MA_REPLY == 250* ]] && eml=$(wait_captured "$tok"); then
 	v=$(ma_verdict "$MA_QID")
 	[[ $v == *"outbound=auth"* ]] && ok "verdict line: outbound=auth" ||
 		fail "verdict line: outbound=auth" "$v"
+	hdr=$(sed '/^\r\?$/q' "$eml")
+	leaks=$(grep -inE '^(User-Agent|X-Mailer|X-Originating-IP|X-Internal-Tag):|203\.0\.113\.10|10\.1\.2\.3|10\.9\.8\.7|corp\.internal|Leak' <<<"$hdr")
+	if grep -q "^Subject: $tok" <<<"$hdr" && [ -z "$leaks" ]; then
+		ok "cleaned at the capture sink: no client address, internal hop, User-Agent, X-Mailer, X-Originating-IP, listed field"
+	else
+		fail "cleaned at the capture sink: no client address, internal hop, User-Agent, X-Mailer, X-Originating-IP, listed field" \
+			"$leaks"
+	fi
+	grep -q '^To: alice@lab.example' <<<"$hdr" && grep -q "^Message-ID: <$tok@" <<<"$hdr" &&
+		ok "cleaning keeps the other fields" || fail "cleaning keeps the other fields" "$hdr"
 else
+	fail "cleaned at the capture sink: no client address, internal hop, User-Agent, X-Mailer, X-Originating-IP, listed field" "no message"
+	fail "cleaning keeps the other fields" "no message"
 	fail "submission (587, AUTH) signed message reaches the capture sink" "$MA_REPLY"
 	fail "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" "no message"
 	fail "verdict line: outbound=auth" "no message"
