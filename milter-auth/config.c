@@ -32,6 +32,7 @@
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "dkim_sign.h"
+#include "messec/store.h"
 
 /* dkim_sign.c's default lists, as config text. */
 #define MA_SIGN_HEADERS "From, Reply-To, Subject, Date, To, Cc, Resent-Date, " \
@@ -118,6 +119,11 @@ const struct cfg_def ma_config_defs[] = {
 	{"outbound_remove_received", CFG_BOOL, "yes", 0, 0, NULL,
 	 "delete the Received fields of outbound mail that the milter sees (hops "
 	 "before our MTA; our MTA's own: Postfix header_checks, docs)"},
+	{"dmarc_report_store", CFG_STR, "", 0, 1024, NULL,
+	 "record every DMARC evaluation for aggregate reports in this store "
+	 "(lmdb:/path or redis://..., common/store.h; empty: off)"},
+	{"dmarc_report_retention", CFG_TIME, "31d", 86400, 366 * 86400, NULL,
+	 "how long recorded evaluations are kept (the store purges them)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -260,6 +266,39 @@ static int create_signer(struct ma_config *mc, FILE *err)
 	return 0;
 }
 
+/*
+ * The report store is opened once per process (an LMDB environment must
+ * not be opened twice by one process): a reload keeps it, and a reload
+ * that changes its address is refused (restart needed).
+ */
+static struct store *report_store;
+static char report_store_addr[1025];
+
+static int open_report_store(struct ma_config *mc, FILE *err)
+{
+	const char *addr = cfg_str(mc->cfg, "dmarc_report_store");
+	const char *error = NULL;
+
+	if (*addr == '\0')
+		return 0;
+	if (report_store != NULL) {
+		if (strcmp(addr, report_store_addr) != 0) {
+			fprintf(err, "%s: dmarc_report_store: a change needs a restart\n",
+				cfg_origin(mc->cfg, "dmarc_report_store"));
+			return -1;
+		}
+	} else {
+		if ((report_store = store_open(addr, &error)) == NULL) {
+			fprintf(err, "%s: dmarc_report_store: %s\n",
+				cfg_origin(mc->cfg, "dmarc_report_store"), error);
+			return -1;
+		}
+		str_copy(report_store_addr, addr, sizeof(report_store_addr));
+	}
+	mc->report_store = report_store;
+	return 0;
+}
+
 static int create_libs(struct ma_config *mc, FILE *err)
 {
 	struct ma_spf_config spf_cfg;
@@ -285,7 +324,7 @@ static int create_libs(struct ma_config *mc, FILE *err)
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;
 	}
-	if (create_signer(mc, err) != 0)
+	if (create_signer(mc, err) != 0 || open_report_store(mc, err) != 0)
 		return -1;
 	dmarc_cfg.psl_path = cfg_path(mc->cfg, "psl_path");
 	dmarc_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dmarc_dns_timeout") * 1000;
@@ -344,6 +383,7 @@ static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 	mc->max_ar_dkim = (unsigned) cfg_int(cfg, "dkim_max_signatures");
 	mc->clean_rules.names = cfg_list(cfg, "outbound_remove_headers", NULL);
 	mc->clean_rules.received = cfg_bool(cfg, "outbound_remove_received");
+	mc->report_retention = (uint32_t) cfg_time(cfg, "dmarc_report_retention");
 	if (libs && create_libs(mc, err) != 0) {
 		config_free(mc);
 		return NULL;

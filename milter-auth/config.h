@@ -37,6 +37,7 @@ struct ma_spf;
 struct ma_dkim_lib;
 struct ma_dmarc;
 struct ma_dkim_signer;
+struct store;
 
 struct ma_config {
 	struct daemon_ref ref;		/* reference count (common/daemon.h) */
@@ -56,6 +57,8 @@ struct ma_config {
 	struct ma_dkim_lib *dkim;
 	struct ma_dmarc *dmarc;
 	struct ma_dkim_signer *signer;	/* keys read once per load (dkim_sign.h) */
+	struct store *report_store;	/* DMARC reports; process-wide, never freed here */
+	uint32_t report_retention;	/* seconds */
 };
 
 extern const struct cfg_def ma_config_defs[];

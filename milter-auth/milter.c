@@ -251,6 +251,18 @@ static int stages_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 	return 0;
 }
 
+/* Every message, whatever was decided: the stages that record it. */
+static void stages_decided(SMFICTX *ctx, struct ma_conn *conn, struct ma_msg *msg,
+			   const struct ma_eval *ev)
+{
+	struct ma_stage_call call = { ctx, conn, msg };
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL; s++)
+		if (s->decided != NULL && s->active(msg))
+			s->decided(&call, ev);
+}
+
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct ma_conn *conn = conn_get(ctx);
@@ -439,6 +451,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 			snprintf(note, sizeof(note), " error=%s", error);
 		}
 	}
+	stages_decided(ctx, conn, msg, ev);
 	count_results(msg, ev);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	if (m_latency != NULL)

@@ -32,6 +32,11 @@
  *	that should be signed and cannot be (library failure, header block
  *	over the limits) is tempfailed, not sent unsigned.
  *
+ *	report (inbound, with dmarc_report_store): for every message whose
+ *	DMARC evaluation found a policy record, whatever the decision,
+ *	records it for the aggregate reports (dmarc_report.h). A store
+ *	failure is logged and changes nothing.
+ *
  *	Trust boundary: header names and values are the peer's; they go to
  *	libopendkim (dkim_verify.c) and the book, never into a reply.
  * STANDARDS
@@ -39,6 +44,8 @@
  *--*/
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "messec/sbuf.h"
 #include "messec/milter.h"
 #include "messec/str.h"
@@ -47,6 +54,9 @@
 #include "dkim_verify.h"
 #include "dkim_sign.h"
 #include "clean.h"
+#include "dmarc_report.h"
+#include "spf.h"
+#include "messec/log.h"
 #include "dmarc.h"
 
 #define AR_VALUE_MAX (16 * 1024)	/* our A-R value, folded */
@@ -351,6 +361,66 @@ static int sign_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 	return 0;
 }
 
+/* --- report -------------------------------------------------------------- */
+
+static int inbound_reporting(const struct ma_msg *msg)
+{
+	return !msg->outbound && msg->cfg != NULL && msg->cfg->report_store != NULL;
+}
+
+static const char *disposition(enum ma_action action)
+{
+	switch (action) {
+	case MA_ACTION_REJECT: return "reject";
+	case MA_ACTION_QUARANTINE: return "quarantine";
+	default: return "none";		/* accept, tag, tempfail: delivered or retried */
+	}
+}
+
+static const char *policy_word(enum ma_dmarc_policy p)
+{
+	return p == MA_DMARC_POLICY_QUARANTINE ? "quarantine" :
+		p == MA_DMARC_POLICY_REJECT ? "reject" : "none";
+}
+
+static void report_decided(const struct ma_stage_call *c, const struct ma_eval *ev)
+{
+	struct ma_report_row r;
+	const char *error = NULL;
+	size_t i;
+
+	if (!ev->dmarc_done || ev->dmarc.policy_domain[0] == '\0' ||
+	    c->conn->client_ip[0] == '\0')
+		return;		/* no record: nobody to report to */
+	memset(&r, 0, sizeof(r));
+	r.policy_domain = ev->dmarc.policy_domain;
+	r.p = policy_word(ev->dmarc.rec_p);
+	r.sp = policy_word(ev->dmarc.rec_sp);
+	r.adkim_strict = ev->dmarc.rec_adkim_strict;
+	r.aspf_strict = ev->dmarc.rec_aspf_strict;
+	r.pct = ev->dmarc.pct;
+	r.source_ip = c->conn->client_ip;
+	r.disposition = disposition(ev->dec.action);
+	r.dkim_aligned = ev->dmarc.dkim_aligned;
+	r.spf_aligned = ev->dmarc.spf_aligned;
+	r.header_from = ev->from_domain;
+	r.envelope_from = ev->spf_property != NULL &&
+		strcmp(ev->spf_property, "smtp.mailfrom") == 0 ? ev->spf_value : "";
+	r.spf_domain = ev->spf_value;
+	r.spf_scope = ev->spf_property != NULL &&
+		strcmp(ev->spf_property, "smtp.helo") == 0 ? "helo" : "mfrom";
+	r.spf_result = ev->spf_done ? ma_spf_result_name(ev->spf.result) : "none";
+	for (i = 0; i < ev->n_dkim && i < MA_REPORT_MAX_DKIM; i++) {
+		r.dkim[i].domain = ev->dkim[i]->domain;
+		r.dkim[i].selector = ev->dkim[i]->selector;
+		r.dkim[i].result = ma_dkim_result_name(ev->dkim[i]->result);
+	}
+	r.n_dkim = i;
+	if (ma_report_record(c->msg->cfg->report_store, &r, time(NULL),
+			     c->msg->cfg->report_retention, &error) != 0)
+		log_warnx("%s: dmarc report not recorded: %s", c->msg->queue_id, error);
+}
+
 const struct ma_stage ma_stages[] = {
 	{ .name = "unforge", .active = always, .eom = unforge_eom },
 	{ .name = "verify", .active = inbound, .begun = verify_begun,
@@ -360,5 +430,6 @@ const struct ma_stage ma_stages[] = {
 	  .header = clean_header, .eom = clean_eom },
 	{ .name = "sign", .active = outbound_signing, .begun = sign_begun,
 	  .header = sign_header, .eoh = sign_eoh, .body = sign_body, .eom = sign_eom },
+	{ .name = "report", .active = inbound_reporting, .decided = report_decided },
 	{ .name = NULL },
 };

@@ -30,7 +30,8 @@ static void test_order(void **state)
 	/* cleaned fields are never signed: clean runs first */
 	assert_string_equal(ma_stages[2].name, "clean");
 	assert_string_equal(ma_stages[3].name, "sign");
-	assert_null(ma_stages[4].name);
+	assert_string_equal(ma_stages[4].name, "report");
+	assert_null(ma_stages[5].name);
 }
 
 static void test_every_stage_complete(void **state)
@@ -41,7 +42,7 @@ static void test_every_stage_complete(void **state)
 	for (s = ma_stages; s->name != NULL; s++) {
 		assert_non_null(s->active);	/* the callbacks call it always */
 		assert_true(s->header != NULL || s->eoh != NULL || s->body != NULL ||
-			    s->eom != NULL);
+			    s->eom != NULL || s->decided != NULL);
 	}
 }
 
@@ -114,7 +115,7 @@ int main(void)
 {
 	struct test_list l = { 0 };
 
-	tests_add(&l, "stages in order: unforge, verify, clean, sign", test_order, NULL);
+	tests_add(&l, "stages in order: unforge, verify, clean, sign, report", test_order, NULL);
 	tests_add(&l, "every stage has active() and a hook", test_every_stage_complete, NULL);
 	tests_add_table(&l, who_cases, test_who);
 	tests_add(&l, "verify has begun once it has a verifier", test_verify_begun, NULL);

@@ -33,7 +33,8 @@ install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key" "$keys/rs
 install -m 600 -o nobody "$LAB_LIB_DIR/keys/lab-test-dkim-ed25519.key" "$keys/ed.key"
 sign_conf=("outbound_remove_headers = X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE, X-Internal-Tag"
 	"dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key"
-	"dkim_sign_domains = lab.example, none.example")
+	"dkim_sign_domains = lab.example, none.example"
+	"dmarc_report_store = lmdb:$MA_TMP/report.lmdb")
 # Postfix does not show milters the Received field it adds itself; the
 # one of our submission hop (it names the client) goes with header_checks,
 # as docs/milter-auth.md says.
@@ -166,10 +167,41 @@ else
 	ok "inbound mail (From in the signing table) is not signed"
 fi
 
+# 5b. A spoof of reject.example from a bad address: rejected (550).
+tok=spoof$RANDOM
+msg=$(ma_message "$tok" "Boss <ceo@reject.example>")
+ma_send --bind "$LAB_OUT_BAD" --from ceo@reject.example --to "$LAB_ALICE" --file "$msg"
+[[ $MA_REPLY == *"550 5.7.1"* ]] && ok "spoof of reject.example refused" ||
+	fail "spoof of reject.example refused" "$MA_REPLY"
+
+# 5c. Every inbound DMARC evaluation was recorded (issue 16 item 5, first
+# part): messec-dmarc-report --dry-run writes RFC 7489 appendix C XML per
+# policy domain, the rejected spoof included (disposition reject).
+rep=$MA_TMP/reports
+mkdir -p "$rep"
+day=$(date -u +%Y%m%d)
+out=$("$B/milter-auth/messec-dmarc-report" -s "lmdb:$MA_TMP/report.lmdb" --org-name mx.lab.example \
+	--email postmaster@lab.example --day "$day" --dry-run "$rep" 2>&1)
+x_none=$(cat "$rep"/*'!none.example!'*.xml 2>/dev/null)
+x_lab=$(cat "$rep"/*'!lab.example!'*.xml 2>/dev/null)
+x_rej=$(cat "$rep"/*'!reject.example!'*.xml 2>/dev/null)
+[[ $x_none == *"<source_ip>$LAB_OUT_GOOD</source_ip>"* && $x_none == *"<header_from>none.example</header_from>"* &&
+	$x_none == *"<disposition>none</disposition>"* && $x_none == *"<p>none</p>"* ]] &&
+	ok "DMARC report for none.example: the inbound message, p=none, disposition none" ||
+	fail "DMARC report for none.example: the inbound message, p=none, disposition none" "$out: $x_none"
+[[ $x_lab == *"<source_ip>$LAB_MX_ADDR</source_ip>"* && $x_lab == *"<selector>ed25519</selector>"* &&
+	$x_lab == *"<dkim>pass</dkim>"* ]] &&
+	ok "DMARC report for lab.example: our signed message came back aligned (dkim pass)" ||
+	fail "DMARC report for lab.example: our signed message came back aligned (dkim pass)" "$out: $x_lab"
+[[ $x_rej == *"<source_ip>$LAB_OUT_BAD</source_ip>"* && $x_rej == *"<disposition>reject</disposition>"* &&
+	$x_rej == *"<spf>fail</spf>"* ]] &&
+	ok "DMARC report for reject.example: the rejected spoof, disposition reject" ||
+	fail "DMARC report for reject.example: the rejected spoof, disposition reject" "$out: $x_rej"
+
 # 6. SIGHUP re-reads the keys: an Ed25519 key for none.example added to
 # the config gives none.example a second signature.
 ma_write_conf "dkim_sign_keys = lab.example:rsa2048:$keys/rsa.key, lab.example:ed25519:$keys/ed.key, none.example:rsa2048:$keys/rsa.key, none.example:ed25519:$keys/ed.key" \
-	"dkim_sign_domains = lab.example, none.example"
+	"dkim_sign_domains = lab.example, none.example" "dmarc_report_store = lmdb:$MA_TMP/report.lmdb"
 mark=$(lab_log_mark "$MA_LOG")
 kill -HUP "$MA_PID"
 lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded|reload of' 10
