@@ -20,6 +20,9 @@ $(eval $(call daemon,milter-auth/messec-milter-auth,$(MA_DAEMON_OBJS) $(MA_MODUL
 # messec-dmarc-report: aggregate reports from the recorded evaluations.
 $(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(B)/milter-auth/dmarc_report.o,$(OPENSSL_LIBS)))
 
+# messec-dkim-keygen: key pairs, DNS record and key-table line.
+$(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
+
 # Unit tests. decide.c names results with the modules' own functions, and
 # evaluate.c and stage.c call every module, so they link them all.
 MA_T := $(B)/milter-auth
@@ -34,14 +37,16 @@ $(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T
 $(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T)/clean.o))
 # DMARC report recording and XML (dmarc_report.c); xmllint validates.
 $(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o,$(OPENSSL_LIBS)))
-# DKIM signing (dkim_sign.c), verified with messec's own verifier.
-$(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
+# DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
+# with messec's own verifier.
+$(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 
 # Install: binary, man page, sample config (never overwriting a live one).
 .PHONY: install-milter-auth
-install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report
+install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report $(B)/milter-auth/messec-dkim-keygen
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/messec
-	install -m 0755 $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report \
+		$(B)/milter-auth/messec-dkim-keygen $(DESTDIR)$(SBINDIR)/
 	install -m 0644 milter-auth/messec-milter-auth.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf || \
 		install -m 0644 milter-auth/messec-milter-auth.conf $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf

@@ -21,6 +21,7 @@
 
 #include "messec/str.h"
 #include "dkim_sign.h"
+#include "dkim_keygen.h"
 #include "test_dkim_util.h"
 
 #define KEYS "tests/lab/keys/"
@@ -211,6 +212,16 @@ static char *sign_message(struct ma_dkim_signer *s, const char *msg, size_t *cou
 }
 
 static struct ma_dkim_lib *vlib;	/* of the last verify() */
+
+static struct ma_dkim_verify *verify_with(const char *signed_msg, char *keys)
+{
+	struct ma_dkim_verify *v;
+
+	vlib = td_lib(keys, NULL);
+	v = td_run(vlib, signed_msg, strlen(signed_msg));
+	free(keys);
+	return v;
+}
 
 static struct ma_dkim_verify *verify(const char *signed_msg)
 {
@@ -479,6 +490,71 @@ static void test_accept_0600(void **state)
 	ma_dkim_signer_free(&s);
 }
 
+/* messec-dkim-keygen's core: the key it writes signs, and the TXT value
+   it prints verifies (RFC 6376 3.6.1 for RSA, RFC 8463 4.2 for Ed25519). */
+struct keygen_case {
+	const char *name;
+	enum ma_keygen_type type;
+	unsigned bits;
+	const char *k;		/* k= in the TXT value */
+	size_t strings;		/* 255-byte strings in the zone file form */
+};
+
+static const struct keygen_case keygen_cases[] = {
+	{ "keygen RSA-2048: 0600 key signs, its TXT record verifies", MA_KEYGEN_RSA, 2048,
+	  "rsa", 2 },
+	{ "keygen Ed25519: 0600 key signs, its TXT record verifies (raw key)",
+	  MA_KEYGEN_ED25519, 0, "ed25519", 1 },
+};
+
+static void test_keygen(void **state)
+{
+	const struct keygen_case *c = *state;
+	char path[400], entry[500], errbuf[1024] = "", want[64], *txt, *strings, *keys, *signed_msg;
+	const char *keyv[2] = { entry, NULL }, *domains[2] = { "lab.example", NULL }, *error = NULL;
+	struct ma_dkim_signer *s;
+	struct ma_dkim_verify *v;
+	struct stat st;
+	size_t n, quotes = 0;
+	const char *q;
+
+	snprintf(path, sizeof(path), "%s/gen-%s.key", tmpdir, c->k);
+	unlink(path);
+	if (ma_keygen_write(c->type, c->bits, path, &error) != 0)
+		fail_msg("keygen: %s", error);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* never overwrites */
+	assert_int_equal(ma_keygen_write(c->type, c->bits, path, &error), -1);
+	txt = ma_keygen_txt(path, &error);
+	assert_non_null(txt);
+	snprintf(want, sizeof(want), "v=DKIM1; k=%s; p=", c->k);
+	assert_true(strncmp(txt, want, strlen(want)) == 0);
+	if (c->type == MA_KEYGEN_ED25519)
+		assert_int_equal(strlen(txt) - strlen(want), 44);	/* 32 bytes, base64 */
+	strings = ma_keygen_txt_strings(txt);
+	for (q = strings; (q = strchr(q, '"')) != NULL; q++)
+		quotes++;
+	assert_int_equal(quotes, 2 * c->strings);
+	free(strings);
+
+	snprintf(entry, sizeof(entry), "lab.example:gen:%s", path);
+	s = signer_with(keyv, domains, errbuf, sizeof(errbuf));
+	if (s == NULL)
+		fail_msg("signer: %s", errbuf);
+	signed_msg = sign_message(s, message, &n);
+	assert_int_equal(n, 1);
+	keys = xmalloc(strlen(txt) + 64);
+	sprintf(keys, "gen._domainkey.lab.example %s\n", txt);
+	v = verify_with(signed_msg, keys);
+	assert_int_equal(ma_dkim_verify_sig(v, 0)->result, MA_DKIM_PASS);
+	verify_done(&v);
+	free(signed_msg);
+	free(txt);
+	ma_dkim_signer_free(&s);
+	assert_int_equal(ma_keygen_write(MA_KEYGEN_RSA, 1024, path, &error), -1);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -490,5 +566,6 @@ int main(void)
 		  test_oversign_protects, NULL);
 	tests_add_table(&l, refuse_cases, test_refuse);
 	tests_add(&l, "a 0600 key is accepted", test_accept_0600, NULL);
+	tests_add_table(&l, keygen_cases, test_keygen);
 	return tests_run(&l, "dkim_sign", setup, teardown);
 }
