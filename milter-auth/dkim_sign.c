@@ -302,6 +302,26 @@ static int lib_setup(struct ma_dkim_signer *s, const struct ma_dkim_sign_config 
 			cfg->keys_origin != NULL ? cfg->keys_origin : "dkim_sign_headers");
 		return -1;
 	}
+	/*
+	 * libopendkim's Ed25519 signatures with simple header
+	 * canonicalization do not verify anywhere (docs/dkim.md pitfall 11,
+	 * test_sign "Ed25519 simple/..."): refuse rather than send mail
+	 * that fails DMARC.
+	 */
+	if (!cfg->relaxed_header) {
+		size_t i;
+
+		for (i = 0; i < s->n_keys; i++) {
+			if (s->keys[i].alg == DKIM_SIGN_ED25519SHA256) {
+				fprintf(err, "%s: dkim_sign_canonicalization: simple header "
+					"canonicalization with an Ed25519 key (%s): libopendkim's "
+					"signatures would not verify; use relaxed/...\n",
+					cfg->keys_origin != NULL ? cfg->keys_origin :
+					"dkim_sign_keys", s->keys[i].selector);
+				return -1;
+			}
+		}
+	}
 	if ((s->lib = dkim_init(NULL, NULL)) == NULL) {
 		fprintf(err, "dkim signing: dkim_init() failed\n");
 		return -1;

@@ -26,6 +26,27 @@
 
 #define KEYS "tests/lab/keys/"
 
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * LeakSanitizer: libopendkim leaks the EVP_PKEY of every Ed25519 key it
+ * signs with (dkim_privkey_load(), docs/dkim.md pitfall 13: a defect of
+ * the library that messec-milter-auth inherits, ~800 bytes per
+ * Ed25519-signed message). Slow unwinding gives the whole stack through
+ * libcrypto, so exactly that leak is suppressed, nothing else.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:dkim_privkey_load\n";
+}
+#endif
+
 static char tmpdir[256];
 static char rsa_path[300], ed_path[300];
 
@@ -105,6 +126,8 @@ static char *key_records(void)
 	return out;
 }
 
+static int canon_h = 1, canon_b = 1;	/* relaxed/relaxed unless a case says */
+
 static struct ma_dkim_signer *signer_with(const char *const *keys, const char *const *domains,
 					  char *errbuf, size_t size)
 {
@@ -116,7 +139,8 @@ static struct ma_dkim_signer *signer_with(const char *const *keys, const char *c
 	memset(&c, 0, sizeof(c));
 	c.keys = keys;
 	c.domains = domains;
-	c.relaxed_header = c.relaxed_body = 1;
+	c.relaxed_header = canon_h;
+	c.relaxed_body = canon_b;
 	c.key_owner = geteuid();
 	c.keys_origin = "test.conf:7";
 	c.domains_origin = "test.conf:8";
@@ -555,6 +579,59 @@ static void test_keygen(void **state)
 	assert_int_equal(ma_keygen_write(MA_KEYGEN_RSA, 1024, path, &error), -1);
 }
 
+struct canon_case {
+	const char *name;
+	int ed;			/* 1 Ed25519, 0 RSA */
+	int h, b;		/* 1 relaxed, 0 simple */
+	int refused;		/* the signer refuses the combination */
+};
+
+/* libopendkim's Ed25519 signatures with simple header canonicalization
+   do not verify (measured here with those cases not refused: both
+   failed): the signer refuses them (docs/dkim.md pitfall 11). */
+static const struct canon_case canon_cases[] = {
+	{ "RSA simple/simple verifies", 0, 0, 0, 0 },
+	{ "RSA relaxed/simple verifies", 0, 1, 0, 0 },
+	{ "RSA simple/relaxed verifies", 0, 0, 1, 0 },
+	{ "Ed25519 relaxed/simple verifies", 1, 1, 0, 0 },
+	{ "Ed25519 simple/simple refused (libopendkim defect)", 1, 0, 0, 1 },
+	{ "Ed25519 simple/relaxed refused (libopendkim defect)", 1, 0, 1, 1 },
+};
+
+static void test_canon(void **state)
+{
+	const struct canon_case *c = *state;
+	char entry[400], errbuf[1024] = "";
+	const char *keys[2] = { entry, NULL }, *domains[2] = { "lab.example", NULL };
+	struct ma_dkim_signer *s;
+	struct ma_dkim_verify *v;
+	char *signed_msg;
+	size_t n;
+
+	snprintf(entry, sizeof(entry), "lab.example:%s:%s", c->ed ? "ed25519" : "rsa2048",
+		 c->ed ? ed_path : rsa_path);
+	canon_h = c->h;
+	canon_b = c->b;
+	s = signer_with(keys, domains, errbuf, sizeof(errbuf));
+	canon_h = canon_b = 1;
+	if (c->refused) {
+		assert_null(s);
+		assert_non_null(strstr(errbuf, "test.conf:7: dkim_sign_canonicalization: simple "
+					"header canonicalization with an Ed25519 key"));
+		return;
+	}
+	if (s == NULL)
+		fail_msg("%s", errbuf);
+	signed_msg = sign_message(s, message, &n);
+	v = verify(signed_msg);
+	if (ma_dkim_verify_sig(v, 0)->result != MA_DKIM_PASS)
+		fail_msg("%s: %s", ma_dkim_result_name(ma_dkim_verify_sig(v, 0)->result),
+			 ma_dkim_verify_sig(v, 0)->reason);
+	verify_done(&v);
+	free(signed_msg);
+	ma_dkim_signer_free(&s);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -567,5 +644,6 @@ int main(void)
 	tests_add_table(&l, refuse_cases, test_refuse);
 	tests_add(&l, "a 0600 key is accepted", test_accept_0600, NULL);
 	tests_add_table(&l, keygen_cases, test_keygen);
+	tests_add_table(&l, canon_cases, test_canon);
 	return tests_run(&l, "dkim_sign", setup, teardown);
 }
