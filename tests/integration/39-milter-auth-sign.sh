@@ -134,6 +134,42 @@ else
 	fail "the signed message verifies in messec's verifier: both signatures pass, DMARC pass" "no message"
 fi
 
+# 2b. Bodies and headers that canonicalization must get right (issue 16
+# item 4): each is submitted, captured and verified by Mail::DKIM (RSA).
+long=$(printf 'x%.0s' $(seq 1 900))
+odd_case() {	# NAME: writes $MA_TMP/NAME.eml with Subject NAME
+	local t=$1
+	{
+		printf 'From: Alice <alice@lab.example>\r\nTo: friend@remote.example\r\nDate: %s\r\n' "$(date -R)"
+		printf 'Message-ID: <%s@lab.example>\r\n' "$t"
+		case $t in
+		fold*) printf 'Subject: %s\r\n\t folded   \r\n  twice\t\r\nTo:\r\n\tbob@remote.example,\r\n carol@remote.example\r\n' "$t" ;;
+		*) printf 'Subject: %s\r\n' "$t" ;;
+		esac
+		case $t in
+		eightbit*) printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nH\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac\r\n' ;;
+		long*) printf '\r\n%s\r\n%s  \t \r\n' "$long" "$long" ;;
+		trailing*) printf '\r\nlast line\r\n\r\n\r\n\r\n' ;;
+		empty*) printf '\r\n' ;;
+		*) printf '\r\nbody\r\n' ;;
+		esac
+	} >"$MA_TMP/$t.eml"
+}
+for kind in eightbit long trailing empty fold; do
+	t=$kind$RANDOM
+	odd_case "$t"
+	ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+		--from alice@lab.example --to friend@remote.example --file "$MA_TMP/$t.eml"
+	if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$t"); then
+		out=$(lab_exec perl "$LAB_LIB_DIR/dkim_verify.pl" <"$f")
+		grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
+			ok "signed $kind message verifies with Mail::DKIM" ||
+			fail "signed $kind message verifies with Mail::DKIM" "$out"
+	else
+		fail "signed $kind message verifies with Mail::DKIM" "not captured: $MA_REPLY"
+	fi
+done
+
 # 3. A From domain not in the signing table: sent unsigned.
 tok=nosign$RANDOM
 msg=$(ma_message "$tok" "Alice <alice@quarantine.example>")
