@@ -47,7 +47,8 @@ install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/messec
 	install -m 0755 $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report \
 		$(B)/milter-auth/messec-dkim-keygen $(DESTDIR)$(SBINDIR)/
-	install -m 0644 milter-auth/messec-milter-auth.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 milter-auth/messec-milter-auth.8 milter-auth/messec-dkim-keygen.8 \
+		milter-auth/messec-dmarc-report.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf || \
 		install -m 0644 milter-auth/messec-milter-auth.conf $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf
 INSTALL_RULES += install-milter-auth
