@@ -24,12 +24,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pwd.h>
 #include "messec/log.h"
 #include "messec/str.h"
 #include "config.h"
 #include "spf.h"
 #include "dkim_verify.h"
 #include "dmarc.h"
+#include "dkim_sign.h"
+#include "messec/store.h"
+
+/* dkim_sign.c's default lists, as config text. */
+#define MA_SIGN_HEADERS "From, Reply-To, Subject, Date, To, Cc, Resent-Date, " \
+	"Resent-From, Resent-Sender, Resent-To, Resent-Cc, In-Reply-To, References, " \
+	"List-Id, List-Help, List-Unsubscribe, List-Subscribe, List-Post, List-Owner, " \
+	"List-Archive, Message-ID, Sender, MIME-Version, Content-Type, " \
+	"Content-Transfer-Encoding, Content-ID, Content-Description"
+#define MA_OVERSIGN_HEADERS "From, To, Cc, Subject, Date, Message-ID, Reply-To, " \
+	"In-Reply-To, References, MIME-Version, Content-Type, Content-Transfer-Encoding"
 
 #define KB 1024LL
 #define MB (1024LL * 1024LL)
@@ -87,6 +99,31 @@ const struct cfg_def ma_config_defs[] = {
 	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
 	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
 	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
+	{"dkim_sign_keys", CFG_LIST, "", 0, 0, NULL,
+	 "DKIM signing keys: domain:selector:/path/key.pem (mode 0600; RSA >= 2048 "
+	 "bits or Ed25519; two keys for a domain give two signatures)"},
+	{"dkim_sign_domains", CFG_LIST, "", 0, 0, NULL,
+	 "sign outbound mail whose From domain is one of these (*.domain: its "
+	 "subdomains, signed with d=domain); each needs a key"},
+	{"dkim_sign_headers", CFG_LIST, MA_SIGN_HEADERS, 0, 0, NULL,
+	 "header fields signed (RFC 6376 section 5.4.1; must include From)"},
+	{"dkim_oversign_headers", CFG_LIST, MA_OVERSIGN_HEADERS, 0, 0, NULL,
+	 "header fields oversigned: one added later breaks the signature"},
+	{"dkim_sign_canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
+	 "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple",
+	 "header/body canonicalization of our signatures (RFC 6376 section 3.4)"},
+	{"outbound_remove_headers", CFG_LIST,
+	 "X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE", 0, 0, NULL,
+	 "header fields deleted from outbound mail (ANSSI R36: client software, "
+	 "internal addresses)"},
+	{"outbound_remove_received", CFG_BOOL, "yes", 0, 0, NULL,
+	 "delete the Received fields of outbound mail that the milter sees (hops "
+	 "before our MTA; our MTA's own: Postfix header_checks, docs)"},
+	{"dmarc_report_store", CFG_STR, "", 0, 1024, NULL,
+	 "record every DMARC evaluation for aggregate reports in this store "
+	 "(lmdb:/path or redis://..., common/store.h; empty: off)"},
+	{"dmarc_report_retention", CFG_TIME, "31d", 86400, 366 * 86400, NULL,
+	 "how long recorded evaluations are kept (the store purges them)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -201,6 +238,67 @@ static int check_values(const struct cfg *cfg, FILE *err)
 	return errors;
 }
 
+/*
+ * The signing keys are read here, once per load: a SIGHUP reload reads
+ * them again. A key file may belong to root or to the user we run as.
+ */
+static int create_signer(struct ma_config *mc, FILE *err)
+{
+	struct ma_dkim_sign_config sc;
+	const char *user = cfg_str(mc->cfg, "user");
+	const char *canon = cfg_str(mc->cfg, "dkim_sign_canonicalization");
+	struct passwd *pw;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.keys = cfg_list(mc->cfg, "dkim_sign_keys", NULL);
+	sc.domains = cfg_list(mc->cfg, "dkim_sign_domains", NULL);
+	sc.headers = cfg_list(mc->cfg, "dkim_sign_headers", NULL);
+	sc.oversign = cfg_list(mc->cfg, "dkim_oversign_headers", NULL);
+	sc.relaxed_header = strncmp(canon, "relaxed/", 8) == 0;
+	sc.relaxed_body = strcmp(strchr(canon, '/') + 1, "relaxed") == 0;
+	sc.keys_origin = cfg_origin(mc->cfg, "dkim_sign_keys");
+	sc.domains_origin = cfg_origin(mc->cfg, "dkim_sign_domains");
+	sc.key_owner = geteuid();
+	if (*user != '\0' && (pw = getpwnam(user)) != NULL)
+		sc.key_owner = pw->pw_uid;
+	if ((mc->signer = ma_dkim_signer_new(&sc, err)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The report store is opened once per process (an LMDB environment must
+ * not be opened twice by one process): a reload keeps it, and a reload
+ * that changes its address is refused (restart needed).
+ */
+static struct store *report_store;
+static char report_store_addr[1025];
+
+static int open_report_store(struct ma_config *mc, FILE *err)
+{
+	const char *addr = cfg_str(mc->cfg, "dmarc_report_store");
+	const char *error = NULL;
+
+	if (*addr == '\0')
+		return 0;
+	if (report_store != NULL) {
+		if (strcmp(addr, report_store_addr) != 0) {
+			fprintf(err, "%s: dmarc_report_store: a change needs a restart\n",
+				cfg_origin(mc->cfg, "dmarc_report_store"));
+			return -1;
+		}
+	} else {
+		if ((report_store = store_open(addr, &error)) == NULL) {
+			fprintf(err, "%s: dmarc_report_store: %s\n",
+				cfg_origin(mc->cfg, "dmarc_report_store"), error);
+			return -1;
+		}
+		str_copy(report_store_addr, addr, sizeof(report_store_addr));
+	}
+	mc->report_store = report_store;
+	return 0;
+}
+
 static int create_libs(struct ma_config *mc, FILE *err)
 {
 	struct ma_spf_config spf_cfg;
@@ -226,6 +324,8 @@ static int create_libs(struct ma_config *mc, FILE *err)
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;
 	}
+	if (create_signer(mc, err) != 0 || open_report_store(mc, err) != 0)
+		return -1;
 	dmarc_cfg.psl_path = cfg_path(mc->cfg, "psl_path");
 	dmarc_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dmarc_dns_timeout") * 1000;
 	if ((mc->dmarc = ma_dmarc_new(&dmarc_cfg, &error)) == NULL) {
@@ -243,6 +343,7 @@ static void config_free(struct ma_config *mc)
 		ma_dkim_lib_free(&mc->dkim);
 	if (mc->dmarc != NULL)
 		ma_dmarc_free(&mc->dmarc);
+	ma_dkim_signer_free(&mc->signer);
 	cfg_free(&mc->cfg);
 	free(mc);
 }
@@ -280,6 +381,9 @@ static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 	mc->max_headers = (uint64_t) cfg_int(cfg, "max_headers");
 	mc->max_header_bytes = cfg_size(cfg, "max_header_bytes");
 	mc->max_ar_dkim = (unsigned) cfg_int(cfg, "dkim_max_signatures");
+	mc->clean_rules.names = cfg_list(cfg, "outbound_remove_headers", NULL);
+	mc->clean_rules.received = cfg_bool(cfg, "outbound_remove_received");
+	mc->report_retention = (uint32_t) cfg_time(cfg, "dmarc_report_retention");
 	if (libs && create_libs(mc, err) != 0) {
 		config_free(mc);
 		return NULL;

@@ -31,10 +31,13 @@
 #include "messec/cfg.h"
 #include "messec/daemon.h"
 #include "decide.h"
+#include "clean.h"
 
 struct ma_spf;
 struct ma_dkim_lib;
 struct ma_dmarc;
+struct ma_dkim_signer;
+struct store;
 
 struct ma_config {
 	struct daemon_ref ref;		/* reference count (common/daemon.h) */
@@ -49,9 +52,13 @@ struct ma_config {
 	uint64_t max_headers;
 	uint64_t max_header_bytes;
 	unsigned max_ar_dkim;		/* DKIM results written into A-R */
+	struct ma_clean_rules clean_rules;	/* outbound header cleaning (names borrowed) */
 	struct ma_spf *spf;
 	struct ma_dkim_lib *dkim;
 	struct ma_dmarc *dmarc;
+	struct ma_dkim_signer *signer;	/* keys read once per load (dkim_sign.h) */
+	struct store *report_store;	/* DMARC reports; process-wide, never freed here */
+	uint32_t report_retention;	/* seconds */
 };
 
 extern const struct cfg_def ma_config_defs[];

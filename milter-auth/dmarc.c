@@ -309,6 +309,10 @@ enum ma_dmarc_result ma_dmarc_evaluate(struct ma_dmarc *dmarc, const struct ma_d
 	v->policy = subdomain ? rec.sp : rec.p;
 	v->is_subdomain_policy = subdomain && rec.sp_present;
 	v->pct = rec.pct;
+	v->rec_p = rec.p;
+	v->rec_sp = rec.sp;
+	v->rec_adkim_strict = rec.adkim_strict;
+	v->rec_aspf_strict = rec.aspf_strict;
 
 	check_alignment(dmarc, in, &rec, v);
 	if (v->spf_aligned || v->dkim_aligned) {

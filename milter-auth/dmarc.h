@@ -109,6 +109,10 @@ struct ma_dmarc_verdict {
 	char from_domain[256];		/* lower-cased */
 	char org_domain[256];
 	char policy_domain[256];	/* where the record was found */
+	/* The record as published (aggregate reports, RFC 7489 appendix C
+	   policy_published); set when a record was found. */
+	enum ma_dmarc_policy rec_p, rec_sp;
+	int rec_adkim_strict, rec_aspf_strict;
 	char reason[256];
 };
 

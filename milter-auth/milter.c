@@ -59,6 +59,8 @@
 #include "stage.h"
 #include "authres.h"
 #include "dkim_verify.h"
+#include "dkim_sign.h"
+#include "clean.h"
 #include "dmarc.h"
 #include "spf.h"
 
@@ -118,6 +120,8 @@ static void msg_free(struct ma_msg **msgp)
 	if (msg == NULL)
 		return;
 	ma_dkim_verify_free(&msg->dkim);
+	ma_dkim_sign_free(&msg->sign);
+	ma_clean_free(&msg->clean);
 	ma_hdrbook_free(&msg->book);
 	ma_config_release(&msg->cfg);
 	free(msg);
@@ -245,6 +249,18 @@ static int stages_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 		if (s->eom != NULL && s->active(c->msg) && s->eom(c, ev, reason_r, error_r) != 0)
 			return -1;
 	return 0;
+}
+
+/* Every message, whatever was decided: the stages that record it. */
+static void stages_decided(SMFICTX *ctx, struct ma_conn *conn, struct ma_msg *msg,
+			   const struct ma_eval *ev)
+{
+	struct ma_stage_call call = { ctx, conn, msg };
+	const struct ma_stage *s;
+
+	for (s = ma_stages; s->name != NULL; s++)
+		if (s->decided != NULL && s->active(msg))
+			s->decided(&call, ev);
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -435,6 +451,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 			snprintf(note, sizeof(note), " error=%s", error);
 		}
 	}
+	stages_decided(ctx, conn, msg, ev);
 	count_results(msg, ev);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	if (m_latency != NULL)

@@ -8,13 +8,20 @@
 # is messec's own (docs/dmarc.md); only test_dmarc links it, to pin the
 # library's defects.
 MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
-	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c
+	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c \
+	milter-auth/clean.c milter-auth/dmarc_report.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
 MA_MODULE_OBJS := $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
 MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
-	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) -lresolv -lpthread
+	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread
 
 $(eval $(call daemon,milter-auth/messec-milter-auth,$(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+
+# messec-dmarc-report: aggregate reports from the recorded evaluations.
+$(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(B)/milter-auth/dmarc_report.o,$(OPENSSL_LIBS)))
+
+# messec-dkim-keygen: key pairs, DNS record and key-table line.
+$(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
 
 # Unit tests. decide.c names results with the modules' own functions, and
 # evaluate.c and stage.c call every module, so they link them all.
@@ -25,14 +32,23 @@ $(eval $(call unit_test,milter-auth_test_config,$(MA_T)/tests/test_config.o $(MA
 # MAIL FROM / HELO keeping (evaluate.c).
 $(eval $(call unit_test,milter-auth_test_envelope,$(MA_T)/tests/test_envelope.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 # The stage list (stage.c makes libmilter calls: the milter skeleton links).
-$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/clean.o $(MA_T)/dmarc_report.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+# Outbound header cleaning (clean.c).
+$(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T)/clean.o))
+# DMARC report recording and XML (dmarc_report.c); xmllint validates.
+$(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o,$(OPENSSL_LIBS)))
+# DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
+# with messec's own verifier.
+$(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 
 # Install: binary, man page, sample config (never overwriting a live one).
 .PHONY: install-milter-auth
-install-milter-auth: $(B)/milter-auth/messec-milter-auth
+install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report $(B)/milter-auth/messec-dkim-keygen
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/messec
-	install -m 0755 $(B)/milter-auth/messec-milter-auth $(DESTDIR)$(SBINDIR)/
-	install -m 0644 milter-auth/messec-milter-auth.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0755 $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report \
+		$(B)/milter-auth/messec-dkim-keygen $(DESTDIR)$(SBINDIR)/
+	install -m 0644 milter-auth/messec-milter-auth.8 milter-auth/messec-dkim-keygen.8 \
+		milter-auth/messec-dmarc-report.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf || \
 		install -m 0644 milter-auth/messec-milter-auth.conf $(DESTDIR)$(SYSCONFDIR)/messec/milter-auth.conf
 INSTALL_RULES += install-milter-auth

@@ -34,6 +34,8 @@
 #include "hdrbook.h"
 
 struct ma_dkim_verify;
+struct ma_dkim_sign;
+struct ma_clean;
 
 struct ma_msg {
 	struct ma_config *cfg;		/* one reference */
@@ -46,6 +48,9 @@ struct ma_msg {
 	int outbound;			/* authenticated || internal_network */
 	struct ma_hdrbook *book;
 	struct ma_dkim_verify *dkim;	/* NULL for outbound or before headers */
+	struct ma_dkim_sign *sign;	/* outbound with keys, from the first header */
+	struct ma_clean *clean;		/* outbound, from the first header */
+	int header_dropped;		/* the clean stage deletes the current field */
 	int in_body;			/* EOH seen */
 	uint64_t body_bytes;
 	int internal_error;

@@ -32,6 +32,10 @@
  *	the message, in list order. 0 ok; -1 with a reason word and an
  *	error text stops the list and tempfails the message (a change that
  *	failed half way must not be delivered, e.g. with a forged A-R).
+ *
+ *	decided: after eom, for every message whatever the decision (reject
+ *	and tempfail included), to record what was decided (DMARC reports).
+ *	It cannot change the message nor the reply.
  *--*/
 #ifndef MA_STAGE_H
 #define MA_STAGE_H
@@ -55,6 +59,7 @@ struct ma_stage {
 	void (*body)(const struct ma_stage_call *c, const unsigned char *data, size_t len);
 	int (*eom)(const struct ma_stage_call *c, const struct ma_eval *ev,
 		   const char **reason_r, const char **error_r);
+	void (*decided)(const struct ma_stage_call *c, const struct ma_eval *ev);
 };
 
 /* In running order; the last entry has name NULL. */

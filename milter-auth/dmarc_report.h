@@ -1,0 +1,82 @@
+/*++
+ * NAME
+ *	dmarc_report 3h
+ * SUMMARY
+ *	DMARC aggregate reports (RFC 7489 section 7.2): record evaluations
+ *	in the common/ store, build the appendix C XML
+ * SYNOPSIS
+ *	#include "dmarc_report.h"
+ * DESCRIPTION
+ *	ma_report_record() adds one DMARC evaluation (one message) to the
+ *	store: the published policy of its policy domain for the UTC day,
+ *	and one row (source IP, disposition, aligned results, identifiers,
+ *	authentication results) whose count is incremented. Rows with the
+ *	same content share one counter. Every key expires after ttl seconds
+ *	(the retention: the store purges it).
+ *
+ *	Keys (all under "dmarc/", bounded by STORE_KEY_MAX):
+ *	  dmarc/p/DAY/DOMAIN         the policy, "p sp adkim aspf pct"
+ *	  dmarc/r/DAY/DOMAIN/HASH    the row text (tab separated)
+ *	  dmarc/c/DAY/DOMAIN/HASH    its count (store_incr)
+ *	DAY is YYYYMMDD (UTC), HASH the SHA-256 of the row text in hex.
+ *
+ *	ma_report_xml() writes the aggregate report of one policy domain and
+ *	day (RFC 7489 appendix C) to out; ma_report_domains() lists the
+ *	policy domains recorded for a day.
+ *
+ *	Trust boundary: the row fields are the sending side's (domains,
+ *	selectors, MAIL FROM): control characters are replaced before they
+ *	are stored, and every text is XML-escaped when written.
+ *--*/
+#ifndef MA_DMARC_REPORT_H
+#define MA_DMARC_REPORT_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store;
+
+#define MA_REPORT_MAX_DKIM 8
+
+struct ma_report_dkim {
+	const char *domain, *selector, *result;
+};
+
+struct ma_report_row {
+	const char *policy_domain;	/* where the DMARC record was found */
+	const char *p, *sp;		/* "none" | "quarantine" | "reject" */
+	int adkim_strict, aspf_strict, pct;
+	const char *source_ip;
+	const char *disposition;	/* none | quarantine | reject (what we did) */
+	int dkim_aligned, spf_aligned;	/* policy_evaluated dkim / spf */
+	const char *header_from, *envelope_from;
+	const char *spf_domain, *spf_scope, *spf_result;	/* scope: mfrom | helo */
+	struct ma_report_dkim dkim[MA_REPORT_MAX_DKIM];
+	size_t n_dkim;
+};
+
+/* 0 ok, -1 with *error_r (the store's text). */
+int ma_report_record(struct store *store, const struct ma_report_row *row, time_t now,
+		     uint32_t ttl, const char **error_r);
+
+/* The policy domains recorded for day (YYYYMMDD): fn once per domain. */
+int ma_report_domains(struct store *store, const char *day,
+		      void (*fn)(const char *domain, void *ctx), void *ctx,
+		      const char **error_r);
+
+struct ma_report_meta {
+	const char *org_name;		/* report_metadata */
+	const char *email;
+	const char *report_id;
+};
+
+/* Appendix C XML for one policy domain and day; 0, or -1 with *error_r
+   (nothing recorded, store error). */
+int ma_report_xml(struct store *store, const char *domain, const char *day,
+		  const struct ma_report_meta *meta, FILE *out, const char **error_r);
+
+/* "YYYYMMDD" of t (UTC) into buf (9 bytes). */
+void ma_report_day(time_t t, char *buf);
+
+#endif
