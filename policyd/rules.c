@@ -363,7 +363,7 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 			return 0;
 		}
 		snprintf(v->action, sizeof(v->action),
-			 "REJECT 5.7.1 <%s>: Sender address rejected: local sender without authentication",
+			 "REJECT 5.7.1 Sender address <%s> in a local domain needs authentication",
 			 clean);
 		snprintf(said, size, "not authenticated, local sender <%s> from outside: reject", clean);
 		return 1;
@@ -380,7 +380,7 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 
 	ms_str_sanitize(user, sizeof(user), login, 200);
 	snprintf(v->action, sizeof(v->action),
-		 "REJECT 5.7.1 <%s>: Sender address rejected: not owned by user %s", clean, user);
+		 "REJECT 5.7.1 Sender address <%s> is not owned by login %s", clean, user);
 	snprintf(said, size, "login %s does not own <%s>: reject", user, clean);
 	return 1;
 }
