@@ -53,6 +53,21 @@ const struct cfg_def pd_config_defs[] = {
 		"local domains: their senders need authentication"},
 	{"sender_login_trusted_clients", CFG_CIDRS, "127.0.0.0/8 ::1", 0, 0, NULL,
 		"clients that may use local senders without authentication"},
+	{"store", CFG_STR, "lmdb:/var/lib/messec/policyd.lmdb", 0, 1024, NULL,
+		"state store: lmdb:/path or redis://host[:port][/db]"},
+	{"store_fail_action", CFG_STR, "DUNNO", 0, 512, NULL,
+		"verdict of ratelimit/greylist when the store fails"},
+	{"ratelimit_limits", CFG_LIST, "", 0, 127, NULL,
+		"KEY:WHAT:N/WINDOW[:auth|anon|any] ..."},
+	{"ratelimit_action", CFG_STR, "DEFER 4.7.1 Rate limit exceeded, try again later", 0, 512, NULL,
+		"verdict over a rate limit"},
+	{"greylist_delay", CFG_TIME, "300s", 0, 86400, NULL, "retry not accepted before this"},
+	{"greylist_retry_window", CFG_TIME, "2d", 1, 2592000, NULL, "retry accepted until this"},
+	{"greylist_expiry", CFG_TIME, "35d", 1, 31536000, NULL, "a passed triplet is remembered this long"},
+	{"greylist_auto_allow", CFG_INT, "5", 0, 1000000, NULL,
+		"passed triplets that exempt a client network (0: never)"},
+	{"greylist_action", CFG_STR, "DEFER_IF_PERMIT 4.7.1 Greylisted, please try again later", 0, 512,
+		NULL, "verdict of a greylisted attempt"},
 	CFG_END
 };
 

@@ -79,6 +79,13 @@ static struct conn *oldest, *newest;
 static unsigned nconns;
 static time_t accept_paused_until, last_full_log;
 
+/* The state store (ratelimit, greylist): opened in the loop's thread,
+   after the privilege drop, so its files belong to the daemon's user;
+   reopened once a second while it cannot be opened. */
+static struct store *store;
+static char store_addr[1100];
+static time_t last_expire;
+
 static struct metric *m_requests, *m_rule, *m_malformed, *m_conns, *m_latency;
 
 static time_t now_s(void)
@@ -377,7 +384,7 @@ static int serve(struct conn *c, const struct pd_conf *conf)
 			metrics_inc(m_malformed, NULL);
 			return -1;
 		}
-		pd_rules_eval(conf->rules, &req, &v, NULL, NULL);
+		pd_rules_eval(conf->rules, store, &req, &v, NULL, NULL);
 		log_request(&req, &v);
 		count_action(v.action);
 		metrics_inc(m_rule, v.rule);
@@ -422,8 +429,43 @@ static void on_conn(struct conn *c, uint32_t events, const struct pd_conf *conf,
 	conn_watch(c);
 }
 
+static void store_upkeep(const struct pd_conf *conf, time_t now)
+{
+	const char *want = cfg_str(conf->cfg, "store");
+	const char *e = NULL;
+
+	if (store != NULL && strcmp(want, store_addr) != 0) {
+		log_warnx("store: changed on reload: needs a restart (keeping %s)", store_addr);
+		return;
+	}
+	if (store == NULL && want[0] != '\0') {
+		store = store_open(want, &e);
+		if (store == NULL) {
+			if (now - last_expire >= 60 || last_expire == 0) {
+				log_warnx("store: %s: cannot open (%s): stateful rules answer store_fail_action",
+					  want, e);
+				last_expire = now;
+			}
+			return;
+		}
+		str_copy(store_addr, want, sizeof(store_addr));
+		log_info("store: %s open", want);
+		last_expire = now;
+	}
+	/* LMDB purges expired entries only when asked (Redis: no-op). It
+	   runs in this thread: a first cut, see docs/policyd.md. */
+	if (store != NULL && now - last_expire >= 600) {
+		long n = store_expire(store);
+
+		if (n > 0)
+			log_info("store: %ld expired entries purged", n);
+		last_expire = now;
+	}
+}
+
 static void sweep(const struct pd_conf *conf, time_t now)
 {
+	store_upkeep(conf, now);
 	while (oldest != NULL && now - oldest->last >= (time_t) conf->idle_timeout) {
 		log_debug("%s: idle for %us: closing", oldest->peer, conf->idle_timeout);
 		conn_close(oldest);
@@ -454,6 +496,10 @@ int pd_loop_run(void)
 		}
 	}
 	struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &stop_fd };
+	struct daemon_ref *r0 = daemon_conf_acquire();
+
+	store_upkeep(DAEMON_CONF(r0, struct pd_conf, ref), now_s());
+	daemon_ref_release(&r0);
 
 	epoll_ctl(epfd, EPOLL_CTL_ADD, stop_fd, &sev);
 	while (!stopping) {
@@ -486,6 +532,7 @@ int pd_loop_run(void)
 	}
 	while (oldest != NULL)
 		conn_close(oldest);
+	store_close(&store);
 	close(epfd);
 	epfd = -1;
 	return 0;

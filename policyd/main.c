@@ -121,7 +121,9 @@ static int explain(const char *path, const char *arg)
 		return 1;
 	}
 	printf("protocol_state=%s\n", pd_req_get(&req, PD_A_PROTOCOL_STATE));
-	pd_rules_eval(conf->rules, &req, &v, explain_line, NULL);
+	/* No store: a dry run must not count or greylist anything; the
+	   stateful rules say what they would answer without their state. */
+	pd_rules_eval(conf->rules, NULL, &req, &v, explain_line, NULL);
 	printf("decided by: %s\naction=%s\n", v.rule, v.action);
 	free(text);
 	daemon_ref_release(&ref);

@@ -1,7 +1,7 @@
 # policyd/ - messec-policyd (Postfix policy delegation daemon) and its unit
 # tests, on the templates of mk/rules.mk.
 EXTRA_CFLAGS_policyd := $(CMOCKA_CFLAGS) -Ipolicyd
-PD_CORE_SRCS := policyd/proto.c policyd/rules.c policyd/sender_login.c policyd/config.c
+PD_CORE_SRCS := policyd/proto.c policyd/rules.c policyd/sender_login.c policyd/state.c policyd/config.c
 PD_CORE_OBJS := $(PD_CORE_SRCS:%.c=$(B)/%.o)
 PD_DAEMON_OBJS := $(B)/policyd/main.o $(B)/policyd/loop.o $(PD_CORE_OBJS)
 
@@ -10,6 +10,7 @@ $(eval $(call daemon,policyd/messec-policyd,$(PD_DAEMON_OBJS),-lpthread))
 PD_T := $(B)/policyd/tests
 $(eval $(call unit_test,policyd_test_proto,$(PD_T)/test_proto.o $(B)/policyd/proto.o))
 $(eval $(call unit_test,policyd_test_rules,$(PD_T)/test_rules.o $(PD_CORE_OBJS)))
+$(eval $(call unit_test,policyd_test_state,$(PD_T)/test_state.o $(PD_CORE_OBJS)))
 
 .PHONY: install-policyd
 install-policyd: $(B)/policyd/messec-policyd

@@ -19,11 +19,12 @@
 #include <messec/str.h>
 #include "rules.h"
 #include "sender_login.h"
+#include "state.h"
 
-const char pd_rule_names[] = "allow|deny|sender_login|none";
+const char pd_rule_names[] = "allow|deny|sender_login|ratelimit|greylist|none";
 
-enum rule_kind { R_ALLOW, R_DENY, R_SENDER_LOGIN };
-static const char *const kind_names[] = { "allow", "deny", "sender_login" };
+enum rule_kind { R_ALLOW, R_DENY, R_SENDER_LOGIN, R_RATELIMIT, R_GREYLIST };
+static const char *const kind_names[] = { "allow", "deny", "sender_login", "ratelimit", "greylist" };
 
 #define MAX_RULES 16
 
@@ -38,6 +39,7 @@ struct list {
 struct pd_rules {
 	struct list allow, deny;
 	struct pd_login_map *login_map;		/* NULL: no map */
+	struct pd_state *state;
 	int null_sender_reject;
 	char delim[16];
 	char **local_domains;
@@ -153,7 +155,7 @@ static int build_order(const struct cfg *cfg, const char *key, enum rule_kind *o
 			if (strcmp(w[i], kind_names[j]) == 0)
 				k = j;
 		if (k < 0) {
-			fprintf(err, "%s: %s: unknown rule (expected allow, deny, sender_login)\n", key, w[i]);
+			fprintf(err, "%s: %s: unknown rule (expected allow, deny, sender_login, ratelimit, greylist)\n", key, w[i]);
 			bad = 1;
 			continue;
 		}
@@ -202,6 +204,12 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err)
 		fprintf(err, "sender_login_map: required by the sender_login rule\n");
 		bad = 1;
 	}
+	if (!bad && (r->state = pd_state_build(cfg, err)) == NULL)
+		bad = 1;
+	if (!bad && (uses(r, R_RATELIMIT) || uses(r, R_GREYLIST)) && cfg_str(cfg, "store")[0] == '\0') {
+		fprintf(err, "store: required by the ratelimit and greylist rules\n");
+		bad = 1;
+	}
 	if (bad) {
 		pd_rules_free(&r);
 		return NULL;
@@ -227,6 +235,7 @@ void pd_rules_free(struct pd_rules **rules)
 	list_free(&r->deny);
 	words_free(&r->local_domains);
 	pd_login_map_free(&r->login_map);
+	pd_state_free(&r->state);
 	free(r);
 	*rules = NULL;
 }
@@ -385,7 +394,7 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 	return 1;
 }
 
-void pd_rules_eval(const struct pd_rules *r, const struct pd_request *req,
+void pd_rules_eval(const struct pd_rules *r, struct store *store, const struct pd_request *req,
 		   struct pd_verdict *v, pd_explain_fn *explain, void *ctx)
 {
 	const char *state = pd_req_get(req, PD_A_PROTOCOL_STATE);
@@ -414,6 +423,12 @@ void pd_rules_eval(const struct pd_rules *r, const struct pd_request *req,
 			break;
 		case R_SENDER_LOGIN:
 			d = rule_sender_login(r, req, v, said, sizeof(said));
+			break;
+		case R_RATELIMIT:
+			d = pd_rate_check(r->state, store, req, v->action, sizeof(v->action), said, sizeof(said));
+			break;
+		case R_GREYLIST:
+			d = pd_greylist_check(r->state, store, req, v->action, sizeof(v->action), said, sizeof(said));
 			break;
 		}
 		if (explain != NULL)

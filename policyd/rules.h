@@ -28,12 +28,15 @@
  *	                unauthenticated mail with a sender in a local domain
  *	                from an untrusted client -> REJECT 5.7.1 (when
  *	                sender_login_local_domains is set)
+ *	  ratelimit     per-key message/recipient counts over windows (state.h)
+ *	  greylist      triplet greylisting (state.h)
  *--*/
 #ifndef PD_RULES_H
 #define PD_RULES_H
 
 #include <stdio.h>
 #include <messec/cfg.h>
+#include <messec/store.h>
 #include "proto.h"
 
 struct pd_rules;
@@ -49,7 +52,9 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err);
 void pd_rules_free(struct pd_rules **rules);
 
 typedef void pd_explain_fn(void *ctx, const char *rule, const char *said, int decisive);
-void pd_rules_eval(const struct pd_rules *rules, const struct pd_request *req,
+/* store: the state of ratelimit and greylist (NULL: unavailable, those
+   rules answer store_fail_action). */
+void pd_rules_eval(const struct pd_rules *rules, struct store *store, const struct pd_request *req,
 		   struct pd_verdict *verdict, pd_explain_fn *explain, void *ctx);
 
 /* Names of the rules for the metrics label ("allow|deny|..."). */

@@ -159,7 +159,7 @@ static void test_rule(void **state)
 	struct pd_verdict v;
 
 	parse_words(c->req, buf, sizeof(buf), &req);
-	pd_rules_eval(conf->rules, &req, &v, NULL, NULL);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
 	if (strncmp(v.action, c->want_action, strlen(c->want_action)) != 0 || strcmp(v.rule, c->want_rule) != 0)
 		fail_msg("got rule=%s action=%s; want rule=%s action=%s...", v.rule, v.action,
 			 c->want_rule, c->want_action);
@@ -186,7 +186,7 @@ static void test_explain(void **state)
 
 	parse_words("protocol_state=RCPT client_address=192.0.2.1 sasl_username=alice@lab.example "
 		    "sender=bob@lab.example", buf, sizeof(buf), &req);
-	pd_rules_eval(conf->rules, &req, &v, collect, &s);
+	pd_rules_eval(conf->rules, NULL, &req, &v, collect, &s);
 	assert_string_equal(s.text, "allow:no allow entry matches:0;deny:no deny entry matches:0;"
 		"sender_login:login alice@lab.example does not own <bob@lab.example>: reject:1;");
 	pd_conf_release(&conf);
