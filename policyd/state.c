@@ -6,6 +6,7 @@
  * DESCRIPTION
  *	See state.h. Keys in the store:
  *	  pd:rl:<KEY>:<WHAT>:<WINDOW>:<index>:<value>   counter, TTL WINDOW
+ *	  pd:rl:alert:<KEY>:...                        one alert per window
  *	  pd:gl:t:<net>/<sender>/<recipient>           first-seen time, or "p"
  *	  pd:gl:n:<net>                                passed triplets of a net
  *	Values from the request are lower-cased and cut to 200 bytes, so a
@@ -290,7 +291,13 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 		/* At RCPT a count already at the limit means the next message
 		   would go over; at END-OF-MESSAGE the new count is compared. */
 		if ((eom && (uint64_t) cur > l->count) || (!eom && (uint64_t) cur >= l->count)) {
-			if (eom && (uint64_t) (cur - delta) <= l->count)
+			/* One alert per key and window, from whichever state
+			   sees it first, on every host sharing the store. */
+			char akey[STORE_KEY_MAX + 1];
+			int alen = snprintf(akey, sizeof(akey), "pd:rl:alert:%s", key + 6);
+
+			if (alen > 0 && (size_t) alen < sizeof(akey) &&
+			    store_put_new(store, akey, (size_t) alen, "1", 1, (uint32_t) l->window) == STORE_OK)
 				log_warnx("ratelimit: %s %s exceeded %llu %s per %llus (possible compromised "
 					  "account or spam run)", key_names[l->key], val,
 					  (unsigned long long) l->count, what_names[l->what],

@@ -100,6 +100,13 @@ static void test_messages_per_user(void **state)
 	assert_string_equal(ask(&e, e.store, EOM_ALICE), "DEFER 4.7.1 Rate limit exceeded, try again later");
 	/* One alert per key and window, not one per message. */
 	assert_int_equal(alerts, 1);
+	/* The alert also comes when RCPT is the first to see it. */
+	fake_now += 3600;
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(ask(&e, e.store, EOM_ALICE), "DUNNO");
+	assert_string_equal(ask(&e, e.store, RCPT_ALICE), "DEFER 4.7.1 Rate limit exceeded, try again later");
+	assert_string_equal(ask(&e, e.store, RCPT_ALICE), "DEFER 4.7.1 Rate limit exceeded, try again later");
+	assert_int_equal(alerts, 2);
 	/* Another login has its own counter. */
 	assert_string_equal(ask(&e, e.store, "protocol_state=END-OF-MESSAGE sasl_username=bob "
 		"client_address=192.0.2.5 sender=bob@lab.example recipient_count=1"), "DUNNO");
