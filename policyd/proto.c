@@ -119,7 +119,15 @@ enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limit
 			*error_r = "line too long";
 			return PD_PARSE_ERROR;
 		}
-		if (pos + llen + (nl != NULL) > lim->max_request) {
+		/*
+		 * Room check: a partial line must leave room for its newline,
+		 * and a whole non-empty line for the request's final empty
+		 * line. Else the buffer (max_request bytes) could fill up
+		 * with something that can never complete.
+		 */
+		if ((nl == NULL && pos + llen >= lim->max_request) ||
+		    (nl != NULL && llen > 0 && pos + llen + 2 > lim->max_request) ||
+		    (nl != NULL && pos + llen + 1 > lim->max_request)) {
 			*error_r = "request too long";
 			return PD_PARSE_ERROR;
 		}

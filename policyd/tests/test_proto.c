@@ -163,6 +163,39 @@ static void test_request_limit(void **state)
 	assert_int_equal(pd_proto_parse(buf, len, &big, &req, &used, &err), PD_PARSE_DONE);
 }
 
+/*
+ * A buffer filled to exactly max_request bytes that is not a whole
+ * request can never become one: an error, not "more" (found by
+ * fuzz_policyd_proto's long_request seed: the loop's read of 0 free
+ * bytes then looked like the peer's EOF).
+ */
+static void test_full_buffer(void **state)
+{
+	struct pd_limits l = { .max_line = 64, .max_request = 100, .max_attributes = 100 };
+	char buf[100];
+	struct pd_request req;
+	size_t used, len = 0;
+	const char *err = NULL;
+
+	len += (size_t) snprintf(buf, sizeof(buf), REQ);
+	while (len + 10 <= sizeof(buf))
+		len += (size_t) snprintf(buf + len, sizeof(buf) - len, "x_y=01234\n");
+	memset(buf + len, 'z', sizeof(buf) - len);	/* a partial last line */
+	assert_int_equal(pd_proto_parse(buf, sizeof(buf), &l, &req, &used, &err), PD_PARSE_ERROR);
+	assert_string_equal(err, "request too long");
+	/* Whole lines up to the last byte: no room for the empty line. */
+	len = (size_t) snprintf(buf, sizeof(buf), REQ);
+	while (len + 10 <= sizeof(buf))
+		len += (size_t) snprintf(buf + len, sizeof(buf) - len, "x_y=01234\n");
+	size_t pad = sizeof(buf) - len;	/* lengthen the last line to end at byte 100 */
+	memmove(buf + len - 6 + pad, buf + len - 6, 6);
+	memset(buf + len - 6, 'w', pad);
+	assert_int_equal(buf[99], '\n');
+	err = NULL;
+	assert_int_equal(pd_proto_parse(buf, sizeof(buf), &l, &req, &used, &err), PD_PARSE_ERROR);
+	assert_string_equal(err, "request too long");
+}
+
 static void test_reply(void **state)
 {
 	char out[64];
@@ -188,6 +221,7 @@ int main(void)
 	tests_add(&l, "request split at every byte: more until whole", test_split, NULL);
 	tests_add(&l, "pipelined requests come out in order", test_pipelined, NULL);
 	tests_add(&l, "max_request enforced before the request ends", test_request_limit, NULL);
+	tests_add(&l, "a full buffer that is not a whole request is an error", test_full_buffer, NULL);
 	tests_add(&l, "reply: action line, control characters removed, cut to fit", test_reply, NULL);
 	return tests_run(&l, "proto", NULL, NULL);
 }
