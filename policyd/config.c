@@ -29,7 +29,7 @@ const struct cfg_def pd_config_defs[] = {
 	{"max_line", CFG_SIZE, "4096", 256, 65536, NULL, "longest request line"},
 	{"max_request", CFG_SIZE, "32K", 1024, 1048576, NULL, "longest request"},
 	{"max_attributes", CFG_INT, "100", 8, 1000, NULL, "most lines in a request"},
-	{"rcpt_rules", CFG_LIST, "allow deny sender_login", 0, 64, NULL,
+	{"rcpt_rules", CFG_LIST, "allow deny", 0, 64, NULL,
 		"rules at protocol_state=RCPT, in order"},
 	{"eom_rules", CFG_LIST, "", 0, 64, NULL, "rules at protocol_state=END-OF-MESSAGE"},
 	{"allow_clients", CFG_CIDRS, "", 0, 0, NULL, "allow: client networks"},

@@ -128,7 +128,7 @@ static struct pd_conf *load(const char *extra)
 	char text[4096];
 	struct pd_conf *c;
 
-	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n%s",
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n" LOGIN "%s",
 		 map_path, extra);
 	c = pd_conf_load_string(text, stderr);
 	assert_non_null(c);
@@ -233,7 +233,8 @@ static void test_bad(void **state)
 	size_t size = 0;
 	FILE *err = open_memstream(&out, &size);
 
-	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n%s", map_path, c->conf);
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n" LOGIN "%s",
+		 map_path, c->conf);
 	struct pd_conf *conf = pd_conf_load_string(text, err);
 
 	fclose(err);
