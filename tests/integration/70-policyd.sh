@@ -97,5 +97,40 @@ out=$(lab_mail send --port 587 --starttls --auth "$LAB_ALICE" "$LAB_ALICE_PASSWO
 	--from "$LAB_BOB" --to friend@remote.example 2>&1)
 [[ $out == *"$want"* ]] && ok "Postfix still gets verdicts afterwards" || fail "Postfix still gets verdicts afterwards" "$out"
 
+# SIGHUP: a new map is used without dropping connections; a bad config
+# keeps the previous one.
+held=$(mktemp)
+lab_exec "$LAB_PY" -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(4)
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=alice@lab.example\nsender=bob@lab.example\n\n")
+print(s.recv(4096).decode().strip())' "$LAB_DIR/policyd.sock" >"$held" 2>&1 &
+heldpid=$!
+sleep 1
+echo "alice@lab.example  bob@lab.example" >>"$cfgdir/login.map"
+mark=$(lab_log_mark "$LAB_DIR/policyd.log")
+kill -HUP "$pid"
+lab_wait_log_since "$LAB_DIR/policyd.log" "$mark" 'reload|configuration' 10
+out=$("$PD" -c "$cfgdir/policyd.conf" --explain "protocol_state=RCPT sasl_username=$LAB_ALICE sender=$LAB_BOB" 2>&1)
+out2=$(lab_mail send --port 587 --starttls --auth "$LAB_ALICE" "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from "$LAB_BOB" --to friend@remote.example 2>&1)
+[[ $out2 == 250* && $out == *"action=DUNNO"* ]] && ok "SIGHUP: the new map lets alice use bob's address" ||
+	fail "SIGHUP: the new map lets alice use bob's address" "$out2 / $out"
+wait "$heldpid"
+[[ $(cat "$held") == "action=DUNNO" ]] && ok "SIGHUP: a connection open across the reload is answered with the new map" ||
+	fail "SIGHUP: a connection open across the reload is answered with the new map" "$(cat "$held")"
+rm -f "$held"
+echo "no_such_key = 1" >>"$cfgdir/policyd.conf"
+mark=$(lab_log_mark "$LAB_DIR/policyd.log")
+kill -HUP "$pid"
+if lab_wait_log_since "$LAB_DIR/policyd.log" "$mark" 'keeping the previous configuration' 10 &&
+	kill -0 "$pid" 2>/dev/null; then
+	ok "SIGHUP with a bad config: logged, previous configuration kept"
+else
+	fail "SIGHUP with a bad config: logged, previous configuration kept" "$(tail -n 3 "$LAB_DIR/policyd.log")"
+fi
+out=$(lab_mail send --bind "$LAB_OUT_BAD" --from someone@norecords.example --to "$LAB_ALICE" 2>&1)
+[[ $out == *'Access denied'* ]] && ok "after the bad reload the old rules still answer" ||
+	fail "after the bad reload the old rules still answer" "$out"
+
 lab_sanitizer_check "no sanitizer report from policyd" "$PD" "$LAB_DIR/policyd.log"
 lab_finish
