@@ -85,4 +85,5 @@ if [[ $out == 250* ]] && lab_wait_mailbox alice $((abefore + 1)) 20; then
 else
 	fail "retry after the delay accepted and delivered" "$out"
 fi
+lab_sanitizer_check "no sanitizer report from policyd" "$PD" "$LAB_DIR/policyd.log"
 lab_finish

@@ -1,0 +1,125 @@
+#!/bin/bash
+# NAME
+#	72-policyd-redis.sh - two messec-policyd instances share rate-limit and greylist state on one Redis
+# DESCRIPTION
+#	In the lab netns: one private redis-server (unix socket, run as
+#	nobody) and two messec-policyd instances (A, B) with store =
+#	redis://SOCKET, a limit of 3 messages an hour per login and a 1 s
+#	greylist delay; B has store_fail_action = DEFER_IF_PERMIT 4.3.0.
+#	Requests go straight to each instance's socket (policy protocol).
+#	Cases: the 4th message of alice's hour is deferred whichever
+#	instance sees it, with one alert line in all; a triplet greylisted
+#	by A is accepted on retry by B; with redis-server killed A answers
+#	DUNNO (default fail mode) and B its configured action, both log the
+#	store error and keep answering; with Redis back both use it again.
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+
+PD=$B/policyd/messec-policyd
+lab_require "prerequisites" redis-server setpriv || lab_finish
+[ -x "$PD" ] || { fail "policyd is built" "$PD missing (make)"; lab_finish; }
+lab_up
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+install -d -o nobody -m 0700 "$tmp/redis"
+SOCK=$tmp/redis/redis.sock
+REDIS_PID=
+redis_start() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --dir "$tmp/redis" \
+		--save '' --appendonly no --logfile "$tmp/redis/redis.log" --daemonize no &
+	REDIS_PID=$!
+	lab_wait 20 test -S "$SOCK"
+}
+redis_kill() {
+	[ -n "$REDIS_PID" ] || return 0
+	kill -KILL "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
+	rm -f "$SOCK"
+}
+trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
+redis_start && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
+
+conf() {	# NAME PORT [extra line]
+	cat >"$tmp/$1.conf" <<X
+listen = inet:127.0.0.1:$2
+user = nobody
+rcpt_rules = greylist
+eom_rules = ratelimit
+store = redis://$SOCK?timeout_ms=200
+ratelimit_limits = sasl_username:messages:3/1h
+greylist_delay = 1s
+${3:-}
+X
+	chmod 644 "$tmp/$1.conf"
+}
+conf a 10051
+conf b 10052 "store_fail_action = DEFER_IF_PERMIT 4.3.0 state store unavailable"
+for i in a b; do
+	lab_spawn "policyd-$i" -- "$PD" -f -c "$tmp/$i.conf"
+done
+if lab_wait_port 10051 && lab_wait_port 10052 &&
+	lab_wait_log "$LAB_DIR/policyd-a.log" 'store: redis:.* open' 10 &&
+	lab_wait_log "$LAB_DIR/policyd-b.log" 'store: redis:.* open' 10; then
+	ok "two policyd instances start on one Redis"
+else
+	fail "two policyd instances start on one Redis" "$(tail -n 3 "$LAB_DIR/policyd-a.log" "$LAB_DIR/policyd-b.log")"
+fi
+
+# ask PORT name=value...: one request, prints the action.
+ask() {
+	local port=$1
+	shift
+	lab_exec "$LAB_PY" -c 'import socket,sys
+s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),10)
+s.sendall(("request=smtpd_access_policy\n"+"".join(a+"\n" for a in sys.argv[2:])+"\n").encode())
+b=b""
+while not b.endswith(b"\n\n"):
+    c=s.recv(4096)
+    if not c: break
+    b+=c
+print(b.decode().strip())' "$port" "$@" 2>&1
+}
+eom() { ask "$1" protocol_state=END-OF-MESSAGE sasl_username="$2" client_address=203.0.113.10 recipient_count=1; }
+
+res=$(eom 10051 alice; eom 10052 alice; eom 10051 alice)
+[ "$res" = $'action=DUNNO\naction=DUNNO\naction=DUNNO' ] && ok "3 messages over A, B, A: accepted" ||
+	fail "3 messages over A, B, A: accepted" "$res"
+out=$(eom 10052 alice)
+[[ $out == 'action=DEFER 4.7.1 Rate limit exceeded'* ]] && ok "the 4th, on B, is deferred: the count is shared" ||
+	fail "the 4th, on B, is deferred: the count is shared" "$out"
+out=$(eom 10051 alice)
+[[ $out == 'action=DEFER 4.7.1'* ]] && ok "the 5th, on A, too" || fail "the 5th, on A, too" "$out"
+n=$(cat "$LAB_DIR/policyd-a.log" "$LAB_DIR/policyd-b.log" | grep -c 'ratelimit: sasl_username alice exceeded')
+[ "$n" = 1 ] && ok "one alert line across both instances" || fail "one alert line across both instances" "$n"
+
+grey() { ask "$1" protocol_state=RCPT client_address=192.0.2.10 sender=s@none.example recipient="$2"; }
+out=$(grey 10051 alice@lab.example)
+[[ $out == 'action=DEFER_IF_PERMIT 4.7.1 Greylisted'* ]] && ok "greylisted on A" || fail "greylisted on A" "$out"
+sleep 2	# greylist_delay is 1s
+out=$(grey 10052 alice@lab.example)
+[ "$out" = action=DUNNO ] && ok "the retry on B passes: the triplet is shared" ||
+	fail "the retry on B passes: the triplet is shared" "$out"
+
+redis_kill
+ma=$(lab_log_mark "$LAB_DIR/policyd-a.log")
+mb=$(lab_log_mark "$LAB_DIR/policyd-b.log")
+out=$(grey 10051 bob@lab.example; eom 10051 carol)
+[ "$out" = $'action=DUNNO\naction=DUNNO' ] && ok "Redis down: A answers DUNNO (default store_fail_action)" ||
+	fail "Redis down: A answers DUNNO (default store_fail_action)" "$out"
+out=$(grey 10052 bob@lab.example)
+[ "$out" = 'action=DEFER_IF_PERMIT 4.3.0 state store unavailable' ] &&
+	ok "Redis down: B answers its configured store_fail_action" ||
+	fail "Redis down: B answers its configured store_fail_action" "$out"
+lab_wait_log_since "$LAB_DIR/policyd-a.log" "$ma" 'store error' 5 &&
+	lab_wait_log_since "$LAB_DIR/policyd-b.log" "$mb" 'store error' 5 &&
+	ok "Redis down: both log the store error" || fail "Redis down: both log the store error" "$(tail -n 2 "$LAB_DIR/policyd-a.log")"
+
+redis_start || fail "redis-server restarts" "$(tail -n 3 "$tmp/redis/redis.log")"
+out=$(grey 10052 carol@lab.example)
+[[ $out == 'action=DEFER_IF_PERMIT 4.7.1 Greylisted'* ]] && ok "Redis back: B greylists again (state, not the fail action)" ||
+	fail "Redis back: B greylists again (state, not the fail action)" "$out"
+lab_sanitizer_check "no sanitizer report from policyd A" "$PD" "$LAB_DIR/policyd-a.log"
+lab_finish
