@@ -55,6 +55,8 @@ const struct cfg_def pd_config_defs[] = {
 		"clients that may use local senders without authentication"},
 	{"store", CFG_STR, "lmdb:/var/lib/messec/policyd.lmdb", 0, 1024, NULL,
 		"state store: lmdb:/path or redis://host[:port][/db]"},
+	{"store_workers", CFG_INT, "4", 0, 64, NULL,
+		"threads running the store calls (0: in the event loop)"},
 	{"store_fail_action", CFG_STR, "DUNNO", 0, 512, NULL,
 		"verdict of ratelimit/greylist when the store fails"},
 	{"ratelimit_limits", CFG_LIST, "", 0, 127, NULL,

@@ -5,7 +5,9 @@
  *	messec-policyd's event loop: listeners, connections, requests
  * DESCRIPTION
  *	One thread, one epoll set (level-triggered): the listeners, an
- *	eventfd for stop, and every client connection. A connection owns an
+ *	eventfd for stop, the store workers' eventfd (worker.h: requests
+ *	whose rules call the store are evaluated there, one at a time per
+ *	connection), and every client connection. A connection owns an
  *	input buffer of max_request bytes and a small output buffer.
  *
  *	Reading: one read() per readiness; then every whole request at the
@@ -47,6 +49,7 @@
 #include <messec/sock.h>
 #include <messec/str.h>
 #include "loop.h"
+#include "worker.h"
 
 #define MAX_LISTEN 8
 #define OUT_CAP (4 * PD_ACTION_MAX + 64)
@@ -63,6 +66,8 @@ struct conn {
 	struct conn *prev, *next;	/* activity list, oldest first */
 	char peer[64];
 	unsigned requests;
+	int pending;		/* a worker has its request: read, don't parse */
+	int dead;		/* closed while pending: freed when the job returns */
 };
 
 /* A listener's epoll tag: distinguished from a struct conn by address. */
@@ -74,6 +79,7 @@ struct listener {
 static struct listener listeners[MAX_LISTEN];
 static unsigned nlisteners;
 static int stop_fd = -1;
+static int done_marker;		/* epoll tag of the workers' eventfd */
 static int epfd = -1;
 static struct conn *oldest, *newest;
 static unsigned nconns;
@@ -82,7 +88,7 @@ static time_t accept_paused_until, last_full_log;
 /* The state store (ratelimit, greylist): opened in the loop's thread,
    after the privilege drop, so its files belong to the daemon's user;
    reopened once a second while it cannot be opened. */
-static struct store *store;
+static struct store *store;	/* set once by the loop, read by workers */
 static char store_addr[1100];
 static time_t last_expire;
 
@@ -198,18 +204,23 @@ static void conn_close(struct conn *c)
 	list_unlink(c);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	free(c->in);
-	free(c);
 	nconns--;
 	metrics_gauge_add(m_conns, -1);
+	if (c->pending) {
+		c->dead = 1;	/* the worker's job still points here */
+		return;
+	}
+	free(c->in);
+	free(c);
 }
 
 static void conn_watch(struct conn *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
 
-	ev.events = c->out_len > OUT_HIGH ? EPOLLOUT : EPOLLIN;
-	if (c->out_len > 0 && c->out_len <= OUT_HIGH)
+	if (c->out_len <= OUT_HIGH && c->in_len < c->in_cap)
+		ev.events |= EPOLLIN;
+	if (c->out_len > 0)
 		ev.events |= EPOLLOUT;
 	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -341,6 +352,36 @@ static void count_action(const char *action)
 	metrics_inc(m_requests, verb);
 }
 
+/* Log and count one evaluated request (the loop's or a worker's thread). */
+static void finish_request(const struct pd_request *req, const struct pd_verdict *v)
+{
+	log_request(req, v);
+	count_action(v->action);
+	metrics_inc(m_rule, v->rule);
+}
+
+static struct store *current_store(void)
+{
+	return __atomic_load_n(&store, __ATOMIC_ACQUIRE);
+}
+
+/* Hand a stateful request to a worker; its bytes are copied back to
+   their wire form (the parser NUL-ended the lines in place). */
+static void submit(struct conn *c, size_t used)
+{
+	struct pd_job *job = xcalloc(1, sizeof(*job));
+
+	job->owner = c;
+	job->conf = daemon_conf_acquire();
+	job->raw = xmalloc(used);
+	job->len = used;
+	for (size_t i = 0; i < used; i++)
+		job->raw[i] = c->in[i] == '\0' ? '\n' : c->in[i];
+	job->t0 = mono();
+	c->pending = 1;
+	pd_workers_submit(job);
+}
+
 /* Write what waits; 0 ok (maybe partly), -1 when the peer is gone. */
 static int flush_out(struct conn *c)
 {
@@ -365,7 +406,7 @@ static int serve(struct conn *c, const struct pd_conf *conf)
 
 	if (lim.max_request > c->in_cap)
 		lim.max_request = c->in_cap;	/* a reload made it larger */
-	while (c->out_len <= OUT_HIGH) {
+	while (!c->pending && c->out_len <= OUT_HIGH) {
 		struct pd_request req;
 		struct pd_verdict v;
 		size_t used = 0;
@@ -384,10 +425,16 @@ static int serve(struct conn *c, const struct pd_conf *conf)
 			metrics_inc(m_malformed, NULL);
 			return -1;
 		}
-		pd_rules_eval(conf->rules, store, &req, &v, NULL, NULL);
-		log_request(&req, &v);
-		count_action(v.action);
-		metrics_inc(m_rule, v.rule);
+		if (pd_workers_count() > 0 &&
+		    pd_rules_stateful(conf->rules, pd_req_get(&req, PD_A_PROTOCOL_STATE))) {
+			submit(c, used);
+			memmove(c->in, c->in + used, c->in_len - used);
+			c->in_len -= used;
+			c->requests++;
+			break;
+		}
+		pd_rules_eval(conf->rules, current_store(), &req, &v, NULL, NULL);
+		finish_request(&req, &v);
 		c->out_len += pd_proto_reply(c->out + c->out_len, sizeof(c->out) - c->out_len, v.action);
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
@@ -410,14 +457,14 @@ static void on_conn(struct conn *c, uint32_t events, const struct pd_conf *conf,
 			return;
 		}
 	}
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->out_len <= OUT_HIGH) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->out_len <= OUT_HIGH && c->in_len < c->in_cap) {
 		ssize_t n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			eof = 1;
 		else if (n > 0)
 			c->in_len += (size_t) n;
-	} else if (events & (EPOLLHUP | EPOLLERR)) {
+	} else if ((events & (EPOLLHUP | EPOLLERR)) && c->in_len < c->in_cap) {
 		eof = 1;	/* gone while we could not read: nothing to answer */
 	}
 	if (serve(c, conf) < 0 || eof) {
@@ -427,6 +474,33 @@ static void on_conn(struct conn *c, uint32_t events, const struct pd_conf *conf,
 		return;
 	}
 	conn_watch(c);
+}
+
+/* Answers from the workers, in the order they finished. */
+static void on_done(const struct pd_conf *conf)
+{
+	struct pd_job *job = pd_workers_take_done();
+
+	while (job != NULL) {
+		struct pd_job *next = job->next;
+		struct conn *c = job->owner;
+
+		c->pending = 0;
+		if (c->dead) {
+			free(c->in);
+			free(c);
+		} else {
+			c->out_len += pd_proto_reply(c->out + c->out_len, sizeof(c->out) - c->out_len,
+						     job->v.action);
+			metrics_observe(m_latency, mono() - job->t0);
+			if (flush_out(c) < 0 || serve(c, conf) < 0)
+				conn_close(c);
+			else
+				conn_watch(c);
+		}
+		pd_job_free(job);
+		job = next;
+	}
 }
 
 static void store_upkeep(const struct pd_conf *conf, time_t now)
@@ -439,8 +513,9 @@ static void store_upkeep(const struct pd_conf *conf, time_t now)
 		return;
 	}
 	if (store == NULL && want[0] != '\0') {
-		store = store_open(want, &e);
-		if (store == NULL) {
+		struct store *opened = store_open(want, &e);
+
+		if (opened == NULL) {
 			if (now - last_expire >= 60 || last_expire == 0) {
 				log_warnx("store: %s: cannot open (%s): stateful rules answer store_fail_action",
 					  want, e);
@@ -449,6 +524,7 @@ static void store_upkeep(const struct pd_conf *conf, time_t now)
 			return;
 		}
 		str_copy(store_addr, want, sizeof(store_addr));
+		__atomic_store_n(&store, opened, __ATOMIC_RELEASE);
 		log_info("store: %s open", want);
 		last_expire = now;
 	}
@@ -498,8 +574,18 @@ int pd_loop_run(void)
 	struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &stop_fd };
 	struct daemon_ref *r0 = daemon_conf_acquire();
 
-	store_upkeep(DAEMON_CONF(r0, struct pd_conf, ref), now_s());
+	const struct pd_conf *c0 = DAEMON_CONF(r0, struct pd_conf, ref);
+
+	store_upkeep(c0, now_s());
+	if (pd_workers_start((unsigned) cfg_int(c0->cfg, "store_workers"), current_store, finish_request) < 0) {
+		log_warn("workers: eventfd");
+		daemon_ref_release(&r0);
+		return 1;
+	}
 	daemon_ref_release(&r0);
+	struct epoll_event dev = { .events = EPOLLIN, .data.ptr = &done_marker };
+
+	epoll_ctl(epfd, EPOLL_CTL_ADD, pd_workers_done_fd(), &dev);
 
 	epoll_ctl(epfd, EPOLL_CTL_ADD, stop_fd, &sev);
 	while (!stopping) {
@@ -518,6 +604,8 @@ int pd_loop_run(void)
 
 			if (p == &stop_fd) {
 				stopping = 1;
+			} else if (p == &done_marker) {
+				on_done(conf);
 			} else if (p >= (void *) listeners && p < (void *) (listeners + MAX_LISTEN)) {
 				do_accept(p, conf, now);
 			} else {
@@ -530,8 +618,17 @@ int pd_loop_run(void)
 		}
 		daemon_ref_release(&ref);
 	}
+	pd_workers_stop();	/* every queued job finishes first */
 	while (oldest != NULL)
 		conn_close(oldest);
+	for (struct pd_job *job = pd_workers_take_done(), *next; job != NULL; job = next) {
+		struct conn *c = job->owner;
+
+		next = job->next;
+		free(c->in);	/* closed above while pending: dead */
+		free(c);
+		pd_job_free(job);
+	}
 	store_close(&store);
 	close(epfd);
 	epfd = -1;

@@ -132,7 +132,8 @@ static int explain(const char *path, const char *arg)
 
 int main(int argc, char **argv)
 {
-	static const char *const restart[] = { "listen", "socket_mode", "socket_group", NULL };
+	static const char *const restart[] = { "listen", "socket_mode", "socket_group", "store",
+		"store_workers", NULL };
 	static const struct daemon_def def = {
 		.name = "messec-policyd",
 		.config_path = "/etc/messec/policyd.conf",

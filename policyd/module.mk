@@ -3,7 +3,7 @@
 EXTRA_CFLAGS_policyd := $(CMOCKA_CFLAGS) -Ipolicyd
 PD_CORE_SRCS := policyd/proto.c policyd/rules.c policyd/sender_login.c policyd/state.c policyd/config.c
 PD_CORE_OBJS := $(PD_CORE_SRCS:%.c=$(B)/%.o)
-PD_DAEMON_OBJS := $(B)/policyd/main.o $(B)/policyd/loop.o $(PD_CORE_OBJS)
+PD_DAEMON_OBJS := $(B)/policyd/main.o $(B)/policyd/loop.o $(B)/policyd/worker.o $(PD_CORE_OBJS)
 
 $(eval $(call daemon,policyd/messec-policyd,$(PD_DAEMON_OBJS),-lpthread))
 

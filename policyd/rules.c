@@ -394,6 +394,24 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 	return 1;
 }
 
+int pd_rules_stateful(const struct pd_rules *r, const char *state)
+{
+	const enum rule_kind *order = NULL;
+	unsigned n = 0;
+
+	if (strcmp(state, "RCPT") == 0) {
+		order = r->rcpt;
+		n = r->nrcpt;
+	} else if (strcmp(state, "END-OF-MESSAGE") == 0) {
+		order = r->eom;
+		n = r->neom;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (order[i] == R_RATELIMIT || order[i] == R_GREYLIST)
+			return 1;
+	return 0;
+}
+
 void pd_rules_eval(const struct pd_rules *r, struct store *store, const struct pd_request *req,
 		   struct pd_verdict *v, pd_explain_fn *explain, void *ctx)
 {

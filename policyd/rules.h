@@ -57,6 +57,9 @@ typedef void pd_explain_fn(void *ctx, const char *rule, const char *said, int de
 void pd_rules_eval(const struct pd_rules *rules, struct store *store, const struct pd_request *req,
 		   struct pd_verdict *verdict, pd_explain_fn *explain, void *ctx);
 
+/* 1 when the rules of this protocol_state may call the store. */
+int pd_rules_stateful(const struct pd_rules *rules, const char *state);
+
 /* Names of the rules for the metrics label ("allow|deny|..."). */
 extern const char pd_rule_names[];
 

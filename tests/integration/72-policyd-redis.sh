@@ -12,6 +12,9 @@
 #	by A is accepted on retry by B; with redis-server killed A answers
 #	DUNNO (default fail mode) and B its configured action, both log the
 #	store error and keep answering; with Redis back both use it again.
+#	Pipelined stateful requests are answered in order; with Redis hung
+#	(SIGSTOP) a stateful request waits in a store worker while another
+#	connection is answered.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -48,7 +51,7 @@ listen = inet:127.0.0.1:$2
 user = nobody
 rcpt_rules = greylist
 eom_rules = ratelimit
-store = redis://$SOCK?timeout_ms=200
+store = redis://$SOCK?timeout_ms=1500
 ratelimit_limits = sasl_username:messages:3/1h
 greylist_delay = 1s
 ${3:-}
@@ -95,6 +98,21 @@ out=$(eom 10051 alice)
 n=$(cat "$LAB_DIR/policyd-a.log" "$LAB_DIR/policyd-b.log" | grep -c 'ratelimit: sasl_username alice exceeded')
 [ "$n" = 1 ] && ok "one alert line across both instances" || fail "one alert line across both instances" "$n"
 
+# Pipelined stateful requests go through the workers one at a time, in order.
+out=$(lab_exec "$LAB_PY" -c 'import socket
+s=socket.create_connection(("127.0.0.1",10051),10)
+r=b"request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=dave\nrecipient_count=1\n\n"
+s.sendall(r*4 + b"request=smtpd_access_policy\nprotocol_state=MAIL\n\n")
+b=b""
+while b.count(b"\n\n") < 5:
+    c=s.recv(4096)
+    if not c: break
+    b+=c
+print(" ".join(x.decode().split(" ")[0] for x in b.split(b"\n\n") if x))' 2>&1)
+[ "$out" = "action=DUNNO action=DUNNO action=DUNNO action=DEFER action=DUNNO" ] &&
+	ok "4 pipelined messages of one login + 1 stateless request: answers in order, the 4th deferred" ||
+	fail "4 pipelined messages of one login + 1 stateless request: answers in order, the 4th deferred" "$out"
+
 grey() { ask "$1" protocol_state=RCPT client_address=192.0.2.10 sender=s@none.example recipient="$2"; }
 out=$(grey 10051 alice@lab.example)
 [[ $out == 'action=DEFER_IF_PERMIT 4.7.1 Greylisted'* ]] && ok "greylisted on A" || fail "greylisted on A" "$out"
@@ -102,6 +120,30 @@ sleep 2	# greylist_delay is 1s
 out=$(grey 10052 alice@lab.example)
 [ "$out" = action=DUNNO ] && ok "the retry on B passes: the triplet is shared" ||
 	fail "the retry on B passes: the triplet is shared" "$out"
+
+# A hung Redis (SIGSTOP: connections accepted, nothing answered) holds
+# one stateful request for its timeout_ms, in a worker: a request of
+# another connection sent meanwhile is answered first. (With the store
+# call in the event loop, store_workers = 0, the order is reversed.)
+kill -STOP "$REDIS_PID"
+out=$(lab_exec "$LAB_PY" -c 'import socket,select,sys,time
+def conn():
+    return socket.create_connection(("127.0.0.1",10051),10)
+slow, fast = conn(), conn()
+slow.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.20\nsender=h@none.example\nrecipient=x@lab.example\n\n")
+time.sleep(0.3)
+fast.sendall(b"request=smtpd_access_policy\nprotocol_state=MAIL\nsender=h@none.example\n\n")
+order = []
+socks = {slow: "slow", fast: "fast"}
+while len(order) < 2:
+    r, _, _ = select.select(list(socks), [], [], 15)
+    if not r: break
+    for s in r:
+        s.recv(4096); order.append(socks.pop(s))
+print(" ".join(order))' 2>&1)
+kill -CONT "$REDIS_PID"
+[ "$out" = "fast slow" ] && ok "hung Redis: another connection is answered while a stateful request waits" ||
+	fail "hung Redis: another connection is answered while a stateful request waits" "order: $out"
 
 redis_kill
 ma=$(lab_log_mark "$LAB_DIR/policyd-a.log")
