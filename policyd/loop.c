@@ -82,6 +82,9 @@ static int stop_fd = -1;
 static int done_marker;		/* epoll tag of the workers' eventfd */
 static int epfd = -1;
 static struct conn *oldest, *newest;
+/* Closed during this epoll batch: freed after it, since a later event of
+   the same batch may still name them (e.g. closed by a worker's answer). */
+static struct conn *graveyard;
 static unsigned nconns;
 static time_t accept_paused_until, last_full_log;
 
@@ -206,12 +209,22 @@ static void conn_close(struct conn *c)
 	close(c->fd);
 	nconns--;
 	metrics_gauge_add(m_conns, -1);
-	if (c->pending) {
-		c->dead = 1;	/* the worker's job still points here */
-		return;
+	c->dead = 1;
+	if (c->pending)
+		return;		/* the worker's job still points here */
+	c->next = graveyard;
+	graveyard = c;
+}
+
+static void bury(void)
+{
+	while (graveyard != NULL) {
+		struct conn *c = graveyard;
+
+		graveyard = c->next;
+		free(c->in);
+		free(c);
 	}
-	free(c->in);
-	free(c);
 }
 
 static void conn_watch(struct conn *c)
@@ -450,6 +463,8 @@ static void on_conn(struct conn *c, uint32_t events, const struct pd_conf *conf,
 {
 	int eof = 0;
 
+	if (c->dead)
+		return;		/* closed earlier in this batch */
 	touch(c, now);
 	if (events & EPOLLOUT) {
 		if (flush_out(c) < 0) {
@@ -487,8 +502,8 @@ static void on_done(const struct pd_conf *conf)
 
 		c->pending = 0;
 		if (c->dead) {
-			free(c->in);
-			free(c);
+			c->next = graveyard;	/* closed while its job ran */
+			graveyard = c;
 		} else {
 			c->out_len += pd_proto_reply(c->out + c->out_len, sizeof(c->out) - c->out_len,
 						     job->v.action);
@@ -616,6 +631,7 @@ int pd_loop_run(void)
 			sweep(conf, now);
 			last_sweep = now;
 		}
+		bury();
 		daemon_ref_release(&ref);
 	}
 	pd_workers_stop();	/* every queued job finishes first */
@@ -625,10 +641,11 @@ int pd_loop_run(void)
 		struct conn *c = job->owner;
 
 		next = job->next;
-		free(c->in);	/* closed above while pending: dead */
-		free(c);
+		c->next = graveyard;	/* closed above while pending: dead */
+		graveyard = c;
 		pd_job_free(job);
 	}
+	bury();
 	store_close(&store);
 	close(epfd);
 	epfd = -1;

@@ -141,7 +141,17 @@ while len(order) < 2:
     for s in r:
         s.recv(4096); order.append(socks.pop(s))
 print(" ".join(order))' 2>&1)
+# A client that leaves while its stateful request waits in a worker.
+lab_exec "$LAB_PY" -c 'import socket
+s=socket.create_connection(("127.0.0.1",10051),10)
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.21\nsender=g@none.example\nrecipient=y@lab.example\n\n")
+s.close()'
+sleep 0.5
 kill -CONT "$REDIS_PID"
+left=$(ask 10051 protocol_state=MAIL)
+[ "$left" = action=DUNNO ] && kill -0 "$(cat "$LAB_DIR/pids/policyd-a.pid")" &&
+	ok "a client gone while its request waits in a worker: the daemon goes on" ||
+	fail "a client gone while its request waits in a worker: the daemon goes on" "$left"
 [ "$out" = "fast slow" ] && ok "hung Redis: another connection is answered while a stateful request waits" ||
 	fail "hung Redis: another connection is answered while a stateful request waits" "order: $out"
 
