@@ -34,6 +34,7 @@ listen = inet:127.0.0.1:$port unix:$LAB_DIR/policyd.sock
 socket_mode = 0666
 user = nobody
 log_level = info
+metrics_listen = inet:127.0.0.1:10049
 rcpt_rules = allow deny sender_login
 deny_clients = 198.51.100.0/24
 sender_login_map = $cfgdir/login.map
@@ -91,6 +92,20 @@ n=$(grep -c 'malformed request' "$LAB_DIR/policyd.log")
 pid=$(cat "$LAB_DIR/pids/policyd.pid")
 kill -0 "$pid" 2>/dev/null && ok "policyd still running after the hostile clients" ||
 	fail "policyd still running after the hostile clients" "$(tail -n 5 "$LAB_DIR/policyd.log")"
+
+# Metrics: per rule and action, malformed requests, latency.
+m=$(lab_exec "$LAB_PY" -c 'import urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:10049/metrics", timeout=10).read().decode())' 2>&1)
+num() { printf '%s\n' "$m" | awk -v k="$1" '$1 == k {print $2}'; }
+if [ "$(num 'messec_policyd_rule_decisions_total{rule="sender_login"}')" -ge 1 ] 2>/dev/null &&
+	[ "$(num 'messec_policyd_rule_decisions_total{rule="deny"}')" -ge 1 ] 2>/dev/null &&
+	[ "$(num 'messec_policyd_requests_total{action="REJECT"}')" -ge 1000 ] 2>/dev/null &&
+	[ "$(num messec_policyd_malformed_total)" -ge 6 ] 2>/dev/null &&
+	[[ $m == *'messec_policyd_request_seconds_count'* ]]; then
+	ok "metrics: decisions per rule, requests per action, malformed count, latency histogram"
+else
+	fail "metrics: decisions per rule, requests per action, malformed count, latency histogram" "$(printf '%s' "$m" | grep policyd | head -n 12)"
+fi
 
 # Postfix is still served after all that.
 out=$(lab_mail send --port 587 --starttls --auth "$LAB_ALICE" "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
