@@ -11,6 +11,7 @@ PD_T := $(B)/policyd/tests
 $(eval $(call unit_test,policyd_test_proto,$(PD_T)/test_proto.o $(B)/policyd/proto.o))
 $(eval $(call unit_test,policyd_test_rules,$(PD_T)/test_rules.o $(PD_CORE_OBJS)))
 $(eval $(call unit_test,policyd_test_state,$(PD_T)/test_state.o $(PD_CORE_OBJS)))
+$(eval $(call unit_test,policyd_test_worker,$(PD_T)/test_worker.o $(B)/policyd/worker.o $(PD_CORE_OBJS),-lpthread))
 
 .PHONY: install-policyd
 install-policyd: $(B)/policyd/messec-policyd
