@@ -17,7 +17,8 @@
  *	whose known attributes are now in *req; the lines are NUL-ended in
  *	place, so req points into buf until the caller drops those bytes)
  *	or PD_PARSE_ERROR (*error_r says why; the caller logs it and closes
- *	the connection). Strict: a line longer than max_line, a request
+ *	the connection without a reply, as SMTPD_POLICY_README asks of a
+ *	server in trouble). Strict: a line longer than max_line, a request
  *	longer than max_request or with more than max_attributes lines, a
  *	NUL byte, a line without "=", a bad attribute name, a known
  *	attribute given twice, an empty request or one without
