@@ -45,6 +45,16 @@ out=$("$PD" -t -c "$cfgdir/policyd.conf" 2>&1)
 [[ $out == *"deny_clients = 198.51.100.0/24"* ]] && ok "policyd -t accepts the test config" ||
 	fail "policyd -t accepts the test config" "$out"
 
+# --explain with a request file: every rule's word, the decider, the action.
+printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=%s\nsender=%s\nclient_address=192.0.2.9\n' \
+	"$LAB_ALICE" "$LAB_BOB" >"$cfgdir/req.txt"
+out=$("$PD" -c "$cfgdir/policyd.conf" --explain "$cfgdir/req.txt" 2>&1)
+if [[ $out == *"allow         no allow entry matches"*"deny          no deny entry matches"*"sender_login  login $LAB_ALICE does not own <$LAB_BOB>: reject  [decides]"*"decided by: sender_login"*"action=REJECT 5.7.1 Sender address <$LAB_BOB> is not owned by login $LAB_ALICE"* ]]; then
+	ok "--explain FILE: what each rule said, the decider, the action"
+else
+	fail "--explain FILE: what each rule said, the decider, the action" "$out"
+fi
+
 if lab_spawn policyd -- "$PD" -f -c "$cfgdir/policyd.conf" && lab_wait_port $port &&
 	lab_wait_socket "$LAB_DIR/policyd.sock"; then
 	ok "policyd starts: inet and unix listeners"
