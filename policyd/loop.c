@@ -68,6 +68,7 @@ struct conn {
 	unsigned requests;
 	int pending;		/* a worker has its request: read, don't parse */
 	int dead;		/* closed while pending: freed when the job returns */
+	int rd_eof;		/* the peer sent all it will (read 0) */
 };
 
 /* A listener's epoll tag: distinguished from a struct conn by address. */
@@ -231,7 +232,7 @@ static void conn_watch(struct conn *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
 
-	if (c->out_len <= OUT_HIGH && c->in_len < c->in_cap)
+	if (c->out_len <= OUT_HIGH && c->in_len < c->in_cap && !c->rd_eof)
 		ev.events |= EPOLLIN;
 	if (c->out_len > 0)
 		ev.events |= EPOLLOUT;
@@ -477,14 +478,25 @@ static void on_conn(struct conn *c, uint32_t events, const struct pd_conf *conf,
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			eof = 1;
+		if (n == 0)
+			c->rd_eof = 1;
 		else if (n > 0)
 			c->in_len += (size_t) n;
 	} else if ((events & (EPOLLHUP | EPOLLERR)) && c->in_len < c->in_cap) {
 		eof = 1;	/* gone while we could not read: nothing to answer */
 	}
-	if (serve(c, conf) < 0 || eof) {
-		if (eof)
-			flush_out(c);	/* best effort: the peer closed */
+	if (serve(c, conf) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (eof && c->rd_eof && c->pending) {
+		/* A half-closed peer still reads: its answer comes when the
+		   worker is done (on_done closes then). */
+		conn_watch(c);
+		return;
+	}
+	if (eof) {
+		flush_out(c);	/* best effort: the peer closed */
 		conn_close(c);
 		return;
 	}
@@ -510,7 +522,10 @@ static void on_done(const struct pd_conf *conf)
 			metrics_observe(m_latency, mono() - job->t0);
 			if (flush_out(c) < 0 || serve(c, conf) < 0)
 				conn_close(c);
-			else
+			else if (c->rd_eof && !c->pending) {
+				flush_out(c);	/* best effort: the peer is done */
+				conn_close(c);
+			} else
 				conn_watch(c);
 		}
 		pd_job_free(job);

@@ -113,6 +113,20 @@ print(" ".join(x.decode().split(" ")[0] for x in b.split(b"\n\n") if x))' 2>&1)
 	ok "4 pipelined messages of one login + 1 stateless request: answers in order, the 4th deferred" ||
 	fail "4 pipelined messages of one login + 1 stateless request: answers in order, the 4th deferred" "$out"
 
+# A client that half-closes after its stateful request still gets the answer.
+out=$(lab_exec "$LAB_PY" -c 'import socket
+s=socket.create_connection(("127.0.0.1",10051),10)
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=erin\nrecipient_count=1\n\n")
+s.shutdown(socket.SHUT_WR)
+b=b""
+while True:
+    c=s.recv(4096)
+    if not c: break
+    b+=c
+print(b.decode().strip())' 2>&1)
+[ "$out" = action=DUNNO ] && ok "a half-closed client gets its stateful answer, then the close" ||
+	fail "a half-closed client gets its stateful answer, then the close" "$out"
+
 grey() { ask "$1" protocol_state=RCPT client_address=192.0.2.10 sender=s@none.example recipient="$2"; }
 out=$(grey 10051 alice@lab.example)
 [[ $out == 'action=DEFER_IF_PERMIT 4.7.1 Greylisted'* ]] && ok "greylisted on A" || fail "greylisted on A" "$out"
