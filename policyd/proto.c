@@ -1,0 +1,207 @@
+/*++
+ * NAME
+ *	proto 3
+ * SUMMARY
+ *	Postfix policy delegation protocol: strict request parser, reply
+ * DESCRIPTION
+ *	See proto.h. The parser is stateless: it re-reads the start of the
+ *	buffer each time more bytes arrive. That costs at most max_request
+ *	bytes of scanning per read and keeps a request split across reads
+ *	exactly as strict as one that arrived whole.
+ * DIAGNOSTICS
+ *	PD_PARSE_ERROR with a static text; never touches the network.
+ *--*/
+#include <string.h>
+#include "proto.h"
+
+static const char *const attr_names[PD_A_COUNT] = {
+	[PD_A_REQUEST] = "request",
+	[PD_A_PROTOCOL_STATE] = "protocol_state",
+	[PD_A_PROTOCOL_NAME] = "protocol_name",
+	[PD_A_HELO_NAME] = "helo_name",
+	[PD_A_QUEUE_ID] = "queue_id",
+	[PD_A_SENDER] = "sender",
+	[PD_A_RECIPIENT] = "recipient",
+	[PD_A_RECIPIENT_COUNT] = "recipient_count",
+	[PD_A_CLIENT_ADDRESS] = "client_address",
+	[PD_A_CLIENT_NAME] = "client_name",
+	[PD_A_REVERSE_CLIENT_NAME] = "reverse_client_name",
+	[PD_A_INSTANCE] = "instance",
+	[PD_A_SASL_METHOD] = "sasl_method",
+	[PD_A_SASL_USERNAME] = "sasl_username",
+	[PD_A_SASL_SENDER] = "sasl_sender",
+	[PD_A_SIZE] = "size",
+};
+
+const char *pd_attr_name(enum pd_attr a)
+{
+	return (unsigned) a < PD_A_COUNT ? attr_names[a] : "?";
+}
+
+int pd_attr_lookup(const char *name, size_t len)
+{
+	for (int i = 0; i < PD_A_COUNT; i++)
+		if (strlen(attr_names[i]) == len && memcmp(attr_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *pd_req_get(const struct pd_request *req, enum pd_attr a)
+{
+	const char *v = (unsigned) a < PD_A_COUNT ? req->attr[a] : NULL;
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * Attribute names are what Postfix sends: lower-case letters, digits,
+ * '_' and '-' (ccert_*, encryption_*, policy_context). Anything else is
+ * not Postfix talking.
+ */
+static int name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 64)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Check one line [s, s+len) (newline excluded). Returns the known
+ * attribute index, PD_A_COUNT for an unknown one, -1 when malformed.
+ */
+static int check_line(const char *s, size_t len, const char **error_r)
+{
+	const char *eq = memchr(s, '=', len);
+
+	if (eq == NULL) {
+		*error_r = "line without '='";
+		return -1;
+	}
+	if (!name_ok(s, (size_t) (eq - s))) {
+		*error_r = "bad attribute name";
+		return -1;
+	}
+	int a = pd_attr_lookup(s, (size_t) (eq - s));
+
+	return a < 0 ? PD_A_COUNT : a;
+}
+
+enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limits *lim,
+				    struct pd_request *req, size_t *used_r,
+				    const char **error_r)
+{
+	size_t pos = 0, end = 0;
+	unsigned nattrs = 0;
+	unsigned seen = 0;		/* bit per known attribute */
+	int done = 0;
+
+	*used_r = 0;
+	/*
+	 * Pass 1: validate every whole line up to the empty line, and the
+	 * partial last line so far (its length and bytes).
+	 */
+	while (pos < len) {
+		size_t avail = len - pos;
+		const char *nl = memchr(buf + pos, '\n', avail);
+		size_t llen = nl != NULL ? (size_t) (nl - (buf + pos)) : avail;
+
+		if (memchr(buf + pos, '\0', llen) != NULL) {
+			*error_r = "NUL byte in request";
+			return PD_PARSE_ERROR;
+		}
+		if (llen > lim->max_line) {
+			*error_r = "line too long";
+			return PD_PARSE_ERROR;
+		}
+		/*
+		 * Room check: a partial line must leave room for its newline,
+		 * and a whole non-empty line for the request's final empty
+		 * line. Else the buffer (max_request bytes) could fill up
+		 * with something that can never complete.
+		 */
+		if ((nl == NULL && pos + llen >= lim->max_request) ||
+		    (nl != NULL && llen > 0 && pos + llen + 2 > lim->max_request) ||
+		    (nl != NULL && pos + llen + 1 > lim->max_request)) {
+			*error_r = "request too long";
+			return PD_PARSE_ERROR;
+		}
+		if (nl == NULL)
+			return PD_PARSE_MORE;
+		if (llen == 0) {
+			end = pos + 1;
+			done = 1;
+			break;
+		}
+		if (++nattrs > lim->max_attributes) {
+			*error_r = "too many attributes";
+			return PD_PARSE_ERROR;
+		}
+		int a = check_line(buf + pos, llen, error_r);
+
+		if (a < 0)
+			return PD_PARSE_ERROR;
+		if (a < PD_A_COUNT) {
+			/* A second sender or recipient would let one request
+			   say two things: refuse it. */
+			if (seen & (1u << a)) {
+				*error_r = "attribute given twice";
+				return PD_PARSE_ERROR;
+			}
+			seen |= 1u << a;
+		}
+		pos += llen + 1;
+	}
+	if (!done)
+		return PD_PARSE_MORE;
+	if (nattrs == 0) {
+		*error_r = "empty request";
+		return PD_PARSE_ERROR;
+	}
+
+	/* Pass 2: NUL-end the lines in place and record the known values. */
+	memset(req, 0, sizeof(*req));
+	req->nattrs = nattrs;
+	for (pos = 0; pos + 1 < end;) {
+		char *nl = memchr(buf + pos, '\n', end - pos);
+		char *eq = memchr(buf + pos, '=', (size_t) (nl - (buf + pos)));
+		int a = pd_attr_lookup(buf + pos, (size_t) (eq - (buf + pos)));
+
+		*nl = '\0';
+		if (a >= 0)
+			req->attr[a] = eq + 1;
+		pos = (size_t) (nl - buf) + 1;
+	}
+	buf[end - 1] = '\0';
+	if (req->attr[PD_A_REQUEST] == NULL || strcmp(req->attr[PD_A_REQUEST], "smtpd_access_policy") != 0) {
+		*error_r = "not request=smtpd_access_policy";
+		*used_r = end;
+		return PD_PARSE_ERROR;
+	}
+	*used_r = end;
+	return PD_PARSE_DONE;
+}
+
+size_t pd_proto_reply(char *out, size_t size, const char *action)
+{
+	static const char pre[] = "action=";
+	size_t n = 0;
+
+	if (size < sizeof(pre) + 2)
+		return 0;
+	memcpy(out, pre, sizeof(pre) - 1);
+	n = sizeof(pre) - 1;
+	for (const char *p = action; *p != '\0' && n + 2 < size; p++) {
+		unsigned char c = (unsigned char) *p;
+
+		out[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
+	}
+	out[n++] = '\n';
+	out[n++] = '\n';
+	return n;
+}

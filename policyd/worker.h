@@ -1,0 +1,52 @@
+/*++
+ * NAME
+ *	worker 3h
+ * SUMMARY
+ *	messec-policyd's store workers: stateful requests off the event loop
+ * SYNOPSIS
+ *	#include "worker.h"
+ * DESCRIPTION
+ *	A request whose rules may call the store (ratelimit, greylist) is
+ *	copied into a job and evaluated by one of a small fixed pool of
+ *	threads, so a slow store (Redis waiting out its timeout_ms) stalls
+ *	that request only, never the event loop and its other connections.
+ *	The loop submits jobs, and learns of finished ones through an
+ *	eventfd (pd_workers_done_fd) from which it takes the finished list.
+ *
+ *	A job holds a reference on the config it was parsed under and a
+ *	copy of the request bytes (already validated by the loop; parsed
+ *	again here so the pointers are the job's own).
+ *--*/
+#ifndef PD_WORKER_H
+#define PD_WORKER_H
+
+#include <messec/daemon.h>
+#include <messec/store.h>
+#include "proto.h"
+#include "rules.h"
+
+struct pd_job {
+	struct pd_job *next;
+	void *owner;			/* the loop's connection */
+	struct daemon_ref *conf;	/* held until the job is freed */
+	char *raw;			/* the request's bytes */
+	size_t len;
+	struct pd_verdict v;		/* the answer, filled by a worker */
+	double t0;			/* for the latency histogram */
+};
+
+/* Called by a worker with the evaluated request (logging, metrics). */
+typedef void pd_job_done_fn(const struct pd_request *req, const struct pd_verdict *v);
+
+/* Start n threads. store_fn gives the current store (may be NULL). */
+int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn *done);
+unsigned pd_workers_count(void);
+void pd_workers_submit(struct pd_job *job);
+int pd_workers_done_fd(void);
+/* Every finished job (a list through ->next), emptying the done list. */
+struct pd_job *pd_workers_take_done(void);
+/* Finish the queued jobs, join the threads. */
+void pd_workers_stop(void);
+void pd_job_free(struct pd_job *job);
+
+#endif
