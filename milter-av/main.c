@@ -73,7 +73,11 @@ static int engine_reload(const struct av_config *c, const char *why)
 					     error, sizeof(error));
 
 	if (e == NULL) {
-		log_error("engine %s: %s; keeping the previous engine", why, error);
+		struct av_engine *old = av_engine_acquire();
+
+		log_error("engine %s: %s; %s", why, error, old != NULL ?
+			  "keeping the previous engine" : "no engine: messages get error_action");
+		av_engine_release(&old);
 		av_milter_count_reload("failed");
 		return -1;
 	}
@@ -91,7 +95,7 @@ static void open_milter(struct daemon_ref *ref)
 	if (av_engine_global_init(error, sizeof(error)) != 0)
 		log_fatalx("%s", error);
 	av_milter_metrics_init();
-	engine_reload(c, "loaded");
+	engine_reload(c, "load");
 	milter_open(c->cfg, av_milter_desc());
 	atomic_store(&started, 1);
 }
@@ -110,14 +114,14 @@ static void *reloader(void *arg)
 			continue;
 		e = av_engine_acquire();
 		if (atomic_exchange(&reload_requested, 0))
-			why = "reloaded (SIGHUP)";
+			why = "reload (SIGHUP)";
 		else if (c->reload_poll_seconds > 0 &&
 			 time(NULL) - last_poll >= c->reload_poll_seconds) {
 			last_poll = time(NULL);
 			if (e == NULL)
-				why = "loaded (retry)";
+				why = "load (retry)";
 			else if (av_engine_db_changed(e))
-				why = "reloaded (database changed)";
+				why = "reload (database changed)";
 		}
 		av_engine_release(&e);
 		if (why != NULL)
