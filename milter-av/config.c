@@ -46,6 +46,8 @@ const struct cfg_def av_config_defs[] = {
 	{"encrypted_action", CFG_ENUM, "reject", 0, 0, AV_HIT_ACTIONS_OFF, "encrypted archive or document"},
 	{"macro_action", CFG_ENUM, "off", 0, 0, AV_HIT_ACTIONS_OFF, "Office document with macros"},
 	{"oversize_action", CFG_ENUM, "tempfail", 0, 0, AV_UNSCANNED_ACTIONS, "over max_message_size"},
+	{"limits_action", CFG_ENUM, "tempfail", 0, 0, AV_UNSCANNED_ACTIONS,
+	 "a scan limit (recursion, files, sizes, time) cut the scan short"},
 	{"error_action", CFG_ENUM, "tempfail", 0, 0, AV_UNSCANNED_ACTIONS, "engine missing or scan error"},
 	/* Attachment policy. */
 	{"blocked_extensions", CFG_LIST, DEFAULT_EXTENSIONS, 0, 4096, NULL, "file name extensions refused"},
@@ -88,6 +90,7 @@ static struct av_config *from_cfg(struct cfg *cfg)
 	c->actions.macro = (enum av_hit_action) cfg_enum(cfg, "macro_action");
 	c->actions.oversize = (enum av_unscanned_action) cfg_enum(cfg, "oversize_action");
 	c->actions.error = (enum av_unscanned_action) cfg_enum(cfg, "error_action");
+	c->actions.limits = (enum av_unscanned_action) cfg_enum(cfg, "limits_action");
 	c->blocked_extensions = cfg_list(cfg, "blocked_extensions", NULL);
 	c->blocked_types = cfg_list(cfg, "blocked_types", NULL);
 	c->double_extensions = cfg_bool(cfg, "double_extensions");

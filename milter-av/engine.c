@@ -222,6 +222,8 @@ static enum av_outcome_kind classify(const char *virname)
 		return AV_OUT_ENCRYPTED;
 	if (strncmp(virname, "Heuristics.OLE2.ContainsMacros", 30) == 0)
 		return AV_OUT_MACRO;
+	if (strncmp(virname, "Heuristics.Limits.Exceeded", 26) == 0)
+		return AV_OUT_LIMITS;
 	return AV_OUT_INFECTED;
 }
 
@@ -240,8 +242,10 @@ void av_engine_scan(struct av_engine *e, int fd, const struct av_scan_opts *opts
 	memset(&o, 0, sizeof(o));
 	/* Every parser: mail (MIME, base64, QP), archives, documents. */
 	o.parse = ~0u;
-	if (opts->encrypted || opts->macros)
-		o.general |= CL_SCAN_GENERAL_HEURISTICS;
+	/* A limit that cuts the scan short is reported (AV_OUT_LIMITS):
+	   what lies past it was not scanned, so it is not "clean". */
+	o.general |= CL_SCAN_GENERAL_HEURISTICS;
+	o.heuristic |= CL_SCAN_HEURISTIC_EXCEEDS_MAX;
 	if (opts->encrypted)
 		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
 	if (opts->macros)

@@ -73,7 +73,7 @@ void av_milter_metrics_init(void)
 	static const double buckets[] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30 };
 
 	m_outcome = metrics_counter("messec_milter_av_messages_total", "messages by scan outcome",
-				    "outcome", "clean|infected|policy|encrypted|macro|oversize|error");
+				    "outcome", "clean|infected|policy|encrypted|macro|oversize|limits|error");
 	m_action = metrics_counter("messec_milter_av_action_total", "actions taken", "action",
 				   "accept|reject|discard|quarantine|tempfail");
 	m_reload = metrics_counter("messec_milter_av_reloads_total", "signature reloads",

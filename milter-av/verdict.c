@@ -28,7 +28,7 @@ const char *av_action_name(enum av_action action)
 const char *av_outcome_name(enum av_outcome_kind kind)
 {
 	static const char *const names[] = { "clean", "infected", "policy", "encrypted",
-		"macro", "oversize", "error" };
+		"macro", "oversize", "limits", "error" };
 
 	return (unsigned) kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
@@ -74,6 +74,13 @@ void av_verdict_decide(const struct av_actions *actions, const struct av_outcome
 	case AV_OUT_OVERSIZE:
 		unscanned(actions->oversize, "message over the size limit", "4.3.4", v);
 		return;
+	case AV_OUT_LIMITS: {
+		char why[AV_STATUS_MAX - 20];
+
+		snprintf(why, sizeof(why), "scan limit reached: %s", name);
+		unscanned(actions->limits, why, "4.3.4", v);
+		return;
+	}
 	case AV_OUT_ERROR:
 		unscanned(actions->error, *detail != '\0' ? detail : "scan error", "4.3.0", v);
 		return;

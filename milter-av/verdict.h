@@ -15,7 +15,11 @@
  *	- an internal error (no engine, scan error, spool error) is
  *	  TEMPFAIL unless error_action = accept, which tags it unscanned.
  *	- a message over max_message_size is TEMPFAIL or accepted and
- *	  tagged unscanned, as oversize_action says.
+ *	  tagged unscanned, as oversize_action says; one whose scan a
+ *	  libclamav limit cut short (max_recursion, max_files,
+ *	  max_file_size, max_scan_size, max_scan_time: nesting 300 deep
+ *	  could hide anything below the limit) likewise, as limits_action
+ *	  says.
  *	- a signature hit (infected), a policy hit (blocked extension or
  *	  type, double extension), an encrypted archive and an Office macro
  *	  each have their own action: reject (554 5.7.1 naming what was
@@ -35,6 +39,7 @@ enum av_outcome_kind {
 	AV_OUT_ENCRYPTED,	/* encrypted archive or document */
 	AV_OUT_MACRO,		/* Office document with macros */
 	AV_OUT_OVERSIZE,	/* over max_message_size: not scanned */
+	AV_OUT_LIMITS,		/* a scan limit cut the scan short: name */
 	AV_OUT_ERROR,		/* engine missing, scan or spool error: detail */
 };
 
@@ -48,7 +53,7 @@ enum av_unscanned_action { AV_UNSCANNED_TEMPFAIL, AV_UNSCANNED_ACCEPT };
 
 struct av_actions {
 	enum av_hit_action infected, policy, encrypted, macro;
-	enum av_unscanned_action oversize, error;
+	enum av_unscanned_action oversize, error, limits;
 };
 
 struct av_outcome {

@@ -136,6 +136,35 @@ static void test_policy_off(void **state)
 	av_spool_free(&s);
 }
 
+/* EICAR under 40 nested multiparts, max_recursion 16: the scan stops at
+   the limit and says so (never "clean"). */
+static void test_deep(void **state)
+{
+	struct av_scan_opts opts = { &policy, 1, 0 };
+	struct av_scan_result r;
+	const char *error;
+	char *text = malloc(100000);
+	size_t n = 0;
+	struct av_spool *s;
+	int i;
+
+	n += (size_t) sprintf(text + n, "From: b@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+			      "Content-Type: multipart/mixed; boundary=\"d0\"\r\n\r\n");
+	for (i = 1; i < 40; i++)
+		n += (size_t) sprintf(text + n, "--d%d\r\nContent-Type: multipart/mixed; "
+				      "boundary=\"d%d\"\r\n\r\n", i - 1, i);
+	n += (size_t) sprintf(text + n, "--d39\r\nContent-Type: text/plain\r\n\r\n%s\r\n", TEST_EICAR);
+	for (i = 39; i >= 0; i--)
+		n += (size_t) sprintf(text + n, "--d%d--\r\n", i);
+	s = av_spool_new("/tmp", 1 << 20, 10 << 20, &error);
+	assert_int_equal(av_spool_write(s, text, n, &error), 0);
+	av_engine_scan(engine, av_spool_fd(s, &error), &opts, &r);
+	if (r.outcome.kind != AV_OUT_LIMITS && r.outcome.kind != AV_OUT_INFECTED)
+		fail_msg("outcome %s (%s)", av_outcome_name(r.outcome.kind), r.name);
+	av_spool_free(&s);
+	free(text);
+}
+
 static void test_load_errors(void **state)
 {
 	struct av_engine_limits lim = { 1 << 20, 1 << 20, 100, 10, 10000 };
@@ -206,6 +235,7 @@ int main(void)
 
 	tests_add_table(&l, cases, test_case);
 	tests_add(&l, "policy off: setup.exe with harmless bytes is clean", test_policy_off, NULL);
+	tests_add(&l, "EICAR under 40 nested parts, max_recursion 16: limits or infected, never clean", test_deep, NULL);
 	tests_add(&l, "load errors: empty dir, missing dir, bad signature line", test_load_errors, NULL);
 	tests_add(&l, "swap: a held engine keeps scanning, db change seen", test_swap, NULL);
 	return tests_run(&l, "milter-av engine", setup, teardown);

@@ -24,43 +24,49 @@ struct vcase {
 };
 
 static const struct vcase cases[] = {
-	{ "clean: accepted and tagged clean", { R, R, R, R, TF, TF },
+	{ "clean: accepted and tagged clean", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_CLEAN, NULL, NULL }, AV_ACCEPT, 1, "clean", NULL, NULL },
-	{ "infected, reject: 554 5.7.1 naming the signature", { R, R, R, R, TF, TF },
+	{ "infected, reject: 554 5.7.1 naming the signature", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_INFECTED, "Eicar-Test-Signature", NULL }, AV_REJECT, 0, NULL, "554 5.7.1",
 	  "Virus found: Eicar-Test-Signature" },
-	{ "infected, discard", { D, R, R, R, TF, TF },
+	{ "infected, discard", { D, R, R, R, TF, TF, TF },
 	  { AV_OUT_INFECTED, "X", NULL }, AV_DISCARD, 0, NULL, NULL, NULL },
-	{ "infected, quarantine: held and tagged infected", { Q, R, R, R, TF, TF },
+	{ "infected, quarantine: held and tagged infected", { Q, R, R, R, TF, TF, TF },
 	  { AV_OUT_INFECTED, "Test.Sig", NULL }, AV_QUARANTINE, 1, "infected (Test.Sig)", NULL, NULL },
-	{ "infected, tag: accepted tagged infected (NAME)", { T, R, R, R, TF, TF },
+	{ "infected, tag: accepted tagged infected (NAME)", { T, R, R, R, TF, TF, TF },
 	  { AV_OUT_INFECTED, "Test.Sig", NULL }, AV_ACCEPT, 1, "infected (Test.Sig)", NULL, NULL },
-	{ "policy hit: reject text names the rule and the file", { R, R, R, R, TF, TF },
+	{ "policy hit: reject text names the rule and the file", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_POLICY, "Messec.Policy.DoubleExtension", "invoice.pdf.exe" }, AV_REJECT, 0, NULL,
 	  "554 5.7.1", "Attachment type not allowed: Messec.Policy.DoubleExtension (invoice.pdf.exe)" },
-	{ "policy action is its own (tag while infected rejects)", { R, T, R, R, TF, TF },
+	{ "policy action is its own (tag while infected rejects)", { R, T, R, R, TF, TF, TF },
 	  { AV_OUT_POLICY, "Messec.Policy.BlockedExtension", "a.exe" }, AV_ACCEPT, 1,
 	  "infected (Messec.Policy.BlockedExtension)", NULL, NULL },
-	{ "encrypted archive: own action and text", { T, T, R, T, TF, TF },
+	{ "encrypted archive: own action and text", { T, T, R, T, TF, TF, TF },
 	  { AV_OUT_ENCRYPTED, "Heuristics.Encrypted.Zip", NULL }, AV_REJECT, 0, NULL, "554 5.7.1",
 	  "Encrypted attachment not allowed: Heuristics.Encrypted.Zip" },
-	{ "macro: own action", { R, R, R, Q, TF, TF },
+	{ "macro: own action", { R, R, R, Q, TF, TF, TF },
 	  { AV_OUT_MACRO, "Heuristics.OLE2.ContainsMacros", NULL }, AV_QUARANTINE, 1, NULL, NULL, NULL },
-	{ "check off but reported anyway: never clean, tagged", { R, AV_HIT_OFF, R, R, TF, TF },
+	{ "check off but reported anyway: never clean, tagged", { R, AV_HIT_OFF, R, R, TF, TF, TF },
 	  { AV_OUT_POLICY, "P", "f" }, AV_ACCEPT, 1, "infected (P)", NULL, NULL },
-	{ "oversize, tempfail (default)", { R, R, R, R, TF, TF },
+	{ "oversize, tempfail (default)", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_OVERSIZE, NULL, NULL }, AV_TEMPFAIL, 0, NULL, "451 4.3.4", "not scanned" },
-	{ "oversize, accept: tagged unscanned", { R, R, R, R, AC, TF },
+	{ "oversize, accept: tagged unscanned", { R, R, R, R, AC, TF, TF },
 	  { AV_OUT_OVERSIZE, NULL, NULL }, AV_ACCEPT, 1, "unscanned (message over the size limit)",
 	  NULL, NULL },
-	{ "error, tempfail (default)", { R, R, R, R, TF, TF },
+	{ "error, tempfail (default)", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_ERROR, NULL, "no virus database loaded" }, AV_TEMPFAIL, 0, NULL, "451 4.3.0",
 	  "no virus database loaded" },
-	{ "error, accept: tagged unscanned, never bare", { R, R, R, R, TF, AC },
+	{ "error, accept: tagged unscanned, never bare", { R, R, R, R, TF, AC, TF },
 	  { AV_OUT_ERROR, NULL, "scan error: x" }, AV_ACCEPT, 1, "unscanned (scan error: x)", NULL, NULL },
-	{ "oversize action does not leak into error", { R, R, R, R, AC, TF },
+	{ "oversize action does not leak into error", { R, R, R, R, AC, TF, TF },
 	  { AV_OUT_ERROR, NULL, "e" }, AV_TEMPFAIL, 0, NULL, "451 4.3.0", NULL },
-	{ "infected with no name: still refused", { R, R, R, R, TF, TF },
+	{ "scan limit cut the scan: tempfail (default), names the limit", { R, R, R, R, AC, AC, TF },
+	  { AV_OUT_LIMITS, "Heuristics.Limits.Exceeded.MaxRecursion", NULL }, AV_TEMPFAIL, 0, NULL,
+	  "451 4.3.4", "Heuristics.Limits.Exceeded.MaxRecursion" },
+	{ "scan limit, accept: tagged unscanned, never clean", { R, R, R, R, TF, TF, AC },
+	  { AV_OUT_LIMITS, "Heuristics.Limits.Exceeded.MaxFiles", NULL }, AV_ACCEPT, 1,
+	  "unscanned (scan limit reached: Heuristics.Limits.Exceeded.MaxFiles)", NULL, NULL },
+	{ "infected with no name: still refused", { R, R, R, R, TF, TF, TF },
 	  { AV_OUT_INFECTED, "", NULL }, AV_REJECT, 0, NULL, "554 5.7.1", "unknown" },
 };
 
@@ -93,7 +99,7 @@ static void test_never_bare_accept(void **state)
 	for (kind = AV_OUT_CLEAN; kind <= AV_OUT_ERROR; kind++)
 		for (a = R; a <= AV_HIT_OFF; a++)
 			for (u = TF; u <= AC; u++) {
-				struct av_actions acts = { a, a, a, a, u, u };
+				struct av_actions acts = { a, a, a, a, u, u, u };
 				struct av_outcome out = { kind, "n", "d" };
 				struct av_verdict v;
 
@@ -111,7 +117,7 @@ static void test_never_bare_accept(void **state)
 static void test_long_name(void **state)
 {
 	char name[5000];
-	struct av_actions acts = { R, R, R, R, TF, TF };
+	struct av_actions acts = { R, R, R, R, TF, TF, TF };
 	struct av_outcome out = { AV_OUT_POLICY, name, name };
 	struct av_verdict v;
 
