@@ -60,6 +60,32 @@ static void test_bad(void **state)
 	fclose(err);
 }
 
+/* The sample config (run from the top of the tree, as make check does)
+   loads, and documents every declared key. */
+static void test_sample(void **state)
+{
+	const char *path = "milter-av/messec-milter-av.conf";
+	struct av_config *c = av_config_load(path, 0, stderr);
+	const struct cfg_def *d;
+	char *text, line[200];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(c);
+	assert_non_null(f);
+	text = calloc(1, 65536);
+	n = fread(text, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0);
+	for (d = av_config_defs; d->name != NULL; d++) {
+		snprintf(line, sizeof(line), "\n%s =", d->name);
+		if (strstr(text, line) == NULL)
+			fail_msg("key %s not in the sample config", d->name);
+	}
+	free(text);
+	av_config_release(&c);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -67,5 +93,6 @@ int main(void)
 	tests_add(&l, "defaults: every key read, safe actions", test_defaults, NULL);
 	tests_add(&l, "values from text", test_values, NULL);
 	tests_add_table(&l, bads, test_bad);
+	tests_add(&l, "sample config loads and shows every key", test_sample, NULL);
 	return tests_run(&l, "milter-av config", NULL, NULL);
 }
