@@ -81,8 +81,11 @@ static int engine_reload(const struct av_config *c, const char *why)
 		av_milter_count_reload("failed");
 		return -1;
 	}
-	log_notice("engine %s: %s from %s", why, av_engine_version(e), c->database_dir);
+	/* Installed before it is logged: a test that reads the line may rely
+	   on every later scan using it. Only this thread installs engines, so
+	   e stays valid for the log line. */
 	av_engine_install(e);
+	log_notice("engine %s: %s from %s", why, av_engine_version(e), c->database_dir);
 	av_milter_count_reload("ok");
 	return 0;
 }
