@@ -35,6 +35,8 @@ const struct cfg_def av_config_defs[] = {
 	{"max_files", CFG_INT, "10000", 1, 1000000, NULL, "files scanned per message"},
 	{"max_recursion", CFG_INT, "17", 1, 100, NULL, "nesting depth (MIME, archives)"},
 	{"max_scan_time", CFG_TIME, "120s", 1, 3600, NULL, "scan time per message"},
+	{"reload_mode", CFG_ENUM, "parallel", 0, 0, "parallel|low_memory",
+	 "parallel: new engine beside the old; low_memory: old freed first"},
 	{"reload_check_interval", CFG_TIME, "60s", 0, 86400, NULL, "database change polling (0: off)"},
 	/* The spool. */
 	{"spool_dir", CFG_PATH, "/var/tmp", 0, 0, NULL, "directory of the private temp files"},
@@ -95,6 +97,7 @@ static struct av_config *from_cfg(struct cfg *cfg)
 	c->blocked_types = cfg_list(cfg, "blocked_types", NULL);
 	c->double_extensions = cfg_bool(cfg, "double_extensions");
 	c->reload_poll_seconds = (int) cfg_time(cfg, "reload_check_interval");
+	c->reload_low_memory = cfg_enum(cfg, "reload_mode") == 1;
 	return c;
 }
 

@@ -34,6 +34,7 @@ struct av_config {
 	const char *const *blocked_types;	/* libclamav type names */
 	int double_extensions;
 	int reload_poll_seconds;	/* 0: no polling */
+	int reload_low_memory;		/* drop the old engine before loading */
 };
 
 extern const struct cfg_def av_config_defs[];

@@ -23,6 +23,10 @@
  *	loaded, it builds a new engine beside the current one and installs
  *	it; scans in flight finish on the old engine, freed by its last
  *	user (engine.h). A failed load keeps the old engine and logs why.
+ *	reload_mode = low_memory drops the old engine before the load
+ *	(two engines never coexist: ~1.2 GiB each with the official
+ *	databases); messages meanwhile get error_action, and a failed load
+ *	leaves no engine until a later poll or SIGHUP loads one.
  *
  *	Trust boundary: root only until the socket, pid file and metrics
  *	port are open; then the configured user.
@@ -69,8 +73,16 @@ static void dump(struct daemon_ref *ref, FILE *out)
 static int engine_reload(const struct av_config *c, const char *why)
 {
 	char error[512];
-	struct av_engine *e = av_engine_load(c->database_dir, &c->limits, c->spool_dir,
-					     error, sizeof(error));
+	struct av_engine *e;
+
+	/* Low-memory mode: the old engine goes first (freed when its last
+	   scan ends), so two never coexist; messages arriving meanwhile
+	   find no engine and get error_action (tempfail by default). */
+	if (c->reload_low_memory && atomic_load(&started)) {
+		log_notice("engine %s: low-memory mode, old engine dropped first", why);
+		av_engine_install(NULL);
+	}
+	e = av_engine_load(c->database_dir, &c->limits, c->spool_dir, error, sizeof(error));
 
 	if (e == NULL) {
 		struct av_engine *old = av_engine_acquire();

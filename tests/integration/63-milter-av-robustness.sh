@@ -145,6 +145,23 @@ else
 fi
 stop || true
 
+# Low-memory reload: the old engine is dropped first, then the new one loads.
+write_conf "$dir/db" "reload_mode = low_memory"
+start || { fail "milter starts with reload_mode = low_memory" "$(tail -n 5 "$dir/milter.log")"; lab_finish; }
+mark=$(lab_log_mark "$dir/milter.log")
+kill -HUP "$pid"
+if lab_wait_log_since "$dir/milter.log" "$mark" "engine reload \(SIGHUP\): ClamAV" 20 &&
+	tail -c +"$((mark + 1))" "$dir/milter.log" |
+	grep -q "engine reload (SIGHUP): low-memory mode, old engine dropped first"; then
+	out=$(probe "MESSEC-AV-TEST-BODY-SIGNATURE-7F3A")
+	[[ $out == y*"554 5.7.1"*Messec.Test.Body* ]] &&
+		ok "reload_mode = low_memory: old engine dropped first, new one loaded and detecting" ||
+		fail "reload_mode = low_memory: new engine detects" "$out"
+else
+	fail "reload_mode = low_memory: old engine dropped first, new one loaded" "$(tail -n 4 "$dir/milter.log")"
+fi
+stop || true
+
 write_conf "$dir/nonexistent" "error_action = accept"
 start || { fail "milter starts with error_action = accept" "$(tail -n 5 "$dir/milter.log")"; lab_finish; }
 out=$(probe "hello")
