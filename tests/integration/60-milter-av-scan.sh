@@ -12,10 +12,11 @@
 #	forged X-Virus-Status is replaced. Attachment policy (no signature
 #	involved): blocked extension, double extension, a .js in a zip, an
 #	encrypted zip -> 554 5.7.1 with the rule. A message over
-#	max_message_size -> 4xx (oversize_action = tempfail).
+#	max_message_size -> 4xx (oversize_action = tempfail). The /metrics
+#	counters match the cases sent.
 set -u
 . "$(dirname "$0")/milter-av.bash"
-av_lab_up "max_message_size = 300K"
+av_lab_up "max_message_size = 300K" "metrics_listen = inet:127.0.0.1:9479"
 run=av$RANDOM
 
 refused() {	# $1 kind, $2 what the reply must name, $3 case name
@@ -103,4 +104,20 @@ av_send "$f"
 	fail "oversize message: 451 4.3.4" "reply: $AV_REPLY"
 grep -q "av=oversize action=tempfail" "$AV_LOG" && ok "oversize verdict logged" ||
 	fail "oversize verdict logged" "$(tail -n 3 "$AV_LOG")"
+
+# Metrics: outcomes, actions, scan time histogram (counts of the cases above).
+metrics=$(lab_exec "$LAB_PY" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=5).read().decode())' 2>&1)
+if grep -q '^messec_milter_av_messages_total{outcome="infected"} 6$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_messages_total{outcome="policy"} 3$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_messages_total{outcome="encrypted"} 1$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_messages_total{outcome="clean"} 3$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_messages_total{outcome="oversize"} 1$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_action_total{action="reject"} 10$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_scan_seconds_count 13$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_reloads_total{result="ok"} 1$' <<<"$metrics"; then
+	ok "metrics: outcomes, actions, scan time histogram, engine loads"
+else
+	fail "metrics: outcomes, actions, scan time histogram, engine loads" \
+		"$(grep messec_milter_av_ <<<"$metrics" | grep -v '^#' | head -n 30 | tr '\n' '|')"
+fi
 av_finish
