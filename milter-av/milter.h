@@ -1,0 +1,17 @@
+/*++
+ * NAME
+ *	milter 3h
+ * SUMMARY
+ *	messec-milter-av's libmilter callbacks
+ *--*/
+#ifndef AV_MILTER_H
+#define AV_MILTER_H
+
+#include <libmilter/mfapi.h>
+
+struct smfiDesc *av_milter_desc(void);
+void av_milter_metrics_init(void);
+/* Counted by the reloader (main.c): result "ok" or "failed". */
+void av_milter_count_reload(const char *result);
+
+#endif

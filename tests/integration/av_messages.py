@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# NAME
+#	av_messages.py - test messages and the custom signature database of
+#	the milter-av lab tests
+# SYNOPSIS
+#	av_messages.py db DIR                 # write the test database into DIR
+#	av_messages.py msg KIND SUBJECT FILE  # write one message (CRLF lines)
+# DESCRIPTION
+#	The official ClamAV databases need the Internet: the tests write their
+#	own (the same as milter-av/tests/test_db.h): EICAR as an MD5 hash
+#	signature (.hdb) and a body signature (.ndb), Messec.Test.Hash (MD5 of
+#	HASH_PAYLOAD) and Messec.Test.Body (hex of BODY_MARKER). "db2" writes
+#	the same plus Messec.Test.Reload (a signature only the second database
+#	has). Zips (also nested and "encrypted") are built with zipfile.
+import base64
+import hashlib
+import io
+import quopri
+import sys
+import zipfile
+
+# Split so that this file is no EICAR file itself.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+BODY_MARKER = b"MESSEC-AV-TEST-BODY-SIGNATURE-7F3A"
+HASH_PAYLOAD = b"messec custom hash signature payload v1"
+RELOAD_MARKER = b"MESSEC-AV-TEST-RELOAD-SIGNATURE-19C2"
+
+
+def write_db(d, second=False):
+    with open(d + "/test.hdb", "w") as f:
+        f.write("%s:%d:Eicar-Test-Signature\n" % (hashlib.md5(EICAR).hexdigest(), len(EICAR)))
+        f.write("%s:%d:Messec.Test.Hash\n" % (hashlib.md5(HASH_PAYLOAD).hexdigest(), len(HASH_PAYLOAD)))
+    with open(d + "/test.ndb", "w") as f:
+        f.write("Eicar-Test-Signature-NDB:0:*:%s\n" % EICAR.hex())
+        f.write("Messec.Test.Body:0:*:%s\n" % BODY_MARKER.hex())
+        if second:
+            f.write("Messec.Test.Reload:0:*:%s\n" % RELOAD_MARKER.hex())
+
+
+def zip_bytes(members, encrypted=False):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    data = bytearray(buf.getvalue())
+    if encrypted:
+        # Set the "encrypted" flag (APPNOTE 4.4.4 bit 0) in every local and
+        # central header: what a password-protected zip declares.
+        i = 0
+        while True:
+            i = data.find(b"PK\x03\x04", i)
+            if i < 0:
+                break
+            data[i + 6] |= 1
+            i += 4
+        i = 0
+        while True:
+            i = data.find(b"PK\x01\x02", i)
+            if i < 0:
+                break
+            data[i + 8] |= 1
+            i += 4
+    return bytes(data)
+
+
+def headers(subject, extra=""):
+    return ("From: bob@sender.example\r\nTo: alice@lab.example\r\nSubject: %s\r\n"
+            "Date: Wed, 02 Dec 2026 06:00:00 +0000\r\nMessage-ID: <%s@sender.example>\r\n%s"
+            % (subject, subject, extra)).encode()
+
+
+def multipart(subject, parts):
+    out = headers(subject, 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n')
+    out += b"\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+    for name, ctype, cte, data in parts:
+        if cte == "base64":
+            enc = base64.encodebytes(data).replace(b"\n", b"\r\n")
+        else:
+            enc = quopri.encodestring(data).replace(b"\n", b"\r\n")
+        out += ('--b1\r\nContent-Type: %s; name="%s"\r\nContent-Disposition: attachment; '
+                'filename="%s"\r\nContent-Transfer-Encoding: %s\r\n\r\n'
+                % (ctype, name, name, cte)).encode() + enc + b"\r\n"
+    return out + b"--b1--\r\n"
+
+
+def message(kind, subject):
+    oct_ = "application/octet-stream"
+    if kind == "clean":
+        return headers(subject) + (b"\r\nHello Alice,\r\n  trailing blanks kept  \r\n"
+                                   b"From the start of a line, a dot:\r\n..\r\nend\r\n")
+    if kind == "clean-attachment":
+        return multipart(subject, [("report.pdf", "application/pdf", "base64",
+                                    b"%PDF-1.4\n" + bytes(range(256)) * 40)])
+    if kind == "eicar-b64":
+        return multipart(subject, [("eicar.com.txt", oct_, "base64", EICAR)])
+    if kind == "eicar-qp":
+        return multipart(subject, [("eicar.txt", "text/plain", "quoted-printable", EICAR)])
+    if kind == "eicar-zip":
+        return multipart(subject, [("files.zip", "application/zip", "base64",
+                                    zip_bytes([("eicar.txt", EICAR)]))])
+    if kind == "eicar-zipzip":
+        inner = zip_bytes([("eicar.txt", EICAR)])
+        return multipart(subject, [("outer.zip", "application/zip", "base64",
+                                    zip_bytes([("inner.zip", inner)]))])
+    if kind == "body-sig":
+        return headers(subject) + b"\r\nHi,\r\n" + BODY_MARKER + b"\r\n"
+    if kind == "reload-sig":
+        return headers(subject) + b"\r\nHi,\r\n" + RELOAD_MARKER + b"\r\n"
+    if kind == "hash-sig":
+        return multipart(subject, [("data.bin", oct_, "base64", HASH_PAYLOAD)])
+    if kind == "ext-exe":
+        return multipart(subject, [("setup.exe", oct_, "base64", b"harmless bytes, no PE")])
+    if kind == "double-ext":
+        return multipart(subject, [("invoice.pdf.exe", "application/pdf", "base64", b"%PDF-1.4 x")])
+    if kind == "zip-ext":
+        return multipart(subject, [("docs.zip", "application/zip", "base64",
+                                    zip_bytes([("readme.txt", b"hello"), ("run.js", b"alert(1)")]))])
+    if kind == "zip-encrypted":
+        return multipart(subject, [("secret.zip", "application/zip", "base64",
+                                    zip_bytes([("a.txt", b"hello world " * 50)], encrypted=True))])
+    if kind.startswith("big-"):
+        n = int(kind[4:])
+        line = b"x" * 76 + b"\r\n"
+        return headers(subject) + b"\r\n" + line * (n // len(line) + 1)
+    if kind == "mime-truncated":
+        return (headers(subject, 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="zz"\r\n')
+                + b"\r\n--zz\r\nContent-Type: text/plain\r\n\r\nstart\r\n--z\r\n--zz\r\n"
+                  b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD")
+    if kind == "mime-10000":
+        out = headers(subject, 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="p"\r\n') + b"\r\n"
+        out += b"".join(b"--p\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(10000))
+        return out + b"--p--\r\n"
+    if kind == "mime-deep":
+        depth = 300
+        out = headers(subject, 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="d0"\r\n') + b"\r\n"
+        for i in range(1, depth):
+            out += b'--d%d\r\nContent-Type: multipart/mixed; boundary="d%d"\r\n\r\n' % (i - 1, i)
+        out += b"--d%d\r\nContent-Type: text/plain\r\n\r\ndeep\r\n" % (depth - 1)
+        for i in range(depth - 1, -1, -1):
+            out += b"--d%d--\r\n" % i
+        return out
+    if kind == "mime-badb64":
+        return multipart(subject, [("x.bin", oct_, "base64", b"")]).replace(
+            b"--b1--", b"--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64"
+            b"\r\n\r\n!!!!====****QUJ\r\nD=\r\n====\r\n\x01\x02\r\n--b1--")
+    raise SystemExit("unknown kind " + kind)
+
+
+def main():
+    if sys.argv[1] == "db":
+        write_db(sys.argv[2])
+    elif sys.argv[1] == "db2":
+        write_db(sys.argv[2], second=True)
+    elif sys.argv[1] == "msg":
+        with open(sys.argv[4], "wb") as f:
+            f.write(message(sys.argv[2], sys.argv[3]))
+    else:
+        raise SystemExit("usage: av_messages.py db DIR | db2 DIR | msg KIND SUBJECT FILE")
+
+
+if __name__ == "__main__":
+    main()
