@@ -31,18 +31,21 @@
 /*	dropped and the login is an internal failure (MFA_STORE_ERROR),
 /*	never "not found". The next login reconnects.
 /*
-/*	One connection per thread is cached between logins (mfa_redis.c; the auth
-/*	process has one thread). A cached connection is not used in a child
+/*	One connection per thread is cached between logins (mfa_redis.c; in
+/*	Dovecot every store call runs on the plugin's one worker thread,
+/*	mfa_worker.c). A cached connection is not used in a child
 /*	after fork(). mfa_store_release_cached() closes it.
 /*
 /*	mfa:meta ties the data to the key file: it holds an HMAC of a fixed
 /*	text under the key (mfa_key_id()), not the key. A host with another
 /*	key file gets a clear error instead of secrets that do not open.
 /*
-/*	Why not common/src/store_redis.c: it offers single-key get/put/incr
-/*	(no WATCH/MULTI transaction over several records), and libmessec
-/*	brings syslog logging and abort-on-OOM into Dovecot's auth process.
-/*	The SIGPIPE guard in mfa_redis.c is the same idea as there.
+/*	Why not common/src/store_redis.c yet: common/'s store now has
+/*	WATCH/MULTI transactions (store_txn_*), but app passwords live in one
+/*	Redis hash per user (mfa:a:<user>) and common/ stores strings only;
+/*	moving over needs hash fields in common/ or a layout that still reads
+/*	the old hash (issue 15 item 2, docs/mfa.md). The SIGPIPE guard in
+/*	mfa_redis.c is the same idea as common/'s.
 /* TRUST BOUNDARY
 /*	The Redis server is trusted like the LMDB file (it could unlock
 /*	users, but it never sees a secret in clear). Replies are still
