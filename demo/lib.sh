@@ -235,3 +235,48 @@ demo_postfix_get() { lab_exec postconf -c "$LAB_POSTFIX_CONFIG" -h "$1"; }
 
 # demo_swaks_qid FILE: the queue id in a swaks transcript ("queued as X").
 demo_swaks_qid() { sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$1" | tail -n 1; }
+
+# demo_capture_start NAME BPF: start tshark on the lab's loopback (where all
+# its addresses live), writing $DEMO_TMP/NAME.pcap; waits until it captures.
+# Returns 1 (and says so) when tshark is not installed: the scenario then
+# relies on the client's transcript. demo_capture_stop NAME [FILTER] stops
+# it (once a packet matching the display FILTER is written, if given).
+demo_capture_start() {
+	local name=$1 bpf=$2
+	if ! command -v tshark >/dev/null; then
+		demo_say "(tshark is not installed: no capture; the dialogue shown is the client's transcript)" \
+			"(tshark n’est pas installé : pas de capture ; le dialogue montré est la transcription du client)"
+		return 1
+	fi
+	demo_showcmd tshark -i lo -f "$bpf" -w "$name.pcap"
+	# Not through the lab_exec function: `&` would fork a bash that
+	# ignores SIGINT; `ip netns exec` execs timeout, which passes SIGINT
+	# on to tshark (and bounds a capture left running).
+	ip netns exec "$LAB_NS" timeout 300 tshark -q -i lo -f "$bpf" -w "$DEMO_TMP/$name.pcap" \
+		>"$DEMO_TMP/$name.tshark.log" 2>&1 </dev/null &
+	echo $! >"$DEMO_TMP/$name.tshark.pid"
+	lab_wait_log "$DEMO_TMP/$name.tshark.log" 'Capture started|Capturing on' 20
+}
+demo_capture_stop() {
+	local pid i
+	pid=$(cat "$DEMO_TMP/$1.tshark.pid" 2>/dev/null) || return 0
+	# dumpcap writes packets a little after they pass: with a display
+	# filter, first wait (5 s at most) until a packet it matches is in.
+	if [ -n "${2:-}" ]; then
+		for i in $(seq 50); do
+			tshark -r "$DEMO_TMP/$1.pcap" -Y "$2" 2>/dev/null | grep -q . && break
+			sleep 0.1
+		done
+	fi
+	rm -f "$DEMO_TMP/$1.tshark.pid"
+	kill -INT "$pid" 2>/dev/null
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+# demo_capture_show NAME DISPLAY-FILTER: the capture's packet summaries.
+demo_capture_show() {
+	demo_showcmd tshark -r "$1.pcap" -Y "$2"
+	tshark -r "$DEMO_TMP/$1.pcap" -Y "$2" 2>/dev/null | sed -E 's/^ *[0-9]+ +[0-9.]+ +//' | cut -c1-150 | demo_show
+}

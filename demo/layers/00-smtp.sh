@@ -8,13 +8,16 @@
 #	dialogue is shown by openssl s_client). Then: the server is no open relay.
 
 run() {
-	local token out qid tr=$DEMO_TMP/smtp.swaks
+	local token out qid tr=$DEMO_TMP/smtp.swaks cap=0
 	token=demo-$RANDOM
 	demo_title "Layer smtp: SMTP delivery, then IMAP and POP3 reading" \
 		"Couche smtp : livraison SMTP, puis lecture IMAP et POP3"
 
 	demo_scenario "1. An outside server sends a message to alice@lab.example (port 25)" \
 		"1. Un serveur extérieur envoie un message à alice@lab.example (port 25)"
+	demo_say "A capture of ports 25 and 143 on the lab's loopback, to see what crosses the wire:" \
+		"Une capture des ports 25 et 143 sur la boucle locale du labo, pour voir ce qui circule :"
+	demo_capture_start smtp-imap 'tcp port 25 or tcp port 143' && cap=1
 	demo_part send
 	demo_say "From 192.0.2.10 (mail.reject.example), envelope news@reject.example -> alice@lab.example:" \
 		"Depuis 192.0.2.10 (mail.reject.example), enveloppe news@reject.example -> alice@lab.example :"
@@ -64,6 +67,21 @@ run() {
 	demo_part log
 	grep -E 'imap-login: .*Login: user=<alice' "$LAB_DOVECOT_LOG" | tail -n 1 | sed 's/^.*imap-login: /imap-login: /' | demo_show
 	demo_ok "read back over IMAP." "relu en IMAP."
+	if [ "$cap" = 1 ]; then
+		demo_capture_stop smtp-imap 'tls.app_data'
+		demo_say "What the capture saw: SMTP on port 25 in clear (anyone on the path can read it)..." \
+			"Ce qu’a vu la capture : SMTP sur le port 25 en clair (lisible par quiconque sur le chemin)..."
+		demo_capture_show smtp-imap smtp
+		demo_say "...and IMAP: in clear only until STARTTLS, then nothing but encrypted records." \
+			"...et IMAP : en clair seulement jusqu’à STARTTLS, ensuite rien que des enregistrements chiffrés."
+		out=$(tshark -r "$DEMO_TMP/smtp-imap.pcap" -Y 'imap || tls' 2>/dev/null)
+		demo_capture_show smtp-imap 'imap || tls'
+		if [[ $out != *"Application Data"* ]] || printf '%s\n' "$out" | grep -q 'LOGIN alice'; then
+			demo_bad "the capture does not show IMAP inside TLS" "la capture ne montre pas IMAP dans TLS"
+			return 1
+		fi
+		demo_ok "the password never appears in the capture." "le mot de passe n’apparaît jamais dans la capture."
+	fi
 
 	demo_scenario "3. The same mailbox over POP3 (STARTTLS on 110)" \
 		"3. La même boîte en POP3 (STARTTLS sur le port 110)"

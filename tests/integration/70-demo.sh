@@ -23,6 +23,7 @@ B=${B:-build}
 export B
 lab_require swaks swaks
 lab_require openssl openssl
+lab_require tshark tshark
 
 # run_demo OUTFILE VAR=value...: demo/run with that environment, stdin not
 # a terminal, bounded so a pause that waits for Enter fails instead of hanging.
@@ -72,6 +73,13 @@ why=$(in_order "$out/all" '^==== Layer dmarc' '1\. OFF' '\$ postconf -e lab_port
 	'\[The daemon.s log line' 'dmarc=fail action=reject' '^  Lesson: DMARC') &&
 	ok "dmarc: spoof accepted OFF, then refused 550 5.7.1 ON, each part in order" ||
 	fail "dmarc: spoof accepted OFF, then refused 550 5.7.1 ON, each part in order" "$why"
+why=$(in_order "$out/all" '^==== Layer smtp' '\$ tshark -i lo -f .tcp port 25 or tcp port 143' '\$ swaks ' \
+	'\| <-  250 2\.0\.0 Ok: queued as' '\$ tshark -r smtp-imap\.pcap -Y smtp' \
+	'192\.0\.2\.10 → 203\.0\.113\.25 SMTP [0-9]+ C: MAIL FROM:<news@reject\.example>' \
+	"\\$ tshark -r smtp-imap\\.pcap -Y 'imap \\|\\| tls'" 'IMAP [0-9]+ Request: \. STARTTLS' 'TLSv1\.3 .*Application Data' \
+	'the password never appears in the capture') &&
+	ok "smtp: tshark capture shows SMTP in clear, IMAP only until STARTTLS" ||
+	fail "smtp: tshark capture shows SMTP in clear, IMAP only until STARTTLS" "$why"
 why=$(in_order "$out/all" '^==== Layer tls' 'Verification: OK' 'Verification: OK' \
 	'Host did not advertise authentication' '235 2\.7\.0' 'S: b NO \[PRIVACYREQUIRED\]') &&
 	ok "tls: STARTTLS 587 and 143 verified, AUTH not offered before STARTTLS, clear IMAP LOGIN refused" ||
