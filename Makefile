@@ -124,9 +124,10 @@ unit: all $(UNIT_TESTS)
 integration: all
 	@B=$(B) tests/run -- $(sort $(wildcard tests/integration/*.sh))
 
+# make demo [LAYER=dmarc,tls] [DEMO_LANG=fr] [DEMO_STEP=1] (docs/demo.md)
 demo: deps-check
 	$(MAKE) -j$(JOBS) all
-	B=$(B) demo/run
+	B=$(B) LAYER='$(LAYER)' DEMO_LANG='$(DEMO_LANG)' DEMO_STEP='$(DEMO_STEP)' demo/run
 
 install: all $(INSTALL_RULES)
 

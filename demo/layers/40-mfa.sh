@@ -1,5 +1,5 @@
 # NAME
-#	demo/layers/40-mfa.sh - second factor: a stolen password no longer opens the mailbox
+#	demo/layers/40-mfa.sh - layer "mfa": second factor: a stolen password no longer opens the mailbox
 # DESCRIPTION
 #	Loads the messec passdb (libauthdb_mfa.so, driver "mfa") into the lab's
 #	Dovecot in front of its passwd-file passdb, with unenrolled=allow (the
@@ -7,8 +7,11 @@
 #	layers keep logging in as alice). Bob is enrolled with the real CLI; his
 #	IMAP login is then refused with the bare password, accepted with
 #	password + current TOTP code, and the same code is refused a second
-#	time (replay). The code is computed by the demo from the printed secret,
-#	as bob's authenticator app would.
+#	time (replay); an app password (for a mail client that cannot ask for a
+#	code) is accepted alone. The code is computed by the demo from the
+#	printed secret, as bob's authenticator app would. "OFF" is bob before
+#	enrolment: for him the layer does nothing yet, his password alone opens
+#	the mailbox (the same as Dovecot without the plugin).
 
 setup() {
 	MFA_SO=$DEMO_B/dovecot-mfa-plugin/libauthdb_mfa.so
@@ -37,43 +40,88 @@ PY
 }
 
 run() {
-	local store out secret code
+	local store out secret code app
 	MFA_CLI=$DEMO_B/dovecot-mfa-plugin/messec-mfa
-	demo_title "Layer 4: second factor (TOTP) for IMAP, POP3 and SMTP AUTH"
 	store=$LAB_DIR/mfa/mfa.lmdb
-	demo_say "The store was created when the lab started, by enrolling carol:"
+	demo_title "Layer mfa: second factor (TOTP, RFC 6238) for IMAP, POP3 and SMTP AUTH" \
+		"Couche mfa : second facteur (TOTP, RFC 6238) pour IMAP, POP3 et SMTP AUTH"
+	demo_say "Dovecot asks the messec passdb (libauthdb_mfa.so) first; the store was created at start-up by enrolling carol:" \
+		"Dovecot interroge d’abord la passdb messec (libauthdb_mfa.so) ; la base a été créée au démarrage en enrôlant carol :"
 	demo_cmd "messec-mfa --store mfa.lmdb status" "$MFA_CLI" --store "$store" status
 
-	demo_say "Before enrolment, bob logs in with his password alone (roll-out mode: unenrolled=allow):"
+	demo_scenario "1. OFF for bob (not enrolled): an attacker with bob's stolen password logs in over IMAP" \
+		"1. SANS la couche pour bob (non enrôlé) : un attaquant qui a volé le mot de passe de bob se connecte en IMAP"
+	demo_part send
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD"
 	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" 2>&1 | tail -n 1)
+	demo_part answer
 	printf '%s\n' "$out" | demo_show
+	[[ $out == OK* ]] || { demo_bad "bob's password was refused before enrolment" "le mot de passe de bob a été refusé avant l’enrôlement"; return 1; }
+	demo_ok "accepted: a password alone opens the mailbox." "accepté : un mot de passe seul ouvre la boîte."
 
-	demo_say "The admin enrols bob; bob scans the QR code with his authenticator app:"
+	demo_scenario "2. The admin enrols bob; bob scans the QR code with his authenticator app" \
+		"2. L’administrateur enrôle bob ; bob scanne le QR code avec son application d’authentification"
+	demo_showcmd messec-mfa --store mfa.lmdb enroll "$LAB_BOB"
 	out=$("$MFA_CLI" --store "$store" enroll "$LAB_BOB" 2>&1)
 	printf '%s\n' "$out" | demo_show
 	secret=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
-	[ -n "$secret" ] || { demo_bad "enrolment printed no otpauth URI"; return 1; }
+	[ -n "$secret" ] || { demo_bad "enrolment printed no otpauth URI" "l’enrôlement n’a affiché aucune URI otpauth"; return 1; }
 
-	demo_say "An attacker who stole bob's password tries IMAP with it:"
+	demo_scenario "3. ON: the attacker tries bob's stolen password again" \
+		"3. AVEC la couche : l’attaquant réessaie le mot de passe volé de bob"
+	demo_part send
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD"
 	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" 2>&1 | tail -n 1)
+	demo_part answer
 	printf '%s\n' "$out" | demo_show
-	[[ $out == NO* ]] || { demo_bad "the bare password was accepted"; return 1; }
-	demo_ok "refused: the password alone is no longer enough."
+	[[ $out == NO* ]] || { demo_bad "the bare password was accepted" "le mot de passe seul a été accepté"; return 1; }
+	demo_part log
+	grep -E "mfa\($LAB_BOB" "$LAB_DOVECOT_LOG" | grep -E "mfa: " | sed 's/^.*auth: //' | tail -n 1 | demo_show
+	demo_ok "refused: the password alone is no longer enough." "refusé : le mot de passe seul ne suffit plus."
 
 	code=$(_demo_totp "$secret")
-	demo_say "Bob types his password followed by the code his app shows ($code):"
+	demo_scenario "4. Bob types his password followed by the code his app shows ($code)" \
+		"4. Bob saisit son mot de passe suivi du code affiché par son application ($code)"
+	demo_part send
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "<password>$code"
 	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD$code" 2>&1 | tail -n 1)
+	demo_part answer
 	printf '%s\n' "$out" | demo_show
-	[[ $out == OK* ]] || { demo_bad "password + code was refused"; return 1; }
-	demo_ok "logged in."
+	[[ $out == OK* ]] || { demo_bad "password + code was refused" "mot de passe + code refusés"; return 1; }
+	demo_part log
+	grep -E "mfa\($LAB_BOB" "$LAB_DOVECOT_LOG" | grep -E "mfa: " | sed 's/^.*auth: //' | tail -n 1 | demo_show
+	demo_ok "logged in." "connecté."
 
-	demo_say "Someone who watched bob type replays the same password + code:"
+	demo_scenario "5. Someone who watched bob type replays the same password + code" \
+		"5. Quelqu’un qui a regardé bob taper rejoue le même mot de passe + code"
+	demo_part send
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "<password>$code"
 	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD$code" 2>&1 | tail -n 1)
+	demo_part answer
 	printf '%s\n' "$out" | demo_show
-	[[ $out == NO* ]] || { demo_bad "the replayed code was accepted"; return 1; }
-	demo_ok "refused: each code works once (RFC 6238 section 5.2)."
+	[[ $out == NO* ]] || { demo_bad "the replayed code was accepted" "le code rejoué a été accepté"; return 1; }
+	demo_part log
+	grep -E "mfa\($LAB_BOB" "$LAB_DOVECOT_LOG" | grep -E "mfa: " | sed 's/^.*auth: //' | tail -n 1 | demo_show
+	demo_ok "refused: each code works once (RFC 6238 section 5.2)." "refusé : chaque code ne sert qu’une fois (RFC 6238, section 5.2)."
 
-	demo_say "Dovecot's log: one line per decision, never the password or the code:"
-	grep -E "mfa\($LAB_BOB" "$LAB_DOVECOT_LOG" | grep -E "mfa: " | sed 's/^.*auth: //' | tail -n 4 | demo_show
+	demo_scenario "6. An app password for a mail client that cannot ask for a code" \
+		"6. Un mot de passe d’application pour un client qui ne sait pas demander de code"
+	demo_showcmd messec-mfa --store mfa.lmdb app-password add "$LAB_BOB" phone
+	app=$("$MFA_CLI" --store "$store" app-password add "$LAB_BOB" phone 2>&1 | tail -n 1)
+	printf '%s\n' "$app" | demo_show
+	demo_part send
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "<app password>"
+	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$app" 2>&1 | tail -n 1)
+	demo_part answer
+	printf '%s\n' "$out" | demo_show
+	[[ $out == OK* ]] || { demo_bad "the app password was refused" "le mot de passe d’application a été refusé"; return 1; }
+	demo_part log
+	grep -E "mfa\($LAB_BOB" "$LAB_DOVECOT_LOG" | grep -E "mfa: " | sed 's/^.*auth: //' | tail -n 1 | demo_show
+	demo_ok "accepted alone; long, random, revocable one by one (messec-mfa app-password revoke)." \
+		"accepté seul ; long, aléatoire, révocable un par un (messec-mfa app-password revoke)."
+	demo_say "The log says what was decided, never the password or the code." \
+		"Le journal dit ce qui a été décidé, jamais le mot de passe ni le code."
+	demo_lesson "A stolen password is no longer enough: the attacker also needs the code of the minute, and a code works once." \
+		"Un mot de passe volé ne suffit plus : il faut aussi le code du moment, et un code ne sert qu’une fois."
 	return 0
 }
