@@ -414,7 +414,10 @@ static int list_app(const struct mfa_app_rec *rec, void *ctx)
 	       rec->services[0] == '\0' ? "*" : rec->services);
 	print_time("created", rec->created);
 	print_time("last_used", rec->last_used);
-	putchar('\n');
+	/* Which hash the record holds: an old yescrypt one turns into
+	   hmac-sha256 at its next successful login (issue 19). */
+	printf(" scheme=%s\n", rec->scheme == MFA_APP_SCHEME_HMAC_SHA256 ?
+	       "hmac-sha256" : "yescrypt");
 	return 0;
 }
 
