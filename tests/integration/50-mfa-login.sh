@@ -54,7 +54,7 @@ enroll "$B_" --no-qr
 # her right bare password only unenrolled=deny (the default) refuses her.
 imap "$C" "$CP"
 expect "imap: real user not enrolled, right password (unenrolled=deny)" no "$R"
-logged "log: refused as not enrolled" "mfa\($(re "$C"),$(re "$SRC"),.*: mfa: fail: not enrolled"
+logged "log: refused as not enrolled" "$(dblog mfa "$C" "$SRC")mfa: fail: not enrolled"
 enroll "$C" --no-qr
 out=$(mfa enroll "$A" 2>&1) && fail "enroll: a second enroll needs --force" "$out" ||
 	ok "enroll: a second enroll needs --force"
@@ -68,7 +68,7 @@ expect "imap: right password + current code" ok "$R"
 imap "$A" "$AP$code"
 expect "imap: same code again (replay)" no "$R"
 logged "log: replay logged with its reason" \
-	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: code already used \(replay\)"
+	"$(dblog mfa "$A" "$SRC")mfa: fail: code already used \(replay\)"
 old=$(totp "${SECRET[$A]}" $(( $(step_now) - 20 )))
 imap "$A" "$AP$old"
 expect "imap: code from 10 minutes ago" no "$R"
@@ -77,8 +77,8 @@ imap "$A" "wrong-password$code"
 expect "imap: wrong password + valid code" no "$R"
 # Both lines of this one login (its own source address), in either order.
 name="imap: ... mfa accepted the code, the password passdb refused the password"
-if lab_wait_dovecot_log "mfa\($(re "$A"),$(re "$SRC"),.*: mfa: next: code ok" 10 &&
-	lab_wait_dovecot_log "passwd-file\($(re "$A"),$(re "$SRC"),.*Password mismatch" 10; then
+if lab_wait_dovecot_log "$(dblog mfa "$A" "$SRC")mfa: next: code ok" 10 &&
+	lab_wait_dovecot_log "$(dblog passwd-file "$A" "$SRC").*Password mismatch" 10; then
 	ok "$name"
 else
 	fail "$name" "no code ok + mismatch in the log for $SRC: $(grep -F ",$SRC," "$LAB_DOVECOT_LOG" | grep -E 'mfa|passwd' | tail -n 2)"
@@ -110,7 +110,7 @@ smtp "$C" "$CP"
 expect "smtp: right password without code" no "$R"
 # Postfix SASL requests carry no session id: the prefix is mfa(user,ip).
 name="smtp: decision made by Dovecot's passdb chain (service=smtp)"
-if lab_wait_dovecot_log "mfa\($(re "$C"),$(re "$okaddr")\): mfa: next: code ok" 10 &&
+if lab_wait_dovecot_log "$(dblog mfa "$C" "$okaddr")mfa: next: code ok" 10 &&
 	lab_wait_maillog "submission/smtpd.*\[$(re "$okaddr")\].* auth=1 " 10; then
 	ok "$name"
 else
@@ -127,7 +127,7 @@ for _ in 1 2 3 4 5; do
 	srcs+=("$SRC")
 done
 logged "lockout: the fifth consecutive failure (third here) locks the user" \
-	"mfa\($(re "$C"),$(re "${srcs[2]}"),.*: mfa: fail: .*; user locked for"
+	"$(dblog mfa "$C" "${srcs[2]}")mfa: fail: .*; user locked for"
 fresh "$C"; code=$CODE
 imap "$C" "$CP$code"
 expect "lockout: right password + valid code refused while locked" no "$R"
@@ -177,7 +177,7 @@ expect "exempt network: other hosts still need a code" no "$R"
 # Nothing secret in the log or the store.
 #
 # The last login's line first: the log is complete up to it.
-lab_wait_dovecot_log "mfa\($(re "$B_"),$(re "$LAB_OUT_GOOD"),.*: mfa: fail: " 10 ||
+lab_wait_dovecot_log "$(dblog mfa "$B_" "$LAB_OUT_GOOD")mfa: fail: " 10 ||
 	fail "log: last login logged" "no mfa line for $B_ from $LAB_OUT_GOOD"
 leak=
 for u in "$A" "$B_" "$C"; do

@@ -94,7 +94,7 @@ imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
 [[ $R == OK* ]] && ok "garbage: Dovecot still serves a valid login afterwards" ||
 	fail "garbage: Dovecot still serves a valid login afterwards" "$R"
 # That login's line first: the log is complete up to it.
-lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),$(re "$SRC"),.*: mfa: " 10 ||
+lab_wait_dovecot_log "$(dblog mfa "$LAB_ALICE" "$SRC")mfa: " 10 ||
 	fail "garbage: last login logged" "no mfa line from $SRC"
 grep -qE "Panic|Fatal|killed with signal|crashed" "$LAB_DOVECOT_LOG" &&
 	fail "garbage: no panic, fatal or crash in Dovecot's log" "$(grep -E 'Panic|Fatal|signal' "$LAB_DOVECOT_LOG" | head -3)" ||
@@ -113,7 +113,7 @@ src1=$SRC
 imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD"
 [[ $R == *UNAVAILABLE* ]] && ok "store unreadable: bare password gets [UNAVAILABLE], not in" ||
 	fail "store unreadable: bare password gets [UNAVAILABLE], not in" "$R"
-lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),$(re "$src1"),.*: mfa: tempfail: store" 10 &&
+lab_wait_dovecot_log "$(dblog mfa "$LAB_ALICE" "$src1")mfa: tempfail: store" 10 &&
 	ok "store unreadable: logged as tempfail with the reason" ||
 	fail "store unreadable: logged as tempfail with the reason" "no tempfail line"
 chmod 600 "$STORE"

@@ -218,7 +218,7 @@ no_crash() {
 }
 
 client_cases order
-lab_wait_dovecot_log "mfa\($(re "$LAB_BOB"),198\.51\.100\.7.*: mfa: pass-through: exempt network" 10 &&
+lab_wait_dovecot_log "$(dblog mfa "$LAB_BOB" "198.51.100.7")mfa: pass-through: exempt network" 10 &&
 	ok "ordering: the exempt login was decided by mfa (pass-through)" ||
 	fail "ordering: the exempt login was decided by mfa (pass-through)" "no log line"
 
@@ -226,7 +226,7 @@ client_cases replay
 
 out=$(client giveup 2>&1) || fail "giveup: the protocol client ran to its end" "$out"
 for i in 1 2 3; do
-	lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),192\.0\.2\.6$i\b.*: mfa: ok: app password" 20 ||
+	lab_wait_dovecot_log "$(dblog mfa "$LAB_ALICE" "192.0.2.6$i")mfa: ok: app password" 20 ||
 		{ fail "gave up: each login still decided and logged" "none for 192.0.2.6$i"; break; }
 	[ "$i" = 3 ] && ok "gave up: each login still decided and logged"
 done
@@ -245,13 +245,13 @@ read -r -t 60 first <&3
 kill -TERM "$auth"
 answered=0
 for i in 1 2 3 4 5 6 7 8; do
-	lab_wait_dovecot_log "mfa\($(re "$LAB_ALICE"),192\.0\.2\.7$i\b.*: mfa: (ok: app password|tempfail: auth process shutting down)" 20 &&
+	lab_wait_dovecot_log "$(dblog mfa "$LAB_ALICE" "192.0.2.7$i")mfa: (ok: app password|tempfail: auth process shutting down)" 20 &&
 		answered=$((answered + 1))
 done
 exec 3<&-
 wait "$shutdown_client" || fail "shutdown: the protocol client ran to its end" "exit $?"
-echo "# shutdown: $(grep -cE "192\.0\.2\.7[1-8]\).*mfa: ok" "$LAB_DOVECOT_LOG") decided," \
-	"$(grep -cE "192\.0\.2\.7[1-8]\).*shutting down" "$LAB_DOVECOT_LOG") failed as shutting down"
+echo "# shutdown: $(grep -cE "192\.0\.2\.7[1-8][,)].*mfa: ok" "$LAB_DOVECOT_LOG") decided," \
+	"$(grep -cE "192\.0\.2\.7[1-8][,)].*shutting down" "$LAB_DOVECOT_LOG") failed as shutting down"
 [ "$answered" = 8 ] && ok "shutdown: every queued login answered (ok or tempfail)" ||
 	fail "shutdown: every queued login answered (ok or tempfail)" "$answered of 8 in the log"
 for _ in $(seq 50); do kill -0 "$auth" 2>/dev/null || break; sleep 0.2; done

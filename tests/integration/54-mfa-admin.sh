@@ -50,7 +50,7 @@ B_=$LAB_BOB; BP=$LAB_BOB_PASSWORD
 imap "$A" "$AP"	# the right bare password: only unenrolled=deny refuses it
 expect "store= alone: an unenrolled user is refused (unenrolled=deny by default)" no "$R"
 logged "store= alone: logged as not enrolled" \
-	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
+	"$(dblog mfa "$A" "$SRC")mfa: fail: not enrolled"
 mode=$(stat -c '%a %U' "$STORE" "$STORE.key" 2>&1 | sort -u | tr '\n' ' ')
 [ "$mode" = "600 dovecot " ] && ok "store= alone: the plugin created store and key, 0600, owned by the auth user" ||
 	fail "store= alone: the plugin created store and key, 0600, owned by the auth user" "$mode"
@@ -73,7 +73,7 @@ expect "disable: password + a code of the old secret refused" no "$R"
 imap "$A" "$AP"
 expect "disable: the right bare password refused (not enrolled, unenrolled=deny)" no "$R"
 logged "disable: logged as not enrolled" \
-	"mfa\($(re "$A"),$(re "$SRC"),.*: mfa: fail: not enrolled"
+	"$(dblog mfa "$A" "$SRC")mfa: fail: not enrolled"
 
 fresh "$B_"
 imap "$B_" "$BP$CODE"
@@ -137,7 +137,7 @@ SECRET[$A]=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
 imap "$C" "$CP"
 expect "config file: unenrolled=allow: a user who never enrolled logs in with the bare password" ok "$R"
 logged "unenrolled=allow: logged as pass-through" \
-	"mfa\($(re "$C"),$(re "$SRC"),.*: mfa: pass-through: not enrolled \(unenrolled=allow\)"
+	"$(dblog mfa "$C" "$SRC")mfa: pass-through: not enrolled \(unenrolled=allow\)"
 imap "$C" wrong-password
 expect "unenrolled=allow: a wrong password is still refused (next passdb)" no "$R"
 imap "$A" "$AP"
@@ -152,7 +152,7 @@ fresh "$A"
 imap "$A" "$AP$CODE" "$BAD"
 expect "per IP: right password + code from $BAD refused after ip_max_failures" no "$R"
 logged "per IP: logged as too many failures from this IP" \
-	"mfa\($(re "$A"),$(re "$BAD"),.*: mfa: fail: too many failures from this IP" 30
+	"$(dblog mfa "$A" "$BAD")mfa: fail: too many failures from this IP" 30
 imap "$A" "$AP$CODE"
 expect "per IP: the same user and code from another address accepted" ok "$R"
 

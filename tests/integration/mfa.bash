@@ -6,6 +6,7 @@
 #	SECRET[user]=BASE32; fresh USER     # CODE = an unused code for USER
 #	newsrc                              # SRC = an unused source address
 #	mfa_passdb_conf ARGS FILE           # the shipped passdb block, args = ARGS
+#	dblog DRIVER USER IP                # ERE: start of a passdb's log line
 #	mfa_lab_up_lmdb ARGS                # lab with it first; tmp, STORE, mfa()
 #	enroll USER [--no-qr]               # CLI enrolment, SECRET[USER] from its URI
 #	imap|pop3|smtp USER PASSWORD [SRC]  # one login from a new address; R = output
@@ -26,6 +27,13 @@
 #	penalty, 2..15 s, not removed by auth_failure_delay = 0), also the next
 #	successful one. 192.0.2.100..254 are unused by the lab's named
 #	addresses; the lab's /24 on lo makes every one of them bindable.
+#
+#	LAB_DOVECOT=2.4 (tests/lab/up): the same tests against the lab's
+#	Dovecot 2.4.1. SO becomes the plugin built for it (make mfa24), its
+#	settings module goes to the lab (LAB_DOVECOT_SETTINGS_MODULE), the
+#	passdb block is packaging/dovecot/05-messec-mfa-2.4.conf with each
+#	ARGS word key=value as "mfa_key = value", and dblog matches 2.4's
+#	log prefix. Set before this file is sourced (after SO, REPO, B).
 
 # totp SECRET STEP: RFC 6238 code (SHA1, 30 s, 6 digits) of a time step.
 totp() {
@@ -64,10 +72,43 @@ newsrc() {
 	SRC=192.0.2.$NSRC
 }
 
+if [ "${LAB_DOVECOT:-2.3}" = 2.4 ]; then
+	export LAB_DOVECOT
+	SO=${MESSEC_MFA24_SO:-$REPO/$B/dovecot-mfa-plugin/dovecot24/libauthdb_mfa.so}
+	export LAB_DOVECOT_SETTINGS_MODULE=${SO%/*}/libmessec_mfa_settings.so
+	if [ ! -r "$SO" ] || [ ! -r "$LAB_DOVECOT_SETTINGS_MODULE" ]; then
+		fail "plugin for Dovecot 2.4 built" "no $SO or $LAB_DOVECOT_SETTINGS_MODULE: make dovecot24"
+		lab_finish
+	fi
+fi
+
 # mfa_passdb_conf ARGS FILE: packaging/dovecot/05-messec-mfa.conf (the
-# block admins install) with "args = ARGS". Needs REPO.
+# block admins install) with "args = ARGS"; for 2.4 05-messec-mfa-2.4.conf
+# with "mfa_KEY = VALUE" per ARGS word (config= is mfa_config). Needs REPO.
 mfa_passdb_conf() {
+	local w lines=
+	if [ "${LAB_DOVECOT:-2.3}" = 2.4 ]; then
+		for w in $1; do
+			lines+="  mfa_${w%%=*} = ${w#*=}"$'\n'
+		done
+		awk -v l="$lines" '/^  mfa_config = / { printf "%s", l; next } { print }' \
+			"$REPO/packaging/dovecot/05-messec-mfa-2.4.conf" >"$2"
+		return
+	fi
 	sed "s|^  args = .*|  args = $1|" "$REPO/packaging/dovecot/05-messec-mfa.conf" >"$2"
+}
+
+# dblog DRIVER USER IP: an ERE matching the start of the log line of the
+# passdb DRIVER (the lab names each 2.4 passdb after its driver) for USER's
+# login from IP, up to the ": " before the passdb's own text.
+#   2.3: mfa(alice@lab.example,192.0.2.100,<session>): mfa: next: code ok
+#   2.4: auth(alice@lab.example,192.0.2.100,sasl:plain)<session>: mfa: mfa: next: code ok
+dblog() {
+	if [ "${LAB_DOVECOT:-2.3}" = 2.4 ]; then
+		printf 'auth\\(%s,%s[,)].*: %s: ' "$(re "$2")" "$(re "$3")" "$(re "$1")"
+	else
+		printf '%s\\(%s,%s[,)].*: ' "$(re "$1")" "$(re "$2")" "$(re "$3")"
+	fi
 }
 
 # mfa_lab_up_lmdb ARGS: a lab whose Dovecot has that block, with
