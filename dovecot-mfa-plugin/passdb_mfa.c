@@ -102,16 +102,8 @@ static void mfa_check_passdb(const struct auth *auth,
 			     const struct auth_passdb *p)
 {
 	const char *svc = service_name(auth);
-	const struct auth_passdb *q;
 
-	/* A passdb before mfa that can succeed lets a login in without a
-	   code. Only deny passdbs may come first. */
-	for (q = first; q != p; q = q->next) {
-		if (!q->set->deny)
-			i_fatal("passdb mfa: service %s: passdb %s (driver=%s) comes before mfa "
-				"and could authenticate without a code; put mfa first",
-				svc, q->set->name[0] != '\0' ? q->set->name : "", q->set->driver);
-	}
+	mfa_check_before(svc, first, p);
 	if (p->set->deny || p->set->master || p->set->pass)
 		i_fatal("passdb mfa: service %s: deny, master and pass must not be set on the mfa passdb", svc);
 	/* Debian 12's 2.3.19.1+dfsg1-2.1+deb12u7 keeps mechanisms and
@@ -122,23 +114,7 @@ static void mfa_check_passdb(const struct auth *auth,
 		i_fatal("passdb mfa: service %s: skip, mechanisms and username_filter must not be "
 			"set on the mfa passdb (a skipped mfa passdb leaves the next passdb "
 			"to accept the password alone)", svc);
-	/* A failure or internal failure that continues hands the whole
-	   input (password+code, or the bare password) to the next passdb:
-	   "right password, no code" would get in. */
-	if (!rule_is_return_fail(p->result_failure))
-		i_fatal("passdb mfa: service %s: result_failure must be return-fail", svc);
-	if (!rule_is_return_fail(p->result_internalfail))
-		i_fatal("passdb mfa: service %s: result_internalfail must be return-fail", svc);
-	/* OK comes only from an app password; it must end the chain. (A
-	   valid code returns NEXT, which continues regardless.) */
-	if (p->result_success != AUTH_DB_RULE_RETURN_OK &&
-	    p->result_success != AUTH_DB_RULE_RETURN)
-		i_fatal("passdb mfa: service %s: result_success must be return-ok", svc);
-	for (q = p->next; q != NULL; q = q->next) {
-		if (!q->set->deny)
-			return;
-	}
-	i_fatal("passdb mfa: service %s: no passdb after mfa checks the password", svc);
+	mfa_check_results_and_after(svc, p);
 }
 
 static struct passdb_module_interface passdb_mfa = {

@@ -9,6 +9,9 @@
 #	and logins work again once it is restored; a chain where mfa is not
 #	first, or where mfa's failures would continue to the password passdb,
 #	makes the plugin refuse to start, so nobody gets in on a password alone.
+#	Every protocol's chain of the lab holds mfa, so the plugin warns about
+#	none (2.4 gives each protocol's auth its own module of the block);
+#	on 2.4 (LAB_DOVECOT=2.4), use_worker = yes on mfa is refused too.
 #
 #	Determinism: fresh() sets CODE in this shell (in $(...) the last step
 #	would not advance and a later login would reuse an accepted code: a
@@ -125,6 +128,17 @@ imap "$LAB_ALICE" "$LAB_ALICE_PASSWORD$CODE"
 [[ $R == *UNAVAILABLE* ]] && ok "key file missing: [UNAVAILABLE]" || fail "key file missing: [UNAVAILABLE]" "$R"
 mv "$STORE.key.away" "$STORE.key"
 
+# The auth process has started (logins above): with mfa in every chain,
+# no "chain without mfa" warning. On 2.4 the imap, pop3, lmtp and default
+# auths each have their own module of the one passdb block; a check by
+# module pointer (as on 2.3, where blocks were merged) warned for them.
+if grep -q "chain without mfa" "$LAB_DOVECOT_LOG"; then
+	fail "every protocol's chain has mfa: no 'chain without mfa' warning" \
+		"$(grep -m1 'chain without mfa' "$LAB_DOVECOT_LOG")"
+else
+	ok "every protocol's chain has mfa: no 'chain without mfa' warning"
+fi
+
 #
 # Unsafe chains: the auth process refuses to start; nobody gets in.
 #
@@ -147,5 +161,12 @@ chain_case "result_failure=continue" "result_failure must be return-fail" \
 	LAB_DOVECOT_PASSDB_FIRST="$tmp/continue.conf"
 chain_case "mfa after passwd-file (a 95- file name)" "comes before mfa" \
 	LAB_DOVECOT_EXTRA="$tmp/passdb.conf"
+# 2.4: passdb_preinit() sets blocking = use_worker after the driver's
+# preinit; the plugin runs its own thread and refuses auth workers.
+if [ "${LAB_DOVECOT:-2.3}" = 2.4 ]; then
+	sed 's/^  driver = mfa$/&\n  use_worker = yes/' "$tmp/passdb.conf" >"$tmp/worker.conf"
+	chain_case "use_worker = yes on mfa" "use_worker must not be set on the mfa passdb" \
+		LAB_DOVECOT_PASSDB_FIRST="$tmp/worker.conf"
+fi
 
 lab_finish
