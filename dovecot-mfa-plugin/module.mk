@@ -138,5 +138,6 @@ endif
 	install -d $(DESTDIR)$(SYSCONFDIR)/messec $(DESTDIR)$(PREFIX)/share/messec
 	test -e $(DESTDIR)$(SYSCONFDIR)/messec/mfa.conf || \
 		install -m 0644 packaging/dovecot/mfa.conf $(DESTDIR)$(SYSCONFDIR)/messec/mfa.conf
-	install -m 0644 packaging/dovecot/05-messec-mfa.conf $(DESTDIR)$(PREFIX)/share/messec/
+	install -m 0644 packaging/dovecot/05-messec-mfa$(if $(filter yes,$(MFA_DOVECOT24)),-2.4).conf \
+		$(DESTDIR)$(PREFIX)/share/messec/05-messec-mfa.conf
 INSTALL_RULES += install-mfa

@@ -71,8 +71,6 @@ static const char *service_name(const struct auth *auth)
 		"(default)" : auth->service;
 }
 
-#include "passdb_mfa_common.inc"
-
 static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 {
 	struct mfa_passdb_module *module;
@@ -85,7 +83,7 @@ static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 		i_fatal("passdb mfa: %s", error);
 	/* Never cache: every login must consume a code. Not blocking (no
 	   auth worker processes): the slow part runs in the plugin's own
-	   thread (see THREADS in the file header). */
+	   thread (THREADS in passdb_mfa_common.inc). */
 	module->module.default_cache_key = NULL;
 	module->module.blocking = FALSE;
 	/* Only the plugin keeps the LMDB environment open (opened lazily,
@@ -95,6 +93,8 @@ static struct passdb_module *mfa_preinit(pool_t pool, const char *args)
 		mfa_store_set_caching(1, (enum mfa_store_sync)module->set.store_sync);
 	return &module->module;
 }
+
+#include "passdb_mfa_common.inc"
 
 /* Check one chain holding the mfa passdb p; i_fatal on an unsafe one. */
 static void mfa_check_passdb(const struct auth *auth,
@@ -116,14 +116,3 @@ static void mfa_check_passdb(const struct auth *auth,
 			"to accept the password alone)", svc);
 	mfa_check_results_and_after(svc, p);
 }
-
-static struct passdb_module_interface passdb_mfa = {
-	.name = "mfa",
-	.preinit = mfa_preinit,
-	.init = mfa_init,
-	.deinit = mfa_deinit,
-	.verify_plain = mfa_verify_plain,
-	.lookup_credentials = NULL,
-	.set_credentials = NULL,
-};
-

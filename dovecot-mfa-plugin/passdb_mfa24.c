@@ -85,8 +85,6 @@ static const char *service_name(const struct auth *auth)
 		"(default)" : auth->protocol;
 }
 
-#include "passdb_mfa_common.inc"
-
 /* The Dovecot settings into set: mfa_config first, then every mfa_<key>
    that is not empty, in the table's order. 0, or -1 with *error_r. */
 static int mfa24_settings_apply(const struct mfa24_settings *dset,
@@ -148,6 +146,8 @@ static int mfa_preinit(pool_t pool, struct event *event,
 	return 0;
 }
 
+#include "passdb_mfa_common.inc"
+
 /* Check one chain holding the mfa passdb p; i_fatal on an unsafe one.
    The same rules and messages as the 2.3 glue (docs/mfa.md). */
 static void mfa_check_passdb(const struct auth *auth,
@@ -169,13 +169,3 @@ static void mfa_check_passdb(const struct auth *auth,
 			"to accept the password alone)", svc);
 	mfa_check_results_and_after(svc, p);
 }
-
-static struct passdb_module_interface passdb_mfa = {
-	.name = "mfa",
-	.preinit = mfa_preinit,
-	.init = mfa_init,
-	.deinit = mfa_deinit,
-	.verify_plain = mfa_verify_plain,
-	.lookup_credentials = NULL,
-	.set_credentials = NULL,
-};
