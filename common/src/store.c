@@ -325,6 +325,65 @@ enum store_result store_txn_foreach(struct store_txn *txn, const void *prefix,
 	return txn->store->ops->txn_foreach(txn, prefix, plen, fn, ctx);
 }
 
+static enum store_result check_field(size_t klen, size_t flen)
+{
+	if (check_key(klen) == STORE_ERROR)
+		return STORE_ERROR;
+	if (flen == 0 || flen > STORE_KEY_MAX - klen)
+		return store_set_error("field length %zu (expected 1..%zu bytes after a "
+				       "key of %zu)", flen, (size_t)STORE_KEY_MAX - klen, klen);
+	return STORE_OK;
+}
+
+enum store_result store_txn_hget(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 void **value_r, size_t *len_r)
+{
+	if (check_field(klen, flen) == STORE_ERROR)
+		return STORE_ERROR;
+	return txn->store->ops->txn_hget(txn, key, klen, field, flen, value_r, len_r);
+}
+
+enum store_result store_txn_hput(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 const void *value, size_t vlen)
+{
+	if (check_field(klen, flen) == STORE_ERROR || check_value(vlen) == STORE_ERROR)
+		return STORE_ERROR;
+	txn->wrote = 1;
+	return txn->store->ops->txn_hput(txn, key, klen, field, flen, value, vlen);
+}
+
+enum store_result store_txn_hdel(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen)
+{
+	if (check_field(klen, flen) == STORE_ERROR)
+		return STORE_ERROR;
+	txn->wrote = 1;
+	return txn->store->ops->txn_hdel(txn, key, klen, field, flen);
+}
+
+enum store_result store_txn_hforeach(struct store_txn *txn, const void *key,
+				     size_t klen, store_foreach_fn *fn, void *ctx)
+{
+	/* The same rule as store_txn_foreach() (store.h). */
+	if (txn->wrote)
+		return store_set_error("foreach after a write in the same transaction");
+	if (check_key(klen) == STORE_ERROR)
+		return STORE_ERROR;
+	return txn->store->ops->txn_hforeach(txn, key, klen, fn, ctx);
+}
+
+int store_stale(struct store *store)
+{
+	return store->ops->stale(store);
+}
+
+int store_sync_pending(struct store *store)
+{
+	return store->ops->sync_pending(store);
+}
+
 enum store_result store_txn_commit(struct store_txn **txn)
 {
 	struct store_txn *t = *txn;

@@ -45,6 +45,19 @@ struct store_ops {
 				     size_t klen);
 	enum store_result (*txn_foreach)(struct store_txn *txn, const void *prefix,
 					 size_t plen, store_foreach_fn *fn, void *ctx);
+	/* Hash fields (store.h); store.c checks the sizes. */
+	enum store_result (*txn_hget)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen,
+				      void **value_r, size_t *len_r);
+	enum store_result (*txn_hput)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen,
+				      const void *value, size_t vlen);
+	enum store_result (*txn_hdel)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen);
+	enum store_result (*txn_hforeach)(struct store_txn *txn, const void *key,
+					  size_t klen, store_foreach_fn *fn, void *ctx);
+	int (*stale)(struct store *store);
+	int (*sync_pending)(struct store *store);
 	/* Both free the transaction. */
 	enum store_result (*txn_commit)(struct store_txn *txn);
 	void (*txn_abort)(struct store_txn *txn);

@@ -614,6 +614,14 @@ static enum store_result redis_foreach(struct store *store, const void *prefix,
 	return ret;
 }
 
+/* store_stale() and store_sync_pending(): a server is never replaced
+   under a handle the way a file is, and Redis syncs by itself. */
+static int redis_stale(struct store *store)
+{
+	(void)store;
+	return 0;
+}
+
 const struct store_ops store_redis_ops = {
 	.scheme = "redis",
 	.open = redis_open,
@@ -631,6 +639,12 @@ const struct store_ops store_redis_ops = {
 	.txn_put = store_redis_txn_put,
 	.txn_del = store_redis_txn_del,
 	.txn_foreach = store_redis_txn_foreach,
+	.txn_hget = store_redis_txn_hget,
+	.txn_hput = store_redis_txn_hput,
+	.txn_hdel = store_redis_txn_hdel,
+	.txn_hforeach = store_redis_txn_hforeach,
+	.stale = redis_stale,
+	.sync_pending = redis_stale,
 	.txn_commit = store_redis_txn_commit,
 	.txn_abort = store_redis_txn_abort,
 };
