@@ -169,28 +169,50 @@ fail:
 	return -1;
 }
 
-struct store *store_open(const char *uri, const char **error_r)
+/* The backend of uri, and its part after "scheme:"; NULL with the error
+   set. */
+static const struct store_ops *backend_of(const char *uri, const char **rest_r)
 {
 	size_t i, n;
-	struct store *store;
 
 	if (strlen(uri) > STORE_URI_MAX) {
 		store_set_error("store address longer than %d bytes", STORE_URI_MAX);
-		*error_r = store_errbuf;
 		return NULL;
 	}
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		n = strlen(backends[i]->scheme);
-		if (strncmp(uri, backends[i]->scheme, n) != 0 || uri[n] != ':')
-			continue;
-		store = backends[i]->open(uri, uri + n + 1);
-		if (store == NULL)
-			*error_r = store_errbuf;
-		return store;
+		if (strncmp(uri, backends[i]->scheme, n) == 0 && uri[n] == ':') {
+			*rest_r = uri + n + 1;
+			return backends[i];
+		}
 	}
 	store_set_error("%s: unknown store (expected lmdb:/path, redis://host[:port][/db] or redis:///socket)", uri);
-	*error_r = store_errbuf;
 	return NULL;
+}
+
+int store_check_address(const char *uri, const char **error_r)
+{
+	const struct store_ops *ops;
+	const char *rest;
+
+	if ((ops = backend_of(uri, &rest)) == NULL || ops->check(uri, rest) < 0) {
+		*error_r = store_errbuf;
+		return -1;
+	}
+	return 0;
+}
+
+struct store *store_open(const char *uri, const char **error_r)
+{
+	const struct store_ops *ops;
+	struct store *store = NULL;
+	const char *rest;
+
+	if ((ops = backend_of(uri, &rest)) != NULL)
+		store = ops->open(uri, rest);
+	if (store == NULL)
+		*error_r = store_errbuf;
+	return store;
 }
 
 void store_close(struct store **store)

@@ -20,6 +20,8 @@ struct store_ops {
 	const char *scheme;	/* "lmdb", "redis" */
 	/* rest: the URI after "scheme:" */
 	struct store *(*open)(const char *uri, const char *rest);
+	/* Parse only (store_check_address); 0, or -1 with the error set. */
+	int (*check)(const char *uri, const char *rest);
 	void (*close)(struct store *store);
 	enum store_result (*get)(struct store *store, const void *key, size_t klen,
 				 void **value_r, size_t *len_r);

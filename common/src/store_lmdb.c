@@ -354,6 +354,14 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 	return &s->base;
 }
 
+static int lmdb_check(const char *uri, const char *rest)
+{
+	char path[PATH_MAX];
+	struct lmdb_opts o;
+
+	return parse_rest(uri, rest, path, sizeof(path), &o);
+}
+
 static void lmdb_close(struct store *store)
 {
 	struct store_lmdb *s = (struct store_lmdb *)store;
@@ -897,6 +905,7 @@ static void lmdb_txn_abort(struct store_txn *txn)
 const struct store_ops store_lmdb_ops = {
 	.scheme = "lmdb",
 	.open = lmdb_open,
+	.check = lmdb_check,
 	.close = lmdb_close,
 	.get = lmdb_get,
 	.put = lmdb_put,

@@ -296,6 +296,17 @@ enum store_result store_redis_take_value(struct store_redis *r, redisReply *rep,
 
 static void redis_close(struct store *store);
 
+static int redis_check(const char *uri, const char *rest)
+{
+	struct store_redis r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = store_redis_parse(&r, uri, rest);
+	store_redis_free_auth(&r);
+	return ret;
+}
+
 static struct store *redis_open(const char *uri, const char *rest)
 {
 	struct store_redis *r = xcalloc(1, sizeof(*r));
@@ -625,6 +636,7 @@ static int redis_stale(struct store *store)
 const struct store_ops store_redis_ops = {
 	.scheme = "redis",
 	.open = redis_open,
+	.check = redis_check,
 	.close = redis_close,
 	.get = redis_get,
 	.put = redis_put,

@@ -664,6 +664,27 @@ static void test_sync_pending(void **state)
 	test_rmtree(&dir);
 }
 
+static void test_check_address(void **state)
+{
+	const char *err = NULL;
+	struct stat st;
+
+	/* Parsed only: nothing opened, created or connected. */
+	assert_int_equal(store_check_address("lmdb:/nonexistent/messec/x.lmdb?records=plain&create=no",
+					     &err), 0);
+	assert_int_equal(stat("/nonexistent/messec", &st), -1);
+	assert_int_equal(store_check_address("redis:///nonexistent/messec/redis.sock?db=3&timeout_ms=20",
+					     &err), 0);
+	assert_int_equal(store_check_address("redis://127.0.0.1:1/15", &err), 0);
+	/* The same errors as store_open(). */
+	assert_int_equal(store_check_address("lmdb:/tmp/x.lmdb?records=raw", &err), -1);
+	assert_string_equal(err, "lmdb:/tmp/x.lmdb?records=raw: bad records \"raw\" (expected expiry or plain)");
+	assert_int_equal(store_check_address("redis://127.0.0.1:6379/16", &err), -1);
+	assert_string_equal(err, "redis://127.0.0.1:6379/16: bad db (expected /0../15)");
+	assert_int_equal(store_check_address("/var/x.lmdb", &err), -1);
+	assert_non_null(strstr(err, "unknown store"));
+}
+
 /* Cases that run on a fresh store in a fresh temp dir. */
 static const struct {
 	const char *name;
@@ -700,6 +721,8 @@ int main(void)
 	tests_add(&l, "records=plain: values as they are on disk, TTL refused", test_plain_records, NULL);
 	tests_add(&l, "create=no: a missing file is an error, nothing created; not a directory",
 		  test_create_no, NULL);
+	tests_add(&l, "store_check_address: parses only, same errors as store_open",
+		  test_check_address, NULL);
 	tests_add(&l, "store_stale: replaced, lock file replaced, removed", test_stale, NULL);
 	tests_add(&l, "store_sync_pending: periodic commit pending until store_sync", test_sync_pending,
 		  NULL);

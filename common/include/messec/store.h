@@ -105,6 +105,10 @@ struct store_txn;
    store cannot be opened. */
 struct store *store_open(const char *uri, const char **error_r);
 void store_close(struct store **store);
+/* Parse an address as store_open() would, without opening anything (a
+   Redis auth_file is read and checked): for config checks at startup.
+   0, or -1 with *error_r (thread-local text). */
+int store_check_address(const char *uri, const char **error_r);
 
 /* *value_r is malloc'ed (NUL-terminated after *len_r bytes); caller frees.
    len_r may be NULL. */
