@@ -455,8 +455,6 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 
 static struct smfiDesc desc = {
 	.xxfi_name = "messec-milter-auth",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = MA_ACTIONS,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = mlfi_helo,
 	.xxfi_envfrom = mlfi_envfrom,
@@ -464,9 +462,7 @@ static struct smfiDesc desc = {
 	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,
 	.xxfi_eom = mlfi_eom,
-	.xxfi_abort = milter_xxfi_abort,
-	.xxfi_close = milter_xxfi_close,
-	.xxfi_negotiate = milter_xxfi_negotiate,	/* the no-reply stages above */
+	/* abort, close, negotiate (the no-reply stages above): the skeleton's */
 };
 
 static const struct milter_def def = {

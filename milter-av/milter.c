@@ -368,8 +368,6 @@ const struct milter_def *av_milter_def(void)
 {
 	static struct smfiDesc desc = {
 		.xxfi_name = (char *) "messec-milter-av",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = AV_ACTIONS,
 		.xxfi_connect = mlfi_connect,
 		.xxfi_helo = mlfi_helo,
 		.xxfi_envfrom = mlfi_envfrom,
@@ -377,9 +375,7 @@ const struct milter_def *av_milter_def(void)
 		.xxfi_eoh = mlfi_eoh,
 		.xxfi_body = mlfi_body,
 		.xxfi_eom = mlfi_eom,
-		.xxfi_abort = milter_xxfi_abort,
-		.xxfi_close = milter_xxfi_close,
-		.xxfi_negotiate = milter_xxfi_negotiate,
+		/* abort, close, negotiate: the skeleton's (milter.h) */
 	};
 	static const struct milter_def def = {
 		.desc = &desc,

@@ -33,6 +33,23 @@ void milter_define(const struct milter_def *def)
 	milter_def = def;
 }
 
+/* What libmilter gets (smfi_register copies it): the milter's callbacks
+   and the skeleton's for what the skeleton owns. */
+static struct smfiDesc milter_desc(const struct milter_def *def)
+{
+	struct smfiDesc d = *def->desc;
+
+	d.xxfi_version = SMFI_VERSION;
+	d.xxfi_flags = def->actions;
+	if (d.xxfi_abort == NULL)
+		d.xxfi_abort = milter_xxfi_abort;
+	if (d.xxfi_close == NULL)
+		d.xxfi_close = milter_xxfi_close;
+	if (d.xxfi_negotiate == NULL)
+		d.xxfi_negotiate = milter_xxfi_negotiate;
+	return d;
+}
+
 /* Bind the milter socket now (as root), so privileges can drop before
    smfi_main() and the MTA can connect with the configured mode. */
 void milter_open(const struct cfg *cfg, const struct milter_def *def)
@@ -49,7 +66,7 @@ void milter_open(const struct cfg *cfg, const struct milter_def *def)
 	if (smfi_settimeout((int) cfg_time(cfg, "milter_timeout")) != MI_SUCCESS)
 		log_fatalx("smfi_settimeout failed");
 	milter_define(def);
-	if (smfi_register(*def->desc) != MI_SUCCESS)
+	if (smfi_register(milter_desc(def)) != MI_SUCCESS)
 		log_fatalx("smfi_register failed");
 	/* 1: unlink a stale socket file first (left by kill -9). */
 	if (smfi_opensocket(1) != MI_SUCCESS)

@@ -19,10 +19,12 @@
  *	of its message object, and what OPTNEG asks for (actions, no-reply
  *	stages, steps not sent). milter_open() registers it
  *	(milter_define() alone in unit tests); it is read-only from then on.
- *	desc's xxfi_abort, xxfi_close and xxfi_negotiate may be the
+ *	desc holds the name and the milter's own callbacks; milter_open()
+ *	registers a copy with the version, the actions as flags, and the
  *	skeleton's milter_xxfi_abort, milter_xxfi_close and
- *	milter_xxfi_negotiate: they end the message, free the connection and
- *	negotiate with the definition's values.
+ *	milter_xxfi_negotiate where desc has none: they end the message,
+ *	free the connection and negotiate with the definition's values, so
+ *	no milter can forget to free its state.
  *
  *	Socket. milter_open() reads the keys socket (CFG_SOCKET), socket_mode
  *	(octal string), user, group and milter_timeout (CFG_TIME) from the
