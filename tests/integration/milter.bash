@@ -8,6 +8,7 @@
 #	milter_stop LABEL PID BIN LOG              # SIGTERM, wait, sanitizer check of LOG
 #	milter_fetch TOKEN [COUNT]                 # delivered message(s) with Subject TOKEN (IMAP)
 #	milter_not_delivered TOKEN                 # IMAP works and no such message is in the INBOX
+#	milter_send_bg TMP N SEND                  # N mails in the background; TMP/replies, MILTER_SENDER
 #	milter_kill_redelivery ...                 # the kill -9 while mail flows case (35, 41)
 #
 #	Outside the lab (30, 43: unshare -n, no Postfix):
@@ -94,6 +95,24 @@ milter_not_delivered() {
 	[ $? -eq 4 ]
 }
 
+# milter_send_bg TMP N SEND: send N messages one after the other in the
+# background (SEND I prints the reply's last line), logging "start I" in
+# TMP/starts before each and "I REPLY" in TMP/replies after it, so a test
+# knows exactly which messages began after an event. MILTER_SENDER: its pid.
+milter_send_bg() {
+	local tmp=$1 n=$2 send=$3
+	: >"$tmp/replies"
+	: >"$tmp/starts"
+	(
+		for i in $(seq 1 "$n"); do
+			echo "start $i" >>"$tmp/starts"
+			echo "$i $("$send" "$i")" >>"$tmp/replies"
+			sleep 0.2
+		done
+	) &
+	MILTER_SENDER=$!
+}
+
 # milter_kill_redelivery TMP SOCK PIDVAR START SEND N RUN WHAT: N messages
 # are sent one after the other (SEND I prints the reply's last line)
 # while the milter (pid in the variable PIDVAR) is killed with kill -9
@@ -109,20 +128,11 @@ milter_kill_redelivery() {
 	local pid=${!pidvar} sender i r dead_after want after_death restart_at window
 	local n_window n_4xx retry_bad got total uniq
 
-	# The sender logs "start I" before each message and "I REPLY" after
-	# it, so the test knows exactly which messages began after the milter
-	# was dead (under load the kill lands a few messages later than
-	# planned; those messages are rightly checked by the still-living one).
-	: >"$tmp/replies"
-	: >"$tmp/starts"
-	(
-		for i in $(seq 1 "$n"); do
-			echo "start $i" >>"$tmp/starts"
-			echo "$i $("$send" "$i")" >>"$tmp/replies"
-			sleep 0.2
-		done
-	) &
-	sender=$!
+	# The starts tell exactly which messages began after the milter was
+	# dead (under load the kill lands a few messages later than planned;
+	# those messages are rightly checked by the still-living one).
+	milter_send_bg "$tmp" "$n" "$send"
+	sender=$MILTER_SENDER
 
 	lab_wait 60 sh -c "[ \$(wc -l <'$tmp/replies') -ge 10 ]"
 	kill -9 "$pid"
