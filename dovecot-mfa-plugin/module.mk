@@ -74,7 +74,9 @@ $(B)/$(MFA_DIR)/libmessec_mfa_settings.so: $(B)/$(MFA_DIR)/so/passdb_mfa24_setti
 	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) -o $@ $^
 
 # --- the lab's Dovecot 2.4.1 (tests/lab/build-dovecot24) and its plugin
-DOVECOT24_PREFIX ?= /var/cache/messec/dovecot-2.4.1
+ifndef DOVECOT24_PREFIX
+DOVECOT24_PREFIX := $(shell tests/lab/build-dovecot24 --prefix)
+endif
 DOVECOT24_CONFIG := $(DOVECOT24_PREFIX)/lib/dovecot/dovecot-config
 MFA24_DIR := $(B)/$(MFA_DIR)/dovecot24
 MFA24_SO := $(MFA24_DIR)/libauthdb_mfa.so
