@@ -28,8 +28,8 @@
 /*	  config= do. Values are strings checked by mfa_settings.c (the same
 /*	  bounds and "file:line"-less errors as 2.3 args).
 /*	- preinit is int (pool, event, module_r, error_r); a failure is
-/*	  fatal ("passdb NAME: error", auth.c). 2.4.3 added a parameters
-/*	  argument whose layout was not checked here: #error below.
+/*	  fatal ("passdb NAME: error", auth.c). 2.4.3 added a
+/*	  passdb_parameters argument: DOVECOT_PREREQ(2, 4, 3) below.
 /*	- auth->service is auth->protocol, request->fields.service is
 /*	  fields.protocol, auth_passdb.mechanisms is mechanisms_filter,
 /*	  passdb settings "pass" is gone.
@@ -62,11 +62,13 @@
 #if !DOVECOT_PREREQ(2, 4, 0)
 #error "passdb_mfa24.c is the Dovecot 2.4 glue: build passdb_mfa.c for 2.3"
 #endif
+/* 2.4.3 added a const struct passdb_parameters * (use_cache) before
+   module_r (dovecot/core tags 2.4.3, 2.4.4 src/auth/passdb.h); the
+   plugin never caches, so it ignores it. */
 #if DOVECOT_PREREQ(2, 4, 3)
-/* 2.4.3 changed passdb preinit (a const struct passdb_parameters *
-   argument). Not checked against its headers yet: refuse rather than
-   guess an ABI. docs/mfa.md "Dovecot 2.4". */
-#error "Dovecot >= 2.4.3: passdb preinit signature not yet supported (tested: 2.4.1)"
+#  define MFA_PREINIT_PARAMS const struct passdb_parameters *params ATTR_UNUSED,
+#else
+#  define MFA_PREINIT_PARAMS
 #endif
 
 #define MFA_EXPORT __attribute__((visibility("default")))
@@ -110,7 +112,7 @@ static int mfa24_settings_apply(const struct mfa24_settings *dset,
 	return 0;
 }
 
-static int mfa_preinit(pool_t pool, struct event *event,
+static int mfa_preinit(pool_t pool, struct event *event, MFA_PREINIT_PARAMS
 		       struct passdb_module **module_r, const char **error_r)
 {
 	const struct mfa24_settings *dset;
