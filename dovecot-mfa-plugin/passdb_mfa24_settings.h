@@ -11,6 +11,10 @@
 /*	"": not set). Strings, so mfa_settings.c alone checks the values
 /*	(the same bounds and messages as 2.3 args). mfa24_setting_keys maps
 /*	each setting's offset to its mfa_settings key.
+/*	A key added to mfa_settings.c's table must be added here too (struct
+/*	field, DEF and KEY in passdb_mfa24_settings.c), or Dovecot 2.4 admins
+/*	can set it only in the mfa_config file: nothing checks the two lists
+/*	against each other without 2.4 headers in the unit tests.
 /*
 /*	The same object goes into two modules: the auth plugin (settings_get()
 /*	in preinit) and libmessec_mfa_settings.so in $moduledir/settings/,
