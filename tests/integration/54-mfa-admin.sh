@@ -25,6 +25,9 @@
 #	- two failures from one address lock that address: an enrolled user's
 #	  right password + code from it is refused ("too many failures from
 #	  this IP"), the same user from another address gets in.
+#	On Dovecot 2.4 (LAB_DOVECOT=2.4), also: every key of mfa_settings.c's
+#	table is accepted by the lab's doveconf as mfa_<key> in the passdb
+#	block (the settings module declares them all).
 #	Codes are computed here from the secret the CLI prints (mfa.bash).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
@@ -43,6 +46,28 @@ lab_require "prerequisites" ip dovecot python3 || lab_finish
 #
 mfa_lab_up_lmdb ""
 A=$LAB_ALICE; AP=$LAB_ALICE_PASSWORD
+
+# 2.4: each key of the plugin's settings table (mfa_settings.c, the list
+# the CLI and 2.3's args accept) is a setting doveconf knows. doveconf runs
+# in Dovecot's mount namespace, where the lab mounted the settings module.
+if [ "${LAB_DOVECOT:-2.3}" = 2.4 ]; then
+	keys=$(sed -n 's/^\t{ "\([a-z_]*\)", CFG_.*/\1/p' "$REPO/dovecot-mfa-plugin/mfa_settings.c")
+	{
+		cat "$LAB_DOVECOT_CONFIG"
+		echo "passdb mfa {"
+		for k in config $keys; do echo "  mfa_$k = probe-$k"; done
+		echo "}"
+	} >"$tmp/all-keys.conf"
+	out=$(nsenter -m -t "$(cat "$LAB_DIR/pids/dovecot.pid")" "$LAB_DOVECONF" -c "$tmp/all-keys.conf" -n 2>&1)
+	missing=
+	for k in config $keys; do
+		grep -qx "  mfa_$k = probe-$k" <<<"$out" || missing="$missing mfa_$k"
+	done
+	[ "$(wc -w <<<"$keys")" -ge 10 ] && [ -z "$missing" ] &&
+		ok "2.4: doveconf accepts mfa_<key> for all $(wc -w <<<"$keys") settings keys and mfa_config" ||
+		fail "2.4: doveconf accepts mfa_<key> for all settings keys and mfa_config" \
+			"keys: $(wc -w <<<"$keys"); missing:$missing; $(grep -m2 -i 'error\|unknown' <<<"$out")"
+fi
 B_=$LAB_BOB; BP=$LAB_BOB_PASSWORD
 
 [ ! -e "$STORE" ] && ok "store= alone: no store before the first login" ||
