@@ -143,7 +143,39 @@ def message(kind, subject):
         return multipart(subject, [("x.bin", oct_, "base64", b"")]).replace(
             b"--b1--", b"--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64"
             b"\r\n\r\n!!!!====****QUJ\r\nD=\r\n====\r\n\x01\x02\r\n--b1--")
+    if kind.startswith("link-"):
+        return link_message(kind[5:], subject)
     raise SystemExit("unknown kind " + kind)
+
+
+def link_message(what, subject):
+    """Messages for the link analysis (45-milter-av-links.sh): the links sit
+    in encoded text and HTML parts, so the milter must decode to see them."""
+    alt = 'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="a1"\r\n'
+    if what == "listed":	# href to a listed domain, behind base64 and an entity
+        html = (b'<p>Your account: <a href="https://login.evil-link&#46;example/verify">'
+                b'www.bank.example</a></p>')
+        text = b"Your account: see the HTML part.\r\n"
+    elif what == "tagged":	# a quoted-printable soft break inside the URL
+        html = b"<p>Offer: <a href='http://www.tagged-link.example/x'>http://www.tagged-link.example/x</a></p>"
+        text = b"Offer: http://www.tagged-link.example/x\r\n"
+    elif what == "ip":		# an IPv4 literal listed in reverse (SURBL)
+        html = b"<p>Pay at <a href='http://198.51.100.66/pay'>our portal</a></p>"
+        text = b"Pay at http://198.51.100.66/pay\r\n"
+    elif what == "badname":	# a 70-octet label: no DNS name, never an error
+        html = b"<p>ok</p>"
+        text = b"See http://" + b"a" * 70 + b".good-link.example/ and http://good-link.example/\r\n"
+    else:			# clean
+        html = b"<p>Minutes: <a href='https://docs.good-link.example/m'>docs.good-link.example</a></p>"
+        text = b"Minutes: https://docs.good-link.example/m\r\n"
+    qp = quopri.encodestring(text).replace(b"\n", b"\r\n")
+    if what == "tagged":
+        qp = qp.replace(b"tagged-link", b"tagged-=\r\nlink", 1)
+    b64 = base64.encodebytes(html).replace(b"\n", b"\r\n")
+    return (headers(subject, alt) + b"\r\n--a1\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp +
+            b"\r\n--a1\r\nContent-Type: text/html; charset=us-ascii\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"\r\n--a1--\r\n")
 
 
 def main():
