@@ -19,12 +19,34 @@
 #include <arpa/inet.h>
 #include <sys/mman.h>
 #include "messec/log.h"
+#include "messec/metrics.h"
 #include "messec/str.h"
 #include "engine.h"
 #include "linkcheck.h"
 #include "spool.h"
 
 #define QUERIED_MAX 128		/* distinct domains asked per message */
+
+static struct metric *m_findings;
+
+void av_linkcheck_metrics_init(void)
+{
+	m_findings = metrics_counter("messec_milter_av_link_findings_total",
+				     "messages with a link finding, by kind", "finding",
+				     "listed|denied|ip|mismatch|idn|limits|dns_error");
+}
+
+/* One count per kind found in the message. */
+static void count(unsigned kinds)
+{
+	static const char *const names[] = { "listed", "denied", "ip", "mismatch", "idn",
+		"limits", "dns_error" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (kinds & (1u << i))
+			metrics_inc(m_findings, names[i]);
+}
 
 static const char *const hit_names[] = { "reject", "discard", "quarantine", "tag", "off" };
 
@@ -103,10 +125,11 @@ int av_linkcheck_config(const struct cfg *cfg, struct av_link_config *lc, FILE *
 }
 
 /* Record a finding: the strongest action keeps its text for the reply. */
-static void finding(struct av_link_result *r, enum av_hit_action a, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void finding(struct av_link_result *r, unsigned kind, enum av_hit_action a,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void finding(struct av_link_result *r, enum av_hit_action a, const char *fmt, ...)
+static void finding(struct av_link_result *r, unsigned kind, enum av_hit_action a,
+		    const char *fmt, ...)
 {
 	char text[AV_LINK_TEXT_MAX];
 	size_t n = strlen(r->status);
@@ -114,6 +137,7 @@ static void finding(struct av_link_result *r, enum av_hit_action a, const char *
 
 	if (a == AV_HIT_OFF)
 		return;
+	r->kinds |= kind;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -241,18 +265,18 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
 	memset(r, 0, sizeof(*r));
 	r->action = AV_HIT_OFF;
 	if (links->over)
-		finding(r, lc->limits, "links not all checked (limit reached)");
+		finding(r, AV_LINK_LIMITS, lc->limits, "links not all checked (limit reached)");
 	if (links->ip[0] != '\0')
-		finding(r, lc->ip, "IP address link (%s)", links->ip);
+		finding(r, AV_LINK_IP, lc->ip, "IP address link (%s)", links->ip);
 	if (links->mismatch_href[0] != '\0')
-		finding(r, lc->mismatch, "link text %s leads to %s", links->mismatch_text,
+		finding(r, AV_LINK_MISMATCH, lc->mismatch, "link text %s leads to %s", links->mismatch_text,
 			links->mismatch_href);
 	if (links->idn[0] != '\0')
-		finding(r, lc->idn, "internationalised link host (%s)", links->idn);
+		finding(r, AV_LINK_IDN, lc->idn, "internationalised link host (%s)", links->idn);
 	for (i = 0; i < links->nhosts; i++)
 		for (j = 0; lc->deny != AV_HIT_OFF && lc->deny_domains[j] != NULL; j++)
 			if (under(links->hosts[i], lc->deny_domains[j])) {
-				finding(r, lc->deny, "link to denied domain %s", lc->deny_domains[j]);
+				finding(r, AV_LINK_DENIED, lc->deny, "link to denied domain %s", lc->deny_domains[j]);
 				break;
 			}
 	if (lc->nlists == 0)
@@ -278,7 +302,7 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
 			if (k < nseen)
 				continue;
 			if (nseen >= QUERIED_MAX) {
-				finding(r, lc->limits, "links not all checked (limit reached)");
+				finding(r, AV_LINK_LIMITS, lc->limits, "links not all checked (limit reached)");
 				break;
 			}
 			str_copy(seen[nseen++], cand[c], sizeof(seen[0]));
@@ -292,10 +316,11 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
 				s = ask(res, name, &deadline, r);
 				if (s == LIST_ERROR) {
 					r->dns_error = 1;
+					r->kinds |= AV_LINK_DNS_ERROR;
 					break;
 				}
 				if (s == LISTED)
-					finding(r, lc->lists[l].action, "link to %s listed by %s",
+					finding(r, AV_LINK_LISTED, lc->lists[l].action, "link to %s listed by %s",
 						av_links_host_is_ip(links->hosts[i]) ?
 						links->hosts[i] : cand[c], lc->lists[l].zone);
 			}
@@ -371,7 +396,9 @@ void av_linkcheck_message(const struct av_link_config *lc, struct av_spool *spoo
 		memset(&r, 0, sizeof(r));
 		r.action = AV_HIT_OFF;
 		r.dns_error = 1;
+		r.kinds = AV_LINK_DNS_ERROR;
 		str_copy(r.error, "spool error", sizeof(r.error));
+		count(r.kinds);
 		av_linkcheck_apply(lc, &r, v, header, size);
 		return;
 	}
@@ -388,6 +415,7 @@ void av_linkcheck_message(const struct av_link_config *lc, struct av_spool *spoo
 		log_info("%s: links=%u queries=%u%s%s%s", queue_id, links->nhosts, r.queries,
 			 clean[0] != '\0' ? " " : "", clean, r.dns_error ? " dns-error" : "");
 	}
+	count(r.kinds);
 	av_linkcheck_apply(lc, &r, v, header, size);
 	free(links);
 }

@@ -69,8 +69,18 @@ int av_linkcheck_config(const struct cfg *cfg, struct av_link_config *lc, FILE *
 
 #define AV_LINK_TEXT_MAX 300
 
+/* Kinds of findings (av_link_result.kinds), for the metrics. */
+#define AV_LINK_LISTED	0x01
+#define AV_LINK_DENIED	0x02
+#define AV_LINK_IP	0x04
+#define AV_LINK_MISMATCH 0x08
+#define AV_LINK_IDN	0x10
+#define AV_LINK_LIMITS	0x20
+#define AV_LINK_DNS_ERROR 0x40
+
 struct av_link_result {
 	enum av_hit_action action;	/* strongest finding; OFF: none */
+	unsigned kinds;			/* AV_LINK_* found (action not off) */
 	int dns_error;			/* a list could not be asked */
 	char first[AV_LINK_TEXT_MAX];	/* the finding of that action */
 	char status[AV_LINK_TEXT_MAX];	/* every finding, "; " between */
@@ -88,6 +98,9 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
    X-Link-Status value goes to header ("" for none). */
 void av_linkcheck_apply(const struct av_link_config *lc, const struct av_link_result *r,
 			struct av_verdict *v, char *header, size_t size);
+
+/* Register messec_milter_av_link_findings_total{finding} (at startup). */
+void av_linkcheck_metrics_init(void);
 
 struct av_spool;
 /* The milter's hook at end of message. */

@@ -67,7 +67,7 @@ struct av_conn {
 	struct av_msg *msg;
 };
 
-static struct metric *m_outcome, *m_action, *m_latency, *m_reload;
+static struct metric *m_outcome, *m_action, *m_latency, *m_reload, *m_family;
 
 void av_milter_metrics_init(void)
 {
@@ -79,6 +79,9 @@ void av_milter_metrics_init(void)
 				   "accept|reject|discard|quarantine|tempfail");
 	m_reload = metrics_counter("messec_milter_av_reloads_total", "signature reloads",
 				   "result", "ok|failed");
+	m_family = metrics_counter("messec_milter_av_infected_total",
+				   "messages with a signature hit, by signature family", "family", AV_FAMILIES);
+	av_linkcheck_metrics_init();
 	m_latency = metrics_histogram("messec_milter_av_scan_seconds", "scan time per message",
 				      buckets, sizeof(buckets) / sizeof(buckets[0]));
 }
@@ -376,6 +379,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	if (m_outcome != NULL) {
 		metrics_inc(m_outcome, av_outcome_name(r.outcome.kind));
 		metrics_inc(m_action, av_action_name(v.action));
+		if (r.outcome.kind == AV_OUT_INFECTED)
+			metrics_inc(m_family, av_verdict_family(r.name));
 	}
 	av_engine_release(&engine);
 	msg_free(&conn->msg);

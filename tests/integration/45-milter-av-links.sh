@@ -18,11 +18,13 @@
 #	- the href text names another host (mismatch, action quarantine
 #	  after SIGHUP) -> held in Postfix's hold queue;
 #	- a list that times out (timeout.example, the lab's blackhole) ->
-#	  451 4.4.3 (link_dns_error_action = tempfail).
+#	  451 4.4.3 (link_dns_error_action = tempfail);
+#	- /metrics counts the messages per kind of finding.
 set -u
 . "$(dirname "$0")/milter-av.bash"
 lists="link_dns_lists = dbl.example:reject uribl.example:tag"
-av_lab_up "$lists" "link_dns_timeout = 3s"
+metrics="metrics_listen = inet:127.0.0.1:9479"
+av_lab_up "$lists" "link_dns_timeout = 3s" "$metrics"
 run=lk$RANDOM
 
 # The lists answer in the lab (the zone is served).
@@ -79,7 +81,7 @@ grep -q "good-link.example" "$AV_LOG" && fail "clean links are not logged" "$(gr
 reload() {	# config lines...
 	local mark
 	mark=$(lab_log_mark "$AV_LOG")
-	av_write_conf "$@"
+	av_write_conf "$metrics" "$@"
 	kill -HUP "$AV_PID"
 	lab_wait_log_since "$AV_LOG" "$mark" "engine reload \(SIGHUP\)" 20 ||
 		fail "SIGHUP reload" "$(tail -n 3 "$AV_LOG")"
@@ -100,4 +102,15 @@ send_kind link-clean "$s"
 [[ $AV_REPLY == *"451 4.4.3"*"Links not checked"* ]] &&
 	ok "DNS list timeout -> 451 4.4.3 (link_dns_error_action = tempfail)" ||
 	fail "DNS list timeout -> 451 4.4.3" "reply: $AV_REPLY"
+
+# Metrics: messages per kind of link finding (listed: listed, ip, tagged).
+m=$(lab_exec "$LAB_PY" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=5).read().decode())' 2>&1)
+if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 3$' <<<"$m" &&
+	grep -q '^messec_milter_av_link_findings_total{finding="mismatch"} 1$' <<<"$m" &&
+	grep -q '^messec_milter_av_link_findings_total{finding="dns_error"} 1$' <<<"$m" &&
+	grep -q '^messec_milter_av_link_findings_total{finding="ip"} 0$' <<<"$m"; then
+	ok "metrics: link findings by kind (listed 3, mismatch 1, dns_error 1)"
+else
+	fail "metrics: link findings by kind" "$(grep link_findings <<<"$m" | grep -v '^#' | tr '\n' '|')"
+fi
 av_finish

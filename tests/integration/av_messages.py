@@ -9,7 +9,8 @@
 #	The official ClamAV databases need the Internet: the tests write their
 #	own (the same as milter-av/tests/test_db.h): EICAR as an MD5 hash
 #	signature (.hdb) and a body signature (.ndb), Messec.Test.Hash (MD5 of
-#	HASH_PAYLOAD) and Messec.Test.Body (hex of BODY_MARKER). "db2" writes
+#	HASH_PAYLOAD) and Messec.Test.Body (hex of BODY_MARKER), plus (lab only)
+#	Win.Trojan.MessecFamily (hex of FAMILY_MARKER). "db2" writes
 #	the same plus Messec.Test.Reload (a signature only the second database
 #	has). Zips (also nested and "encrypted") are built with zipfile.
 import base64
@@ -24,6 +25,9 @@ EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!
 BODY_MARKER = b"MESSEC-AV-TEST-BODY-SIGNATURE-7F3A"
 HASH_PAYLOAD = b"messec custom hash signature payload v1"
 RELOAD_MARKER = b"MESSEC-AV-TEST-RELOAD-SIGNATURE-19C2"
+# A body signature named as ClamAV names its own (Platform.Category.Name),
+# for the per-family metrics (40-milter-av-scan.sh); lab database only.
+FAMILY_MARKER = b"MESSEC-AV-TEST-TROJAN-FAMILY-5D21"
 
 
 def write_db(d, second=False):
@@ -33,6 +37,7 @@ def write_db(d, second=False):
     with open(d + "/test.ndb", "w") as f:
         f.write("Eicar-Test-Signature-NDB:0:*:%s\n" % EICAR.hex())
         f.write("Messec.Test.Body:0:*:%s\n" % BODY_MARKER.hex())
+        f.write("Win.Trojan.MessecFamily:0:*:%s\n" % FAMILY_MARKER.hex())
         if second:
             f.write("Messec.Test.Reload:0:*:%s\n" % RELOAD_MARKER.hex())
 
@@ -177,6 +182,8 @@ def message(kind, subject):
                                     zip_bytes([("inner.zip", inner)]))])
     if kind == "body-sig":
         return headers(subject) + b"\r\nHi,\r\n" + BODY_MARKER + b"\r\n"
+    if kind == "trojan-sig":
+        return headers(subject) + b"\r\nHi,\r\n" + FAMILY_MARKER + b"\r\n"
     if kind == "reload-sig":
         return headers(subject) + b"\r\nHi,\r\n" + RELOAD_MARKER + b"\r\n"
     if kind == "hash-sig":
