@@ -170,6 +170,14 @@ int av_links_url_host(const char *url, size_t len, char *host)
 			break;		/* port */
 		if (c == '\0' || url_end(c))
 			return 0;
+		/* Punctuation after a link in text ("see http://x.example, or
+		   (http://y.example)") is not part of its host: the host ends
+		   at the first byte no host name has (RFC 3986 3.2.2 reg-name
+		   without sub-delims; non-ASCII kept for the IDN finding). */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == '_' || c >= 0x80 || (n > 0 && host[0] == '[') ||
+		      (n == 0 && c == '[')))
+			break;
 		if (n >= AV_LINKS_HOST_MAX)
 			return 0;	/* no DNS name is that long */
 		host[n++] = (char) lower(c);

@@ -68,6 +68,9 @@ static const struct lcase cases[] = {
 	  H "Content-Type: multipart/mixed\r\n\r\nhttp://x.example\r\n", "", "", "", "", 1 },
 	{ "LF-only line ends",
 	  "Subject: x\nContent-Type: text/plain\n\nhttp://lf.example\n", "lf.example", "", "", "", 0 },
+	{ "punctuation after a link is not part of its host",
+	  H "\r\nsee http://a.example, (http://b.example) http://c.example;x \"http://d.example\"!\r\n",
+	  "a.example b.example c.example d.example", "", "", "", 0 },
 	{ "no URL", H "\r\nnothing here: http:// https:///x //\r\n", "", "", "", "", 0 },
 };
 
