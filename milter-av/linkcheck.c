@@ -81,9 +81,13 @@ int av_linkcheck_config(const struct cfg *cfg, struct av_link_config *lc, FILE *
 			break;
 		}
 		l->action = AV_HIT_TAG;
-		if (zlen == 0 || zlen > AV_LINK_ZONE_MAX ||
-		    (memcpy(l->zone, lists[i], zlen), l->zone[zlen] = '\0', str_lower(l->zone),
-		     !dns_name_valid(l->zone)) || l->zone[zlen - 1] == '.') {
+		if (zlen > 0 && zlen <= AV_LINK_ZONE_MAX) {
+			memcpy(l->zone, lists[i], zlen);
+			l->zone[zlen] = '\0';
+			str_lower(l->zone);
+		}
+		if (zlen == 0 || zlen > AV_LINK_ZONE_MAX || !dns_name_valid(l->zone) ||
+		    l->zone[zlen - 1] == '.') {
 			fprintf(err, "%s: link_dns_lists: %.*s: not a DNS zone (expected zone[:action])\n",
 				cfg_origin(cfg, "link_dns_lists"), (int) (zlen > 200 ? 200 : zlen), lists[i]);
 			rc = -1;

@@ -670,6 +670,7 @@ static void walk(struct walk *w, const char *p, size_t len, unsigned depth)
 	struct av_links *o = w->out;
 	struct part_head h;
 	char b[BOUNDARY_MAX + 1];
+	const char *ct;
 
 	if (o->over)
 		return;
@@ -678,17 +679,18 @@ static void walk(struct walk *w, const char *p, size_t len, unsigned depth)
 		return;
 	}
 	headers(p, len, &h);
-	if (strncmp(h.ctype + strspn(h.ctype, " \t"), "multipart/", 10) == 0) {
+	ct = h.ctype + strspn(h.ctype, " \t");
+	if (strncmp(ct, "multipart/", 10) == 0) {
 		if (!boundary_param(p, h.body, b)) {
 			o->over = 1;	/* cannot be split: not analysed */
 			return;
 		}
 		multipart(w, p + h.body, len - h.body, b, depth);
-	} else if (strncmp(h.ctype + strspn(h.ctype, " \t"), "message/rfc822", 14) == 0) {
+	} else if (strncmp(ct, "message/rfc822", 14) == 0) {
 		walk(w, p + h.body, len - h.body, depth + 1);
-	} else if (h.ctype[0] == '\0' || strncmp(h.ctype + strspn(h.ctype, " \t"), "text/plain", 10) == 0) {
-		text_part(w, p + h.body, len - h.body, &h, 0);
-	} else if (strncmp(h.ctype + strspn(h.ctype, " \t"), "text/html", 9) == 0) {
+	} else if (*ct == '\0' || strncmp(ct, "text/plain", 10) == 0) {
+		text_part(w, p + h.body, len - h.body, &h, 0);	/* RFC 2045 5.2: default */
+	} else if (strncmp(ct, "text/html", 9) == 0) {
 		text_part(w, p + h.body, len - h.body, &h, 1);
 	}
 }
