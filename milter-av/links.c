@@ -122,6 +122,45 @@ int av_links_host_is_ip(const char *host)
 	return 1;
 }
 
+/*
+ * Browsers map some non-ASCII host characters to ASCII before resolving
+ * (UTS #46 mapping; RFC 3490 3.1 names the dots): the ideographic full
+ * stop U+3002 and halfwidth U+FF61 are ".", the fullwidth forms
+ * U+FF01-U+FF5E are ASCII 0x21-0x7E ("ｅｖｉｌ．example" is evil.example).
+ * Fold them in host[0..n) (UTF-8, lower-cased after), so a list still
+ * sees the name; other non-ASCII stays (the idn finding). Returns the
+ * new length (never longer).
+ */
+static size_t fold_width(char *host, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		const unsigned char *u = (const unsigned char *) host + i;
+
+		if (i + 2 < n && u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x82) {
+			host[o++] = '.';	/* U+3002 */
+			i += 3;
+		} else if (i + 2 < n && u[0] == 0xef && u[1] == 0xbd && u[2] == 0xa1) {
+			host[o++] = '.';	/* U+FF61 */
+			i += 3;
+		} else if (i + 2 < n && u[0] == 0xef && (u[1] == 0xbc || u[1] == 0xbd) &&
+			   u[2] >= 0x80 && u[2] <= 0xbf) {
+			unsigned cp = 0xf000u | ((unsigned) (u[1] & 0x3f) << 6) | (u[2] & 0x3fu);
+
+			if (cp >= 0xff01 && cp <= 0xff5e) {
+				host[o++] = (char) lower((int) (cp - 0xff01 + 0x21));
+				i += 3;
+			} else {
+				host[o++] = host[i++];
+			}
+		} else {
+			host[o++] = host[i++];
+		}
+	}
+	return o;
+}
+
 static int url_end(int c)
 {
 	return is_space(c) || c == '<' || c == '>' || c == '"' || c == '\'' || c == '`' ||
@@ -182,6 +221,7 @@ int av_links_url_host(const char *url, size_t len, char *host)
 			return 0;	/* no DNS name is that long */
 		host[n++] = (char) lower(c);
 	}
+	n = fold_width(host, n);
 	while (n > 0 && host[n - 1] == '.')
 		n--;
 	host[n] = '\0';
