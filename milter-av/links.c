@@ -126,7 +126,9 @@ int av_links_host_is_ip(const char *host)
  * Browsers map some non-ASCII host characters to ASCII before resolving
  * (UTS #46 mapping; RFC 3490 3.1 names the dots): the ideographic full
  * stop U+3002 and halfwidth U+FF61 are ".", the fullwidth forms
- * U+FF01-U+FF5E are ASCII 0x21-0x7E ("ｅｖｉｌ．example" is evil.example).
+ * U+FF01-U+FF5E are ASCII 0x21-0x7E ("ｅｖｉｌ．example" is evil.example);
+ * only letters, digits, "-", "." and "_" are folded (a fullwidth "/"
+ * stays as it is: it must not end up inside a host).
  * Fold them in host[0..n) (UTF-8, lower-cased after), so a list still
  * sees the name; other non-ASCII stays (the idn finding). Returns the
  * new length (never longer).
@@ -148,8 +150,13 @@ static size_t fold_width(char *host, size_t n)
 			   u[2] >= 0x80 && u[2] <= 0xbf) {
 			unsigned cp = 0xf000u | ((unsigned) (u[1] & 0x3f) << 6) | (u[2] & 0x3fu);
 
-			if (cp >= 0xff01 && cp <= 0xff5e) {
-				host[o++] = (char) lower((int) (cp - 0xff01 + 0x21));
+			int a = cp >= 0xff01 && cp <= 0xff5e ? lower((int) (cp - 0xff01 + 0x21)) : 0;
+
+			/* Only what a host name may hold; other forms stay
+			   non-ASCII (the idn finding). */
+			if ((a >= 'a' && a <= 'z') || (a >= '0' && a <= '9') || a == '-' || a == '.' ||
+			    a == '_') {
+				host[o++] = (char) a;
 				i += 3;
 			} else {
 				host[o++] = host[i++];

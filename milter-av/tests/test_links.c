@@ -73,8 +73,9 @@ static const struct lcase cases[] = {
 	  "a.example b.example c.example d.example", "", "", "", 0 },
 	{ "fullwidth letters and ideographic dots fold to ASCII (UTS #46)",
 	  H "\r\nhttp://evil\xe3\x80\x82" "example/ http://\xef\xbd\x85\xef\xbd\x96il\xef\xbc\x8e" "example "
-	  "http://x\xef\xbd\xa1" "EXAMPLE http://caf\xc3\xa9" ".example\r\n",
-	  "evil.example x.example caf\xc3\xa9" ".example", "", "caf\xc3\xa9" ".example", "", 0 },
+	  "http://x\xef\xbd\xa1" "EXAMPLE http://caf\xc3\xa9" ".example http://a\xef\xbc\x8f" "b.example\r\n",
+	  "evil.example x.example caf\xc3\xa9" ".example a\xef\xbc\x8f" "b.example", "",
+	  "caf\xc3\xa9" ".example", "", 0 },
 	{ "no URL", H "\r\nnothing here: http:// https:///x //\r\n", "", "", "", "", 0 },
 };
 
