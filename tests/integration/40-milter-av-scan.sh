@@ -108,7 +108,7 @@ grep -q "av=oversize action=tempfail" "$AV_LOG" && ok "oversize verdict logged" 
 	fail "oversize verdict logged" "$(tail -n 3 "$AV_LOG")"
 
 # Metrics: outcomes, actions, scan time histogram (counts of the cases above).
-metrics=$(lab_exec "$LAB_PY" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=5).read().decode())' 2>&1)
+metrics=$(milter_metrics 9479)
 if grep -q '^messec_milter_av_messages_total{outcome="infected"} 7$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_infected_total{family="test"} 6$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_infected_total{family="trojan"} 1$' <<<"$metrics" &&

@@ -78,15 +78,7 @@ grep -q "good-link.example" "$AV_LOG" && fail "clean links are not logged" "$(gr
 
 # Mismatch (href evil-link, text www.bank.example) -> quarantine, with the
 # DNS lists off (SIGHUP reloads the config).
-reload() {	# config lines...
-	local mark
-	mark=$(lab_log_mark "$AV_LOG")
-	av_write_conf "$metrics" "$@"
-	kill -HUP "$AV_PID"
-	lab_wait_log_since "$AV_LOG" "$mark" "engine reload \(SIGHUP\)" 20 ||
-		fail "SIGHUP reload" "$(tail -n 3 "$AV_LOG")"
-}
-reload "link_mismatch_action = quarantine"
+av_reload "$metrics" "link_mismatch_action = quarantine"
 s=$run-mismatch
 send_kind link-listed "$s"
 if [[ $AV_REPLY == *"250 "* ]] && lab_wait 15 sh -c "ip netns exec $LAB_NS postqueue -c $LAB_POSTFIX_CONFIG -j | grep -q '\"queue_name\": \"hold\"'"; then
@@ -96,7 +88,7 @@ else
 fi
 
 # A list whose server never answers: a real DNS timeout -> 451 4.4.3.
-reload "link_dns_lists = timeout.example:reject" "link_dns_timeout = 2s"
+av_reload "$metrics" "link_dns_lists = timeout.example:reject" "link_dns_timeout = 2s"
 s=$run-timeout
 send_kind link-clean "$s"
 [[ $AV_REPLY == *"451 4.4.3"*"Links not checked"* ]] &&
@@ -104,7 +96,7 @@ send_kind link-clean "$s"
 	fail "DNS list timeout -> 451 4.4.3" "reply: $AV_REPLY"
 
 # Metrics: messages per kind of link finding (listed: listed, ip, tagged).
-m=$(lab_exec "$LAB_PY" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=5).read().decode())' 2>&1)
+m=$(milter_metrics 9479)
 if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 3$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="mismatch"} 1$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="dns_error"} 1$' <<<"$m" &&

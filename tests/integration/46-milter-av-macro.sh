@@ -19,15 +19,6 @@ set -u
 av_lab_up "macro_action = reject"
 run=mc$RANDOM
 
-reload() {	# config lines...
-	local mark
-	mark=$(lab_log_mark "$AV_LOG")
-	av_write_conf "$@"
-	kill -HUP "$AV_PID"
-	lab_wait_log_since "$AV_LOG" "$mark" "engine reload \(SIGHUP\)" 20 ||
-		fail "SIGHUP reload" "$(tail -n 3 "$AV_LOG")"
-}
-
 for kind in macro-doc macro-docm; do
 	s=$run-$kind
 	f=$(av_msg "$kind" "$s")
@@ -50,7 +41,7 @@ got=$(av_fetch "$s" | tr -d '\r')
 grep -q "av=macro action=reject" "$AV_LOG" && ok "macro verdict logged (av=macro action=reject)" ||
 	fail "macro verdict logged" "$(tail -n 3 "$AV_LOG")"
 
-reload "macro_action = tag"
+av_reload "macro_action = tag"
 s=$run-tag
 f=$(av_msg macro-doc "$s")
 av_send "$f"
@@ -59,7 +50,7 @@ got=$(av_fetch "$s" | tr -d '\r')
 	ok "macro_action = tag: delivered with X-Virus-Status: infected (Heuristics.OLE2.ContainsMacros...)" ||
 	fail "macro_action = tag: tagged" "reply: $AV_REPLY; $(grep '^X-Virus' <<<"$got" | tr '\n' '|')"
 
-reload
+av_reload
 s=$run-off
 f=$(av_msg macro-doc "$s")
 av_send "$f"

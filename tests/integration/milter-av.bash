@@ -38,6 +38,17 @@ av_start() {
 	return $rc
 }
 
+# av_reload [LINES...]: rewrite the config (av_write_conf LINES), SIGHUP,
+# wait until the milter logs its reload (the new config is then in use).
+av_reload() {
+	local mark
+	mark=$(lab_log_mark "$AV_LOG")
+	av_write_conf "$@"
+	kill -HUP "$AV_PID"
+	lab_wait_log_since "$AV_LOG" "$mark" "engine reload \(SIGHUP\)" 20 ||
+		fail "SIGHUP reload" "$(tail -n 3 "$AV_LOG")"
+}
+
 av_lab_up() {
 	lab_require "milter-av lab prerequisites" python3 || lab_finish
 	[ -x "$AV_BIN" ] || { fail "milter binary built" "$AV_BIN missing"; lab_finish; }
