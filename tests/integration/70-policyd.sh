@@ -16,7 +16,8 @@
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 
-PD=$B/policyd/messec-policyd
+# MESSEC_POLICYD_BIN: another binary (the installed package's, make check-packages).
+PD=${MESSEC_POLICYD_BIN:-$B/policyd/messec-policyd}
 [ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
 port=10040
 lab_up LAB_POLICY="inet:127.0.0.1:$port"
