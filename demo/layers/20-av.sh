@@ -68,17 +68,8 @@ _av_headers() {
 		grep -iE '^(from|subject|x-virus-scanned|x-virus-status):' | tr -d '\r'
 }
 
-# _av_logline TEXT...: the newest milter-av log line holding every TEXT
-# (fixed strings); returns 1 when there is none.
-_av_logline() {
-	local l t
-	demo_part log
-	l=$(cat "$LAB_DIR/milter-av.log")
-	for t in "$@"; do l=$(grep -F -- "$t" <<<"$l"); done
-	l=$(tail -n 1 <<<"$l")
-	printf '%s\n' "$l" | sed 's/^.*messec-milter-av[^:]*: //' | demo_show
-	[ -n "$l" ]
-}
+# _av_logline TEXT...: the newest milter-av log line holding every TEXT.
+_av_logline() { demo_logline "$LAB_DIR/milter-av.log" messec-milter-av "$@"; }
 
 # _av_refused TOKEN KIND WHAT: send, expect 554 5.7.1 naming WHAT, the log
 # line, and nothing delivered.
@@ -114,7 +105,9 @@ run() {
 
 	demo_scenario "1. OFF: port 25 does not call messec-milter-av; bob@sender.example sends an EICAR attachment" \
 		"1. SANS la couche : le port 25 n’appelle pas messec-milter-av ; bob@sender.example envoie une pièce jointe EICAR"
-	demo_cmd "postconf -h lab_port25_milters   (the milters port 25 calls: no av.sock)" demo_postfix_get lab_port25_milters
+	demo_say "The milters port 25 calls (lab_port25_milters in the lab's main.cf): no av.sock." \
+		"Les milters qu’appelle le port 25 (lab_port25_milters dans le main.cf du labo) : pas de av.sock."
+	demo_cmd "postconf -h lab_port25_milters" demo_postfix_get lab_port25_milters
 	tok=av-off-$RANDOM tr=$DEMO_TMP/av-off.swaks
 	_av_send "$tok" eicar-b64 "$tr"
 	out=$(demo_swaks_answer "$tr")

@@ -63,15 +63,7 @@ _pol_setup() {
 }
 
 # _pol_logline TEXT...: the newest policyd log line holding every TEXT.
-_pol_logline() {
-	local l t
-	demo_part log
-	l=$(cat "$LAB_DIR/policyd.log")
-	for t in "$@"; do l=$(grep -F -- "$t" <<<"$l"); done
-	l=$(tail -n 1 <<<"$l")
-	printf '%s\n' "$l" | sed 's/^.*messec-policyd[^:]*: //' | demo_show
-	[ -n "$l" ]
-}
+_pol_logline() { demo_logline "$LAB_DIR/policyd.log" messec-policyd "$@"; }
 
 # _pol_as_ceo TOKEN TRANSCRIPT: alice logged in on 587, MAIL FROM and
 # From: ceo@lab.example, to bob.
@@ -111,8 +103,9 @@ run() {
 
 	demo_scenario "1. OFF: Postfix does not ask policyd; alice, logged in on 587, writes as ceo@lab.example to bob" \
 		"1. SANS la couche : Postfix ne consulte pas policyd ; alice, authentifiée sur 587, écrit à bob en tant que ceo@lab.example"
-	demo_cmd "postconf -h smtpd_recipient_restrictions   (no check_policy_service: OFF)" \
-		demo_postfix_get smtpd_recipient_restrictions
+	demo_say "The lab's recipient restrictions: empty, no check_policy_service." \
+		"Les restrictions de destinataire du labo : vides, pas de check_policy_service."
+	demo_cmd "postconf -h smtpd_recipient_restrictions" demo_postfix_get smtpd_recipient_restrictions
 	tok=policy-off-$RANDOM tr=$DEMO_TMP/policy-off.swaks
 	_pol_as_ceo "$tok" "$tr"
 	out=$(demo_swaks_answer "$tr")
