@@ -71,6 +71,17 @@ _av_headers() {
 # _av_logline TEXT...: the newest milter-av log line holding every TEXT.
 _av_logline() { demo_logline "$LAB_DIR/milter-av.log" messec-milter-av "$@"; }
 
+# _av_delivered TOKEN KIND TRANSCRIPT: send, expect 250, show the delivered
+# copy's headers (kept in AV_HDR); returns 1 (said) when not delivered.
+_av_delivered() {
+	_av_send "$@"
+	[[ $(demo_swaks_answer "$3") == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
+	demo_part headers
+	AV_HDR=$(_av_headers "$1")
+	printf '%s\n' "$AV_HDR" | demo_show
+	[[ $AV_HDR == *"Subject: $1"* ]] || { demo_bad "not in alice's INBOX" "absent de la boîte d’alice"; return 1; }
+}
+
 # _av_refused TOKEN KIND WHAT: send, expect 554 5.7.1 naming WHAT, the log
 # line, and nothing delivered.
 _av_refused() {
@@ -89,7 +100,7 @@ _av_refused() {
 }
 
 run() {
-	local tok tr out milters hdr
+	local tok tr milters
 	AV_BIN=$DEMO_B/milter-av/messec-milter-av
 	demo_title "Layer av: antivirus and attachment policy (messec-milter-av, libclamav)" \
 		"Couche av : antivirus et politique des pièces jointes (messec-milter-av, libclamav)"
@@ -109,14 +120,8 @@ run() {
 		"Les milters qu’appelle le port 25 (lab_port25_milters dans le main.cf du labo) : pas de av.sock."
 	demo_cmd "postconf -h lab_port25_milters" demo_postfix_get lab_port25_milters
 	tok=av-off-$RANDOM tr=$DEMO_TMP/av-off.swaks
-	_av_send "$tok" eicar-b64 "$tr"
-	out=$(demo_swaks_answer "$tr")
-	[[ $out == 250* ]] || { demo_bad "the EICAR mail was not accepted without the layer" "le courrier EICAR n’a pas été accepté sans la couche"; return 1; }
-	demo_part headers
-	hdr=$(_av_headers "$tok")
-	printf '%s\n' "$hdr" | demo_show
-	[[ $hdr == *"Subject: $tok"* ]] || { demo_bad "the EICAR mail is not in alice's INBOX" "le courrier EICAR n’est pas dans la boîte d’alice"; return 1; }
-	[[ $hdr != *X-Virus-Status* ]] || { demo_bad "an X-Virus-Status header although nothing scanned" "un en-tête X-Virus-Status alors que rien n’a été analysé"; return 1; }
+	_av_delivered "$tok" eicar-b64 "$tr" || return 1
+	[[ $AV_HDR != *X-Virus-Status* ]] || { demo_bad "an X-Virus-Status header although nothing scanned" "un en-tête X-Virus-Status alors que rien n’a été analysé"; return 1; }
 	demo_say "(no X-Virus-Status: nobody scanned it)" "(aucun X-Virus-Status : personne ne l’a analysé)"
 	demo_ok "without the layer, the EICAR attachment is in alice's INBOX." \
 		"sans la couche, la pièce jointe EICAR est dans la boîte d’alice."
@@ -148,13 +153,8 @@ run() {
 
 	demo_scenario "5. ON: a clean PDF attachment" "5. AVEC la couche : une pièce jointe PDF saine"
 	tok=av-clean-$RANDOM tr=$DEMO_TMP/av-clean.swaks
-	_av_send "$tok" clean-attachment "$tr"
-	out=$(demo_swaks_answer "$tr")
-	[[ $out == 250* ]] || { demo_bad "the clean mail was not accepted" "le courrier sain n’a pas été accepté"; return 1; }
-	demo_part headers
-	hdr=$(_av_headers "$tok")
-	printf '%s\n' "$hdr" | demo_show
-	[[ $hdr == *"X-Virus-Status: clean"* ]] || { demo_bad "no X-Virus-Status: clean on the delivered copy" "pas de X-Virus-Status: clean sur la copie livrée"; return 1; }
+	_av_delivered "$tok" clean-attachment "$tr" || return 1
+	[[ $AV_HDR == *"X-Virus-Status: clean"* ]] || { demo_bad "no X-Virus-Status: clean on the delivered copy" "pas de X-Virus-Status: clean sur la copie livrée"; return 1; }
 	_av_logline "$(demo_swaks_qid "$tr"): av=clean action=accept" ||
 		{ demo_bad "no av=clean line in the milter's log" "aucune ligne av=clean dans le journal du milter"; return 1; }
 	demo_ok "delivered, with X-Virus-Status: clean (a forged one from the sender would have been replaced)." \
