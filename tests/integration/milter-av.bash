@@ -16,7 +16,9 @@
 #	the lab namespace as nobody after binding its socket. What these
 #	share with the 3x milter-auth tests is in milter.bash.
 . "$(dirname "${BASH_SOURCE[0]}")/milter.bash"
-AV_BIN=$B/milter-av/messec-milter-av
+# MESSEC_MILTER_AV_BIN runs another binary (the installed package's:
+# tests/packages/70-debian-packages.sh).
+AV_BIN=${MESSEC_MILTER_AV_BIN:-$B/milter-av/messec-milter-av}
 AV_GEN=$(dirname "${BASH_SOURCE[0]}")/av_messages.py
 AV_TMP=$(mktemp -d /tmp/messec-av-lab.XXXXXX)
 AV_DB=$AV_TMP/db
