@@ -46,6 +46,8 @@ const struct cfg_def pd_config_defs[] = {
 	{"deny_action", CFG_STR, "REJECT 5.7.1 Access denied", 0, 512, NULL,
 		"verdict of a deny-list match"},
 	{"sender_login_map", CFG_PATH, "", 0, 0, NULL, "login -> owned senders map file"},
+	{"sender_login_db", CFG_STR, "", 0, 1024, NULL,
+		"login -> owned senders map in LMDB (lmdb:/path, --build-login-map)"},
 	{"sender_login_null_sender", CFG_ENUM, "allow", 0, 0, "allow|reject",
 		"authenticated mail with the null sender"},
 	{"recipient_delimiter", CFG_STR, "+", 0, 8, NULL, "address extension delimiters"},
