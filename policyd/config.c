@@ -70,6 +70,8 @@ const struct cfg_def pd_config_defs[] = {
 	{"greylist_expiry", CFG_TIME, "35d", 1, 31536000, NULL, "a passed triplet is remembered this long"},
 	{"greylist_auto_allow", CFG_INT, "5", 0, 1000000, NULL,
 		"passed triplets that exempt a client network (0: never)"},
+	{"greylist_allow_files", CFG_LIST, "", 0, 1024, NULL,
+		"files of large senders never greylisted (verified client names, SPF domains, networks)"},
 	{"greylist_action", CFG_STR, "DEFER_IF_PERMIT 4.7.1 Greylisted, please try again later", 0, 512,
 		NULL, "verdict of a greylisted attempt"},
 	CFG_END

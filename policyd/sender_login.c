@@ -33,6 +33,7 @@
 #include <messec/store.h>
 #include <messec/str.h>
 #include "sender_login.h"
+#include "textfile.h"
 
 #define MAP_LINE_MAX 4096
 #define MAP_LINES_MAX 1000000
@@ -146,35 +147,13 @@ struct pd_login_map *pd_login_map_parse(const char *name, const char *text, FILE
 	return m;
 }
 
+/* The whole map is read at (re)load: 1,000,000 lines of 4096 bytes at most. */
+#define MAP_FILE_MAX ((size_t) MAP_LINES_MAX * (MAP_LINE_MAX + 1))
+
 struct pd_login_map *pd_login_map_load(const char *path, FILE *err)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t size = 0;
-
-	if (f == NULL) {
-		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	FILE *mem = open_memstream(&text, &size);
-	char chunk[8192];
-	size_t n;
-	int bad = 0;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (memchr(chunk, '\0', n) != NULL)
-			bad = 1;
-		fwrite(chunk, 1, n, mem);
-	}
-	if (ferror(f)) {
-		fprintf(err, "%s: read error: %s\n", path, strerror(errno));
-		bad = 2;
-	}
-	fclose(f);
-	fclose(mem);
-	if (bad == 1)
-		fprintf(err, "%s: NUL byte in file\n", path);
-	struct pd_login_map *m = bad ? NULL : pd_login_map_parse(path, text, err);
+	char *text = pd_textfile_read(path, MAP_FILE_MAX, err);
+	struct pd_login_map *m = text != NULL ? pd_login_map_parse(path, text, err) : NULL;
 
 	free(text);
 	return m;

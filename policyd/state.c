@@ -20,6 +20,7 @@
 #include <string.h>
 #include <messec/log.h>
 #include <messec/str.h>
+#include "grey_allow.h"
 #include "rules.h"
 #include "state.h"
 
@@ -47,6 +48,7 @@ struct pd_state {
 	uint64_t gl_delay, gl_window, gl_expiry;
 	uint64_t gl_auto;
 	char gl_action[PD_ACTION_MAX];
+	struct pd_grey_allow *gl_allow;	/* greylist_allow_files */
 };
 
 static time_t (*clock_fn)(void);
@@ -160,6 +162,13 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 	st->gl_window = cfg_time(cfg, "greylist_retry_window");
 	st->gl_expiry = cfg_time(cfg, "greylist_expiry");
 	st->gl_auto = (uint64_t) cfg_int(cfg, "greylist_auto_allow");
+	size_t nf = 0;
+	const char *const *files = cfg_list(cfg, "greylist_allow_files", &nf);
+
+	if ((st->gl_allow = pd_grey_allow_load(files, nf, err)) == NULL) {
+		fprintf(err, "greylist_allow_files: not loaded\n");
+		bad = 1;
+	}
 	if (st->gl_window <= st->gl_delay) {
 		fprintf(err, "greylist_retry_window: must be longer than greylist_delay\n");
 		bad = 1;
@@ -173,6 +182,8 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 
 void pd_state_free(struct pd_state **st)
 {
+	if (*st != NULL)
+		pd_grey_allow_free(&(*st)->gl_allow);
 	free(*st);
 	*st = NULL;
 }
@@ -324,6 +335,11 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		snprintf(said, ssize, "authenticated: never greylisted");
 		return 0;
 	}
+	/* Large senders (rotating pools) by verified name or network,
+	   before any store call. */
+	if (pd_grey_allow_match(st->gl_allow, pd_req_get(req, PD_A_CLIENT_ADDRESS),
+				pd_req_get(req, PD_A_CLIENT_NAME), NULL, said, ssize))
+		return 0;
 	if (store == NULL)
 		return store_failed(st, "greylist", v, vsize, said, ssize);
 	client_net(pd_req_get(req, PD_A_CLIENT_ADDRESS), net, sizeof(net));
