@@ -2,9 +2,10 @@
  * NAME
  *	spf 3
  * SUMMARY
- *	SPF check of one identity (RFC 7208), shared by the milter and messec-spf
+ *	SPF check of one identity (RFC 7208), shared by the milter, messec-spf
+ *	and messec-policyd
  * SYNOPSIS
- *	#include "spf.h"
+ *	#include <messec/spf.h>
  *
  *	struct ma_spf *ma_spf_new(cfg, error_r)
  *	void ma_spf_free(&spf)
@@ -34,7 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "spf.h"
+#include <messec/spf.h>
 #include "spf_internal.h"
 
 /* RFC 5321 4.5.3.1.3: a reverse-path is at most 256 octets with its <>. */
@@ -95,6 +96,11 @@ ma_spf_new(const struct ma_spf_config *cfg, const char **error_r)
 		spf->cfg.dns_term_limit = SPF_MAX_DNS_TERMS;
 	if (spf->cfg.void_limit == 0)
 		spf->cfg.void_limit = SPF_MAX_VOID;
+	if (spf->cfg.engine == MA_SPF_ENGINE_LIBSPF2 && spf->cfg.libspf2_check == NULL) {
+		free(spf);
+		*error_r = "the libspf2 engine needs its entry point (libspf2_check)";
+		return NULL;
+	}
 	if (spf->cfg.dns_term_limit > 100 || spf->cfg.void_limit > 100 ||
 	    spf->cfg.dns_timeout_ms > 600000 ||
 	    spf->cfg.total_timeout_ms > 600000) {
@@ -242,8 +248,8 @@ ma_spf_check(struct ma_spf *spf, const char *client_ip, const char *helo,
 		return finish(v, MA_SPF_NONE, "no usable domain (RFC 7208 4.3)");
 
 	if (spf->cfg.engine == MA_SPF_ENGINE_LIBSPF2) {
-		r = spf_libspf2_check(&ip, helo, sender,
-				      spf->cfg.default_explanation, v);
+		r = spf->cfg.libspf2_check(&ip, helo, sender,
+					   spf->cfg.default_explanation, v);
 		if (r != MA_SPF_FAIL)
 			v->explanation[0] = '\0';
 		return r;

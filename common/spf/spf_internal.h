@@ -13,7 +13,8 @@
  *	spf_macro.c: macro expansion (RFC 7208 section 7).
  *	spf_eval.c: check_host() (RFC 7208 sections 4 to 6) with the lookup
  *	limits of section 4.6.4.
- *	Nothing here is for callers outside milter-auth/spf*.c and the tests.
+ *	Nothing here is for callers outside common/spf/, milter-auth/spf_libspf2.c
+ *	and the tests.
  *--*/
 #ifndef MA_SPF_INTERNAL_H
 #define MA_SPF_INTERNAL_H
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <resolv.h>
 
-#include "spf.h"
+#include <messec/spf.h>
 
 /* RFC 7208 4.6.4 */
 #define SPF_MAX_DNS_TERMS	10
@@ -191,12 +192,9 @@ enum ma_spf_result spf_eval_check_host(struct spf_dns *dns,
  * plus '_' ASCII). */
 bool spf_domain_valid(const char *d, size_t len);
 
-/* ---- spf_libspf2.c ---- */
+/* ---- milter-auth/spf_libspf2.c (the comparison engine, not in common/) ---- */
 
-enum ma_spf_result spf_libspf2_check(const struct spf_ip *ip, const char *helo,
-				     const char *sender,
-				     const char *default_explanation,
-				     struct ma_spf_verdict *v);
+ma_spf_engine_fn spf_libspf2_check;
 /* SPF_result_t + SPF_errcode_t -> ours (INVALID -> temperror/permerror) */
 enum ma_spf_result spf_libspf2_map(int result, int errcode);
 

@@ -2,9 +2,10 @@
  * NAME
  *	spf 3h
  * SUMMARY
- *	SPF (RFC 7208) check, shared by the milter and messec-spf
+ *	SPF (RFC 7208) check, shared by messec-milter-auth, messec-spf and
+ *	messec-policyd (libmessec-spf.a, common/spf/)
  * SYNOPSIS
- *	#include "spf.h"
+ *	#include <messec/spf.h>
  * DESCRIPTION
  *	ma_spf_check() evaluates one identity for one client IP. The milter
  *	calls it for MAIL FROM (and for HELO when MAIL FROM is empty, or when
@@ -18,7 +19,10 @@
  *	validation, RFC 7208 4.6.4 limits across include/redirect, bounded
  *	DNS), 202/203 on the RFC 7208 suite. Raw libspf2 1.2.10 stays
  *	available as MA_SPF_ENGINE_LIBSPF2 for comparison (132/203, no DNS
- *	timeout control); docs/spf-conformance.md has the measurements.
+ *	timeout control); docs/spf-conformance.md has the measurements. That
+ *	engine's code stays with its only user (milter-auth/spf_libspf2.c,
+ *	messec-spf -L), which passes it in the config as libspf2_check, so
+ *	common/ never links libspf2.
  *
  *	Results are RFC 7208 section 2.6 results. Library trouble
  *	(out of memory, a libspf2 invariant) is MA_SPF_INTERNAL: the caller
@@ -59,6 +63,13 @@ enum ma_spf_engine {
 	MA_SPF_ENGINE_LIBSPF2,		/* raw libspf2 1.2.10, for comparison */
 };
 
+struct spf_ip;
+/* The comparison engine's entry point (milter-auth/spf_libspf2.c). */
+typedef enum ma_spf_result ma_spf_engine_fn(const struct spf_ip *ip, const char *helo,
+					    const char *sender,
+					    const char *default_explanation,
+					    struct ma_spf_verdict *v);
+
 struct ma_spf_config {
 	unsigned dns_timeout_ms;	/* per query, default 3000 */
 	unsigned total_timeout_ms;	/* whole evaluation, default 10000 */
@@ -69,6 +80,7 @@ struct ma_spf_config {
 	unsigned dns_term_limit;	/* RFC 7208 4.6.4, 0 = 10, max 100 */
 	unsigned void_limit;		/* RFC 7208 4.6.4, 0 = 2, max 100 */
 	enum ma_spf_engine engine;	/* default MA_SPF_ENGINE_MESSEC */
+	ma_spf_engine_fn *libspf2_check; /* required by MA_SPF_ENGINE_LIBSPF2 */
 };
 
 struct ma_spf;
