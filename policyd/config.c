@@ -72,6 +72,9 @@ const struct cfg_def pd_config_defs[] = {
 		"passed triplets that exempt a client network (0: never)"},
 	{"greylist_allow_files", CFG_LIST, "", 0, 1024, NULL,
 		"files of large senders never greylisted (verified client names, SPF domains, networks)"},
+	{"greylist_spf", CFG_BOOL, "no", 0, 0, NULL,
+		"key the triplet on the SPF-validated sender domain when SPF passes"},
+	{"greylist_spf_timeout", CFG_TIME, "3s", 1, 30, NULL, "DNS time budget of one SPF check"},
 	{"greylist_action", CFG_STR, "DEFER_IF_PERMIT 4.7.1 Greylisted, please try again later", 0, 512,
 		NULL, "verdict of a greylisted attempt"},
 	CFG_END

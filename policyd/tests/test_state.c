@@ -265,6 +265,8 @@ static const struct bcase bad[] = {
 	{ "greylist: window not after delay", "greylist_delay = 1h\ngreylist_retry_window = 30m\n", "longer" },
 	{ "ratelimit without a store", "eom_rules = ratelimit\nstore =\n", "store: required" },
 	{ "bad fail action", "store_fail_action = ACCEPT\n", "store_fail_action: unknown action" },
+	{ "greylist_spf with store_workers = 0 refused (SPF's DNS in the event loop)",
+	  "greylist_spf = yes\nstore_workers = 0\n", "greylist_spf: needs store_workers" },
 	{ "greylist allowlist file missing", "greylist_allow_files = /nonexistent/allow\n", "cannot open" },
 };
 
