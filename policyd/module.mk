@@ -4,7 +4,8 @@ EXTRA_CFLAGS_policyd := $(CMOCKA_CFLAGS) -Ipolicyd
 PD_CORE_SRCS := policyd/proto.c policyd/rules.c policyd/sender_login.c policyd/state.c policyd/config.c \
 	policyd/textfile.c policyd/grey_allow.c
 PD_CORE_OBJS := $(PD_CORE_SRCS:%.c=$(B)/%.o)
-PD_DAEMON_OBJS := $(B)/policyd/main.o $(B)/policyd/loop.o $(B)/policyd/worker.o $(PD_CORE_OBJS)
+PD_DAEMON_OBJS := $(B)/policyd/main.o $(B)/policyd/loop.o $(B)/policyd/worker.o $(B)/policyd/upkeep.o \
+	$(PD_CORE_OBJS)
 
 # PD_SPF: the SPF engine (common/spf/, greylist_spf), after the objects.
 PD_SPF := $(LIBMESSEC_SPF)

@@ -220,6 +220,14 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err)
 		fprintf(err, "store: required by the ratelimit and greylist rules\n");
 		bad = 1;
 	}
+	/* store_workers = 0 runs the store calls in the event loop: fine
+	   for LMDB (local transactions), not for Redis (network waits). */
+	if (!bad && (uses(r, R_RATELIMIT) || uses(r, R_GREYLIST)) && cfg_int(cfg, "store_workers") == 0 &&
+	    strncmp(cfg_str(cfg, "store"), "redis:", 6) == 0) {
+		fprintf(err, "store_workers: 0 runs the store calls in the event loop: only with an lmdb: "
+			"store (a Redis call waits on the network)\n");
+		bad = 1;
+	}
 	if (bad) {
 		pd_rules_free(&r);
 		return NULL;

@@ -267,6 +267,8 @@ static const struct bcase bad[] = {
 	{ "bad fail action", "store_fail_action = ACCEPT\n", "store_fail_action: unknown action" },
 	{ "greylist_spf with store_workers = 0 refused (SPF's DNS in the event loop)",
 	  "greylist_spf = yes\nstore_workers = 0\n", "greylist_spf: needs store_workers" },
+	{ "Redis store with store_workers = 0 refused (Redis calls in the event loop)",
+	  "eom_rules = ratelimit\nstore = redis://127.0.0.1\nstore_workers = 0\n", "only with an lmdb: store" },
 	{ "greylist allowlist file missing", "greylist_allow_files = /nonexistent/allow\n", "cannot open" },
 };
 
