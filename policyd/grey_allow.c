@@ -127,34 +127,21 @@ static int add_word(struct pd_grey_allow *l, const char *name, unsigned lineno, 
 	return 0;
 }
 
+static int allow_line(void *ctx, const char *name, unsigned lineno, char *line, FILE *err)
+{
+	char *save = NULL;
+	int bad = 0;
+
+	line[strcspn(line, "#")] = '\0';
+	for (char *w = strtok_r(line, " \t\r", &save); w != NULL; w = strtok_r(NULL, " \t\r", &save))
+		if (add_word(ctx, name, lineno, w, err) < 0)
+			bad = 1;
+	return bad ? -1 : 0;
+}
+
 static int parse_into(struct pd_grey_allow *l, const char *name, const char *text, FILE *err)
 {
-	unsigned lineno = 0;
-	int errors = 0;
-
-	for (const char *p = text; *p != '\0';) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl != NULL ? (size_t) (nl - p) : strlen(p);
-		char line[ALLOW_LINE_MAX + 1], *save = NULL;
-
-		if (++lineno > ALLOW_LINES_MAX) {
-			fprintf(err, "%s: more than %d lines\n", name, ALLOW_LINES_MAX);
-			return -1;
-		}
-		if (len > ALLOW_LINE_MAX) {
-			fprintf(err, "%s:%u: line longer than %d bytes\n", name, lineno, ALLOW_LINE_MAX);
-			errors++;
-		} else {
-			memcpy(line, p, len);
-			line[len] = '\0';
-			line[strcspn(line, "#")] = '\0';
-			for (char *w = strtok_r(line, " \t\r", &save); w != NULL; w = strtok_r(NULL, " \t\r", &save))
-				if (add_word(l, name, lineno, w, err) < 0)
-					errors++;
-		}
-		p += len + (nl != NULL);
-	}
-	return errors ? -1 : 0;
+	return pd_textfile_lines(name, text, ALLOW_LINE_MAX, ALLOW_LINES_MAX, allow_line, l, err) ? -1 : 0;
 }
 
 static struct pd_grey_allow *finish(struct pd_grey_allow *l, int bad, FILE *err)

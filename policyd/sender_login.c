@@ -79,9 +79,10 @@ static int entry_ok(const char *e)
 	return at != NULL && at[1] != '\0' && strchr(e, '@') == at;
 }
 
-static int parse_line(struct pd_login_map *m, const char *name, unsigned lineno,
-		      char *line, FILE *err)
+/* One line of the map (pd_textfile_line_fn): ctx is the map. */
+static int parse_line(void *ctx, const char *name, unsigned lineno, char *line, FILE *err)
 {
+	struct pd_login_map *m = ctx;
 	char *hash = strchr(line, '#');
 	char *save = NULL, *login, *word;
 	unsigned n = 0;
@@ -113,31 +114,8 @@ static int parse_line(struct pd_login_map *m, const char *name, unsigned lineno,
 struct pd_login_map *pd_login_map_parse(const char *name, const char *text, FILE *err)
 {
 	struct pd_login_map *m = xcalloc(1, sizeof(*m));
-	unsigned lineno = 0;
-	int errors = 0;
-	const char *p = text;
+	unsigned errors = pd_textfile_lines(name, text, MAP_LINE_MAX, MAP_LINES_MAX, parse_line, m, err);
 
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl != NULL ? (size_t) (nl - p) : strlen(p);
-		char line[MAP_LINE_MAX + 1];
-
-		if (++lineno > MAP_LINES_MAX) {
-			fprintf(err, "%s: more than %d lines\n", name, MAP_LINES_MAX);
-			errors++;
-			break;
-		}
-		if (len > MAP_LINE_MAX) {
-			fprintf(err, "%s:%u: line longer than %d bytes\n", name, lineno, MAP_LINE_MAX);
-			errors++;
-		} else {
-			memcpy(line, p, len);
-			line[len] = '\0';
-			if (parse_line(m, name, lineno, line, err) < 0)
-				errors++;
-		}
-		p += len + (nl != NULL);
-	}
 	if (errors) {
 		pd_login_map_free(&m);
 		return NULL;

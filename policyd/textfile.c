@@ -53,3 +53,33 @@ char *pd_textfile_read(const char *path, size_t max, FILE *err)
 	}
 	return text;
 }
+
+unsigned pd_textfile_lines(const char *name, const char *text, size_t max_line, unsigned max_lines,
+			   pd_textfile_line_fn *fn, void *ctx, FILE *err)
+{
+	unsigned lineno = 0, errors = 0;
+	char line[PD_TEXTFILE_LINE_MAX + 1];
+
+	if (max_line > PD_TEXTFILE_LINE_MAX)
+		max_line = PD_TEXTFILE_LINE_MAX;
+	for (const char *p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t) (nl - p) : strlen(p);
+
+		if (++lineno > max_lines) {
+			fprintf(err, "%s: more than %u lines\n", name, max_lines);
+			return errors + 1;
+		}
+		if (len > max_line) {
+			fprintf(err, "%s:%u: line longer than %zu bytes\n", name, lineno, max_line);
+			errors++;
+		} else {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			if (fn(ctx, name, lineno, line, err) < 0)
+				errors++;
+		}
+		p += len + (nl != NULL);
+	}
+	return errors;
+}

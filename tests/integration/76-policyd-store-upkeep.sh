@@ -21,22 +21,9 @@ lab_up
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-install -d -o nobody -m 0700 "$tmp/redis"
-SOCK=$tmp/redis/redis.sock
-REDIS_PID=
-redis_kill() {
-	[ -n "$REDIS_PID" ] || return 0
-	kill -CONT "$REDIS_PID" 2>/dev/null
-	kill -KILL "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-}
-trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 777 --dir "$tmp/redis" \
-	--save '' --appendonly no --logfile "$tmp/redis/redis.log" --daemonize no &
-REDIS_PID=$!
-lab_wait 20 test -S "$SOCK" && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
+. "$(dirname "$0")/policyd.bash"
+trap 'st=$?; pd_redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
+pd_redis_start "$tmp" && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
 kill -STOP "$REDIS_PID"
 
 cat >"$tmp/policyd.conf" <<X
