@@ -13,17 +13,9 @@
 #	address lets her use it, and the next rebuild that takes it away
 #	refuses it again.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-[ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
-port=10042
-lab_up LAB_POLICY="inet:127.0.0.1:$port"
-
-cfgdir=$(mktemp -d)
-chmod 755 "$cfgdir"
+. "$(dirname "$0")/policyd.bash"
+pd_lab_up 10042		# PD, port, cfgdir
 mkdir "$cfgdir/state" && chown nobody "$cfgdir/state"
-trap 'st=$?; rm -rf "$cfgdir"; lab_on_exit $st' EXIT
 db="lmdb:$cfgdir/state/login.lmdb"
 cat >"$cfgdir/policyd.conf" <<X
 listen = inet:127.0.0.1:$port

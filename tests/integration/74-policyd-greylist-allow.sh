@@ -14,17 +14,9 @@
 #	sender domain is greylisted (the sender alone proves nothing); a
 #	client in a listed network is accepted.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-[ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
-port=10043
-lab_up LAB_POLICY="inet:127.0.0.1:$port"
-
-cfgdir=$(mktemp -d)
-chmod 755 "$cfgdir"
+. "$(dirname "$0")/policyd.bash"
+pd_lab_up 10043		# PD, port, cfgdir
 mkdir "$cfgdir/state" && chown nobody "$cfgdir/state"
-trap 'st=$?; rm -rf "$cfgdir"; lab_on_exit $st' EXIT
 shipped=$LAB_REPO/policyd/greylist-allow
 cat >"$cfgdir/local-allow" <<X
 # this site's own additions

@@ -21,9 +21,10 @@ lab_up
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-. "$(dirname "$0")/policyd.bash"
-trap 'st=$?; pd_redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
-pd_redis_start "$tmp" && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
+. "$(dirname "$0")/redis.bash"
+redis_dir "$tmp/redis" nobody nogroup --appendonly no	# SOCK
+trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
+redis_start && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
 kill -STOP "$REDIS_PID"
 
 cat >"$tmp/policyd.conf" <<X
