@@ -234,11 +234,20 @@ int pd_login_map_owns(const struct pd_login_map *map, const char *login,
 #define DB_PREFIX "pd:sl:"
 #define DB_MARKER "pd:sl-built"
 
+/* One open handle; a newer one replaces it when the file is replaced on
+   disk, and the old one is closed by its last user. */
+struct db_handle {
+	struct store *store;
+	unsigned users;			/* lookups running on it */
+	int retired;			/* replaced: close at users == 0 */
+};
+
 struct pd_login_db {
-	char *uri;
+	char *uri;			/* as configured */
+	char *open_uri;			/* with create=no */
 	char path[1024];
-	pthread_mutex_t lock;		/* store, pid */
-	struct store *store;		/* opened at the first lookup */
+	pthread_mutex_t lock;		/* cur, pid, the handles' users */
+	struct db_handle *cur;		/* opened at the first lookup */
 	pid_t pid;			/* the process that opened it */
 };
 
@@ -269,8 +278,14 @@ struct pd_login_db *pd_login_db_new(const char *uri, FILE *err)
 		fprintf(err, "%s: expected lmdb:/absolute/path (only LMDB login maps)\n", uri);
 		return NULL;
 	}
-	/* store_open() would create a missing file: an empty map would then
-	   refuse every login's senders, or tempfail forever. Say it now. */
+	const char *e;
+
+	if (store_check_address(uri, &e) < 0) {
+		fprintf(err, "%s\n", e);
+		return NULL;
+	}
+	/* The daemon opens it with create=no: a missing file is said now,
+	   with how to build it. */
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		fprintf(err, "%s: %s (build it with messec-policyd --build-login-map MAPFILE %s)\n",
 			path, stat(path, &st) < 0 ? strerror(errno) : "not a regular file", uri);
@@ -278,6 +293,16 @@ struct pd_login_db *pd_login_db_new(const char *uri, FILE *err)
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->uri = xstrdup(uri);
+	/* The daemon never creates the map (a typo in the path would
+	   otherwise give an empty one): create=no, unless configured. */
+	if (strstr(uri, "create=") != NULL) {
+		db->open_uri = xstrdup(uri);
+	} else {
+		size_t len = strlen(uri) + sizeof("&create=no");
+
+		db->open_uri = xcalloc(1, len);
+		snprintf(db->open_uri, len, "%s%screate=no", uri, strchr(uri, '?') != NULL ? "&" : "?");
+	}
 	str_copy(db->path, path, sizeof(db->path));
 	pthread_mutex_init(&db->lock, NULL);
 	return db;
@@ -287,29 +312,51 @@ void pd_login_db_free(struct pd_login_db **db)
 {
 	if (*db == NULL)
 		return;
-	if ((*db)->store != NULL && (*db)->pid == getpid())
-		store_close(&(*db)->store);
+	struct db_handle *h = (*db)->cur;
+
+	/* The config is freed by its last user: no lookup runs on it. */
+	if (h != NULL && (*db)->pid == getpid()) {
+		store_close(&h->store);
+		free(h);
+	}
 	pthread_mutex_destroy(&(*db)->lock);
 	free((*db)->uri);
+	free((*db)->open_uri);
 	free(*db);
 	*db = NULL;
 }
 
-/* The open handle (opening it on first use), or NULL with a log line. */
-static struct store *db_store(struct pd_login_db *db)
+static void handle_drop(struct db_handle *h)
 {
-	struct store *s;
+	store_close(&h->store);
+	free(h);
+}
+
+/*
+ * The current handle with one more user (opening it on first use, and
+ * again when the file at the path is not the one open any more: removed
+ * and rebuilt, renamed over, its mode changed), or NULL with a log line.
+ * Release it with db_release().
+ */
+static struct db_handle *db_acquire(struct pd_login_db *db)
+{
+	struct db_handle *h;
 	const char *e;
 
 	pthread_mutex_lock(&db->lock);
-	if (db->store != NULL && db->pid != getpid())
-		db->store = NULL;	/* inherited through fork(): never used */
-	if (db->store == NULL) {
-		struct stat st;
+	if (db->cur != NULL && db->pid != getpid())
+		db->cur = NULL;	/* inherited through fork(): never used */
+	if (db->cur != NULL && store_stale(db->cur->store)) {
+		log_info("sender_login_db: %s changed on disk: opening it again", db->path);
+		db->cur->retired = 1;
+		if (db->cur->users == 0)
+			handle_drop(db->cur);
+		db->cur = NULL;
+	}
+	if (db->cur == NULL) {
+		struct store *s = store_open(db->open_uri, &e);
 
-		if (stat(db->path, &st) < 0) {
-			log_warnx("sender_login_db: %s: %s", db->path, strerror(errno));
-		} else if ((s = store_open(db->uri, &e)) == NULL) {
+		if (s == NULL) {
 			log_warnx("sender_login_db: %s", e);
 		} else if (store_exists(s, DB_MARKER, sizeof(DB_MARKER) - 1) != STORE_OK) {
 			/* Never built (or another store's file): fail, do not
@@ -318,13 +365,24 @@ static struct store *db_store(struct pd_login_db *db)
 				  "messec-policyd --build-login-map)", db->uri);
 			store_close(&s);
 		} else {
-			db->store = s;
+			db->cur = xcalloc(1, sizeof(*db->cur));
+			db->cur->store = s;
 			db->pid = getpid();
 		}
 	}
-	s = db->store;
+	h = db->cur;
+	if (h != NULL)
+		h->users++;
 	pthread_mutex_unlock(&db->lock);
-	return s;
+	return h;
+}
+
+static void db_release(struct pd_login_db *db, struct db_handle *h)
+{
+	pthread_mutex_lock(&db->lock);
+	if (--h->users == 0 && h->retired)
+		handle_drop(h);
+	pthread_mutex_unlock(&db->lock);
 }
 
 static int db_has(void *ctx, const char *login, const char *entry)
@@ -349,11 +407,14 @@ static int db_has(void *ctx, const char *login, const char *entry)
 int pd_login_db_owns(struct pd_login_db *db, const char *login, const char *sender,
 		     const char *delim)
 {
-	struct store *s = db_store(db);
+	struct db_handle *h = db_acquire(db);
+	int r;
 
-	if (s == NULL)
+	if (h == NULL)
 		return -1;
-	return owns(db_has, s, login, sender, delim);
+	r = owns(db_has, h->store, login, sender, delim);
+	db_release(db, h);
+	return r;
 }
 
 /* ---- building the LMDB map ---- */

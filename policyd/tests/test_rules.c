@@ -236,6 +236,8 @@ static const struct bcase bad[] = {
 	  "sender_login_db = lmdb:/nonexistent.lmdb\n", "use one" },
 	{ "config: sender_login_db missing file refused",
 	  "sender_login_map =\nsender_login_db = lmdb:/nonexistent/login.lmdb\n", "--build-login-map" },
+	{ "config: sender_login_db with a bad option refused",
+	  "sender_login_map =\nsender_login_db = lmdb:/tmp/x.lmdb?colour=blue\n", "colour" },
 	{ "config: sender_login_db on Redis refused",
 	  "sender_login_map =\nsender_login_db = redis://127.0.0.1\n", "only LMDB" },
 };
@@ -367,6 +369,35 @@ static void test_db_rebuild(void **state)
 	pd_conf_release(&conf);
 }
 
+/* A map removed and built again as a new file while a handle is open:
+   the next lookup opens the new file (not the deleted one). */
+static void test_db_replaced(void **state)
+{
+	char uri[700], path[600], lock[700], text[1024], buf[1024];
+	struct pd_request req;
+	struct pd_verdict v;
+
+	snprintf(path, sizeof(path), "%s/replaced.lmdb", dir);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	assert_int_equal(build("alice@lab.example alice@lab.example sales@lab.example\n", uri), 0);
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_db = %s\n" LOGIN, uri);
+	struct pd_conf *conf = pd_conf_load_string(text, stderr);
+
+	assert_non_null(conf);
+	parse_words("protocol_state=RCPT sasl_username=alice@lab.example sender=sales@lab.example",
+		    buf, sizeof(buf), &req);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	assert_string_equal(v.action, "DUNNO");
+	unlink(path);
+	unlink(lock);
+	assert_int_equal(build("alice@lab.example alice@lab.example\n", uri), 0);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	assert_string_equal(v.action,
+		"REJECT 5.7.1 Sender address <sales@lab.example> is not owned by login alice@lab.example");
+	pd_conf_release(&conf);
+}
+
 /* An LMDB file that was never built, or gone: tempfail, never accept. */
 static void test_db_unreadable(void **state)
 {
@@ -447,6 +478,8 @@ int main(void)
 	}
 	tests_add(&l, "lmdb map: a rebuild is seen by an open handle", test_db_rebuild, NULL);
 	tests_add(&l, "lmdb map: never built, or removed: DEFER 4.3.0", test_db_unreadable, NULL);
+	tests_add(&l, "lmdb map: removed and built again as a new file: the new one is used",
+		  test_db_replaced, NULL);
 	tests_add(&l, "lmdb map: login and entry over a store key refused", test_db_long_key, NULL);
 	tests_add(&l, "explain: every rule in order, the decider marked", test_explain, NULL);
 	tests_add_table(&l, actions, test_action);

@@ -11,7 +11,8 @@
 #	rejected at RCPT with the documented text and as herself delivered;
 #	a rebuild while the daemon runs (no SIGHUP) that gives alice bob's
 #	address lets her use it, and the next rebuild that takes it away
-#	refuses it again.
+#	refuses it again; a map removed and built again as a new file is
+#	opened anew; a bad map file leaves the built map as it was.
 set -u
 . "$(dirname "$0")/policyd.bash"
 pd_lab_up 10042		# PD, port, cfgdir
@@ -84,6 +85,17 @@ runuser -u nobody -- "$PD" --build-login-map "$cfgdir/login.map" "$db" >/dev/nul
 out=$(send "$LAB_BOB" db-revoked)
 [[ $out == *"$want"* ]] && ok "the next rebuild takes it away: rejected again" ||
 	fail "the next rebuild takes it away: rejected again" "$out"
+# Removed and built again as a new file (not in place): the daemon
+# notices the file it has open is gone and opens the new one.
+rm -f "$cfgdir/state/login.lmdb" "$cfgdir/state/login.lmdb-lock"
+echo "alice@lab.example  $LAB_BOB" >>"$cfgdir/login.map"
+runuser -u nobody -- "$PD" --build-login-map "$cfgdir/login.map" "$db" >/dev/null 2>&1
+out=$(send "$LAB_BOB" db-new-file)
+if [[ $out == 250* ]] && grep -q 'sender_login_db: .*login.lmdb changed on disk: opening it again' "$LAB_DIR/policyd.log"; then
+	ok "map removed and built as a new file: the daemon opens the new one (logged)"
+else
+	fail "map removed and built as a new file: the daemon opens the new one (logged)" "$out / $(tail -n 2 "$LAB_DIR/policyd.log")"
+fi
 echo "carol bad-entry" >"$cfgdir/bad.map"
 out=$(runuser -u nobody -- "$PD" --build-login-map "$cfgdir/bad.map" "$db" 2>&1)
 st=$?
