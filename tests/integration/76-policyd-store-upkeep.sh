@@ -12,19 +12,8 @@
 #	store_fail_action at once; once redis-server continues, the upkeep
 #	thread opens the store and greylisting works.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-lab_require "prerequisites" redis-server setpriv || lab_finish
-[ -x "$PD" ] || { fail "policyd is built" "$PD missing (make)"; lab_finish; }
-lab_up
-
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-. "$(dirname "$0")/redis.bash"
-redis_dir "$tmp/redis" nobody nogroup --appendonly no	# SOCK
-trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
-redis_start && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
+. "$(dirname "$0")/policyd.bash"
+pd_redis_lab_up		# PD, tmp, SOCK, REDIS_PID
 kill -STOP "$REDIS_PID"
 
 cat >"$tmp/policyd.conf" <<X
@@ -40,18 +29,7 @@ out=$("$PD" -t -c "$tmp/bad.conf" 2>&1)
 [[ $out == *"store_workers: 0 runs the store calls in the event loop: only with an lmdb: store"* ]] &&
 	ok "a Redis store with store_workers = 0 is refused" || fail "a Redis store with store_workers = 0 is refused" "$out"
 
-ask() {
-	lab_exec "$LAB_PY" -c 'import socket,sys
-s=socket.create_connection(("127.0.0.1",10053),10)
-s.settimeout(30)
-s.sendall(("request=smtpd_access_policy\n"+"".join(a+"\n" for a in sys.argv[1:])+"\n").encode())
-b=b""
-while not b.endswith(b"\n\n"):
-    c=s.recv(4096)
-    if not c: break
-    b+=c
-print(b.decode().strip())' "$@" 2>&1
-}
+ask() { pd_ask 10053 "$@"; }
 grey() { ask protocol_state=RCPT client_address=192.0.2.10 sender=s@none.example recipient=alice@lab.example; }
 
 lab_spawn policyd -- "$PD" -f -c "$tmp/policyd.conf"
