@@ -51,6 +51,8 @@ $(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c mi
 $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,policyd_proto,policyd/proto.c,$(B)/policyd/proto.o))
+PD_LISTS_SRCS := policyd/sender_login.c policyd/grey_allow.c policyd/textfile.c
+$(eval $(call fuzz_target,policyd_lists,$(PD_LISTS_SRCS),$(PD_LISTS_SRCS:%.c=$(B)/%.o)))
 # messec-milter-av: spool, attachment policy, verdict (no libclamav needed).
 AV_FUZZ_SRCS := milter-av/policy.c milter-av/spool.c milter-av/verdict.c
 $(eval $(call fuzz_target,av_policy,$(AV_FUZZ_SRCS),$(AV_FUZZ_SRCS:%.c=$(B)/%.o),,-Imilter-av))
