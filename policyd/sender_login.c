@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,8 @@ struct pd_login_db {
 	pthread_mutex_t lock;		/* cur, pid, the handles' users */
 	struct db_handle *cur;		/* opened at the first lookup */
 	pid_t pid;			/* the process that opened it */
+	time_t last_warn;		/* open failures: logged every 10 s */
+	unsigned quiet;			/* failures not logged since */
 };
 
 /* The file path of "lmdb:/path[?options]"; -1 when not an lmdb: address. */
@@ -356,13 +359,24 @@ static struct db_handle *db_acquire(struct pd_login_db *db)
 	if (db->cur == NULL) {
 		struct store *s = store_open(db->open_uri, &e);
 
-		if (s == NULL) {
-			log_warnx("sender_login_db: %s", e);
-		} else if (store_exists(s, DB_MARKER, sizeof(DB_MARKER) - 1) != STORE_OK) {
-			/* Never built (or another store's file): fail, do not
-			   read an empty map as "owns nothing" silently. */
-			log_warnx("sender_login_db: %s: no map in it (build it with "
-				  "messec-policyd --build-login-map)", db->uri);
+		int built = s != NULL && store_exists(s, DB_MARKER, sizeof(DB_MARKER) - 1) == STORE_OK;
+		time_t now = time(NULL);
+
+		if (!built && (db->last_warn == 0 || now - db->last_warn >= 10)) {
+			/* Not built (or another store's file): fail, never read
+			   an empty map as "owns nothing". Every request tries
+			   again; the log says it every 10 s at most. */
+			if (s == NULL)
+				log_warnx("sender_login_db: %s (%u more since the last line)", e, db->quiet);
+			else
+				log_warnx("sender_login_db: %s: no map in it (build it with messec-policyd "
+					  "--build-login-map) (%u more since the last line)", db->uri, db->quiet);
+			db->last_warn = now;
+			db->quiet = 0;
+		} else if (!built) {
+			db->quiet++;
+		}
+		if (!built) {
 			store_close(&s);
 		} else {
 			db->cur = xcalloc(1, sizeof(*db->cur));
