@@ -17,8 +17,12 @@ MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
 
 $(eval $(call daemon,milter-auth/messec-milter-auth,$(MA_DAEMON_OBJS) $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
 
-# messec-dmarc-report: aggregate reports from the recorded evaluations.
-$(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(B)/milter-auth/dmarc_report.o,$(OPENSSL_LIBS)))
+# messec-dmarc-report: aggregate reports from the recorded evaluations,
+# sent to the rua destinations (dmarc_rua.c: DNS, PSL; dmarc_send.c: zlib).
+MA_ZLIB_LIBS := $(call pc_libs,zlib,-lz)
+MA_REPORT_SEND_OBJS := $(B)/milter-auth/dmarc_report.o $(B)/milter-auth/dmarc_rua.o \
+	$(B)/milter-auth/dmarc_send.o $(MA_DMARC_OBJS)
+$(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
 
 # messec-dkim-keygen: key pairs, DNS record and key-table line.
 $(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
@@ -37,6 +41,8 @@ $(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T
 $(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T)/clean.o))
 # DMARC report recording and XML (dmarc_report.c); xmllint validates.
 $(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o,$(OPENSSL_LIBS)))
+# Sending them: rua, section 7.1 verification (fake DNS), gzip, mail, forget.
+$(eval $(call unit_test,milter-auth_test_report_send,$(MA_T)/tests/test_report_send.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
 # DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
 # with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))

@@ -113,7 +113,7 @@ static void one_domain(const char *domain, void *ctx)
 static void test_report(void **state)
 {
 	struct ma_report_row r = base_row(), spoof = base_row();
-	struct ma_report_meta meta = { "mx.lab.example", "postmaster@lab.example", "t-1" };
+	struct ma_report_meta meta = { "mx.lab.example", "postmaster@lab.example", "t-1", NULL, NULL };
 	const char *error = NULL, *conf = getenv("MESSEC_CONFORMANCE");
 	char path[400], xsd[400], cmd[1600], day[9], *xml;
 	int n = 0;
