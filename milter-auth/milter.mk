@@ -19,10 +19,13 @@ $(eval $(call daemon,milter-auth/messec-milter-auth,$(MA_DAEMON_OBJS) $(MA_MODUL
 
 # messec-dmarc-report: aggregate reports from the recorded evaluations,
 # sent to the rua destinations (dmarc_rua.c: DNS, PSL; dmarc_send.c: zlib).
+# "ingest" reads the reports received (dmarc_ingest*.c: zlib, libxml2).
 MA_ZLIB_LIBS := $(call pc_libs,zlib,-lz)
+MA_XML2_LIBS := $(call pc_libs,libxml-2.0,-lxml2)
 MA_REPORT_SEND_OBJS := $(B)/milter-auth/dmarc_report.o $(B)/milter-auth/dmarc_rua.o \
 	$(B)/milter-auth/dmarc_send.o $(MA_DMARC_OBJS)
-$(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
+MA_INGEST_OBJS := $(B)/milter-auth/dmarc_ingest.o $(B)/milter-auth/dmarc_ingest_sum.o
+$(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS) $(MA_INGEST_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 
 # messec-dkim-keygen: key pairs, DNS record and key-table line.
 $(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
@@ -43,6 +46,8 @@ $(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T
 $(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o,$(OPENSSL_LIBS)))
 # Sending them: rua, section 7.1 verification (fake DNS), gzip, mail, forget.
 $(eval $(call unit_test,milter-auth_test_report_send,$(MA_T)/tests/test_report_send.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
+# Reading the reports received (fixtures in milter-auth/tests/reports/).
+$(eval $(call unit_test,milter-auth_test_ingest,$(MA_T)/tests/test_ingest.o $(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 # DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
 # with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))

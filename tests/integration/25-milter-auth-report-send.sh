@@ -20,7 +20,9 @@
 #	   against the RFC's schema (xmllint); rep2 (not verified) and rep3
 #	   (over !1k) are not sent and say why;
 #	3. once more: rep1 is not sent twice (its records were taken off
-#	   after Postfix took the mail); rep2's and rep3's are kept.
+#	   after Postfix took the mail); rep2's and rep3's are kept;
+#	4. messec-dmarc-report ingest on alice's Maildir reads the report
+#	   back among her other mail (item 6, receiving side).
 set -u
 . "$(dirname "$0")/milter-auth.bash"
 
@@ -152,6 +154,19 @@ if [[ $out != *"rep1.example"* && $kept != *'!rep1.example!'* && $kept == *'!rep
 else
 	fail "next run: rep1's report is not sent twice; rep2's and rep3's records are kept" \
 		"$out; kept: $kept; rep1 reports: $n1"
+fi
+
+# 4. The receiving side (item 6) on the same Maildir: ingest finds the
+# report among alice's other mail (those are named as not reports) and
+# counts rep1's two messages from LAB_OUT_GOOD as passing DMARC.
+out=$("$REP_BIN" ingest "$LAB_MAILDIR_ROOT/alice" 2>"$MA_TMP/ingest.err")
+line=$(grep -A3 '^domain rep1.example$' <<<"$out" | grep -E "^ +$LAB_OUT_GOOD ")
+if [ -n "$line" ] && [ "$(awk '{print $2, $3, $4}' <<<"$line")" = "2 2 2" ] &&
+	grep -q 'no report attachment in the mail' "$MA_TMP/ingest.err"; then
+	ok "ingest reads the report from the Maildir: rep1.example, $LAB_OUT_GOOD, 2 messages pass"
+else
+	fail "ingest reads the report from the Maildir: rep1.example, $LAB_OUT_GOOD, 2 messages pass" \
+		"$out $(head -c 300 "$MA_TMP/ingest.err")"
 fi
 
 ma_finish
