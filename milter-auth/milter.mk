@@ -27,6 +27,10 @@ MA_REPORT_SEND_OBJS := $(B)/milter-auth/dmarc_report.o $(B)/milter-auth/dmarc_ru
 MA_INGEST_OBJS := $(B)/milter-auth/dmarc_ingest.o $(B)/milter-auth/dmarc_ingest_sum.o
 $(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS) $(MA_INGEST_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 
+# messec-inspect: explains a message with the milter's own modules.
+MA_INSPECT_OBJS := $(B)/milter-auth/inspect_msg.o $(B)/milter-auth/inspect_rules.o
+$(eval $(call daemon,milter-auth/messec-inspect,$(B)/milter-auth/messec-inspect.o $(MA_INSPECT_OBJS) $(MA_MODULE_OBJS),$(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) $(MA_DKIM_LIBS) $(MA_DMARC_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread))
+
 # messec-dkim-keygen: key pairs, DNS record and key-table line.
 $(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
 
@@ -48,14 +52,18 @@ $(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA
 $(eval $(call unit_test,milter-auth_test_report_send,$(MA_T)/tests/test_report_send.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
 # Reading the reports received (fixtures in milter-auth/tests/reports/).
 $(eval $(call unit_test,milter-auth_test_ingest,$(MA_T)/tests/test_ingest.o $(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
+# messec-inspect's parsing and anomaly rules.
+$(eval $(call unit_test,milter-auth_test_inspect,$(MA_T)/tests/test_inspect.o $(MA_INSPECT_OBJS)))
 # DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
 # with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 
 # Install: binary, man page, sample config (never overwriting a live one).
 .PHONY: install-milter-auth
-install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report $(B)/milter-auth/messec-dkim-keygen
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/messec
+install-milter-auth: $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report $(B)/milter-auth/messec-dkim-keygen $(B)/milter-auth/messec-inspect
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SYSCONFDIR)/messec
+	install -m 0755 $(B)/milter-auth/messec-inspect $(DESTDIR)$(BINDIR)/
+	install -m 0644 milter-auth/messec-inspect.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0755 $(B)/milter-auth/messec-milter-auth $(B)/milter-auth/messec-dmarc-report \
 		$(B)/milter-auth/messec-dkim-keygen $(DESTDIR)$(SBINDIR)/
 	install -m 0644 milter-auth/messec-milter-auth.8 milter-auth/messec-dkim-keygen.8 \

@@ -52,6 +52,8 @@ $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_C
 $(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 # messec-dmarc-report ingest: reports received (zlib, libxml2).
 $(eval $(call fuzz_target,dmarc_ingest,milter-auth/dmarc_ingest.c milter-auth/dmarc_ingest_sum.c,$(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS),$(XML2_CFLAGS)))
+# messec-inspect: message fields, Received hops, anomaly rules.
+$(eval $(call fuzz_target,inspect,milter-auth/inspect_msg.c milter-auth/inspect_rules.c,$(MA_INSPECT_OBJS)))
 $(eval $(call fuzz_target,policyd_proto,policyd/proto.c,$(B)/policyd/proto.o))
 # messec-milter-av: spool, attachment policy, verdict (no libclamav needed).
 AV_FUZZ_SRCS := milter-av/policy.c milter-av/spool.c milter-av/verdict.c
