@@ -100,42 +100,106 @@ static int key_safe(const char *s)
 	return 1;
 }
 
-int ma_report_record(struct store *store, const struct ma_report_row *r, time_t now,
-		     uint32_t ttl, const char **error_r)
+int ma_report_prepare(const struct ma_report_row *r, time_t now,
+		      struct ma_report_prepared *p, const char **error_r)
 {
-	char row[ROW_MAX], hex[65], day[9], key[STORE_KEY_MAX + 1], policy[128];
-	size_t len;
+	char row[ROW_MAX];
 	int n;
 
+	memset(p, 0, sizeof(*p));
 	if (!key_safe(r->policy_domain)) {
 		*error_r = "unusable policy domain";
 		return -1;
 	}
-	ma_report_day(now, day);
-	len = row_text(r, row, sizeof(row));
-	if (sha256_hex(row, len, hex) != 0) {
+	ma_report_day(now, p->day);
+	str_copy(p->domain, r->policy_domain, sizeof(p->domain));
+	p->row_len = row_text(r, row, sizeof(row));
+	if (sha256_hex(row, p->row_len, p->hash) != 0) {
 		*error_r = "SHA-256 failed";
 		return -1;
 	}
-	n = snprintf(policy, sizeof(policy), "%s %s %c %c %d", r->p, r->sp,
+	n = snprintf(p->policy, sizeof(p->policy), "%s %s %c %c %d", r->p, r->sp,
 		     r->adkim_strict ? 's' : 'r', r->aspf_strict ? 's' : 'r', r->pct);
-	if (n < 0 || (size_t) n >= sizeof(policy)) {
+	if (n < 0 || (size_t) n >= sizeof(p->policy)) {
 		*error_r = "policy text too long";
 		return -1;
 	}
-	snprintf(key, sizeof(key), "dmarc/p/%s/%s", day, r->policy_domain);
-	if (store_put(store, key, strlen(key), policy, (size_t) n, ttl) != STORE_OK)
-		goto fail;
-	snprintf(key, sizeof(key), "dmarc/r/%s/%s/%s", day, r->policy_domain, hex);
-	if (store_put(store, key, strlen(key), row, len, ttl) != STORE_OK)
-		goto fail;
-	snprintf(key, sizeof(key), "dmarc/c/%s/%s/%s", day, r->policy_domain, hex);
-	if (store_incr(store, key, strlen(key), 1, ttl, NULL) != STORE_OK)
-		goto fail;
+	p->row = xstrndup(row, p->row_len);
+	p->count = 1;
 	return 0;
-fail:
-	*error_r = store_error();
-	return -1;
+}
+
+void ma_report_prepared_clear(struct ma_report_prepared *p)
+{
+	free(p->row);
+	p->row = NULL;
+}
+
+struct write_ctx {
+	const struct ma_report_prepared *p;
+	size_t n;
+	uint32_t ttl;
+};
+
+/* One transaction: policy, row text and count of every prepared row. */
+static enum store_result write_txn(struct store_txn *txn, void *arg)
+{
+	struct write_ctx *w = arg;
+	char key[STORE_KEY_MAX + 1], num[24];
+	enum store_result rc;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		const struct ma_report_prepared *p = &w->p[i];
+		char *cur = NULL;
+		long long have = 0;
+		int len;
+
+		snprintf(key, sizeof(key), "dmarc/p/%s/%s", p->day, p->domain);
+		if ((rc = store_txn_put(txn, key, strlen(key), p->policy, strlen(p->policy),
+					w->ttl)) != STORE_OK)
+			return rc;
+		snprintf(key, sizeof(key), "dmarc/r/%s/%s/%s", p->day, p->domain, p->hash);
+		if ((rc = store_txn_put(txn, key, strlen(key), p->row, p->row_len, w->ttl)) != STORE_OK)
+			return rc;
+		key[6] = 'c';
+		rc = store_txn_get(txn, key, strlen(key), (void **) &cur, NULL);
+		if (rc == STORE_OK)
+			have = strtoll(cur, NULL, 10);
+		else if (rc != STORE_NOTFOUND)
+			return rc;
+		free(cur);
+		len = snprintf(num, sizeof(num), "%lld", have + (long long) p->count);
+		if ((rc = store_txn_put(txn, key, strlen(key), num, (size_t) len, w->ttl)) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+int ma_report_write_prepared(struct store *store, const struct ma_report_prepared *p,
+			     size_t n, uint32_t ttl, const char **error_r)
+{
+	struct write_ctx w = { p, n, ttl };
+	enum store_result rc = store_txn_run(store, write_txn, &w);
+
+	if (rc != STORE_OK) {
+		*error_r = rc == STORE_CONFLICT ? "store conflict" : store_error();
+		return -1;
+	}
+	return 0;
+}
+
+int ma_report_record(struct store *store, const struct ma_report_row *r, time_t now,
+		     uint32_t ttl, const char **error_r)
+{
+	struct ma_report_prepared p;
+	int rc;
+
+	if (ma_report_prepare(r, now, &p, error_r) != 0)
+		return -1;
+	rc = ma_report_write_prepared(store, &p, 1, ttl, error_r);
+	ma_report_prepared_clear(&p);
+	return rc;
 }
 
 /* --- reading --------------------------------------------------------- */

@@ -61,6 +61,23 @@ struct ma_report_row {
 int ma_report_record(struct store *store, const struct ma_report_row *row, time_t now,
 		     uint32_t ttl, const char **error_r);
 
+/* One evaluation ready to write (dmarc_report_writer.c queues these):
+   the day, the policy domain, the row's text (malloc'ed) and hash. */
+struct ma_report_prepared {
+	char day[9], domain[254], hash[65], policy[128];
+	char *row;
+	size_t row_len;
+	int64_t count;		/* identical rows added up */
+};
+int ma_report_prepare(const struct ma_report_row *row, time_t now,
+		      struct ma_report_prepared *p, const char **error_r);
+void ma_report_prepared_clear(struct ma_report_prepared *p);
+/* Write n prepared rows in one store transaction (identical rows must
+   have been added up by the caller, or are written once each, which is
+   also right). 0, or -1 with *error_r: then nothing was written. */
+int ma_report_write_prepared(struct store *store, const struct ma_report_prepared *p,
+			     size_t n, uint32_t ttl, const char **error_r);
+
 /* The policy domains recorded for day (YYYYMMDD): fn once per domain. */
 int ma_report_domains(struct store *store, const char *day,
 		      void (*fn)(const char *domain, void *ctx), void *ctx,

@@ -9,7 +9,7 @@
 # library's defects.
 MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
 	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c \
-	milter-auth/clean.c milter-auth/dmarc_report.c
+	milter-auth/clean.c milter-auth/dmarc_report.c milter-auth/dmarc_report_writer.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
 MA_MODULE_OBJS := $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
 MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
@@ -43,11 +43,11 @@ $(eval $(call unit_test,milter-auth_test_config,$(MA_T)/tests/test_config.o $(MA
 # MAIL FROM / HELO keeping (evaluate.c).
 $(eval $(call unit_test,milter-auth_test_envelope,$(MA_T)/tests/test_envelope.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
 # The stage list (stage.c makes libmilter calls: the milter skeleton links).
-$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/clean.o $(MA_T)/dmarc_report.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
+$(eval $(call unit_test,milter-auth_test_stage,$(MA_T)/tests/test_stage.o $(MA_T)/stage.o $(MA_T)/clean.o $(MA_T)/dmarc_report.o $(MA_T)/dmarc_report_writer.o $(MA_T)/evaluate.o $(MA_T)/decide.o $(MA_T)/hdrbook.o $(MA_MODULE_OBJS) $(LIBMESSEC_MILTER),$(MA_MODULE_LIBS)))
 # Outbound header cleaning (clean.c).
 $(eval $(call unit_test,milter-auth_test_clean,$(MA_T)/tests/test_clean.o $(MA_T)/clean.o))
 # DMARC report recording and XML (dmarc_report.c); xmllint validates.
-$(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o,$(OPENSSL_LIBS)))
+$(eval $(call unit_test,milter-auth_test_report,$(MA_T)/tests/test_report.o $(MA_T)/dmarc_report.o $(MA_T)/dmarc_report_writer.o,$(OPENSSL_LIBS) -lpthread))
 # Sending them: rua, section 7.1 verification (fake DNS), gzip, mail, forget.
 $(eval $(call unit_test,milter-auth_test_report_send,$(MA_T)/tests/test_report_send.o $(MA_REPORT_SEND_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(OPENSSL_LIBS)))
 # Reading the reports received (fixtures in milter-auth/tests/reports/).
@@ -57,6 +57,15 @@ $(eval $(call unit_test,milter-auth_test_inspect,$(MA_T)/tests/test_inspect.o $(
 # DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
 # with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))
+
+# By hand (bench/, never in make check): the report stage's store cost
+# before and after the writer thread.
+$(B)/bench/report_record_bench: $(B)/bench/milter-auth/report_record_bench.o $(MA_T)/dmarc_report.o $(MA_T)/dmarc_report_writer.o $(LIBMESSEC)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(OPENSSL_LIBS) $(COMMON_LIBS)
+$(B)/bench/milter-auth/%.o: bench/milter-auth/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CPPFLAGS) $(BASE_CFLAGS) $(EXTRA_CFLAGS_milter-auth) -MMD -MP -c -o $@ $<
 
 # Install: binary, man page, sample config (never overwriting a live one).
 .PHONY: install-milter-auth

@@ -72,6 +72,15 @@ dry() {		# the reports still in the store, as file names
 n_reports() { lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" --headers-only \
 	--search "SUBJECT \"Report Domain: $1\"" 2>/dev/null | grep -c '^=== message'; }
 
+# The milter's writer thread commits within 200 ms (dmarc_report_writer.h).
+all_recorded() {
+	dry >/dev/null
+	grep -qs '<count>2</count>' "$MA_TMP/dry/"*'!rep1.example!'*.xml &&
+		[ -n "$(ls "$MA_TMP/dry/"*'!rep2.example!'*.xml "$MA_TMP/dry/"*'!rep3.example!'*.xml 2>/dev/null)" ] &&
+		ls "$MA_TMP/dry/"*'!rep3.example!'*.xml >/dev/null 2>&1
+}
+lab_wait 5 all_recorded || fail "the four evaluations are recorded" "$(dry)"
+
 # 1. The MTA refuses: exit 1, will retry, every record kept.
 out=$(report /bin/false)
 st=$?
