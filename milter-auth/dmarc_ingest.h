@@ -74,9 +74,24 @@ struct ma_ingest_summary *ma_ingest_summary_new(void);
 void ma_ingest_summary_free(struct ma_ingest_summary **sum);
 /* 0 added, 1 skipped: the same reporter's report id was added before. */
 int ma_ingest_summary_add(struct ma_ingest_summary *sum, const struct ma_ingest_report *rep);
+/* Same, for a part of a stored report (dmarc_ingest_store.c): only the
+   first part counts as a report. */
+int ma_ingest_summary_add_part(struct ma_ingest_summary *sum, const struct ma_ingest_report *rep,
+			       int first_part);
 /* Per domain: the period, then one line per source IP (most messages
    first): messages, DMARC pass, SPF and DKIM aligned, dispositions, the
    DKIM d= seen (which sending service signs) and the reporters. */
 void ma_ingest_summary_print(const struct ma_ingest_summary *sum, FILE *out);
+
+/* The reports kept in the common/ store (dmarc_ingest_store.c). */
+struct store;
+/* 0 stored, 1 already stored (same reporter and report id), -1 with
+   *error_r (then nothing is marked stored). */
+int ma_ingest_store_put(struct store *store, const struct ma_ingest_report *rep, uint32_t ttl,
+			const char **error_r);
+/* Add every stored report whose end day is since_day (YYYYMMDD) or
+   later to sum. 0, or -1 with *error_r. */
+int ma_ingest_store_summary(struct store *store, const char *since_day,
+			    struct ma_ingest_summary *sum, const char **error_r);
 
 #endif

@@ -133,11 +133,17 @@ static int seen_before(struct ma_ingest_summary *s, const struct ma_ingest_repor
 
 int ma_ingest_summary_add(struct ma_ingest_summary *s, const struct ma_ingest_report *rep)
 {
+	return ma_ingest_summary_add_part(s, rep, 1);
+}
+
+int ma_ingest_summary_add_part(struct ma_ingest_summary *s, const struct ma_ingest_report *rep,
+			       int first_part)
+{
 	size_t i, j;
 
 	if (seen_before(s, rep))
 		return 1;
-	s->reports++;
+	s->reports += first_part ? 1 : 0;
 	if (rep->begin > 0 && (s->begin == 0 || rep->begin < s->begin))
 		s->begin = rep->begin;
 	if (rep->end > s->end)

@@ -355,8 +355,14 @@ static void one_period(struct run *r, const char *day, const char *domain)
 
 /* --- ingest: reports received ------------------------------------------ */
 
-/* One file, read whole (bounded), unpacked, parsed, added up. */
-static int ingest_file(const char *path, struct ma_ingest_summary *sum)
+struct ingest {
+	struct ma_ingest_summary *sum;
+	struct store *store;		/* -s: reports kept, summary from the store */
+	uint32_t retention;
+};
+
+/* One file, read whole (bounded), unpacked, parsed, stored or added up. */
+static int ingest_file(const char *path, struct ingest *in)
 {
 	const char *error = NULL;
 	struct ma_ingest_report rep;
@@ -392,16 +398,25 @@ static int ingest_file(const char *path, struct ma_ingest_summary *sum)
 		fprintf(stderr, "%s: %s\n", path, error);
 		return -1;
 	}
-	if (ma_ingest_summary_add(sum, &rep) != 0)
+	if (in->store != NULL) {
+		rc = ma_ingest_store_put(in->store, &rep, in->retention, &error);
+		if (rc < 0)
+			fprintf(stderr, "%s: not stored: %s\n", path, error);
+		else if (rc > 0)
+			fprintf(stderr, "%s: report %s of %s already stored: skipped\n", path,
+				rep.report_id, rep.org_name);
+	} else if (ma_ingest_summary_add(in->sum, &rep) != 0) {
 		fprintf(stderr, "%s: report %s of %s already read: skipped\n", path, rep.report_id,
 			rep.org_name);
+		rc = 0;
+	}
 	ma_ingest_report_clear(&rep);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A directory: its regular files, and for a Maildir those of cur/ and
    new/. Names starting with "." are skipped. */
-static int ingest_dir(const char *dir, struct ma_ingest_summary *sum, int depth)
+static int ingest_dir(const char *dir, struct ingest *in, int depth)
 {
 	struct dirent *e;
 	char path[4096];
@@ -422,34 +437,80 @@ static int ingest_dir(const char *dir, struct ma_ingest_summary *sum, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			if (depth == 0 && (strcmp(e->d_name, "cur") == 0 ||
 					   strcmp(e->d_name, "new") == 0))
-				errors += ingest_dir(path, sum, 1);
+				errors += ingest_dir(path, in, 1);
 		} else if (S_ISREG(st.st_mode)) {
-			errors += ingest_file(path, sum) != 0;
+			errors += ingest_file(path, in) != 0;
 		}
 	}
 	closedir(d);
 	return errors;
 }
 
+static void ingest_usage(void)
+{
+	fprintf(stderr, "usage: messec-dmarc-report ingest [-s STORE [--days N] "
+		"[--retention SECONDS]] FILE|DIR|MAILDIR...\n");
+	exit(EX_USAGE);
+}
+
+/*
+ * ingest: every PATH read; without -s the table is of those reports;
+ * with -s they are kept in the store (once each) and the table is of
+ * every report kept whose period ended in the last N days (default 31).
+ */
 static int ingest_main(int argc, char **argv)
 {
-	struct ma_ingest_summary *sum = ma_ingest_summary_new();
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "retention", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest in = { NULL, NULL, 400 * 86400 };
+	const char *addr = NULL, *error = NULL;
+	uint64_t days = 31, v;
 	struct stat st;
-	int i, errors = 0;
+	char since[9];
+	int i, c, errors = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: messec-dmarc-report ingest FILE|DIR|MAILDIR...\n");
-		return EX_USAGE;
+	while ((c = getopt_long(argc, argv, "s:d:r:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': addr = optarg; break;
+		case 'd':
+			if (ms_str_parse_uint(optarg, 1, 3660, &days) != 0)
+				ingest_usage();
+			break;
+		case 'r':
+			if (ms_str_parse_uint(optarg, 86400, 3660u * 86400, &v) != 0)
+				ingest_usage();
+			in.retention = (uint32_t) v;
+			break;
+		default: ingest_usage();
+		}
 	}
-	xmlInitParser();
-	for (i = 1; i < argc; i++) {
+	if (optind >= argc && addr == NULL)
+		ingest_usage();
+	if (addr != NULL && (in.store = store_open(addr, &error)) == NULL) {
+		fprintf(stderr, "messec-dmarc-report: %s: %s\n", addr, error);
+		return 1;
+	}
+	in.sum = ma_ingest_summary_new();
+	for (i = optind; i < argc; i++) {
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			errors += ingest_dir(argv[i], sum, 0);
+			errors += ingest_dir(argv[i], &in, 0);
 		else
-			errors += ingest_file(argv[i], sum) != 0;
+			errors += ingest_file(argv[i], &in) != 0;
 	}
-	ma_ingest_summary_print(sum, stdout);
-	ma_ingest_summary_free(&sum);
+	if (in.store != NULL) {
+		ma_report_day(time(NULL) - (time_t) days * 86400, since);
+		if (ma_ingest_store_summary(in.store, since, in.sum, &error) != 0) {
+			fprintf(stderr, "messec-dmarc-report: %s\n", error);
+			errors++;
+		}
+		store_close(&in.store);
+	}
+	ma_ingest_summary_print(in.sum, stdout);
+	ma_ingest_summary_free(&in.sum);
 	xmlCleanupParser();
 	if (errors > 0)
 		fprintf(stderr, "messec-dmarc-report: %d input(s) could not be read\n", errors);
@@ -490,7 +551,7 @@ int main(int argc, char **argv)
 	int c;
 
 	if (argc > 1 && strcmp(argv[1], "ingest") == 0)
-		return ingest_main(argc - 1, argv + 1);
+		return ingest_main(argc - 1, argv + 1);	/* its own options */
 	memset(&r, 0, sizeof(r));
 	r.sendmail = "/usr/sbin/sendmail";
 	r.dns_timeout = 5000;

@@ -24,7 +24,8 @@ MA_ZLIB_LIBS := $(call pc_libs,zlib,-lz)
 MA_XML2_LIBS := $(call pc_libs,libxml-2.0,-lxml2)
 MA_REPORT_SEND_OBJS := $(B)/milter-auth/dmarc_report.o $(B)/milter-auth/dmarc_rua.o \
 	$(B)/milter-auth/dmarc_send.o $(MA_DMARC_OBJS)
-MA_INGEST_OBJS := $(B)/milter-auth/dmarc_ingest.o $(B)/milter-auth/dmarc_ingest_sum.o
+MA_INGEST_OBJS := $(B)/milter-auth/dmarc_ingest.o $(B)/milter-auth/dmarc_ingest_sum.o \
+	$(B)/milter-auth/dmarc_ingest_store.o
 $(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS) $(MA_INGEST_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 
 # messec-inspect: explains a message with the milter's own modules.

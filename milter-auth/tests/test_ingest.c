@@ -16,6 +16,7 @@
 #include "../../common/tests/test_util.h"
 
 #include <sys/stat.h>
+#include "messec/store.h"
 #include "../dmarc_ingest.h"
 
 #define FIXTURES "milter-auth/tests/reports/"
@@ -153,11 +154,58 @@ static void test_summary(void **state)
 	free(text);
 }
 
+/* Kept in the store: once per report, read back over a period with the
+   same table as from the file. */
+static void test_store(void **state)
+{
+	struct ma_ingest_summary *sum;
+	struct ma_ingest_report rep;
+	struct store *st;
+	const char *error = NULL;
+	char dir[] = "/tmp/messec-ingest.XXXXXX", addr[64], *text = NULL, cmd[80];
+	size_t len = 0;
+	FILE *fp;
+
+	(void) state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(addr, sizeof(addr), "lmdb:%s/s.lmdb", dir);
+	assert_non_null(st = store_open(addr, &error));
+	assert_int_equal(read_report("report.xml", &rep, &error), 0);
+	assert_int_equal(ma_ingest_store_put(st, &rep, 86400 * 400, &error), 0);
+	assert_int_equal(ma_ingest_store_put(st, &rep, 86400 * 400, &error), 1);
+	ma_ingest_report_clear(&rep);
+	sum = ma_ingest_summary_new();
+	assert_int_equal(ma_ingest_store_summary(st, "20261201", sum, &error), 0);
+	fp = open_memstream(&text, &len);
+	ma_ingest_summary_print(sum, fp);
+	fclose(fp);
+	ma_ingest_summary_free(&sum);
+	assert_non_null(strstr(text, "1 report(s), 2026-12-01 .. 2026-12-01 (UTC)"));
+	check_line(text, "203.0.113.25", 12, 12, 12, 12);
+	check_line(text, "192.0.2.66", 5, 0, 0, 0);
+	check_line(text, "198.51.100.7", 3, 3, 0, 3);
+	assert_non_null(strstr(text, "lab.example:pass,newsletter-service.example:pass"));
+	free(text);
+	/* a period starting after the report's end: nothing */
+	sum = ma_ingest_summary_new();
+	assert_int_equal(ma_ingest_store_summary(st, "20261202", sum, &error), 0);
+	fp = open_memstream(&text, &len);
+	ma_ingest_summary_print(sum, fp);
+	fclose(fp);
+	ma_ingest_summary_free(&sum);
+	assert_string_equal(text, "no report read\n");
+	free(text);
+	store_close(&st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
 
 	tests_add_table(&l, cases, test_case);
 	tests_add(&l, "summary: per source, failing flagged, duplicates once", test_summary, NULL);
+	tests_add(&l, "store: kept once, read back over a period, same table", test_store, NULL);
 	return tests_run(&l, "dmarc_ingest", NULL, NULL);
 }

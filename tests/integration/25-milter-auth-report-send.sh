@@ -21,8 +21,8 @@
 #	   (over !1k) are not sent and say why;
 #	3. once more: rep1 is not sent twice (its records were taken off
 #	   after Postfix took the mail); rep2's and rep3's are kept;
-#	4. messec-dmarc-report ingest on alice's Maildir reads the report
-#	   back among her other mail (item 6, receiving side).
+#	4. messec-dmarc-report ingest -s on alice's Maildir, twice, reads the
+#	   report back among her other mail into a store, once (item 6).
 set -u
 . "$(dirname "$0")/milter-auth.bash"
 
@@ -168,14 +168,18 @@ fi
 # 4. The receiving side (item 6) on the same Maildir: ingest finds the
 # report among alice's other mail (those are named as not reports) and
 # counts rep1's two messages from LAB_OUT_GOOD as passing DMARC.
-out=$("$REP_BIN" ingest "$LAB_MAILDIR_ROOT/alice" 2>"$MA_TMP/ingest.err")
+# Read twice into a store (-s): the report is kept once.
+in_store=lmdb:$MA_TMP/ingest.lmdb
+"$REP_BIN" ingest -s "$in_store" "$LAB_MAILDIR_ROOT/alice" >/dev/null 2>"$MA_TMP/ingest.err"
+out=$("$REP_BIN" ingest -s "$in_store" "$LAB_MAILDIR_ROOT/alice" 2>"$MA_TMP/ingest2.err")
 line=$(grep -A3 '^domain rep1.example$' <<<"$out" | grep -E "^ +$LAB_OUT_GOOD ")
 if [ -n "$line" ] && [ "$(awk '{print $2, $3, $4}' <<<"$line")" = "2 2 2" ] &&
-	grep -q 'no report attachment in the mail' "$MA_TMP/ingest.err"; then
-	ok "ingest reads the report from the Maildir: rep1.example, $LAB_OUT_GOOD, 2 messages pass"
+	grep -q 'no report attachment in the mail' "$MA_TMP/ingest.err" &&
+	grep -q 'already stored: skipped' "$MA_TMP/ingest2.err"; then
+	ok "ingest reads the report from the Maildir into a store, once: rep1.example, $LAB_OUT_GOOD, 2 messages pass"
 else
-	fail "ingest reads the report from the Maildir: rep1.example, $LAB_OUT_GOOD, 2 messages pass" \
-		"$out $(head -c 300 "$MA_TMP/ingest.err")"
+	fail "ingest reads the report from the Maildir into a store, once: rep1.example, $LAB_OUT_GOOD, 2 messages pass" \
+		"$out $(head -c 300 "$MA_TMP/ingest2.err")"
 fi
 
 ma_finish
