@@ -83,6 +83,10 @@ struct ma_inspect_facts {
 	const char *trusted_ar_id;	/* ours; NULL: every A-R is untrusted */
 	const char *const *protected_domains;
 	size_t n_protected;
+	/* Unicode skeleton (Unicode TR 39) of a domain, A-labels decoded
+	   (inspect_idn.c); NULL: IDN lookalikes are not looked for */
+	int (*skeleton)(const char *domain, char *out, size_t size);
+	const char *from_unicode;	/* the From domain as displayed, or "" */
 	/* organizational domain (PSL); NULL: the last two labels */
 	int (*org_domain)(const char *domain, char *out, size_t size, void *ctx);
 	void *org_ctx;
@@ -96,6 +100,11 @@ struct ma_inspect_flag {
 /* Apply every rule; returns the number of flags written (at most max). */
 size_t ma_inspect_anomalies(const struct ma_inspect_facts *f, struct ma_inspect_flag *flags,
 			    size_t max);
+
+/* IDN (inspect_idn.c, libidn2 and ICU): the Unicode form of an A-label
+   domain, and the confusable skeleton of a domain. 0 ok, -1 unusable. */
+int ma_inspect_idn_unicode(const char *domain, char *out, size_t size);
+int ma_inspect_idn_skeleton(const char *domain, char *out, size_t size);
 
 /* Rule pieces, exposed for their unit tests. */
 unsigned ma_inspect_edit_distance(const char *a, const char *b, unsigned cap);

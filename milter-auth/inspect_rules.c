@@ -11,10 +11,12 @@
  *	  display-name-address  the From display name holds an address of
  *	                        another organizational domain
  *	  lookalike-domain      the From domain resembles a protected domain
- *	                        (same skeleton after folding confusable
- *	                        characters, or edit distance 1-2 on the
- *	                        part before the public suffix)
+ *	                        (same Unicode TR 39 skeleton when a skeleton
+ *	                        function is given, same skeleton after
+ *	                        folding ASCII confusables, or edit distance
+ *	                        1-2 on the part before the public suffix)
  *	  idn-domain            the From domain has an xn-- (IDN) label
+ *	                        (with its Unicode form when given)
  *	  reply-to-differs      Reply-To in another organizational domain
  *	  return-path-differs   Return-Path in another organizational domain
  *	                        (common for mailing services; worth a look)
@@ -211,7 +213,7 @@ static void label_part(const struct ma_inspect_facts *f, const char *d, char *ou
 static void lookalike(const struct ma_inspect_facts *f, struct ma_inspect_flag *flags,
 		      size_t max, size_t *n)
 {
-	char sf[256], sp[256], lf[256], lp[256], of[256], op[256];
+	char sf[256], sp[256], lf[256], lp[256], of[256], op[256], uf[1024], up[1024];
 	size_t i;
 
 	org(f, f->from_domain, of, sizeof(of));
@@ -224,6 +226,13 @@ static void lookalike(const struct ma_inspect_facts *f, struct ma_inspect_flag *
 		org(f, p, op, sizeof(op));
 		if (strcasecmp(of, op) == 0)
 			return;		/* the protected domain itself */
+		/* Unicode TR 39 skeletons (IDN homoglyphs: Cyrillic a for a) */
+		if (f->skeleton != NULL && f->skeleton(of, uf, sizeof(uf)) == 0 &&
+		    f->skeleton(op, up, sizeof(up)) == 0 && strcmp(uf, up) == 0) {
+			flag(flags, max, n, "lookalike-domain",
+			     "the From domain %s displays like the protected domain %s", f->from_domain, p);
+			return;
+		}
 		ma_inspect_skeleton(op, sp, sizeof(sp));
 		label_part(f, p, lp, sizeof(lp));
 		dist = ma_inspect_edit_distance(lf, lp, 2);
@@ -258,8 +267,9 @@ size_t ma_inspect_anomalies(const struct ma_inspect_facts *f, struct ma_inspect_
 		lookalike(f, flags, max, &n);
 		if (strncmp(f->from_domain, "xn--", 4) == 0 || strstr(f->from_domain, ".xn--") != NULL)
 			flag(flags, max, &n, "idn-domain",
-			     "the From domain %s is internationalised (xn--): check how it displays%s",
-			     f->from_domain, "");
+			     "the From domain %s is internationalised: it displays as %s",
+			     f->from_domain, f->from_unicode != NULL && f->from_unicode[0] ?
+			     f->from_unicode : "(not decodable)");
 		if (f->reply_to_domain[0] != '\0') {
 			org(f, f->reply_to_domain, o2, sizeof(o2));
 			if (strcmp(o2, of) != 0)

@@ -190,6 +190,7 @@ static void facts(const struct opts *o, const struct ma_inspect_msg *m, struct r
 static void anomalies(const struct opts *o, const struct ma_inspect_msg *m, struct result *r)
 {
 	const char *ids[AR_MAX];
+	char unicode[1024];
 	struct ma_inspect_facts f;
 	size_t i;
 
@@ -209,6 +210,10 @@ static void anomalies(const struct opts *o, const struct ma_inspect_msg *m, stru
 	f.trusted_ar_id = o->authserv_id;
 	f.protected_domains = o->protect;
 	f.n_protected = o->n_protect;
+	f.skeleton = ma_inspect_idn_skeleton;
+	if (ma_inspect_idn_unicode(r->from_domain, unicode, sizeof(unicode)) != 0)
+		unicode[0] = '\0';
+	f.from_unicode = unicode;
 	f.org_domain = r->dm != NULL ? org_fn : NULL;
 	f.org_ctx = r->dm;
 	r->n_flags = ma_inspect_anomalies(&f, r->flags, MA_INSPECT_FLAGS_MAX);
@@ -371,19 +376,54 @@ static void print_text(const struct opts *o, const struct result *r)
 		printf("  [%s] %s\n", r->flags[i].code, r->flags[i].text);
 }
 
-/* JSON string: quotes, backslash, control and 8-bit bytes escaped. */
-static void js(const char *s)
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+   surrogates, at most U+10FFFF), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char) *s;
+	size_t n, i;
+	unsigned cp;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* JSON string (RFC 8259): quotes, backslash and controls escaped, valid
+   UTF-8 as is, any other byte as U+FFFD. */
+static void js(const char *str)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	size_t n;
+
+	putchar('"');
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			printf("\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			printf("\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			putchar(*s++);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, stdout);
+			s += n;
+		} else {
+			fputs("\\ufffd", stdout);
+			s++;
+		}
 	}
 	putchar('"');
 }

@@ -29,8 +29,10 @@ MA_INGEST_OBJS := $(B)/milter-auth/dmarc_ingest.o $(B)/milter-auth/dmarc_ingest_
 $(eval $(call daemon,milter-auth/messec-dmarc-report,$(B)/milter-auth/messec-dmarc-report.o $(MA_REPORT_SEND_OBJS) $(MA_INGEST_OBJS),$(MA_DMARC_LIBS) $(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 
 # messec-inspect: explains a message with the milter's own modules.
+# IDN: libidn2 (A-label to Unicode) and ICU's spoof checker (TR 39 skeletons).
+MA_IDN_LIBS := $(call pc_libs,libidn2,-lidn2) $(call pc_libs,icu-i18n,-licui18n -licuuc -licudata)
 MA_INSPECT_OBJS := $(B)/milter-auth/inspect_msg.o $(B)/milter-auth/inspect_rules.o
-$(eval $(call daemon,milter-auth/messec-inspect,$(B)/milter-auth/messec-inspect.o $(MA_INSPECT_OBJS) $(MA_MODULE_OBJS),$(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) $(MA_DKIM_LIBS) $(MA_DMARC_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread))
+$(eval $(call daemon,milter-auth/messec-inspect,$(B)/milter-auth/messec-inspect.o $(MA_INSPECT_OBJS) $(B)/milter-auth/inspect_idn.o $(MA_MODULE_OBJS),$(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) $(MA_DKIM_LIBS) $(MA_DMARC_LIBS) $(MA_IDN_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread))
 
 # messec-dkim-keygen: key pairs, DNS record and key-table line.
 $(eval $(call daemon,milter-auth/messec-dkim-keygen,$(B)/milter-auth/messec-dkim-keygen.o $(B)/milter-auth/dkim_keygen.o,$(OPENSSL_LIBS)))
@@ -54,7 +56,7 @@ $(eval $(call unit_test,milter-auth_test_report_send,$(MA_T)/tests/test_report_s
 # Reading the reports received (fixtures in milter-auth/tests/reports/).
 $(eval $(call unit_test,milter-auth_test_ingest,$(MA_T)/tests/test_ingest.o $(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS) $(OPENSSL_LIBS)))
 # messec-inspect's parsing and anomaly rules.
-$(eval $(call unit_test,milter-auth_test_inspect,$(MA_T)/tests/test_inspect.o $(MA_INSPECT_OBJS)))
+$(eval $(call unit_test,milter-auth_test_inspect,$(MA_T)/tests/test_inspect.o $(MA_INSPECT_OBJS) $(MA_T)/inspect_idn.o,$(MA_IDN_LIBS)))
 # DKIM signing (dkim_sign.c) and key generation (dkim_keygen.c), verified
 # with messec's own verifier.
 $(eval $(call unit_test,milter-auth_test_sign,$(MA_T)/tests/test_sign.o $(MA_T)/tests/test_dkim_util.o $(MA_T)/dkim_keygen.o $(MA_MODULE_OBJS),$(MA_MODULE_LIBS)))

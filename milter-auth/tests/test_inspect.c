@@ -124,6 +124,41 @@ static void test_pieces(void **state)
 	assert_int_equal(ma_inspect_date("Tue, 41 Dec 2026 10:00:05 +0000"), -1);
 }
 
+/* IDN: libidn2 decodes, ICU's TR 39 skeleton matches the homoglyph. */
+static void test_idn(void **state)
+{
+	struct ma_inspect_flag flags[MA_INSPECT_FLAGS_MAX];
+	struct ma_inspect_facts f;
+	char u[256], sk1[256], sk2[256];
+	size_t n;
+
+	(void) state;
+	assert_int_equal(ma_inspect_idn_unicode("xn--pypal-4ve.com", u, sizeof(u)), 0);
+	assert_string_equal(u, "p\xd0\xb0ypal.com");	/* Cyrillic a (U+0430) */
+	assert_int_equal(ma_inspect_idn_skeleton("xn--pypal-4ve.com", sk1, sizeof(sk1)), 0);
+	assert_int_equal(ma_inspect_idn_skeleton("paypal.com", sk2, sizeof(sk2)), 0);
+	assert_string_equal(sk1, sk2);
+	assert_int_equal(ma_inspect_idn_skeleton("example.org", sk2, sizeof(sk2)), 0);
+	assert_string_not_equal(sk1, sk2);
+	assert_int_equal(ma_inspect_idn_unicode("xn--", u, sizeof(u)), -1);
+	memset(&f, 0, sizeof(f));
+	f.from_display = "";
+	f.from_domain = "xn--pypal-4ve.com";
+	f.from_unicode = u;
+	assert_int_equal(ma_inspect_idn_unicode(f.from_domain, u, sizeof(u)), 0);
+	f.reply_to_domain = f.return_path_domain = "";
+	f.n_from = f.has_message_id = f.has_date = 1;
+	f.protected_domains = protected_domains;
+	f.n_protected = 3;
+	f.skeleton = ma_inspect_idn_skeleton;
+	n = ma_inspect_anomalies(&f, flags, MA_INSPECT_FLAGS_MAX);
+	assert_int_equal(n, 2);
+	assert_string_equal(flags[0].code, "lookalike-domain");
+	assert_non_null(strstr(flags[0].text, "displays like the protected domain paypal.com"));
+	assert_string_equal(flags[1].code, "idn-domain");
+	assert_non_null(strstr(flags[1].text, "displays as p\xd0\xb0ypal.com"));
+}
+
 static char *slurp(const char *name, size_t *len_r)
 {
 	char path[256];
@@ -177,5 +212,7 @@ int main(void)
 	tests_add_table(&l, rule_cases, test_rule);
 	tests_add(&l, "edit distance, skeleton, display name, dates", test_pieces, NULL);
 	tests_add(&l, "fields and Received hops of the forwarded fixture", test_hops, NULL);
+	tests_add(&l, "IDN: Cyrillic homoglyph of paypal.com decoded and matched (TR 39)", test_idn,
+		  NULL);
 	return tests_run(&l, "inspect", NULL, NULL);
 }

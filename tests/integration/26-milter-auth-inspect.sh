@@ -12,6 +12,8 @@
 #	3. phishing.eml: the display-name address and the forged A-R
 #	   claiming our authserv-id are flagged, in words a trainee reads;
 #	4. forwarded.eml: two hops, TLS, the 20 s delay, Return-Path flagged;
+#	6. idn.eml: xn--pypal-4ve.com (Cyrillic a) flagged as a lookalike of
+#	   --protect paypal.com (ICU's TR 39 skeleton) and shown decoded;
 #	5. a message delivered by the lab's Postfix through messec-milter-auth
 #	   and fetched over IMAP: our own A-R (above the entry hop, under
 #	   Dovecot's LMTP hop) is trusted, the client is the sender's
@@ -90,5 +92,12 @@ if ma_fetched "$MA_TMP/real.eml" "$tok"; then
 else
 	fail "delivered message: client $LAB_OUT_GOOD, SPF pass, our A-R trusted, no flag" "not fetched: $MA_REPLY"
 fi
+
+# 6. An IDN homoglyph: pаypal.com with a Cyrillic а (xn--pypal-4ve.com).
+out=$(inspect --no-dns --protect paypal.com --json "$FIX/idn.eml")
+got="$(field "$out" flags.0.code) $(field "$out" flags.1.code) $(field "$out" flags.1.text)"
+[[ $got == "lookalike-domain idn-domain "*"displays as p"$'\xd0\xb0'"ypal.com" ]] &&
+	ok "idn.eml: the Cyrillic homoglyph of paypal.com is a lookalike, shown decoded" ||
+	fail "idn.eml: the Cyrillic homoglyph of paypal.com is a lookalike, shown decoded" "$got | $out"
 
 ma_finish
