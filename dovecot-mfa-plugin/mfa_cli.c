@@ -414,7 +414,10 @@ static int list_app(const struct mfa_app_rec *rec, void *ctx)
 	       rec->services[0] == '\0' ? "*" : rec->services);
 	print_time("created", rec->created);
 	print_time("last_used", rec->last_used);
-	putchar('\n');
+	/* Which hash the record holds: an old yescrypt one turns into
+	   hmac-sha256 at its next successful login (issue 19). */
+	printf(" scheme=%s\n", rec->scheme == MFA_APP_SCHEME_HMAC_SHA256 ?
+	       "hmac-sha256" : "yescrypt");
 	return 0;
 }
 
@@ -521,6 +524,12 @@ struct rekey_app {
 	char name[MFA_APP_NAME_MAX + 1];
 };
 
+/* A user record read by the walk, re-sealed after it. */
+struct rekey_user {
+	char name[MFA_USER_MAX + 1];
+	struct mfa_user_rec rec;
+};
+
 struct rekey_ctx {
 	struct mfa_txn *txn;
 	const uint8_t *old_key, *new_key;
@@ -528,6 +537,8 @@ struct rekey_ctx {
 	const char *user;		/* of the apps being walked */
 	struct rekey_app *apps;
 	size_t apps_count, apps_alloc;
+	struct rekey_user *users;
+	size_t users_count, users_alloc;
 };
 
 static int rekey_collect_app(const struct mfa_app_rec *rec, void *ctx)
@@ -555,9 +566,33 @@ static int rekey_collect_app(const struct mfa_app_rec *rec, void *ctx)
 	return 0;
 }
 
-static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
+/* Every read comes before the first write of the transaction: common/'s
+   store walks committed data only and refuses a walk after a write
+   (store.h), so users and their apps are collected first. */
+static int rekey_collect_user(const char *user, struct mfa_user_rec *rec, void *ctx)
 {
 	struct rekey_ctx *rc = ctx;
+	struct rekey_user *u;
+
+	if (rc->users_count == rc->users_alloc) {
+		size_t n = rc->users_alloc == 0 ? 16 : rc->users_alloc * 2;
+
+		if (n > SIZE_MAX / sizeof(*u) ||
+		    (u = realloc(rc->users, n * sizeof(*u))) == NULL) {
+			fprintf(stderr, "messec-mfa: out of memory\n");
+			return -1;
+		}
+		rc->users = u;
+		rc->users_alloc = n;
+	}
+	u = &rc->users[rc->users_count++];
+	(void)str_copy(u->name, user, sizeof(u->name));
+	u->rec = *rec;
+	return 0;
+}
+
+static int rekey_one(struct rekey_ctx *rc, const char *user, struct mfa_user_rec *rec)
+{
 	uint8_t secret[MFA_SECRET_MAX];
 	size_t len;
 	const char *error;
@@ -573,14 +608,17 @@ static int rekey_one(const char *user, struct mfa_user_rec *rec, void *ctx)
 		fprintf(stderr, "messec-mfa: %s: %s\n", user, error);
 	else if (mfa_user_put(rc->txn, user, rec) == MFA_STORE_OK)
 		ret = 0;
-	/* Collected now, deleted after the walk over users. */
-	rc->user = user;
-	if (ret == 0 &&
-	    mfa_app_foreach(rc->txn, user, rekey_collect_app, rc) != MFA_STORE_OK)
-		ret = -1;
 	secret_wipe(secret, sizeof(secret));
 	rc->count++;
 	return ret;
+}
+
+static void rekey_free(struct rekey_ctx *rc)
+{
+	if (rc->users != NULL)
+		secret_wipe(rc->users, rc->users_alloc * sizeof(*rc->users));
+	free(rc->users);
+	free(rc->apps);
 }
 
 static int cmd_rekey(struct cli *cli, int argc, char **argv)
@@ -602,10 +640,20 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 	rc.count = 0;
 	rc.apps = NULL;
 	rc.apps_count = rc.apps_alloc = 0;
-	/* Collect-then-write inside one write transaction: LMDB allows
-	   mdb_put on keys a cursor already passed. */
-	if (mfa_user_foreach(rc.txn, rekey_one, &rc) != MFA_STORE_OK)
+	rc.users = NULL;
+	rc.users_count = rc.users_alloc = 0;
+	/* Read everything, then write, in one transaction. */
+	if (mfa_user_foreach(rc.txn, rekey_collect_user, &rc) != MFA_STORE_OK)
 		die("rekey", "aborted, nothing changed");
+	for (size_t i = 0; i < rc.users_count; i++) {
+		rc.user = rc.users[i].name;
+		if (mfa_app_foreach(rc.txn, rc.user, rekey_collect_app, &rc) != MFA_STORE_OK)
+			die("rekey", "aborted, nothing changed");
+	}
+	for (size_t i = 0; i < rc.users_count; i++) {
+		if (rekey_one(&rc, rc.users[i].name, &rc.users[i].rec) < 0)
+			die("rekey", "aborted, nothing changed");
+	}
 	/* HMAC app passwords are tied to the old key: revoked in this
 	   commit (after the walk, no cursor is open). */
 	for (size_t i = 0; i < rc.apps_count; i++) {
@@ -635,7 +683,7 @@ static int cmd_rekey(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < rc.apps_count; i++)
 		printf("app password '%s' of %s revoked (tied to the old key): issue a new one\n",
 		       rc.apps[i].name, rc.apps[i].user);
-	free(rc.apps);
+	rekey_free(&rc);
 	return 0;
 }
 

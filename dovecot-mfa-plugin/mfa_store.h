@@ -6,19 +6,19 @@
 /* SYNOPSIS
 /*	#include "mfa_store.h"
 /* DESCRIPTION
-/*	common/store.h offers get/put/incr on single keys; the passdb needs a
-/*	read-check-write of a whole user record (last accepted counter,
-/*	failure count, lockout) as one atomic step, shared with the CLI in
-/*	another process and, with Redis, with other hosts. So this module
-/*	has its own transactions over typed records, with two backends:
-/*	LMDB (mfa_store_lmdb.c, the embedded default: one write transaction
-/*	per login) and Redis (mfa_store_redis.c: WATCH/MULTI/EXEC, several
-/*	hosts). The record encoding is the same for both (mfa_store.c).
+/*	Typed records (users, app passwords, per-IP failures) in common/'s
+/*	store (messec/store.h): the passdb's read-check-write of a whole
+/*	user record (last accepted counter, failure count, lockout) is one
+/*	store transaction, shared with the CLI in another process and, with
+/*	Redis, with other hosts: on LMDB one write transaction per login, on
+/*	Redis WATCH/MULTI/EXEC. The record encoding and the key layout are
+/*	those of the plugin's own store code before the move (mfa_store.c),
+/*	so existing stores keep working.
 /*
 /*	mfa_store_open(): spec is an absolute path (LMDB file, lock file
 /*	"<path>-lock") or "redis://host[:port][/db]" /
 /*	"redis:///path.sock[?db=N]". timeout_ms bounds each Redis connect and
-/*	round trip. A missing LMDB file is created (0600) only when create is
+/*	round trip (common/'s timeout_ms). A missing LMDB file is created (0600) only when create is
 /*	set; otherwise it is an error, so a deleted store never looks like
 /*	"nobody enrolled". mfa_store_spec_check() validates a spec without
 /*	opening it. mfa_store_exists(): does the store hold messec-mfa data
@@ -28,8 +28,8 @@
 /*	create, a store without it gets it. LMDB: nothing to do. 0 or -1.
 /*	mfa_txn_set_key_id(): in a write transaction, make key_id the
 /*	store's key at commit (the CLI's rekey); LMDB: nothing to do. 0/-1.
-/*	mfa_store_release_cached(): close the calling thread's idle Redis
-/*	connection (kept between logins); call it at deinit and in tests.
+/*	mfa_store_release_cached(): close the kept Redis handle (its
+/*	connections stay open between logins); call it at deinit and in tests.
 /*
 /*	LMDB environment kept open (the plugin; not the CLI, which keeps the
 /*	defaults: a fresh environment per open, two syncs per commit):
@@ -62,8 +62,9 @@
 /*	commit and abort free it and set the pointer to NULL. Commit returns
 /*	0, -1 (error), or MFA_TXN_CONFLICT (Redis only: another writer
 /*	changed a record this transaction read; nothing was written; decide
-/*	again in a new transaction). A write transaction does not see its
-/*	own writes before commit on Redis: read each record before writing it.
+/*	again in a new transaction). A transaction sees its own writes
+/*	(common/'s read-your-writes rule); mfa_user_foreach() and
+/*	mfa_app_foreach() must come before its first write.
 /*
 /*	App password records: version 2 (written since issue 19) carries
 /*	the scheme of its hash; version 1 (older) is read as yescrypt. A

@@ -24,15 +24,15 @@
 /*	(timed condvar wait on CLOCK_MONOTONIC, or after a later job once
 /*	the time has passed), as the Dovecot timeout did before; a commit
 /*	also flushes itself when the last flush is older than that
-/*	(mfa_store_lmdb.c). A failed flush stays pending, is retried a
+/*	(common/src/store_lmdb.c). A failed flush stays pending, is retried a
 /*	second later and reported through mfa_worker_take_error().
 /* THREADS
 /*	Nothing here or below mfa_policy_check() may use non-reentrant libc
 /*	(checked: no strtok, gmtime, localtime, crypt, rand, getenv-on-
 /*	change; crypt_r with a per-call crypt_data; strerror is thread-safe
 /*	in glibc >= 2.32; error texts are per-thread buffers, mfa_util.c and
-/*	mfa_store.c; the Redis connection cache is per-thread, mfa_redis.c,
-/*	released by the thread before it exits).
+/*	mfa_store.c; the kept Redis handle, mfa_store.c, is released by the
+/*	thread before it exits).
 /* TRUST BOUNDARY
 /*	Jobs carry client input (user, password) already length-capped by
 /*	mfa_policy_precheck() in the owner's thread.
@@ -244,7 +244,7 @@ static void *worker_main(void *context)
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
-	/* This thread's idle Redis connection (thread-local, mfa_redis.c);
+	/* The kept Redis handle (mfa_store.c; only this thread used it);
 	   the owner flushes and closes a kept LMDB environment. */
 	mfa_store_release_cached();
 	return NULL;

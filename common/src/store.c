@@ -169,28 +169,50 @@ fail:
 	return -1;
 }
 
-struct store *store_open(const char *uri, const char **error_r)
+/* The backend of uri, and its part after "scheme:"; NULL with the error
+   set. */
+static const struct store_ops *backend_of(const char *uri, const char **rest_r)
 {
 	size_t i, n;
-	struct store *store;
 
 	if (strlen(uri) > STORE_URI_MAX) {
 		store_set_error("store address longer than %d bytes", STORE_URI_MAX);
-		*error_r = store_errbuf;
 		return NULL;
 	}
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		n = strlen(backends[i]->scheme);
-		if (strncmp(uri, backends[i]->scheme, n) != 0 || uri[n] != ':')
-			continue;
-		store = backends[i]->open(uri, uri + n + 1);
-		if (store == NULL)
-			*error_r = store_errbuf;
-		return store;
+		if (strncmp(uri, backends[i]->scheme, n) == 0 && uri[n] == ':') {
+			*rest_r = uri + n + 1;
+			return backends[i];
+		}
 	}
 	store_set_error("%s: unknown store (expected lmdb:/path, redis://host[:port][/db] or redis:///socket)", uri);
-	*error_r = store_errbuf;
 	return NULL;
+}
+
+int store_check_address(const char *uri, const char **error_r)
+{
+	const struct store_ops *ops;
+	const char *rest;
+
+	if ((ops = backend_of(uri, &rest)) == NULL || ops->check(uri, rest) < 0) {
+		*error_r = store_errbuf;
+		return -1;
+	}
+	return 0;
+}
+
+struct store *store_open(const char *uri, const char **error_r)
+{
+	const struct store_ops *ops;
+	struct store *store = NULL;
+	const char *rest;
+
+	if ((ops = backend_of(uri, &rest)) != NULL)
+		store = ops->open(uri, rest);
+	if (store == NULL)
+		*error_r = store_errbuf;
+	return store;
 }
 
 void store_close(struct store **store)
@@ -323,6 +345,65 @@ enum store_result store_txn_foreach(struct store_txn *txn, const void *prefix,
 		return store_set_error("prefix length %zu (expected at most %d bytes)",
 				       plen, STORE_KEY_MAX);
 	return txn->store->ops->txn_foreach(txn, prefix, plen, fn, ctx);
+}
+
+static enum store_result check_field(size_t klen, size_t flen)
+{
+	if (check_key(klen) == STORE_ERROR)
+		return STORE_ERROR;
+	if (flen == 0 || flen > STORE_KEY_MAX - klen)
+		return store_set_error("field length %zu (expected 1..%zu bytes after a "
+				       "key of %zu)", flen, (size_t)STORE_KEY_MAX - klen, klen);
+	return STORE_OK;
+}
+
+enum store_result store_txn_hget(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 void **value_r, size_t *len_r)
+{
+	if (check_field(klen, flen) == STORE_ERROR)
+		return STORE_ERROR;
+	return txn->store->ops->txn_hget(txn, key, klen, field, flen, value_r, len_r);
+}
+
+enum store_result store_txn_hput(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 const void *value, size_t vlen)
+{
+	if (check_field(klen, flen) == STORE_ERROR || check_value(vlen) == STORE_ERROR)
+		return STORE_ERROR;
+	txn->wrote = 1;
+	return txn->store->ops->txn_hput(txn, key, klen, field, flen, value, vlen);
+}
+
+enum store_result store_txn_hdel(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen)
+{
+	if (check_field(klen, flen) == STORE_ERROR)
+		return STORE_ERROR;
+	txn->wrote = 1;
+	return txn->store->ops->txn_hdel(txn, key, klen, field, flen);
+}
+
+enum store_result store_txn_hforeach(struct store_txn *txn, const void *key,
+				     size_t klen, store_foreach_fn *fn, void *ctx)
+{
+	/* The same rule as store_txn_foreach() (store.h). */
+	if (txn->wrote)
+		return store_set_error("foreach after a write in the same transaction");
+	if (check_key(klen) == STORE_ERROR)
+		return STORE_ERROR;
+	return txn->store->ops->txn_hforeach(txn, key, klen, fn, ctx);
+}
+
+int store_stale(struct store *store)
+{
+	return store->ops->stale(store);
+}
+
+int store_sync_pending(struct store *store)
+{
+	return store->ops->sync_pending(store);
 }
 
 enum store_result store_txn_commit(struct store_txn **txn)

@@ -20,6 +20,8 @@ struct store_ops {
 	const char *scheme;	/* "lmdb", "redis" */
 	/* rest: the URI after "scheme:" */
 	struct store *(*open)(const char *uri, const char *rest);
+	/* Parse only (store_check_address); 0, or -1 with the error set. */
+	int (*check)(const char *uri, const char *rest);
 	void (*close)(struct store *store);
 	enum store_result (*get)(struct store *store, const void *key, size_t klen,
 				 void **value_r, size_t *len_r);
@@ -45,6 +47,19 @@ struct store_ops {
 				     size_t klen);
 	enum store_result (*txn_foreach)(struct store_txn *txn, const void *prefix,
 					 size_t plen, store_foreach_fn *fn, void *ctx);
+	/* Hash fields (store.h); store.c checks the sizes. */
+	enum store_result (*txn_hget)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen,
+				      void **value_r, size_t *len_r);
+	enum store_result (*txn_hput)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen,
+				      const void *value, size_t vlen);
+	enum store_result (*txn_hdel)(struct store_txn *txn, const void *key,
+				      size_t klen, const void *field, size_t flen);
+	enum store_result (*txn_hforeach)(struct store_txn *txn, const void *key,
+					  size_t klen, store_foreach_fn *fn, void *ctx);
+	int (*stale)(struct store *store);
+	int (*sync_pending)(struct store *store);
 	/* Both free the transaction. */
 	enum store_result (*txn_commit)(struct store_txn *txn);
 	void (*txn_abort)(struct store_txn *txn);

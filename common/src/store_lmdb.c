@@ -5,6 +5,7 @@
  *	LMDB backend of store.h
  * SYNOPSIS
  *	"lmdb:/var/lib/messec/x.lmdb[?map_size=256M][&sync=always|data|periodic]"
+ *	     "[&records=expiry|plain][&create=yes|no]"
  * DESCRIPTION
  *	One file per store (MDB_NOSUBDIR; LMDB adds "<path>-lock"), created
  *	mode 0600, default map size 64 MiB (the file grows as needed up to
@@ -12,7 +13,21 @@
  *
  *	Each record is an 8-byte big-endian expiry (seconds since the epoch,
  *	0 = never) followed by the value. Reads treat an expired record as
- *	absent; store_expire() deletes them.
+ *	absent; store_expire() deletes them. records=plain: the value alone
+ *	(files written before this store, the MFA plugin's: their records
+ *	carry no expiry, so none is read or written; a TTL is an error).
+ *	create=no: a missing file is an error, so a typo in a path never
+ *	becomes a new empty store that answers "not found" for everyone.
+ *
+ *	Hash fields (store_txn_h*): the field's record key is key followed
+ *	by field (the MFA plugin's "a\0<user>\0" + app id), so a field walk
+ *	is a prefix walk.
+ *
+ *	store_stale(): a handle kept open for long (the plugin's, between
+ *	logins) compares the file and lock file at the path with the ones
+ *	opened (device + inode) and asks faccessat(EACCESS) for read and
+ *	write, so a store removed, replaced or made unreadable is noticed
+ *	at the next use as a fresh open would notice it.
  *
  *	Every single-key call runs in its own transaction, so the handle can
  *	be shared by threads (MDB_NOTLS: read transactions are not bound to
@@ -47,6 +62,7 @@
 #include <messec/str.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -77,6 +93,10 @@ struct lmdb_env {
 	char *path;
 	pid_t pid;			/* the process that opened it */
 	enum lmdb_sync sync;
+	int plain;			/* records=plain: no expiry header */
+	size_t hdr;			/* EXPIRY_LEN, or 0 when plain */
+	dev_t lock_dev;
+	ino_t lock_ino;
 	pthread_mutex_t sync_lock;	/* dirty, last_sync */
 	int dirty;			/* periodic: commits not yet synced */
 	struct timespec last_sync;	/* CLOCK_MONOTONIC */
@@ -135,19 +155,38 @@ static int expired(uint64_t expiry)
 	return expiry != 0 && expiry <= (uint64_t)store_now();
 }
 
-/* Parse "/path[?map_size=N][&sync=MODE]"; path into buf. */
-static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
-		      uint64_t *map_size_r, enum lmdb_sync *sync_r)
+/* The options of an address besides its path. */
+struct lmdb_opts {
+	uint64_t map_size;
+	enum lmdb_sync sync;
+	int plain;
+	int create;
+};
+
+/* "yes"/"no" (or the two words of another option); 0/1, -1 if neither. */
+static int parse_choice(const char *v, const char *zero, const char *one)
 {
-	static const char *const names[] = { "map_size", "sync", NULL };
-	char *values[2];
+	if (strcmp(v, zero) == 0)
+		return 0;
+	return strcmp(v, one) == 0 ? 1 : -1;
+}
+
+/* Parse "/path[?map_size=N][&sync=MODE][&records=R][&create=C]"; path
+   into buf. */
+static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
+		      struct lmdb_opts *o)
+{
+	static const char *const names[] = { "map_size", "sync", "records", "create", NULL };
+	char *values[4];
 	const char *q = strchr(rest, '?'), *err;
 	size_t len = q != NULL ? (size_t)(q - rest) : strlen(rest);
 	int ret = -1;
 	size_t i;
 
-	*map_size_r = LMDB_DEFAULT_MAP_SIZE;
-	*sync_r = LMDB_SYNC_DATA;
+	o->map_size = LMDB_DEFAULT_MAP_SIZE;
+	o->sync = LMDB_SYNC_DATA;
+	o->plain = 0;
+	o->create = 1;
 	if (*rest != '/' || len >= size || rest[len - 1] == '/') {
 		store_set_error("%s: bad path (expected lmdb:/absolute/path)", uri);
 		return -1;
@@ -157,8 +196,8 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 	if (store_parse_query(uri, q != NULL ? q + 1 : NULL, names, values) < 0)
 		return -1;
 	if (values[0] != NULL &&
-	    (cfg_parse_size(values[0], map_size_r, &err) < 0 ||
-	     *map_size_r < 1024 * 1024 || *map_size_r > (uint64_t)SIZE_MAX / 2)) {
+	    (cfg_parse_size(values[0], &o->map_size, &err) < 0 ||
+	     o->map_size < 1024 * 1024 || o->map_size > (uint64_t)SIZE_MAX / 2)) {
 		store_set_error("%s: bad map_size \"%s\" (expected 1M or more, e.g. 256M)",
 				uri, values[0]);
 		goto out;
@@ -173,7 +212,19 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 					uri, values[1]);
 			goto out;
 		}
-		*sync_r = (enum lmdb_sync)i;
+		o->sync = (enum lmdb_sync)i;
+	}
+	if (values[2] != NULL &&
+	    (o->plain = parse_choice(values[2], "expiry", "plain")) < 0) {
+		store_set_error("%s: bad records \"%s\" (expected expiry or plain)",
+				uri, values[2]);
+		goto out;
+	}
+	if (values[3] != NULL &&
+	    (o->create = parse_choice(values[3], "no", "yes")) < 0) {
+		store_set_error("%s: bad create \"%s\" (expected yes or no)",
+				uri, values[3]);
+		goto out;
 	}
 	ret = 0;
 out:
@@ -181,24 +232,48 @@ out:
 	return ret;
 }
 
+/* "<path>-lock" (LMDB's name with MDB_NOSUBDIR); malloc'ed. */
+static char *lock_path(const char *path)
+{
+	size_t n = strlen(path);
+	char *lp = xmalloc(n + sizeof("-lock"));
+
+	memcpy(lp, path, n);
+	memcpy(lp + n, "-lock", sizeof("-lock"));
+	return lp;
+}
+
 /* Create and open an environment; NULL with the error set. */
-static struct lmdb_env *env_create(const char *path, uint64_t map_size,
-				   enum lmdb_sync sync)
+static struct lmdb_env *env_create(const char *path, const struct lmdb_opts *o)
 {
 	struct lmdb_env *e = xcalloc(1, sizeof(*e));
 	unsigned int flags = MDB_NOSUBDIR | MDB_NOTLS;
 	MDB_txn *txn;
 	struct stat st;
+	char *lp;
 	int rc, dead;
 
 	e->path = xstrdup(path);
-	e->sync = sync;
-	if (sync == LMDB_SYNC_DATA)
+	e->sync = o->sync;
+	e->plain = o->plain;
+	e->hdr = o->plain ? 0 : EXPIRY_LEN;
+	/* Before LMDB creates anything: create=no, and never a directory or
+	   a device where a store file is expected. */
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT || !o->create) {
+			store_set_error("%s: %s", path, strerror(errno));
+			goto fail;
+		}
+	} else if (!S_ISREG(st.st_mode)) {
+		store_set_error("%s: not a regular file", path);
+		goto fail;
+	}
+	if (o->sync == LMDB_SYNC_DATA)
 		flags |= MDB_NOMETASYNC;
-	else if (sync == LMDB_SYNC_PERIODIC)
+	else if (o->sync == LMDB_SYNC_PERIODIC)
 		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
-	    (rc = mdb_env_set_mapsize(e->env, (size_t)map_size)) != 0 ||
+	    (rc = mdb_env_set_mapsize(e->env, (size_t)o->map_size)) != 0 ||
 	    (rc = mdb_env_open(e->env, path, flags, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		lmdb_fail(e, "open", rc);
@@ -219,6 +294,15 @@ static struct lmdb_env *env_create(const char *path, uint64_t map_size,
 	}
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
+	lp = lock_path(path);
+	rc = stat(lp, &st);
+	free(lp);
+	if (rc < 0) {
+		store_set_error("%s-lock: %s", path, strerror(errno));
+		goto fail;
+	}
+	e->lock_dev = st.st_dev;
+	e->lock_ino = st.st_ino;
 	e->pid = getpid();
 	pthread_mutex_init(&e->sync_lock, NULL);
 	(void)clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
@@ -234,13 +318,12 @@ fail:
 static struct store *lmdb_open(const char *uri, const char *rest)
 {
 	char path[PATH_MAX];
-	uint64_t map_size;
-	enum lmdb_sync sync;
+	struct lmdb_opts o;
 	struct lmdb_env *e = NULL;
 	struct store_lmdb *s;
 	struct stat st;
 
-	if (parse_rest(uri, rest, path, sizeof(path), &map_size, &sync) < 0)
+	if (parse_rest(uri, rest, path, sizeof(path), &o) < 0)
 		return NULL;
 	pthread_mutex_lock(&envs_lock);
 	if (stat(path, &st) == 0) {
@@ -251,12 +334,12 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 				break;
 		}
 	}
-	if (e != NULL && e->sync != sync) {
+	if (e != NULL && (e->sync != o.sync || e->plain != o.plain)) {
 		/* One environment, one set of flags: refuse, never ignore. */
-		store_set_error("%s: already open in this process with sync=%s",
-				uri, sync_names[e->sync]);
+		store_set_error("%s: already open in this process with sync=%s&records=%s",
+				uri, sync_names[e->sync], e->plain ? "plain" : "expiry");
 		e = NULL;
-	} else if (e == NULL && (e = env_create(path, map_size, sync)) != NULL) {
+	} else if (e == NULL && (e = env_create(path, &o)) != NULL) {
 		e->next = envs;
 		envs = e;
 	}
@@ -269,6 +352,14 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 	s->base.ops = &store_lmdb_ops;
 	s->shared = e;
 	return &s->base;
+}
+
+static int lmdb_check(const char *uri, const char *rest)
+{
+	char path[PATH_MAX];
+	struct lmdb_opts o;
+
+	return parse_rest(uri, rest, path, sizeof(path), &o);
 }
 
 static void lmdb_close(struct store *store)
@@ -363,20 +454,21 @@ static enum store_result rec_get(struct lmdb_env *e, MDB_txn *txn, const void *k
 		return STORE_NOTFOUND;
 	if (rc != 0)
 		return lmdb_fail(e, what, rc);
-	if (v->mv_size < EXPIRY_LEN)
+	if (v->mv_size < e->hdr)
 		return store_set_error("%s: %s: corrupt record", e->path, what);
-	if (expired(get_expiry(v->mv_data)))
+	if (e->hdr > 0 && expired(get_expiry(v->mv_data)))
 		return STORE_NOTFOUND;
 	return STORE_OK;
 }
 
 /* Copy out a record's value (valid only inside the transaction). */
-static void copy_value(const MDB_val *v, void **value_r, size_t *len_r)
+static void copy_value(const struct lmdb_env *e, const MDB_val *v, void **value_r,
+		       size_t *len_r)
 {
-	size_t len = v->mv_size - EXPIRY_LEN;
+	size_t len = v->mv_size - e->hdr;
 	unsigned char *copy = xmalloc(len + 1);
 
-	memcpy(copy, (unsigned char *)v->mv_data + EXPIRY_LEN, len);
+	memcpy(copy, (unsigned char *)v->mv_data + e->hdr, len);
 	copy[len] = '\0';
 	*value_r = copy;
 	if (len_r != NULL)
@@ -396,7 +488,7 @@ static enum store_result lmdb_get(struct store *store, const void *key, size_t k
 		return lmdb_fail(e, "get", rc);
 	ret = rec_get(e, txn, key, klen, &v, "get");
 	if (ret == STORE_OK && value_r != NULL)
-		copy_value(&v, value_r, len_r);
+		copy_value(e, &v, value_r, len_r);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -405,15 +497,25 @@ static enum store_result lmdb_get(struct store *store, const void *key, size_t k
 static int write_record(struct lmdb_env *e, MDB_txn *txn, MDB_val *k,
 			uint64_t expiry, const void *value, size_t vlen)
 {
-	MDB_val v = { EXPIRY_LEN + vlen, NULL };
+	MDB_val v = { e->hdr + vlen, NULL };
 	int rc = mdb_put(txn, e->dbi, k, &v, MDB_RESERVE);
 
 	if (rc == 0) {
-		put_expiry(v.mv_data, expiry);
+		if (e->hdr > 0)
+			put_expiry(v.mv_data, expiry);
 		if (vlen > 0)
-			memcpy((unsigned char *)v.mv_data + EXPIRY_LEN, value, vlen);
+			memcpy((unsigned char *)v.mv_data + e->hdr, value, vlen);
 	}
 	return rc;
+}
+
+/* records=plain has nowhere to keep an expiry: a TTL is refused, never
+   dropped (the key would live for ever). */
+static enum store_result ttl_ok(const struct lmdb_env *e, uint32_t ttl)
+{
+	if (ttl != 0 && e->plain)
+		return store_set_error("%s: a TTL needs records=expiry", e->path);
+	return STORE_OK;
 }
 
 /* put (only_new 0) or put-if-absent (only_new 1) in one write txn. */
@@ -427,6 +529,8 @@ static enum store_result put_common(struct store *store, const void *key, size_t
 	enum store_result ret;
 	int rc;
 
+	if (ttl_ok(e, ttl) != STORE_OK)
+		return STORE_ERROR;
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(e, "put", rc);
 	if (only_new) {
@@ -467,6 +571,8 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 	char text[32];
 	int rc, n;
 
+	if (ttl_ok(e, ttl) != STORE_OK)
+		return STORE_ERROR;
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(e, "incr", rc);
 	ret = rec_get(e, txn, key, klen, &v, "incr");
@@ -476,9 +582,9 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 	}
 	if (ret == STORE_OK) {
 		/* A live counter keeps its expiry (fixed window). */
-		expiry = get_expiry(v.mv_data);
-		if (store_parse_int((unsigned char *)v.mv_data + EXPIRY_LEN,
-				    v.mv_size - EXPIRY_LEN, &cur) < 0) {
+		expiry = e->hdr > 0 ? get_expiry(v.mv_data) : 0;
+		if (store_parse_int((unsigned char *)v.mv_data + e->hdr,
+				    v.mv_size - e->hdr, &cur) < 0) {
 			mdb_txn_abort(txn);
 			return store_set_error("%s: incr: value is not an integer", e->path);
 		}
@@ -537,9 +643,10 @@ static enum store_result lmdb_del(struct store *store, const void *key, size_t k
 	return ret;
 }
 
-/* Walk the live keys under prefix inside txn, in key order. */
+/* Walk the live keys under prefix inside txn, in key order; fn gets
+   each key without its first skip bytes. */
 static enum store_result walk(struct lmdb_env *e, MDB_txn *txn, const void *prefix,
-			      size_t plen, store_foreach_fn *fn, void *ctx)
+			      size_t plen, size_t skip, store_foreach_fn *fn, void *ctx)
 {
 	MDB_cursor *cur;
 	MDB_val k = { plen, (void *)prefix }, v;
@@ -553,14 +660,15 @@ static enum store_result walk(struct lmdb_env *e, MDB_txn *txn, const void *pref
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
-		if (v.mv_size < EXPIRY_LEN) {
+		if (v.mv_size < e->hdr) {
 			ret = store_set_error("%s: foreach: corrupt record", e->path);
 			break;
 		}
-		if (expired(get_expiry(v.mv_data)))
+		if (e->hdr > 0 && expired(get_expiry(v.mv_data)))
 			continue;
-		r = fn(k.mv_data, k.mv_size, (unsigned char *)v.mv_data + EXPIRY_LEN,
-		       v.mv_size - EXPIRY_LEN, ctx);
+		/* skip: a field walk passes the field only (store_txn_hforeach) */
+		r = fn((const unsigned char *)k.mv_data + skip, k.mv_size - skip,
+		       (unsigned char *)v.mv_data + e->hdr, v.mv_size - e->hdr, ctx);
 		if (r < 0) {
 			ret = STORE_ERROR;
 			break;
@@ -584,7 +692,7 @@ static enum store_result lmdb_foreach(struct store *store, const void *prefix,
 
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return lmdb_fail(e, "foreach", rc);
-	ret = walk(e, txn, prefix, plen, fn, ctx);
+	ret = walk(e, txn, prefix, plen, 0, fn, ctx);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -598,6 +706,8 @@ static long lmdb_expire(struct store *store)
 	long count = 0;
 	int rc;
 
+	if (e->plain)
+		return 0;	/* no record can expire */
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		lmdb_fail(e, "expire", rc);
 		return -1;
@@ -660,7 +770,7 @@ static enum store_result lmdb_txn_get(struct store_txn *txn, const void *key,
 
 	ret = rec_get(t->e, t->txn, key, klen, &v, "get");
 	if (ret == STORE_OK && value_r != NULL)
-		copy_value(&v, value_r, len_r);
+		copy_value(t->e, &v, value_r, len_r);
 	return ret;
 }
 
@@ -670,8 +780,11 @@ static enum store_result lmdb_txn_put(struct store_txn *txn, const void *key,
 {
 	struct lmdb_txn *t = (struct lmdb_txn *)txn;
 	MDB_val k = { klen, (void *)key };
-	int rc = write_record(t->e, t->txn, &k, expiry_for(ttl), value, vlen);
+	int rc;
 
+	if (ttl_ok(t->e, ttl) != STORE_OK)
+		return STORE_ERROR;
+	rc = write_record(t->e, t->txn, &k, expiry_for(ttl), value, vlen);
 	return rc == 0 ? STORE_OK : lmdb_fail(t->e, "put", rc);
 }
 
@@ -688,7 +801,88 @@ static enum store_result lmdb_txn_foreach(struct store_txn *txn, const void *pre
 {
 	struct lmdb_txn *t = (struct lmdb_txn *)txn;
 
-	return walk(t->e, t->txn, prefix, plen, fn, ctx);
+	return walk(t->e, t->txn, prefix, plen, 0, fn, ctx);
+}
+
+/* --- hash fields: the record key is key followed by field */
+
+/* key ‖ field into buf (store.c checked klen + flen <= STORE_KEY_MAX). */
+static size_t field_key(unsigned char buf[STORE_KEY_MAX], const void *key, size_t klen,
+			const void *field, size_t flen)
+{
+	memcpy(buf, key, klen);
+	memcpy(buf + klen, field, flen);
+	return klen + flen;
+}
+
+static enum store_result lmdb_txn_hget(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       void **value_r, size_t *len_r)
+{
+	unsigned char fk[STORE_KEY_MAX];
+
+	return lmdb_txn_get(txn, fk, field_key(fk, key, klen, field, flen),
+			    value_r, len_r);
+}
+
+static enum store_result lmdb_txn_hput(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       const void *value, size_t vlen)
+{
+	unsigned char fk[STORE_KEY_MAX];
+
+	return lmdb_txn_put(txn, fk, field_key(fk, key, klen, field, flen),
+			    value, vlen, 0);
+}
+
+static enum store_result lmdb_txn_hdel(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen)
+{
+	unsigned char fk[STORE_KEY_MAX];
+
+	return lmdb_txn_del(txn, fk, field_key(fk, key, klen, field, flen));
+}
+
+static enum store_result lmdb_txn_hforeach(struct store_txn *txn, const void *key,
+					   size_t klen, store_foreach_fn *fn, void *ctx)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)txn;
+
+	return walk(t->e, t->txn, key, klen, klen, fn, ctx);
+}
+
+/* --- a handle kept open */
+
+static int same_file(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
+	       faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == 0;
+}
+
+static int lmdb_stale(struct store *store)
+{
+	struct lmdb_env *e = env_of(store);
+	char *lp = lock_path(e->path);
+	int ok = same_file(e->path, e->dev, e->ino) &&
+		 same_file(lp, e->lock_dev, e->lock_ino);
+
+	free(lp);
+	return !ok;
+}
+
+static int lmdb_sync_pending(struct store *store)
+{
+	struct lmdb_env *e = env_of(store);
+	int dirty;
+
+	if (e->sync != LMDB_SYNC_PERIODIC || e->pid != getpid())
+		return 0;
+	pthread_mutex_lock(&e->sync_lock);
+	dirty = e->dirty;
+	pthread_mutex_unlock(&e->sync_lock);
+	return dirty;
 }
 
 static enum store_result lmdb_txn_commit(struct store_txn *txn)
@@ -711,6 +905,7 @@ static void lmdb_txn_abort(struct store_txn *txn)
 const struct store_ops store_lmdb_ops = {
 	.scheme = "lmdb",
 	.open = lmdb_open,
+	.check = lmdb_check,
 	.close = lmdb_close,
 	.get = lmdb_get,
 	.put = lmdb_put,
@@ -725,6 +920,12 @@ const struct store_ops store_lmdb_ops = {
 	.txn_put = lmdb_txn_put,
 	.txn_del = lmdb_txn_del,
 	.txn_foreach = lmdb_txn_foreach,
+	.txn_hget = lmdb_txn_hget,
+	.txn_hput = lmdb_txn_hput,
+	.txn_hdel = lmdb_txn_hdel,
+	.txn_hforeach = lmdb_txn_hforeach,
+	.stale = lmdb_stale,
+	.sync_pending = lmdb_sync_pending,
 	.txn_commit = lmdb_txn_commit,
 	.txn_abort = lmdb_txn_abort,
 };

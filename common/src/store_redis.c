@@ -296,6 +296,17 @@ enum store_result store_redis_take_value(struct store_redis *r, redisReply *rep,
 
 static void redis_close(struct store *store);
 
+static int redis_check(const char *uri, const char *rest)
+{
+	struct store_redis r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = store_redis_parse(&r, uri, rest);
+	store_redis_free_auth(&r);
+	return ret;
+}
+
 static struct store *redis_open(const char *uri, const char *rest)
 {
 	struct store_redis *r = xcalloc(1, sizeof(*r));
@@ -614,9 +625,18 @@ static enum store_result redis_foreach(struct store *store, const void *prefix,
 	return ret;
 }
 
+/* store_stale() and store_sync_pending(): a server is never replaced
+   under a handle the way a file is, and Redis syncs by itself. */
+static int redis_stale(struct store *store)
+{
+	(void)store;
+	return 0;
+}
+
 const struct store_ops store_redis_ops = {
 	.scheme = "redis",
 	.open = redis_open,
+	.check = redis_check,
 	.close = redis_close,
 	.get = redis_get,
 	.put = redis_put,
@@ -631,6 +651,12 @@ const struct store_ops store_redis_ops = {
 	.txn_put = store_redis_txn_put,
 	.txn_del = store_redis_txn_del,
 	.txn_foreach = store_redis_txn_foreach,
+	.txn_hget = store_redis_txn_hget,
+	.txn_hput = store_redis_txn_hput,
+	.txn_hdel = store_redis_txn_hdel,
+	.txn_hforeach = store_redis_txn_hforeach,
+	.stale = redis_stale,
+	.sync_pending = redis_stale,
 	.txn_commit = store_redis_txn_commit,
 	.txn_abort = store_redis_txn_abort,
 };

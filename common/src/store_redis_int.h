@@ -75,6 +75,16 @@ enum store_result store_redis_txn_del(struct store_txn *txn, const void *key,
 				      size_t klen);
 enum store_result store_redis_txn_foreach(struct store_txn *txn, const void *prefix,
 					  size_t plen, store_foreach_fn *fn, void *ctx);
+enum store_result store_redis_txn_hget(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       void **value_r, size_t *len_r);
+enum store_result store_redis_txn_hput(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       const void *value, size_t vlen);
+enum store_result store_redis_txn_hdel(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen);
+enum store_result store_redis_txn_hforeach(struct store_txn *txn, const void *key,
+					   size_t klen, store_foreach_fn *fn, void *ctx);
 enum store_result store_redis_txn_commit(struct store_txn *txn);
 void store_redis_txn_abort(struct store_txn *txn);
 

@@ -12,6 +12,9 @@
  *	changed, nothing was written, STORE_CONFLICT. Any other failure
  *	drops the connection (its MULTI state is unknown). Abort sends
  *	UNWATCH so the pooled connection starts clean.
+ *	Hash fields (store_txn_h*): HGET/HEXISTS and HGETALL read (the key
+ *	WATCHed), HSET/HDEL buffered like the other writes; read-your-writes
+ *	per (key, field).
  *	Bounds: TXN_WRITES_MAX writes and TXN_BYTES_MAX bytes buffered.
  *--*/
 #include "store_redis_int.h"
@@ -27,7 +30,8 @@
 
 struct pending {
 	char *key, *value;
-	size_t klen, vlen;
+	char *field;		/* a hash field, or NULL */
+	size_t klen, vlen, flen;
 	uint32_t ttl;
 	int del;
 };
@@ -63,6 +67,7 @@ static void txn_free(struct redis_txn *t)
 
 	for (i = 0; i < t->n; i++) {
 		free(t->w[i].key);
+		free(t->w[i].field);
 		free(t->w[i].value);
 	}
 	free(t->w);
@@ -73,25 +78,31 @@ static void txn_free(struct redis_txn *t)
 	free(t);
 }
 
-/* The last buffered write of key, or NULL (read-your-writes). */
+/* The last buffered write of key (field: of that hash field; NULL: of
+   the key's value), or NULL (read-your-writes). */
 static const struct pending *pending_find(const struct redis_txn *t, const void *key,
-					  size_t klen)
+					  size_t klen, const void *field, size_t flen)
 {
+	const struct pending *p;
 	size_t i;
 
 	for (i = t->n; i > 0; i--) {
-		if (t->w[i - 1].klen == klen && memcmp(t->w[i - 1].key, key, klen) == 0)
-			return &t->w[i - 1];
+		p = &t->w[i - 1];
+		if (p->klen == klen && memcmp(p->key, key, klen) == 0 &&
+		    (p->field == NULL) == (field == NULL) &&
+		    (field == NULL || (p->flen == flen && memcmp(p->field, field, flen) == 0)))
+			return p;
 	}
 	return NULL;
 }
 
 static enum store_result pending_add(struct redis_txn *t, const void *key, size_t klen,
+				     const void *field, size_t flen,
 				     const void *value, size_t vlen, uint32_t ttl, int del)
 {
 	struct pending *p;
 
-	if (t->n == TXN_WRITES_MAX || t->bytes + klen + vlen > TXN_BYTES_MAX)
+	if (t->n == TXN_WRITES_MAX || t->bytes + klen + flen + vlen > TXN_BYTES_MAX)
 		return store_set_error("%s: redis: more than %d writes or %lu bytes in one "
 				       "transaction", t->r->uri, TXN_WRITES_MAX, TXN_BYTES_MAX);
 	if (t->n == t->cap) {
@@ -102,6 +113,12 @@ static enum store_result pending_add(struct redis_txn *t, const void *key, size_
 	p->key = xmalloc(klen);
 	memcpy(p->key, key, klen);
 	p->klen = klen;
+	p->field = NULL;
+	p->flen = flen;
+	if (field != NULL) {
+		p->field = xmalloc(flen);
+		memcpy(p->field, field, flen);
+	}
 	p->value = NULL;
 	p->vlen = vlen;
 	if (!del) {
@@ -110,19 +127,19 @@ static enum store_result pending_add(struct redis_txn *t, const void *key, size_
 	}
 	p->ttl = ttl;
 	p->del = del;
-	t->bytes += klen + vlen;
+	t->bytes += klen + flen + vlen;
 	return STORE_OK;
 }
 
-/* WATCH key, then cmd key, in one round trip; the reply of cmd. */
+/* WATCH key, then "cmd key [field]", in one round trip; the reply of cmd. */
 static redisReply *watched(struct redis_txn *t, const char *cmd, const void *key,
-			   size_t klen)
+			   size_t klen, const void *field, size_t flen)
 {
-	const char *wargv[] = { "WATCH", key }, *argv[] = { cmd, key };
-	size_t wlens[] = { 5, klen }, lens[] = { strlen(cmd), klen };
+	const char *wargv[] = { "WATCH", key }, *argv[] = { cmd, key, field };
+	size_t wlens[] = { 5, klen }, lens[] = { strlen(cmd), klen, flen };
 	const char **const argvs[] = { wargv, argv };
 	const size_t *const lensv[] = { wlens, lens };
-	const int argcs[] = { 2, 2 };
+	const int argcs[] = { 2, field != NULL ? 3 : 2 };
 	redisReply *replies[2];
 
 	if (store_redis_exchange(t->r, t->c, 2, argcs, argvs, lensv, replies) < 0)
@@ -141,8 +158,17 @@ static redisReply *watched(struct redis_txn *t, const char *cmd, const void *key
 enum store_result store_redis_txn_get(struct store_txn *txn, const void *key,
 				       size_t klen, void **value_r, size_t *len_r)
 {
+	return store_redis_txn_hget(txn, key, klen, NULL, 0, value_r, len_r);
+}
+
+/* get (field NULL) or hget: the buffered write, else the watched read. */
+enum store_result store_redis_txn_hget(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       void **value_r, size_t *len_r)
+{
 	struct redis_txn *t = (struct redis_txn *)txn;
-	const struct pending *p = pending_find(t, key, klen);
+	const struct pending *p = pending_find(t, key, klen, field, flen);
+	const char *cmd;
 	redisReply *rep;
 	long long n;
 
@@ -160,13 +186,17 @@ enum store_result store_redis_txn_get(struct store_txn *txn, const void *key,
 		}
 		return STORE_OK;
 	}
-	rep = watched(t, value_r != NULL ? "GET" : "EXISTS", key, klen);
+	if (field == NULL)
+		cmd = value_r != NULL ? "GET" : "EXISTS";
+	else
+		cmd = value_r != NULL ? "HGET" : "HEXISTS";
+	rep = watched(t, cmd, key, klen, field, flen);
 	if (rep == NULL)
 		return STORE_ERROR;
 	if (value_r != NULL)
 		return store_redis_take_value(t->r, rep, value_r, len_r);
 	if (rep->type != REDIS_REPLY_INTEGER)
-		return store_redis_unexpected(t->r, "EXISTS", rep);
+		return store_redis_unexpected(t->r, cmd, rep);
 	n = rep->integer;
 	freeReplyObject(rep);
 	return n > 0 ? STORE_OK : STORE_NOTFOUND;
@@ -176,22 +206,68 @@ enum store_result store_redis_txn_put(struct store_txn *txn, const void *key,
 				       size_t klen, const void *value, size_t vlen,
 				       uint32_t ttl)
 {
-	return pending_add((struct redis_txn *)txn, key, klen, value, vlen, ttl, 0);
+	return pending_add((struct redis_txn *)txn, key, klen, NULL, 0, value, vlen, ttl, 0);
+}
+
+enum store_result store_redis_txn_hput(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen,
+				       const void *value, size_t vlen)
+{
+	return pending_add((struct redis_txn *)txn, key, klen, field, flen, value, vlen,
+			   0, 0);
 }
 
 enum store_result store_redis_txn_del(struct store_txn *txn, const void *key,
 				       size_t klen)
 {
+	return store_redis_txn_hdel(txn, key, klen, NULL, 0);
+}
+
+/* del (field NULL) or hdel. */
+enum store_result store_redis_txn_hdel(struct store_txn *txn, const void *key,
+				       size_t klen, const void *field, size_t flen)
+{
 	struct redis_txn *t = (struct redis_txn *)txn;
-	enum store_result was = store_redis_txn_get(txn, key, klen, NULL, NULL);
+	enum store_result was = store_redis_txn_hget(txn, key, klen, field, flen,
+						     NULL, NULL);
 
 	/* Delete at commit only what is there now (watched, or written by
 	   this transaction): a key created meanwhile is a CONFLICT. */
 	if (was != STORE_OK)
 		return was;
-	if (pending_add(t, key, klen, NULL, 0, 0, 1) != STORE_OK)
+	if (pending_add(t, key, klen, field, flen, NULL, 0, 0, 1) != STORE_OK)
 		return STORE_ERROR;
 	return STORE_OK;
+}
+
+/* HGETALL (watched); store.c allows it only before the first write, so
+   no buffered field can be missed. */
+enum store_result store_redis_txn_hforeach(struct store_txn *txn, const void *key,
+					   size_t klen, store_foreach_fn *fn, void *ctx)
+{
+	struct redis_txn *t = (struct redis_txn *)txn;
+	redisReply *rep = watched(t, "HGETALL", key, klen, NULL, 0);
+	enum store_result ret = STORE_OK;
+	size_t i;
+	int r;
+
+	if (rep == NULL)
+		return STORE_ERROR;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements % 2 != 0)
+		return store_redis_unexpected(t->r, "HGETALL", rep);
+	for (i = 0; i < rep->elements; i += 2) {
+		redisReply *f = rep->element[i], *v = rep->element[i + 1];
+
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			return store_redis_unexpected(t->r, "HGETALL", rep);
+		r = fn(f->str, f->len, v->str, v->len, ctx);
+		if (r < 0)
+			ret = STORE_ERROR;
+		if (r != 0)
+			break;
+	}
+	freeReplyObject(rep);
+	return ret;
 }
 
 enum store_result store_redis_txn_foreach(struct store_txn *txn, const void *prefix,
@@ -258,6 +334,12 @@ enum store_result store_redis_txn_commit(struct store_txn *txn)
 			a[0] = i == 0 ? "MULTI" : "EXEC";
 			l[0] = strlen(a[0]);
 			argcs[i] = 1;
+		} else if (p->field != NULL) {
+			a[0] = p->del ? "HDEL" : "HSET", l[0] = 4;
+			a[1] = p->key, l[1] = p->klen;
+			a[2] = p->field, l[2] = p->flen;
+			a[3] = p->value, l[3] = p->vlen;
+			argcs[i] = p->del ? 3 : 4;
 		} else if (p->del) {
 			a[0] = "DEL", l[0] = 3;
 			a[1] = p->key, l[1] = p->klen;

@@ -5,12 +5,17 @@
  *	unit tests for store.c/store_lmdb.c: put/get/incr/del, TTL with a
  *	fake clock, expire, limits, threads, the address grammar (strict,
  *	one error per malformed part), sync modes, expiry in put_new and
- *	foreach (test_store_contract.c has the cases shared with Redis)
+ *	foreach, records=plain (files written without the expiry header,
+ *	checked with LMDB's own API), create=no, store_stale() on a file
+ *	removed / replaced / with its lock file replaced, store_sync_pending()
+ *	(test_store_contract.c has the cases shared with Redis)
  *--*/
 #include "test_util.h"
 
 #include <pthread.h>
 #include <sys/stat.h>
+
+#include <lmdb.h>
 
 #include <messec/store.h>
 
@@ -281,7 +286,13 @@ static const struct uri_case uri_cases[] = {
 	{ "lmdb empty", "lmdb:", "lmdb:: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb directory", "lmdb:/tmp/dir/", "lmdb:/tmp/dir/: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb unknown option", "lmdb:/tmp/x.lmdb?foo=1",
-	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync)" },
+	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync, records, create)" },
+	{ "lmdb bad records", "lmdb:/tmp/x.lmdb?records=raw",
+	  "lmdb:/tmp/x.lmdb?records=raw: bad records \"raw\" (expected expiry or plain)" },
+	{ "lmdb bad create", "lmdb:/tmp/x.lmdb?create=0",
+	  "lmdb:/tmp/x.lmdb?create=0: bad create \"0\" (expected yes or no)" },
+	{ "lmdb create=no, no file", "lmdb:/nonexistent/messec/x.lmdb?create=no",
+	  "/nonexistent/messec/x.lmdb: No such file or directory" },
 	{ "lmdb option without value", "lmdb:/tmp/x.lmdb?map_size=",
 	  "lmdb:/tmp/x.lmdb?map_size=: option map_size has no value" },
 	{ "lmdb option without =", "lmdb:/tmp/x.lmdb?sync",
@@ -466,6 +477,214 @@ static void test_foreach_expired(void **state)
 	assert_int_equal(store_txn_commit(&txn), STORE_OK);
 }
 
+/* Write or read one record of path with LMDB itself (no store.c). */
+static void raw_lmdb(const char *path, const char *key, size_t klen, const void *value,
+		     size_t vlen, void **read_r, size_t *read_len_r)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)value };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	if (read_r == NULL) {
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	} else {
+		assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+		*read_r = malloc(v.mv_size + 1);
+		memcpy(*read_r, v.mv_data, v.mv_size);
+		*read_len_r = v.mv_size;
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void test_plain_records(void **state)
+{
+	char *dir = test_tmpdir(), path[600], uri[700], uri2[700];
+	const char *err = NULL;
+	struct store *s;
+	struct store_txn *txn;
+	void *v;
+	size_t len;
+	int64_t n;
+
+	/* A file written by someone else, values as they are (the MFA
+	   plugin's store before it used common/). */
+	snprintf(path, sizeof(path), "%s/old.lmdb", dir);
+	raw_lmdb(path, "u\0alice", 7, "\x01rec", 4, NULL, NULL);
+	snprintf(uri, sizeof(uri), "lmdb:%s?records=plain&create=no", path);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "u\0alice", 7, &v, &len), STORE_OK);
+	assert_int_equal(len, 4);
+	assert_memory_equal(v, "\x01rec", 4);
+	free(v);
+	/* Written values are stored exactly (no header), in and out of a
+	   transaction; counters too. */
+	assert_int_equal(store_put(s, "k", 1, "abc", 3, 0), STORE_OK);
+	txn = store_txn_begin(s);
+	assert_int_equal(store_txn_put(txn, "t", 1, "xyz", 3, 0), STORE_OK);
+	assert_int_equal(store_txn_hput(txn, "a\0alice\0", 8, "abcd", 4, "app", 3),
+			 STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+	assert_int_equal(store_incr(s, "c", 1, 5, 0, &n), STORE_OK);
+	assert_int_equal(n, 5);
+	/* No expiry to keep: a TTL is refused, never dropped. */
+	assert_int_equal(store_put(s, "e", 1, "v", 1, 60), STORE_ERROR);
+	assert_string_equal(store_error() + strlen(path), ": a TTL needs records=expiry");
+	assert_int_equal(store_put_new(s, "e", 1, "v", 1, 60), STORE_ERROR);
+	assert_int_equal(store_incr(s, "e", 1, 1, 60, NULL), STORE_ERROR);
+	txn = store_txn_begin(s);
+	assert_int_equal(store_txn_put(txn, "e", 1, "v", 1, 60), STORE_ERROR);
+	store_txn_abort(&txn);
+	assert_int_equal(store_exists(s, "e", 1), STORE_NOTFOUND);
+	assert_int_equal(store_expire(s), 0);
+	/* One environment, one record format. */
+	snprintf(uri2, sizeof(uri2), "lmdb:%s", path);
+	assert_null(store_open(uri2, &err));
+	assert_non_null(strstr(err, "already open in this process with sync=data&records=plain"));
+	store_close(&s);
+	raw_lmdb(path, "k", 1, NULL, 0, &v, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(v, "abc", 3);
+	free(v);
+	raw_lmdb(path, "t", 1, NULL, 0, &v, &len);
+	assert_int_equal(len, 3);
+	free(v);
+	raw_lmdb(path, "a\0alice\0abcd", 12, NULL, 0, &v, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(v, "app", 3);
+	free(v);
+	raw_lmdb(path, "c", 1, NULL, 0, &v, &len);
+	assert_int_equal(len, 1);
+	assert_memory_equal(v, "5", 1);
+	free(v);
+	test_rmtree(&dir);
+}
+
+static void test_create_no(void **state)
+{
+	char *dir = test_tmpdir(), path[600], uri[700];
+	const char *err = NULL;
+	struct stat st;
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/none.lmdb", dir);
+	snprintf(uri, sizeof(uri), "lmdb:%s?create=no", path);
+	assert_null(store_open(uri, &err));
+	assert_string_equal(err + strlen(path), ": No such file or directory");
+	assert_int_equal(stat(path, &st), -1);
+	/* A directory where the file should be: refused, even with create. */
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	assert_null(store_open(uri, &err));
+	assert_string_equal(err + strlen(path), ": not a regular file");
+	assert_int_equal(rmdir(path), 0);
+	/* Once the file exists, create=no opens it. */
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	store_close(&s);
+	snprintf(uri, sizeof(uri), "lmdb:%s?create=no", path);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	store_close(&s);
+	test_rmtree(&dir);
+}
+
+static void copy(const char *from, const char *to)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_stale(void **state)
+{
+	char *dir = test_tmpdir(), path[600], lock[620], other[620], uri[700];
+	const char *err = NULL;
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/s.lmdb", dir);
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_put(s, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_stale(s), 0);
+	/* Replaced by a copy (same content, another inode). */
+	copy(path, other);
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(store_stale(s), 1);
+	store_close(&s);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_stale(s), 0);
+	/* Its lock file replaced. */
+	copy(lock, other);
+	assert_int_equal(rename(other, lock), 0);
+	assert_int_equal(store_stale(s), 1);
+	store_close(&s);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	/* Removed. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(store_stale(s), 1);
+	store_close(&s);
+	test_rmtree(&dir);
+}
+
+static void test_sync_pending(void **state)
+{
+	char *dir = test_tmpdir(), uri[700];
+	const char *err = NULL;
+	struct store *s;
+
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb?sync=periodic", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_sync_pending(s), 0);
+	/* Within the interval after the open: the commit waits. */
+	assert_int_equal(store_put(s, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(s), 1);
+	assert_int_equal(store_sync(s, 1), STORE_OK);
+	assert_int_equal(store_sync_pending(s), 0);
+	store_close(&s);
+	snprintf(uri, sizeof(uri), "lmdb:%s/d.lmdb?sync=data", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_put(s, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(s), 0);
+	store_close(&s);
+	test_rmtree(&dir);
+}
+
+static void test_check_address(void **state)
+{
+	const char *err = NULL;
+	struct stat st;
+
+	/* Parsed only: nothing opened, created or connected. */
+	assert_int_equal(store_check_address("lmdb:/nonexistent/messec/x.lmdb?records=plain&create=no",
+					     &err), 0);
+	assert_int_equal(stat("/nonexistent/messec", &st), -1);
+	assert_int_equal(store_check_address("redis:///nonexistent/messec/redis.sock?db=3&timeout_ms=20",
+					     &err), 0);
+	assert_int_equal(store_check_address("redis://127.0.0.1:1/15", &err), 0);
+	/* The same errors as store_open(). */
+	assert_int_equal(store_check_address("lmdb:/tmp/x.lmdb?records=raw", &err), -1);
+	assert_string_equal(err, "lmdb:/tmp/x.lmdb?records=raw: bad records \"raw\" (expected expiry or plain)");
+	assert_int_equal(store_check_address("redis://127.0.0.1:6379/16", &err), -1);
+	assert_string_equal(err, "redis://127.0.0.1:6379/16: bad db (expected /0../15)");
+	assert_int_equal(store_check_address("/var/x.lmdb", &err), -1);
+	assert_non_null(strstr(err, "unknown store"));
+}
+
 /* Cases that run on a fresh store in a fresh temp dir. */
 static const struct {
 	const char *name;
@@ -499,5 +718,13 @@ int main(void)
 	tests_add(&l, "an address over 1024 bytes is refused", test_uri_too_long, NULL);
 	tests_add(&l, "sync=periodic/always; another sync mode on an open file refused",
 		  test_sync_modes, NULL);
+	tests_add(&l, "records=plain: values as they are on disk, TTL refused", test_plain_records, NULL);
+	tests_add(&l, "create=no: a missing file is an error, nothing created; not a directory",
+		  test_create_no, NULL);
+	tests_add(&l, "store_check_address: parses only, same errors as store_open",
+		  test_check_address, NULL);
+	tests_add(&l, "store_stale: replaced, lock file replaced, removed", test_stale, NULL);
+	tests_add(&l, "store_sync_pending: periodic commit pending until store_sync", test_sync_pending,
+		  NULL);
 	return tests_run(&l, "store", NULL, NULL);
 }

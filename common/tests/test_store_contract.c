@@ -10,7 +10,11 @@
  *	store. Cases: get/put/exists/del, put-if-absent, incr, prefix walk
  *	(glob characters in the prefix are literal), transactions (read
  *	your writes, isolation before commit, abort, foreach before a
- *	write, del), store_txn_run(), and two processes (fork) racing
+ *	write, del), hash fields (a map under one key, as the MFA plugin
+ *	keeps app passwords: read your writes per field, invisible before
+ *	commit, hdel, walk of the fields only, walk after a write refused,
+ *	field sizes, abort), a fresh handle is not stale and has no sync
+ *	pending, store_txn_run(), and two processes (fork) racing
  *	read-modify-write increments of one key through transactions: the
  *	final value equals the number of committed increments (no lost
  *	update). A missing redis-server fails the Redis group.
@@ -354,6 +358,136 @@ static void test_txn_ttl_and_limits(void **state)
 	free(big);
 }
 
+/* --- hash fields */
+
+static void hwant(struct store_txn *txn, const char *key, const char *field,
+		  const char *want)
+{
+	void *v = NULL;
+	size_t len = 0;
+
+	if (want == NULL) {
+		assert_int_equal(store_txn_hget(txn, key, strlen(key), field, strlen(field),
+						&v, &len), STORE_NOTFOUND);
+		assert_int_equal(store_txn_hget(txn, key, strlen(key), field, strlen(field),
+						NULL, NULL), STORE_NOTFOUND);
+		return;
+	}
+	assert_int_equal(store_txn_hget(txn, key, strlen(key), field, strlen(field),
+					&v, &len), STORE_OK);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(v, want, len);
+	free(v);
+	assert_int_equal(store_txn_hget(txn, key, strlen(key), field, strlen(field),
+					NULL, NULL), STORE_OK);
+}
+
+static void hput(struct store_txn *txn, const char *key, const char *field,
+		 const char *value)
+{
+	assert_int_equal(store_txn_hput(txn, key, strlen(key), field, strlen(field),
+					value, strlen(value)), STORE_OK);
+}
+
+static void test_hash_fields(void **state)
+{
+	struct store_txn *txn = store_txn_begin(store);
+	struct walk w = { .n = 0 };
+
+	/* The MFA plugin's shape: "a\0<user>\0" -> id -> record (binary). */
+	assert_non_null(txn);
+	hwant(txn, "h:alice", "abcd", NULL);
+	hput(txn, "h:alice", "abcd", "one");
+	hput(txn, "h:alice", "abcd", "two");
+	hput(txn, "h:alice", "efgh", "three");
+	hput(txn, "h:bob", "abcd", "bob's");
+	hwant(txn, "h:alice", "abcd", "two");	/* its own last write */
+	assert_int_equal(store_txn_hdel(txn, "h:alice", 7, "efgh", 4), STORE_OK);
+	hwant(txn, "h:alice", "efgh", NULL);	/* its own delete */
+	assert_int_equal(store_txn_hdel(txn, "h:alice", 7, "efgh", 4), STORE_NOTFOUND);
+	assert_int_equal(store_txn_hdel(txn, "h:alice", 7, "none", 4), STORE_NOTFOUND);
+	/* Fields are not plain values, and a walk after a write is refused. */
+	assert_int_equal(store_txn_get(txn, "h:alice", 7, NULL, NULL), STORE_NOTFOUND);
+	assert_int_equal(store_txn_hforeach(txn, "h:alice", 7, collect, &w), STORE_ERROR);
+	assert_string_equal(store_error(), "foreach after a write in the same transaction");
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+
+	txn = store_txn_begin(store);
+	memset(&w, 0, sizeof(w));
+	/* The walk passes the fields of that key only, without the key. */
+	assert_int_equal(store_txn_hforeach(txn, "h:alice", 7, collect, &w), STORE_OK);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.seen[0], "abcd=two");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_txn_hforeach(txn, "h:carol", 7, collect, &w), STORE_OK);
+	assert_int_equal(w.n, 0);
+	hwant(txn, "h:bob", "abcd", "bob's");
+	/* Binary fields and values. */
+	assert_int_equal(store_txn_hput(txn, "h:bin", 5, "f\0g", 3, "v\0w", 3), STORE_OK);
+	/* Sizes: a field, key + field at most STORE_KEY_MAX. */
+	assert_int_equal(store_txn_hput(txn, "h:bin", 5, "", 0, "v", 1), STORE_ERROR);
+	{
+		char big[STORE_KEY_MAX + 1];
+
+		memset(big, 'f', sizeof(big));
+		assert_int_equal(store_txn_hget(txn, "h:bin", 5, big, STORE_KEY_MAX - 4,
+						NULL, NULL), STORE_ERROR);
+		assert_int_equal(store_txn_hget(txn, "h:bin", 5, big, STORE_KEY_MAX - 5,
+						NULL, NULL), STORE_NOTFOUND);
+	}
+	/* Nobody sees a field before commit. */
+	{
+		struct store_txn *other;
+
+		assert_int_equal(store_txn_commit(&txn), STORE_OK);
+		txn = store_txn_begin(store);
+		hput(txn, "h:alice", "zzzz", "late");
+		store_txn_abort(&txn);
+		other = store_txn_begin(store);
+		hwant(other, "h:alice", "zzzz", NULL);
+		hwant(other, "h:alice", "abcd", "two");
+		{
+			void *v = NULL;
+			size_t len = 0;
+
+			assert_int_equal(store_txn_hget(other, "h:bin", 5, "f\0g", 3, &v, &len),
+					 STORE_OK);
+			assert_int_equal(len, 3);
+			assert_memory_equal(v, "v\0w", 3);
+			free(v);
+		}
+		assert_int_equal(store_txn_commit(&other), STORE_OK);
+	}
+}
+
+static void test_hash_delete_all(void **state)
+{
+	struct store_txn *txn = store_txn_begin(store);
+	struct walk w = { .n = 0 };
+
+	hput(txn, "h:u", "a1", "x");
+	hput(txn, "h:u", "a2", "y");
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+	txn = store_txn_begin(store);
+	assert_int_equal(store_txn_hdel(txn, "h:u", 3, "a1", 2), STORE_OK);
+	assert_int_equal(store_txn_hdel(txn, "h:u", 3, "a2", 2), STORE_OK);
+	assert_int_equal(store_txn_commit(&txn), STORE_OK);
+	txn = store_txn_begin(store);
+	assert_int_equal(store_txn_hforeach(txn, "h:u", 3, collect, &w), STORE_OK);
+	assert_int_equal(w.n, 0);
+	store_txn_abort(&txn);
+}
+
+static void test_stale_and_pending(void **state)
+{
+	/* A fresh handle on a store nobody touched: usable as is; the
+	   default sync mode leaves nothing pending. */
+	assert_int_equal(store_stale(store), 0);
+	put("k", "v");
+	assert_int_equal(store_stale(store), 0);
+	assert_int_equal(store_sync_pending(store), 0);
+}
+
 struct counter {
 	int calls;
 };
@@ -487,6 +621,9 @@ static const struct {
 	{ "txn: abort discards writes, handle usable after", test_txn_abort },
 	{ "txn: foreach before writes; after a write it is an error", test_txn_foreach },
 	{ "txn: TTL put, size limits", test_txn_ttl_and_limits },
+	{ "hash fields: read your writes, hdel, walk, sizes, isolation", test_hash_fields },
+	{ "hash fields: deleting every field leaves an empty walk", test_hash_delete_all },
+	{ "store_stale 0 and nothing pending on a fresh handle", test_stale_and_pending },
 	{ "txn_run: commits fn's writes, passes back fn's refusal", test_txn_run },
 	{ "two processes racing increments in transactions lose no update", test_two_processes_race },
 };

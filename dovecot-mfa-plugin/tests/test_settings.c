@@ -143,6 +143,13 @@ static const struct bad_case bad_cases[] = {
 	{ "store_sync junk", "store=/s store_sync=never", "expected always|periodic|data" },
 	{ "redis_timeout 0", "store=/s redis_timeout=0", "redis_timeout: '0' is out of range" },
 	{ "relative store", "store=x.lmdb", "store:" },
+	/* store= becomes one of common/'s addresses (mfa_store.c): checked
+	   at load time with common/'s parser, nothing opened. */
+	{ "'?' in a store path", "store=/s?map_size=1M", "store: store path must not contain '?' or '&'" },
+	{ "redis db out of range", "store=redis://127.0.0.1:6379/16 key_file=/k",
+	  "store: redis://127.0.0.1:6379/16?timeout_ms=20: bad db (expected /0../15)" },
+	{ "redis unknown option", "store=redis:///run/r.sock?db=1&colour=red key_file=/k",
+	  "unknown option \"colour\"" },
 	{ "relative key_file", "store=/s key_file=k", "key_file: 'k' is not an absolute path" },
 	{ "empty issuer", "store=/s issuer=", "issuer: bad value" },
 	{ "digit in separator", "store=/s separator=-1", "separator: bad value '-1'" },

@@ -2,7 +2,7 @@
  * NAME
  *	test_store_redis 1
  * SUMMARY
- *	unit tests for mfa_store_redis.c against a private redis-server
+ *	unit tests for mfa_store.c on Redis (common/'s store) against a private redis-server
  * DESCRIPTION
  *	Starts redis-server (Debian package redis-server) on a unix socket in
  *	a mkdtemp directory (--port 0 --save '' --appendonly no), then runs:

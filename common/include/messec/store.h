@@ -11,13 +11,19 @@
  *	Address grammar (strict: an unknown option, a repeated option, an
  *	empty value or trailing text is an error naming the address):
  *	  lmdb:/abs/path[?map_size=SIZE][&sync=always|data|periodic]
- *	    a file created 0600 with "<path>-lock" beside it; map_size
+ *	       [&records=expiry|plain][&create=yes|no]
+ *	    a file created 0600 with "<path>-lock" beside it (create=no: a
+ *	    missing file is an error, nothing is created); map_size
  *	    (default 64M, at least 1M; k/M/G suffixes) caps its growth;
  *	    sync: "always" (two synced writes per commit), "data" (default:
  *	    one fdatasync per commit; a system crash may lose the last
  *	    commit, never the file), "periodic" (commits reach the page
  *	    cache; store_sync() writes them to disk, at most every
  *	    STORE_SYNC_INTERVAL_MS after a commit, or at once with force).
+ *	    records: "expiry" (default) prefixes each value on disk with its
+ *	    8-byte expiry; "plain" stores values as they are, for files
+ *	    written before this store (the MFA plugin's): no TTL there (a
+ *	    ttl other than 0 is STORE_ERROR) and store_expire() returns 0.
  *	  redis://host[:port][/db][?timeout_ms=N][&auth_file=/abs/path]
  *	    TCP; port 6379, db 0..15 (default 0), host a name, an IPv4
  *	    address or "[v6]".
@@ -99,6 +105,10 @@ struct store_txn;
    store cannot be opened. */
 struct store *store_open(const char *uri, const char **error_r);
 void store_close(struct store **store);
+/* Parse an address as store_open() would, without opening anything (a
+   Redis auth_file is read and checked): for config checks at startup.
+   0, or -1 with *error_r (thread-local text). */
+int store_check_address(const char *uri, const char **error_r);
 
 /* *value_r is malloc'ed (NUL-terminated after *len_r bytes); caller frees.
    len_r may be NULL. */
@@ -155,6 +165,43 @@ enum store_result store_txn_foreach(struct store_txn *txn, const void *prefix,
 enum store_result store_txn_commit(struct store_txn **txn);
 /* Discard the writes; frees *txn and sets it NULL (NULL *txn: no-op). */
 void store_txn_abort(struct store_txn **txn);
+
+/*
+ * Hash fields: a small map of fields under one key (the MFA plugin's app
+ * passwords, one map per user). Transactions only; the read-your-writes
+ * rule applies per (key, field), and store_txn_hforeach(), like
+ * store_txn_foreach(), must come before the transaction's first write.
+ * Redis: a hash (HGET, HSET, HDEL, HGETALL), the key WATCHed before it
+ * is read. LMDB: one record per field whose key is key followed by
+ * field, so store_foreach() of the prefix key also sees the fields.
+ * A key holds either a value or fields, never both. Fields have no TTL.
+ * klen + flen at most STORE_KEY_MAX, flen at least 1.
+ */
+enum store_result store_txn_hget(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 void **value_r, size_t *len_r);
+enum store_result store_txn_hput(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen,
+				 const void *value, size_t vlen);
+/* OK, or NOTFOUND when the field was not there. */
+enum store_result store_txn_hdel(struct store_txn *txn, const void *key, size_t klen,
+				 const void *field, size_t flen);
+/* fn gets each field (as its key argument) and value, in any order. */
+enum store_result store_txn_hforeach(struct store_txn *txn, const void *key,
+				     size_t klen, store_foreach_fn *fn, void *ctx);
+
+/*
+ * A handle kept open for long (a plugin's store between logins) checks
+ * before each use that it still is the store its address names.
+ * store_stale(): 1 when the LMDB file or its lock file at the path is
+ * not the one opened any more (removed, replaced, renamed over) or is no
+ * longer readable and writable by this process, so the caller closes
+ * and opens again (and meets the error a fresh open would); 0 otherwise,
+ * and always 0 on Redis.
+ */
+int store_stale(struct store *store);
+/* sync=periodic: 1 when commits wait for store_sync(); else 0. */
+int store_sync_pending(struct store *store);
 
 /*
  * Run fn in a fresh transaction and commit when it returns STORE_OK;
