@@ -24,6 +24,7 @@
 struct ma_report_writer {
 	struct store *store;
 	uint32_t ttl;
+	unsigned batch_ms;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct ma_report_prepared *queue;	/* MA_REPORT_WRITER_QUEUE slots */
@@ -94,7 +95,8 @@ static void *writer_main(void *arg)
 		}
 		if (w->n < MA_REPORT_WRITER_BATCH && !w->stop) {
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += (long) MA_REPORT_WRITER_MS * 1000000L;
+			until.tv_sec += w->batch_ms / 1000;
+			until.tv_nsec += (long) (w->batch_ms % 1000) * 1000000L;
 			until.tv_sec += until.tv_nsec / 1000000000L;
 			until.tv_nsec %= 1000000000L;
 			while (w->n < MA_REPORT_WRITER_BATCH && !w->stop &&
@@ -123,6 +125,7 @@ struct ma_report_writer *ma_report_writer_new(struct store *store, uint32_t ttl,
 
 	w->store = store;
 	w->ttl = ttl;
+	w->batch_ms = MA_REPORT_WRITER_MS;
 	w->queue = xcalloc(MA_REPORT_WRITER_QUEUE, sizeof(*w->queue));
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
@@ -195,7 +198,7 @@ static void global_free(void)
 }
 
 struct ma_report_writer *ma_report_writer_get(struct store *store, uint32_t ttl,
-					      const char **error_r)
+					      unsigned batch_ms, const char **error_r)
 {
 	struct ma_report_writer *w;
 
@@ -211,6 +214,7 @@ struct ma_report_writer *ma_report_writer_get(struct store *store, uint32_t ttl,
 	if (w != NULL) {
 		pthread_mutex_lock(&w->lock);
 		w->ttl = ttl;	/* a reload may change the retention */
+		w->batch_ms = batch_ms ? batch_ms : MA_REPORT_WRITER_MS;
 		pthread_mutex_unlock(&w->lock);
 	}
 	return w;

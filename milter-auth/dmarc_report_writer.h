@@ -13,8 +13,9 @@
  *	ma_report_writer_submit() copies the row into a bounded queue and
  *	returns; one thread per writer takes everything queued, adds
  *	identical rows up, and writes the lot in one store transaction
- *	(ma_report_record_batch()), at most every MA_REPORT_WRITER_MS or
- *	when MA_REPORT_WRITER_BATCH rows wait.
+ *	(ma_report_write_prepared()), at most every MA_REPORT_WRITER_MS
+ *	(config dmarc_report_batch_ms) or when MA_REPORT_WRITER_BATCH rows
+ *	wait.
  *
  *	Nothing is dropped: when the queue is full the submitting thread
  *	records its row itself (the old, slower way), and
@@ -46,9 +47,11 @@ int ma_report_writer_submit(struct ma_report_writer *w, const struct ma_report_r
 			    time_t now, const char **error_r);
 
 /* The process-wide writer of store (created at the first call, freed
-   at exit), for the milter's report stage; NULL with *error_r. */
+   at exit), for the milter's report stage; ttl and batch_ms (the most a
+   row waits, 0: MA_REPORT_WRITER_MS) follow the config at every call.
+   NULL with *error_r. */
 struct ma_report_writer *ma_report_writer_get(struct store *store, uint32_t ttl,
-					      const char **error_r);
+					      unsigned batch_ms, const char **error_r);
 
 struct ma_report_writer_stats {
 	uint64_t rows, commits, direct, failed;

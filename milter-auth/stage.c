@@ -422,7 +422,7 @@ static void report_decided(const struct ma_stage_call *c, const struct ma_eval *
 	/* queued for the writer thread (dmarc_report_writer.h): no store
 	   commit on this milter thread */
 	if ((w = ma_report_writer_get(c->msg->cfg->report_store, c->msg->cfg->report_retention,
-				      &error)) == NULL ||
+				      c->msg->cfg->report_batch_ms, &error)) == NULL ||
 	    ma_report_writer_submit(w, &r, time(NULL), &error) != 0)
 		log_warnx("%s: dmarc report not recorded: %s", c->msg->queue_id, error);
 }

@@ -22,7 +22,9 @@
 #	3. once more: rep1 is not sent twice (its records were taken off
 #	   after Postfix took the mail); rep2's and rep3's are kept;
 #	4. messec-dmarc-report ingest -s on alice's Maildir, twice, reads the
-#	   report back among her other mail into a store, once (item 6).
+#	   report back among her other mail into a store, once (item 6);
+#	5. SIGTERM right after a message: the report writer's queue is
+#	   written before the milter exits (nothing lost).
 set -u
 . "$(dirname "$0")/milter-auth.bash"
 
@@ -72,7 +74,7 @@ dry() {		# the reports still in the store, as file names
 n_reports() { lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" --headers-only \
 	--search "SUBJECT \"Report Domain: $1\"" 2>/dev/null | grep -c '^=== message'; }
 
-# The milter's writer thread commits within 200 ms (dmarc_report_writer.h).
+# The milter's writer thread commits within dmarc_report_batch_ms (200 ms).
 all_recorded() {
 	dry >/dev/null
 	grep -qs '<count>2</count>' "$MA_TMP/dry/"*'!rep1.example!'*.xml &&
@@ -180,6 +182,27 @@ if [ -n "$line" ] && [ "$(awk '{print $2, $3, $4}' <<<"$line")" = "2 2 2" ] &&
 else
 	fail "ingest reads the report from the Maildir into a store, once: rep1.example, $LAB_OUT_GOOD, 2 messages pass" \
 		"$out $(head -c 300 "$MA_TMP/ingest2.err")"
+fi
+
+# 5. The writer thread's queue is written at exit: with a batch interval
+# of 60 s (reloaded), a message, then SIGTERM: only the write at exit can
+# have put its row in the store.
+ma_write_conf "dmarc_report_store = $store" "dmarc_report_batch_ms = 60000"
+mark=$(lab_log_mark "$MA_LOG")
+kill -HUP "$MA_PID"
+lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded|reload of' 10 ||
+	fail "reload with dmarc_report_batch_ms = 60000" "$(tail -n 3 "$MA_LOG")"
+tok=last$RANDOM
+msg=$(ma_message "$tok" "News <news@rep2.example>")
+ma_send --bind "$LAB_OUT_GOOD" --from news@rep2.example --to "$LAB_ALICE" --file "$msg"
+kill -TERM "$MA_PID"
+lab_wait 30 sh -c "! kill -0 $MA_PID 2>/dev/null"
+dry >/dev/null
+if [[ $MA_REPLY == 250* ]] && grep -qs '<count>2</count>' "$MA_TMP/dry/"*'!rep2.example!'*.xml; then
+	ok "SIGTERM right after a message: the queued row is written before exit"
+else
+	fail "SIGTERM right after a message: the queued row is written before exit" \
+		"$MA_REPLY; $(cat "$MA_TMP/dry/"*'!rep2.example!'*.xml 2>/dev/null | grep -A1 source_ip)"
 fi
 
 ma_finish
