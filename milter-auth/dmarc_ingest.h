@@ -68,6 +68,10 @@ int ma_ingest_parse(const char *xml, size_t len, struct ma_ingest_report *rep,
 		    const char **error_r);
 void ma_ingest_report_clear(struct ma_ingest_report *rep);
 
+/* The identity of a report: SHA-256 of org_name NUL report_id, in hex
+   (65 bytes with the NUL). 0, or -1. */
+int ma_ingest_report_key(const struct ma_ingest_report *rep, char *hex);
+
 /* The admin's table: reports added up per (domain, source IP). */
 struct ma_ingest_summary;
 struct ma_ingest_summary *ma_ingest_summary_new(void);

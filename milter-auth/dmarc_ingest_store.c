@@ -22,27 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
 #include "messec/sbuf.h"
 #include "messec/store.h"
 #include "messec/str.h"
 #include "dmarc_ingest.h"
 
 #define PART_MAX 60000		/* below STORE_VALUE_MAX */
-
-static int report_hash(const struct ma_ingest_report *rep, char *hex)
-{
-	unsigned char md[32];
-	char id[520];
-	size_t n, i;
-
-	n = (size_t) snprintf(id, sizeof(id), "%s%c%s", rep->org_name, 0, rep->report_id);
-	if (EVP_Digest(id, n < sizeof(id) ? n : sizeof(id) - 1, md, NULL, EVP_sha256(), NULL) != 1)
-		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
 
 static void day_of(int64_t t, char *day)
 {
@@ -72,7 +57,7 @@ int ma_ingest_store_put(struct store *s, const struct ma_ingest_report *rep, uin
 	size_t i, j;
 	int n, rc = 0;
 
-	if (report_hash(rep, hash) != 0 || rep->report_id[0] == '\0') {
+	if (rep->report_id[0] == '\0' || ma_ingest_report_key(rep, hash) != 0) {
 		*error_r = "report without a report_id";
 		return -1;
 	}

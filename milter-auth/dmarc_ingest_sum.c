@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <openssl/evp.h>
+#include "messec/codec.h"
 #include "messec/str.h"
 #include "dmarc_ingest.h"
 
@@ -106,20 +107,27 @@ static struct sum_row *row_for(struct ma_ingest_summary *s, const char *domain, 
 	return &s->rows[s->n++];
 }
 
+int ma_ingest_report_key(const struct ma_ingest_report *rep, char *hex)
+{
+	unsigned char md[32];
+	char id[520];
+	size_t n;
+
+	n = (size_t) snprintf(id, sizeof(id), "%s%c%s", rep->org_name, 0, rep->report_id);
+	if (EVP_Digest(id, n < sizeof(id) ? n : sizeof(id) - 1, md, NULL, EVP_sha256(), NULL) != 1)
+		return -1;
+	return codec_hex_encode(md, sizeof(md), hex, 65);
+}
+
 /* 1 when this reporter's report id was added before (the same report
    received twice, or in a Maildir and as a file). */
 static int seen_before(struct ma_ingest_summary *s, const struct ma_ingest_report *rep)
 {
-	unsigned char md[32];
-	char hex[65], id[520];
-	size_t i, n;
+	char hex[65];
+	size_t i;
 
-	n = (size_t) snprintf(id, sizeof(id), "%s%c%s", rep->org_name, 0, rep->report_id);
-	if (rep->report_id[0] == '\0' ||
-	    EVP_Digest(id, n < sizeof(id) ? n : sizeof(id) - 1, md, NULL, EVP_sha256(), NULL) != 1)
+	if (rep->report_id[0] == '\0' || ma_ingest_report_key(rep, hex) != 0)
 		return 0;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	for (i = 0; i < s->n_seen; i++)
 		if (memcmp(s->seen[i], hex, 64) == 0)
 			return 1;
