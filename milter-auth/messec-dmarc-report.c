@@ -27,7 +27,8 @@
  *	or refused for good and at least one was sent, the reported rows
  *	are taken off the store (ma_report_forget: rows recorded since stay).
  *	A temporary failure (DNS, sendmail) leaves everything for the next
- *	run; destinations already marked are not sent twice.
+ *	run; destinations already marked are not sent twice. Then expired
+ *	entries are purged (store_expire: the retention purge).
  *
  *	Postfix's sendmail reads MAIL_CONFIG from the environment (another
  *	instance's config directory), which passes through.
@@ -621,6 +622,19 @@ int main(int argc, char **argv)
 		one_period(&r, periods.day[i], periods.domain[i]);
 	free(periods.day);
 	free(periods.domain);
+	/* The retention purge: every key expires after the milter's
+	   dmarc_report_retention; LMDB keeps expired entries until
+	   store_expire() (Redis expires them itself and answers 0). */
+	if (r.dir == NULL) {
+		long purged = store_expire(r.store);
+
+		if (purged < 0) {
+			fprintf(stderr, "messec-dmarc-report: purge: %s\n", store_error());
+			r.errors++;
+		} else {
+			printf("%ld expired entries purged\n", purged);
+		}
+	}
 	store_close(&r.store);
 	ma_dmarc_free(&r.dmarc);
 	return r.errors > 0 ? 1 : 0;
