@@ -58,6 +58,8 @@ $(eval $(call fuzz_target,policyd_proto,policyd/proto.c,$(B)/policyd/proto.o))
 # messec-milter-av: spool, attachment policy, verdict (no libclamav needed).
 AV_FUZZ_SRCS := milter-av/policy.c milter-av/spool.c milter-av/verdict.c
 $(eval $(call fuzz_target,av_policy,$(AV_FUZZ_SRCS),$(AV_FUZZ_SRCS:%.c=$(B)/%.o),,-Imilter-av))
+# messec-milter-av: the link extractor (MIME walk, decoders, HTML, URL hosts).
+$(eval $(call fuzz_target,av_links,milter-av/links.c,$(B)/milter-av/links.o,,-Imilter-av))
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: $(FUZZ_BINS)

@@ -9,7 +9,9 @@
 #	be readable by the daemon's user (nobody): cfgdir is 0755.
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
 B=${B:-build}
-PD=$B/policyd/messec-policyd
+# MESSEC_POLICYD_BIN runs another binary (the installed package's:
+# tests/packages/70-debian-packages.sh).
+PD=${MESSEC_POLICYD_BIN:-$B/policyd/messec-policyd}
 
 pd_lab_up() {
 	[ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
