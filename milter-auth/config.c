@@ -124,6 +124,9 @@ const struct cfg_def ma_config_defs[] = {
 	 "(lmdb:/path or redis://..., common/store.h; empty: off)"},
 	{"dmarc_report_retention", CFG_TIME, "31d", 86400, 366 * 86400, NULL,
 	 "how long recorded evaluations are kept (the store purges them)"},
+	{"dmarc_report_batch_ms", CFG_INT, "200", 10, 60000, NULL,
+	 "recorded evaluations wait at most this long (ms) in the writer's queue "
+	 "before one commit writes them all (also written at exit)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -384,6 +387,7 @@ static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 	mc->clean_rules.names = cfg_list(cfg, "outbound_remove_headers", NULL);
 	mc->clean_rules.received = cfg_bool(cfg, "outbound_remove_received");
 	mc->report_retention = (uint32_t) cfg_time(cfg, "dmarc_report_retention");
+	mc->report_batch_ms = (unsigned) cfg_int(cfg, "dmarc_report_batch_ms");
 	if (libs && create_libs(mc, err) != 0) {
 		config_free(mc);
 		return NULL;
