@@ -23,7 +23,8 @@
 #	field, internal hop's Received (all deleted by the milter) nor the
 #	submission hop's Received with the client address (Postfix
 #	header_checks, which docs/milter-auth.md gives); the signatures made
-#	after cleaning still verify. A group-readable key stops the daemon at start with
+#	after cleaning still verify. After a reload with simple/simple, the
+#	odd cases pass the independent verifiers again. A group-readable key stops the daemon at start with
 #	"path:line: dkim_sign_keys: ..."; a SIGHUP reload re-reads the keys.
 set -u
 . "$(dirname "$0")/milter-auth.bash"
@@ -112,7 +113,7 @@ check_independent() {
 		lab_exec opendkim-testmsg <"$MA_TMP/only.eml" >"$MA_TMP/only.out" 2>&1 ||
 			out+="$alg: $(tr '\n' ' ' <"$MA_TMP/only.out"); "
 	done
-	if [[ $what == fold* && $out == *"dkim_chunk(): Syntax error"* ]]; then
+	if [[ $what == *fold* && $out == *"dkim_chunk(): Syntax error"* ]]; then
 		# Known: opendkim-testmsg's own message reader (dkim_chunk(),
 		# not the dkim_header() API the milters use) refuses this header
 		# block; Mail::DKIM and dkimpy pass it (docs/dkim.md).
@@ -213,15 +214,21 @@ odd_case() {	# NAME: writes $MA_TMP/NAME.eml with Subject NAME
 		esac
 	} >"$MA_TMP/$t.eml"
 }
-for kind in eightbit long trailing empty fold; do
-	t=$kind$RANDOM
-	odd_case "$t"
-	ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
-		--from alice@lab.example --to friend@remote.example --file "$MA_TMP/$t.eml"
-	f=
-	[[ $MA_REPLY == 250* ]] && f=$(wait_captured "$t")
-	check_independent "$kind message" "$f"
-done
+# odd_cases LABEL KIND...: each odd case submitted, captured and checked.
+odd_cases() {
+	local label=$1 kind t f
+	shift
+	for kind in "$@"; do
+		t=$kind$RANDOM
+		odd_case "$t"
+		ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+			--from alice@lab.example --to friend@remote.example --file "$MA_TMP/$t.eml"
+		f=
+		[[ $MA_REPLY == 250* ]] && f=$(wait_captured "$t")
+		check_independent "$label$kind message" "$f"
+	done
+}
+odd_cases "" eightbit long trailing empty fold
 
 # 3. A From domain not in the signing table: sent unsigned.
 tok=nosign$RANDOM
@@ -314,6 +321,21 @@ if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$tok"); then
 else
 	fail "SIGHUP reload reads the key table again (second key used)" "not captured: $MA_REPLY"
 fi
+
+# 6b. simple/simple (the own signer hashes its folded DKIM-Signature as
+# is; Ed25519 with a simple header is what libopendkim cannot sign): the
+# same odd cases pass the three independent verifiers.
+ma_write_conf "${sign_conf[@]}" "dkim_sign_canonicalization = simple/simple"
+mark=$(lab_log_mark "$MA_LOG")
+kill -HUP "$MA_PID"
+lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded|reload of' 10
+odd_cases "simple/simple: " eightbit long trailing empty
+# Known limit (docs/dkim.md, Signing): without SMFIP_HDR_LEADSPC Postfix
+# gives the milter a value without its leading white space, so "To:" CRLF
+# TAB "bob..." is signed as "To: bob..." and fails simple header
+# canonicalization (relaxed, the default, is unaffected).
+todo "simple/simple: fold message (To: folded before its first word) verifies" \
+	"the milter does not see the white space before a value (no SMFIP_HDR_LEADSPC)"
 
 # 7. A key other users can read: the daemon refuses to start, naming the
 # config line.
