@@ -165,10 +165,9 @@ char *ma_dkim_ossl_sign(const struct ma_dkim_ossl_args *a, const char **error_r)
 
 		if (!in_list(a->headers, field[i], n))
 			continue;
-		snprintf(buf, sizeof(buf), "%.*s", (int) (n < 200 ? n : 200), field[i]);
 		if (h.len > 0)
 			add(&h, ":", 1);
-		add(&h, buf, strlen(buf));
+		add(&h, field[i], n);
 	}
 	for (o = a->oversign; o != NULL && *o != NULL; o++) {
 		if (h.len > 0)
@@ -199,19 +198,17 @@ char *ma_dkim_ossl_sign(const struct ma_dkim_ossl_args *a, const char **error_r)
 		add(&t, ";", 1);
 	} else {
 		/* h= names, a fold after a colon where needed (FWS, 3.5) */
-		char *p = h.s, *q;
+		char *p = h.s, *q, *name;
 		int first = 1;
 
 		for (; p != NULL; p = q) {
 			q = strchr(p, ':');
 			if (q != NULL)
 				*q++ = '\0';
-			snprintf(buf, sizeof(buf), "%s%s%s", first ? "h=" : "", p,
-				 q != NULL ? ":" : ";");
-			if (first)
-				item(&t, " ", buf, 1);
-			else
-				item(&t, "", buf, 1);
+			name = xmalloc(strlen(p) + 4);
+			sprintf(name, "%s%s%s", first ? "h=" : "", p, q != NULL ? ":" : ";");
+			item(&t, first ? " " : "", name, 1);
+			free(name);
 			first = 0;
 		}
 	}
