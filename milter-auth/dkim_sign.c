@@ -514,16 +514,18 @@ static void put(struct ma_dkim_sign *g, char c)
 	g->fields[g->fields_len++] = c;
 }
 
-/* Append src, every line ending made CRLF (RFC 5322 section 2.2). */
+/*
+ * Append src, every bare LF (libmilter's folding) made CRLF (RFC 5322
+ * section 2.2). A CR not followed by LF is content and stays: Postfix
+ * sends it as is, and making it a line end would sign other bytes
+ * (found by fuzz_dkim_sign).
+ */
 static void put_crlf(struct ma_dkim_sign *g, const char *src)
 {
 	size_t i;
 
 	for (i = 0; src[i] != '\0'; i++) {
 		if (src[i] == '\n' && (i == 0 || src[i - 1] != '\r')) {
-			put(g, '\r');
-			put(g, '\n');
-		} else if (src[i] == '\r' && src[i + 1] != '\n') {
 			put(g, '\r');
 			put(g, '\n');
 		} else {
