@@ -143,6 +143,25 @@ demo_swaks() {
 	return $rc
 }
 
+# demo_send TRANSCRIPT FILE IFACE EHLO FROM [CMD...]: a layer's "send" and
+# "answer" parts for one mail to alice on port 25: CMD (how FILE was made,
+# shown, not run), FILE, then swaks from the lab address IFACE with EHLO
+# and envelope FROM, its dialogue and the server's answer. DEMO_ANSWER is
+# that answer (a refusal is an outcome to show, not a failure: status 0).
+demo_send() {
+	local tr=$1 file=$2 iface=$3 ehlo=$4 from=$5
+	shift 5
+	demo_part send
+	[ $# -gt 0 ] && demo_showcmd "$@"
+	demo_show <"$file"
+	demo_swaks "$tr" --server "$LAB_MX_ADDR" --local-interface "$iface" --ehlo "$ehlo" \
+		--from "$from" --to "$LAB_ALICE" --data "@$file" --suppress-data
+	demo_part answer
+	DEMO_ANSWER=$(demo_swaks_answer "$tr")
+	printf '%s\n' "$DEMO_ANSWER" | demo_show
+	return 0
+}
+
 # demo_swaks_answer FILE: the server's last reply lines in a swaks transcript
 # to the end of DATA (or the first refusal).
 demo_swaks_answer() {

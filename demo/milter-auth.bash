@@ -8,6 +8,8 @@
 #	demo_milter_auth_check (call at the top of run()) shows the config and
 #	checks the milter is up. demo_milter_auth_logline ERE prints the newest
 #	matching line of its log, without the syslog prefix.
+#	demo_milter_auth_delivered, after demo_send, checks and shows that the
+#	mail was accepted and what our Authentication-Results say of it.
 
 demo_milter_auth_setup() {
 	MA_BIN=$DEMO_B/milter-auth/messec-milter-auth
@@ -46,6 +48,20 @@ demo_milter_auth_check() {
 		"messec-milter-auth tourne sur les ports 25 et 587 (pid $(cat "$LAB_DIR/pids/milter-auth.pid")) ; sa configuration :"
 	demo_cmd "messec-milter-auth -t -c milter-auth.conf" \
 		sh -c "'$MA_BIN' -t -c '$LAB_DIR/milter-auth.conf' | grep -E '^(socket|authserv_id|dmarc_reject_action|temperror_action|internal_error_action) '"
+}
+
+# demo_milter_auth_delivered TOKEN TRANSCRIPT WANT EN FR: after demo_send:
+# the answer was 250; the "headers" part (the delivered copy's A-R) holds
+# WANT (else demo_bad EN FR); the milter's log line for its queue id.
+# Returns 1 when the mail was not accepted or WANT is missing.
+demo_milter_auth_delivered() {
+	local ar
+	[[ $DEMO_ANSWER == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
+	demo_part headers
+	ar=$(demo_ar "$1")
+	printf '%s\n' "$ar" | demo_show
+	[[ $ar == *"$3"* ]] || { demo_bad "$4" "$5"; return 1; }
+	demo_milter_auth_logline "$(demo_swaks_qid "$2"): "
 }
 
 # demo_milter_auth_logline ERE: the newest milter log line matching ERE.

@@ -416,23 +416,5 @@ struct ma_config *ma_config_load_string(const char *name, const char *text, FILE
 	return derive(cfg, 0, err);
 }
 
-/* The swap is the daemon skeleton's (common/daemon.c); typed wrappers. */
-void ma_config_install(struct ma_config *mc)
-{
-	daemon_conf_install(mc != NULL ? &mc->ref : NULL);
-}
-
-struct ma_config *ma_config_acquire(void)
-{
-	struct daemon_ref *ref = daemon_conf_acquire();
-
-	return ref != NULL ? DAEMON_CONF(ref, struct ma_config, ref) : NULL;
-}
-
-void ma_config_release(struct ma_config **mcp)
-{
-	struct daemon_ref *ref = *mcp != NULL ? &(*mcp)->ref : NULL;
-
-	*mcp = NULL;
-	daemon_ref_release(&ref);
-}
+/* ma_config_install/acquire/release: the skeleton's swap (daemon.h). */
+DAEMON_CONF_ACCESSORS(ma_config, struct ma_config, ref)

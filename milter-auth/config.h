@@ -17,8 +17,8 @@
  *	instructions, never across I/O), so a SIGHUP reload
  *	(ma_config_install()) can swap in a new object while milter threads
  *	keep using the old one until they release it; the old object is
- *	freed by its last user. These three are typed wrappers of
- *	daemon_conf_install/acquire and daemon_ref_release.
+ *	freed by its last user. These three are the skeleton's typed
+ *	accessors (DAEMON_CONF_ACCESSORS in common/daemon.h).
  * DIAGNOSTICS
  *	ma_config_load() writes every config problem as "path:line: ..." to
  *	the err stream and returns NULL.
@@ -72,12 +72,10 @@ struct ma_config *ma_config_load(const char *path, int allow_missing, int libs, 
 /* Same from a string (unit tests); never creates library contexts. */
 struct ma_config *ma_config_load_string(const char *name, const char *text, FILE *err);
 
-/* Install cfg as the current config (takes over the caller's reference;
-   the previous one is released). */
-void ma_config_install(struct ma_config *cfg);
-/* A new reference to the current config (NULL before the first install). */
-struct ma_config *ma_config_acquire(void);
-/* Drop a reference; frees at zero; sets *cfg to NULL. NULL-safe. */
-void ma_config_release(struct ma_config **cfg);
+/* ma_config_install(cfg): the current config (takes over the caller's
+   reference; the previous one is released). ma_config_acquire(): a new
+   reference to it (NULL before the first install). ma_config_release():
+   drops one; frees at zero; sets *cfg to NULL. NULL-safe. */
+DAEMON_CONF_ACCESSORS_DECL(ma_config, struct ma_config);
 
 #endif

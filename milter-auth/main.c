@@ -60,7 +60,7 @@ static void dump(struct daemon_ref *ref, FILE *out)
 static void open_milter(struct daemon_ref *ref)
 {
 	ma_milter_metrics_init();
-	milter_open(conf_cfg(ref), ma_milter_desc());
+	milter_open(conf_cfg(ref), ma_milter_def());
 }
 
 static void describe(struct daemon_ref *ref, char *buf, size_t size)

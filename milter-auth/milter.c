@@ -97,11 +97,6 @@ static void count(struct metric *m, const char *value)
 		metrics_inc(m, value);
 }
 
-static struct ma_conn *conn_get(SMFICTX *ctx)
-{
-	return milter_conn_get(ctx, sizeof(struct ma_conn));
-}
-
 static sfsistat stage_ok(const struct ma_conn *conn, unsigned long nr_bit)
 {
 	return milter_stage_ok(&conn->base, nr_bit);
@@ -113,25 +108,23 @@ static sfsistat stage_fail(struct ma_conn *conn, unsigned long nr_bit, const cha
 	return milter_stage_fail(&conn->base, nr_bit, why);
 }
 
-static void msg_free(struct ma_msg **msgp)
+/* The skeleton's message free hook (milter.h). */
+static void msg_free(void *m)
 {
-	struct ma_msg *msg = *msgp;
+	struct ma_msg *msg = m;
 
-	if (msg == NULL)
-		return;
 	ma_dkim_verify_free(&msg->dkim);
 	ma_dkim_sign_free(&msg->sign);
 	ma_clean_free(&msg->clean);
 	ma_hdrbook_free(&msg->book);
 	ma_config_release(&msg->cfg);
 	free(msg);
-	*msgp = NULL;
 }
 
 /* The message of this connection, created on first use. NULL: no config. */
 static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 {
-	struct ma_msg *msg = conn->msg;
+	struct ma_msg *msg = conn->base.msg;
 
 	if (msg != NULL)
 		return msg;
@@ -149,18 +142,16 @@ static struct ma_msg *msg_get(SMFICTX *ctx, struct ma_conn *conn)
 	    cidr_list_match_str(msg->cfg->internal_networks, conn->client_ip))
 		msg->internal_network = 1;
 	msg->outbound = msg->internal_network;
-	conn->msg = msg;
+	conn->base.msg = msg;
 	return msg;
 }
 
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_connect(ctx);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_free(&conn->msg);
-	milter_conn_reset(conn, sizeof(*conn));
 	str_copy(conn->client_name, hostname != NULL ? hostname : "", sizeof(conn->client_name));
 	milter_client_ip(hostaddr, conn->client_ip, sizeof(conn->client_ip));
 	return stage_ok(conn, SMFIP_NR_CONN);
@@ -168,7 +159,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
@@ -179,15 +170,14 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	static char macro_auth[] = "{auth_authen}";
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_msg *msg;
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	const char *auth;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_free(&conn->msg);		/* MAIL starts a new transaction */
-	conn->base.deferred = NULL;
+	milter_msg_end(&conn->base);	/* MAIL starts a new transaction */
 	if ((msg = msg_get(ctx, conn)) == NULL)
 		return SMFIS_TEMPFAIL;
 	msg->have_mail = 1;
@@ -265,7 +255,7 @@ static void stages_decided(SMFICTX *ctx, struct ma_conn *conn, struct ma_msg *ms
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_stage_call call;
 	int within;
 
@@ -285,7 +275,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_stage_call call;
 
 	if (conn == NULL)
@@ -303,7 +293,7 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_stage_call call;
 
 	if (conn == NULL)
@@ -415,14 +405,13 @@ static sfsistat eom_deferred(SMFICTX *ctx, struct ma_conn *conn)
 		    "(at a no-reply stage)", conn->base.deferred);
 	count(m_errors, NULL);
 	count(m_action, "tempfail");
-	conn->base.deferred = NULL;
-	msg_free(&conn->msg);
+	milter_msg_end(&conn->base);
 	return finish(ctx, &dec);
 }
 
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
-	struct ma_conn *conn = conn_get(ctx);
+	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_msg *msg;
 	struct ma_eval *ev;
 	struct timespec end;
@@ -460,47 +449,12 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	log_line(conn, msg, ev, note);
 	ret = finish(ctx, &ev->dec);
 	free(ev);
-	msg_free(&conn->msg);
+	milter_msg_end(&conn->base);
 	return ret;
-}
-
-static sfsistat mlfi_abort(SMFICTX *ctx)
-{
-	struct ma_conn *conn = smfi_getpriv(ctx);
-
-	if (conn != NULL) {
-		msg_free(&conn->msg);
-		conn->base.deferred = NULL;
-	}
-	return SMFIS_CONTINUE;
-}
-
-static sfsistat mlfi_close(SMFICTX *ctx)
-{
-	struct ma_conn *conn = milter_conn_take(ctx);
-
-	if (conn == NULL)
-		return SMFIS_CONTINUE;		/* CLOSE may be the only callback */
-	msg_free(&conn->msg);
-	free(conn);
-	return SMFIS_CONTINUE;
-}
-
-/* OPTNEG: the no-reply stages and skipped steps above (milter.h). */
-static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			       unsigned long f2, unsigned long f3, unsigned long *pf0,
-			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
-{
-	struct ma_conn *conn = conn_get(ctx);
-
-	return milter_negotiate(conn != NULL ? &conn->base : NULL, MA_ACTIONS, MA_NOREPLY,
-				MA_NOSEND, f1, pf0, pf1, pf2, pf3);
 }
 
 static struct smfiDesc desc = {
 	.xxfi_name = "messec-milter-auth",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = MA_ACTIONS,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = mlfi_helo,
 	.xxfi_envfrom = mlfi_envfrom,
@@ -508,12 +462,19 @@ static struct smfiDesc desc = {
 	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,
 	.xxfi_eom = mlfi_eom,
-	.xxfi_abort = mlfi_abort,
-	.xxfi_close = mlfi_close,
-	.xxfi_negotiate = mlfi_negotiate,
+	/* abort, close, negotiate (the no-reply stages above): the skeleton's */
 };
 
-struct smfiDesc *ma_milter_desc(void)
+static const struct milter_def def = {
+	.desc = &desc,
+	.conn_size = sizeof(struct ma_conn),
+	.msg_free = msg_free,
+	.actions = MA_ACTIONS,
+	.noreply = MA_NOREPLY,
+	.nosend = MA_NOSEND,
+};
+
+const struct milter_def *ma_milter_def(void)
 {
-	return &desc;
+	return &def;
 }

@@ -6,7 +6,8 @@
  * SYNOPSIS
  *	#include "milter.h"
  * DESCRIPTION
- *	ma_milter_desc() returns the smfiDesc to register. The callbacks take
+ *	ma_milter_def() returns the milter skeleton's definition (callbacks,
+ *	connection size, message free hook) for milter_open(). The callbacks take
  *	the current config through config.h (ma_config_acquire), which the
  *	daemon skeleton (common/daemon.h) installs before the milter runs.
  *
@@ -16,9 +17,9 @@
 #ifndef MA_MILTER_H
 #define MA_MILTER_H
 
-#include <libmilter/mfapi.h>
+#include "messec/milter.h"
 
-struct smfiDesc *ma_milter_desc(void);
+const struct milter_def *ma_milter_def(void);
 void ma_milter_metrics_init(void);
 
 #endif

@@ -59,12 +59,12 @@ struct ma_msg {
 };
 
 struct ma_conn {
-	struct milter_conn base;	/* first: noreply, deferred (milter.h) */
+	struct milter_conn base;	/* first: noreply, deferred, msg: the
+					   struct ma_msg (milter.h) */
 	char client_ip[64];		/* "" when unknown */
 	char client_name[256];		/* Postfix's verified name or "[ip]" */
 	char helo[256];
 	int helo_cut;			/* longer than helo: unusable */
-	struct ma_msg *msg;
 };
 
 /* HELO / MAIL FROM argument as libmilter gives them: kept whole, or,

@@ -115,17 +115,5 @@ struct av_config *av_config_load_string(const char *text, FILE *err)
 	return from_cfg(cfg_load_string(av_config_defs, "test", text, err, &n));
 }
 
-struct av_config *av_config_acquire(void)
-{
-	struct daemon_ref *ref = daemon_conf_acquire();
-
-	return ref != NULL ? DAEMON_CONF(ref, struct av_config, ref) : NULL;
-}
-
-void av_config_release(struct av_config **conf)
-{
-	struct daemon_ref *ref = *conf != NULL ? &(*conf)->ref : NULL;
-
-	*conf = NULL;
-	daemon_ref_release(&ref);
-}
+/* av_config_install/acquire/release: the skeleton's swap (daemon.h). */
+DAEMON_CONF_ACCESSORS(av_config, struct av_config, ref)

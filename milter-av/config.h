@@ -42,8 +42,8 @@ extern const struct cfg_def av_config_defs[];
 /* One reference; NULL with every problem written to err. */
 struct av_config *av_config_load(const char *path, int allow_missing, FILE *err);
 struct av_config *av_config_load_string(const char *text, FILE *err);
-/* The current config with a reference (daemon_conf_acquire), or NULL. */
-struct av_config *av_config_acquire(void);
-void av_config_release(struct av_config **conf);
+/* The current config: av_config_acquire() takes a reference (NULL
+   before the first install), av_config_release() drops it (daemon.h). */
+DAEMON_CONF_ACCESSORS_DECL(av_config, struct av_config);
 
 #endif

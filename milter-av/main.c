@@ -111,7 +111,7 @@ static void open_milter(struct daemon_ref *ref)
 		log_fatalx("%s", error);
 	av_milter_metrics_init();
 	engine_reload(c, "load");
-	milter_open(c->cfg, av_milter_desc());
+	milter_open(c->cfg, av_milter_def());
 	atomic_store(&started, 1);
 }
 

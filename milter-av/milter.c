@@ -62,8 +62,7 @@ struct av_msg {
 };
 
 struct av_conn {
-	struct milter_conn base;
-	struct av_msg *msg;
+	struct milter_conn base;	/* base.msg: struct av_msg */
 };
 
 static struct metric *m_outcome, *m_action, *m_latency, *m_reload;
@@ -88,25 +87,20 @@ void av_milter_count_reload(const char *result)
 		metrics_inc(m_reload, result);
 }
 
-static void msg_free(struct av_msg **mp)
+/* The skeleton's message free hook (milter.h). */
+static void msg_free(void *msg)
 {
-	if (*mp == NULL)
-		return;
-	av_spool_free(&(*mp)->spool);
-	av_config_release(&(*mp)->cfg);
-	free(*mp);
-	*mp = NULL;
-}
+	struct av_msg *m = msg;
 
-static struct av_conn *conn_get(SMFICTX *ctx)
-{
-	return milter_conn_get(ctx, sizeof(struct av_conn));
+	av_spool_free(&m->spool);
+	av_config_release(&m->cfg);
+	free(m);
 }
 
 /* The message of this connection, created on first use; NULL: no config. */
 static struct av_msg *msg_get(SMFICTX *ctx, struct av_conn *conn)
 {
-	struct av_msg *m = conn->msg;
+	struct av_msg *m = conn->base.msg;
 	const char *error = NULL;
 
 	if (m != NULL)
@@ -121,7 +115,7 @@ static struct av_msg *msg_get(SMFICTX *ctx, struct av_conn *conn)
 				m->cfg->max_message_size, &error);
 	if (m->spool == NULL)
 		m->error = error;
-	conn->msg = m;
+	conn->base.msg = m;
 	return m;
 }
 
@@ -139,18 +133,16 @@ static void spool(struct av_msg *m, const void *data, size_t len)
 
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_connect(ctx);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_free(&conn->msg);
-	milter_conn_reset(conn, sizeof(*conn));
 	return milter_stage_ok(&conn->base, SMFIP_NR_CONN);
 }
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
@@ -159,12 +151,11 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_free(&conn->msg);		/* MAIL starts a new transaction */
-	conn->base.deferred = NULL;
+	milter_msg_end(&conn->base);	/* MAIL starts a new transaction */
 	if (msg_get(ctx, conn) == NULL)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
@@ -172,7 +163,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 	struct av_msg *m;
 
 	if (conn == NULL)
@@ -198,7 +189,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 	struct av_msg *m;
 
 	if (conn == NULL)
@@ -214,7 +205,7 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 	struct av_msg *m;
 
 	if (conn == NULL)
@@ -337,7 +328,7 @@ static sfsistat act(SMFICTX *ctx, struct av_msg *m, const struct av_engine *engi
 
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
-	struct av_conn *conn = conn_get(ctx);
+	struct av_conn *conn = milter_conn_get(ctx);
 	struct av_engine *engine;
 	struct av_scan_result r;
 	struct av_verdict v;
@@ -346,7 +337,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((m = conn->msg) == NULL) {
+	if ((m = conn->base.msg) == NULL) {
 		/* Nothing was spooled (EOM with no MAIL and no data) or no
 		   config: nothing was scanned, so nothing is accepted. */
 		smfi_setreply(ctx, (char *) "451", (char *) "4.3.0",
@@ -369,49 +360,14 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 		metrics_inc(m_action, av_action_name(v.action));
 	}
 	av_engine_release(&engine);
-	msg_free(&conn->msg);
-	conn->base.deferred = NULL;
+	milter_msg_end(&conn->base);
 	return status;
 }
 
-static sfsistat mlfi_abort(SMFICTX *ctx)
-{
-	struct av_conn *conn = conn_get(ctx);
-
-	if (conn != NULL) {
-		msg_free(&conn->msg);
-		conn->base.deferred = NULL;
-	}
-	return SMFIS_CONTINUE;
-}
-
-static sfsistat mlfi_close(SMFICTX *ctx)
-{
-	struct av_conn *conn = milter_conn_take(ctx);
-
-	if (conn != NULL) {
-		msg_free(&conn->msg);
-		free(conn);
-	}
-	return SMFIS_CONTINUE;
-}
-
-static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			       unsigned long f2, unsigned long f3, unsigned long *pf0,
-			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
-{
-	struct av_conn *conn = conn_get(ctx);
-
-	return milter_negotiate(conn != NULL ? &conn->base : NULL, AV_ACTIONS, AV_NOREPLY,
-				AV_NOSEND, f1, pf0, pf1, pf2, pf3);
-}
-
-struct smfiDesc *av_milter_desc(void)
+const struct milter_def *av_milter_def(void)
 {
 	static struct smfiDesc desc = {
 		.xxfi_name = (char *) "messec-milter-av",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = AV_ACTIONS,
 		.xxfi_connect = mlfi_connect,
 		.xxfi_helo = mlfi_helo,
 		.xxfi_envfrom = mlfi_envfrom,
@@ -419,10 +375,16 @@ struct smfiDesc *av_milter_desc(void)
 		.xxfi_eoh = mlfi_eoh,
 		.xxfi_body = mlfi_body,
 		.xxfi_eom = mlfi_eom,
-		.xxfi_abort = mlfi_abort,
-		.xxfi_close = mlfi_close,
-		.xxfi_negotiate = mlfi_negotiate,
+		/* abort, close, negotiate: the skeleton's (milter.h) */
+	};
+	static const struct milter_def def = {
+		.desc = &desc,
+		.conn_size = sizeof(struct av_conn),
+		.msg_free = msg_free,
+		.actions = AV_ACTIONS,
+		.noreply = AV_NOREPLY,
+		.nosend = AV_NOSEND,
 	};
 
-	return &desc;
+	return &def;
 }

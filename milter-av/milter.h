@@ -7,9 +7,10 @@
 #ifndef AV_MILTER_H
 #define AV_MILTER_H
 
-#include <libmilter/mfapi.h>
+#include "messec/milter.h"
 
-struct smfiDesc *av_milter_desc(void);
+/* The callbacks, message type and free hook, for milter_open(). */
+const struct milter_def *av_milter_def(void);
 void av_milter_metrics_init(void);
 /* Counted by the reloader (main.c): result "ok" or "failed". */
 void av_milter_count_reload(const char *result);

@@ -140,12 +140,5 @@ struct pd_conf *pd_conf_load_string(const char *text, FILE *err)
 	return from_cfg(cfg_load_string(pd_config_defs, "test.conf", text, err, &n), err);
 }
 
-void pd_conf_release(struct pd_conf **conf)
-{
-	if (*conf == NULL)
-		return;
-	struct daemon_ref *r = &(*conf)->ref;
-
-	daemon_ref_release(&r);
-	*conf = NULL;
-}
+/* pd_conf_install/acquire/release: the skeleton's swap (daemon.h). */
+DAEMON_CONF_ACCESSORS(pd_conf, struct pd_conf, ref)

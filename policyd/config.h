@@ -33,6 +33,7 @@ extern const struct cfg_def pd_config_defs[];
 
 struct daemon_ref *pd_conf_load(const char *path, FILE *err);
 struct pd_conf *pd_conf_load_string(const char *text, FILE *err);
-void pd_conf_release(struct pd_conf **conf);
+/* The current config, typed (daemon.h); release is NULL-safe. */
+DAEMON_CONF_ACCESSORS_DECL(pd_conf, struct pd_conf);
 
 #endif

@@ -25,9 +25,34 @@
 #include "messec/sock.h"
 #include "messec/str.h"
 
+/* Set once before any callback runs (milter_open, before smfi_main). */
+static const struct milter_def *milter_def;
+
+void milter_define(const struct milter_def *def)
+{
+	milter_def = def;
+}
+
+/* What libmilter gets (smfi_register copies it): the milter's callbacks
+   and the skeleton's for what the skeleton owns. */
+static struct smfiDesc milter_desc(const struct milter_def *def)
+{
+	struct smfiDesc d = *def->desc;
+
+	d.xxfi_version = SMFI_VERSION;
+	d.xxfi_flags = def->actions;
+	if (d.xxfi_abort == NULL)
+		d.xxfi_abort = milter_xxfi_abort;
+	if (d.xxfi_close == NULL)
+		d.xxfi_close = milter_xxfi_close;
+	if (d.xxfi_negotiate == NULL)
+		d.xxfi_negotiate = milter_xxfi_negotiate;
+	return d;
+}
+
 /* Bind the milter socket now (as root), so privileges can drop before
    smfi_main() and the MTA can connect with the configured mode. */
-void milter_open(const struct cfg *cfg, struct smfiDesc *desc)
+void milter_open(const struct cfg *cfg, const struct milter_def *def)
 {
 	const struct sock_addr *addr = cfg_socket(cfg, "socket");
 	const char *user = cfg_str(cfg, "user");
@@ -40,7 +65,8 @@ void milter_open(const struct cfg *cfg, struct smfiDesc *desc)
 		log_fatalx("smfi_setconn %s failed", conn);
 	if (smfi_settimeout((int) cfg_time(cfg, "milter_timeout")) != MI_SUCCESS)
 		log_fatalx("smfi_settimeout failed");
-	if (smfi_register(*desc) != MI_SUCCESS)
+	milter_define(def);
+	if (smfi_register(milter_desc(def)) != MI_SUCCESS)
 		log_fatalx("smfi_register failed");
 	/* 1: unlink a stale socket file first (left by kill -9). */
 	if (smfi_opensocket(1) != MI_SUCCESS)
@@ -78,12 +104,14 @@ void milter_stop(void)
 	smfi_stop();
 }
 
-void *milter_conn_get(SMFICTX *ctx, size_t size)
+void *milter_conn_get(SMFICTX *ctx)
 {
 	void *conn = smfi_getpriv(ctx);
 
 	if (conn == NULL) {
-		conn = xcalloc(1, size);
+		if (milter_def == NULL)
+			return NULL;	/* no milter defined: tempfail */
+		conn = xcalloc(1, milter_def->conn_size);
 		if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
 			free(conn);
 			return NULL;
@@ -92,22 +120,65 @@ void *milter_conn_get(SMFICTX *ctx, size_t size)
 	return conn;
 }
 
-void milter_conn_reset(void *conn, size_t size)
+void *milter_conn_connect(SMFICTX *ctx)
+{
+	void *conn = milter_conn_get(ctx);
+
+	if (conn != NULL)
+		milter_conn_reset(conn);
+	return conn;
+}
+
+void milter_conn_reset(void *conn)
 {
 	struct milter_conn *base = conn;
 	unsigned long noreply = base->noreply;	/* negotiated for the connection */
 
-	memset(conn, 0, size);
+	milter_msg_end(base);
+	memset(conn, 0, milter_def->conn_size);
 	base->noreply = noreply;
 }
 
-void *milter_conn_take(SMFICTX *ctx)
+void milter_msg_end(struct milter_conn *conn)
 {
-	void *conn = smfi_getpriv(ctx);
+	if (conn->msg != NULL)
+		milter_def->msg_free(conn->msg);
+	conn->msg = NULL;
+	conn->deferred = NULL;
+}
+
+sfsistat milter_xxfi_abort(SMFICTX *ctx)
+{
+	struct milter_conn *conn = smfi_getpriv(ctx);
 
 	if (conn != NULL)
-		smfi_setpriv(ctx, NULL);
-	return conn;
+		milter_msg_end(conn);
+	return SMFIS_CONTINUE;
+}
+
+/* CLOSE may be the only callback: no state then. */
+sfsistat milter_xxfi_close(SMFICTX *ctx)
+{
+	struct milter_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL)
+		return SMFIS_CONTINUE;
+	smfi_setpriv(ctx, NULL);
+	milter_msg_end(conn);
+	free(conn);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat milter_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			       unsigned long f2, unsigned long f3, unsigned long *pf0,
+			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct milter_conn *conn = milter_conn_get(ctx);
+
+	if (conn == NULL)
+		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
+	return milter_negotiate(conn, milter_def->actions, milter_def->noreply,
+				milter_def->nosend, f1, pf0, pf1, pf2, pf3);
 }
 
 /* What a callback that ran fine answers: nothing at a no-reply stage. */

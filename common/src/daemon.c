@@ -86,6 +86,30 @@ void daemon_ref_release(struct daemon_ref **confp)
 		conf->free(conf);
 }
 
+/* The typed face (DAEMON_CONF_ACCESSORS): the daemon_ref inside conf. */
+void daemon_conf_install_at(void *conf, size_t offset)
+{
+	daemon_conf_install(conf != NULL ? (struct daemon_ref *) (void *) ((char *) conf + offset)
+			    : NULL);
+}
+
+void *daemon_conf_acquire_at(size_t offset)
+{
+	struct daemon_ref *ref = daemon_conf_acquire();
+
+	return ref != NULL ? (char *) ref - offset : NULL;
+}
+
+void daemon_conf_release_at(void *conf, size_t offset)
+{
+	struct daemon_ref *ref;
+
+	if (conf == NULL)
+		return;
+	ref = (struct daemon_ref *) (void *) ((char *) conf + offset);
+	daemon_ref_release(&ref);
+}
+
 /* --- startup ------------------------------------------------------------- */
 
 /* Append src to the string in buf (cut at size, always terminated). */

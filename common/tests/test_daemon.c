@@ -146,6 +146,44 @@ static void test_swap(void **state)
 	assert_null(daemon_conf_acquire());
 }
 
+/* The typed accessors; ref not first, so the offset is exercised. */
+struct typed_conf {
+	char pad[24];
+	struct daemon_ref ref;
+};
+
+static int typed_frees;
+
+static void typed_free(struct daemon_ref *ref)
+{
+	typed_frees++;
+	free(DAEMON_CONF(ref, struct typed_conf, ref));
+}
+
+DAEMON_CONF_ACCESSORS_DECL(typed, struct typed_conf);
+DAEMON_CONF_ACCESSORS(typed, struct typed_conf, ref)
+
+static void test_typed_swap(void **state)
+{
+	struct typed_conf *a = calloc(1, sizeof(*a)), *held, *none = NULL;
+
+	assert_non_null(a);
+	a->ref.refs = 1;
+	a->ref.free = typed_free;
+	typed_frees = 0;
+	assert_null(typed_acquire());
+	typed_install(a);
+	held = typed_acquire();
+	assert_ptr_equal(held, a);		/* the object, not its daemon_ref */
+	typed_install(NULL);			/* a: still held */
+	assert_int_equal(typed_frees, 0);
+	typed_release(&held);			/* a's last user */
+	assert_null(held);
+	assert_int_equal(typed_frees, 1);
+	typed_release(&none);			/* NULL-safe */
+	assert_int_equal(typed_frees, 1);
+}
+
 /* --- options (each in a child: usage errors exit) ----------------------- */
 
 struct opt_case {
@@ -314,6 +352,7 @@ int main(void)
 	struct test_list l = { 0 };
 
 	tests_add(&l, "config swap: reference counted, freed by the last user", test_swap, NULL);
+	tests_add(&l, "typed config accessors: object pointer, NULL-safe", test_typed_swap, NULL);
 	tests_add_table(&l, opt_cases, test_options);
 	tests_add(&l, "run: pid file, SIGHUP bad then good config, SIGTERM", test_lifecycle, NULL);
 	return tests_run(&l, "daemon", NULL, NULL);

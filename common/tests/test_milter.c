@@ -2,8 +2,9 @@
  * NAME
  *	test_milter 1
  * SUMMARY
- *	unit tests for common/milter/milter.c: protocol negotiation and the
- *	no-reply stages (the socket and callbacks run in tests/integration/30)
+ *	unit tests for common/milter/milter.c: protocol negotiation, the
+ *	no-reply stages, and the connection and message objects (the socket
+ *	and callbacks run in tests/integration/30)
  *--*/
 #include "test_util.h"
 
@@ -33,7 +34,7 @@ static const struct neg_case neg_cases[] = {
 static void test_negotiate(void **state)
 {
 	const struct neg_case *c = *state;
-	struct milter_conn conn = { 0, NULL };
+	struct milter_conn conn = { 0, NULL, NULL };
 	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
 
 	assert_int_equal(milter_negotiate(&conn, ACTIONS, NR, NOSEND, c->offered,
@@ -56,7 +57,7 @@ static void test_negotiate_no_conn(void **state)
 
 static void test_stages(void **state)
 {
-	struct milter_conn conn = { SMFIP_NR_HDR, NULL };
+	struct milter_conn conn = { SMFIP_NR_HDR, NULL, NULL };
 
 	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_HDR), SMFIS_NOREPLY);
 	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_EOH), SMFIS_CONTINUE);
@@ -74,16 +75,71 @@ struct my_conn {
 	char name[16];
 };
 
+static int freed;
+
+static void my_msg_free(void *msg)
+{
+	freed++;
+	free(msg);
+}
+
+static const struct milter_def my_def = {
+	.conn_size = sizeof(struct my_conn),
+	.msg_free = my_msg_free,
+	.actions = ACTIONS,
+	.noreply = NR,
+	.nosend = NOSEND,
+};
+
 static void test_reset(void **state)
 {
 	struct my_conn c;
 
+	milter_define(&my_def);
 	memset(&c, 0x55, sizeof(c));
 	c.base.noreply = NR;
-	milter_conn_reset(&c, sizeof(c));
+	c.base.msg = malloc(8);
+	freed = 0;
+	milter_conn_reset(&c);
+	assert_int_equal(freed, 1);		/* the message went through the hook */
 	assert_int_equal(c.base.noreply, NR);	/* negotiated once per connection */
 	assert_null(c.base.deferred);
+	assert_null(c.base.msg);
 	assert_int_equal(c.name[15], 0);
+}
+
+static void test_msg_end(void **state)
+{
+	struct my_conn c;
+
+	milter_define(&my_def);
+	memset(&c, 0, sizeof(c));
+	c.base.msg = malloc(8);
+	c.base.deferred = "eoh";
+	freed = 0;
+	milter_msg_end(&c.base);
+	assert_int_equal(freed, 1);
+	assert_null(c.base.msg);
+	assert_null(c.base.deferred);	/* a new transaction starts clean */
+	milter_msg_end(&c.base);	/* no message: the hook is not called */
+	assert_int_equal(freed, 1);
+}
+
+/* No private data (libmilter's NULL ctx): no crash; tempfail and
+   replies at every stage, never a silent accept. */
+static void test_no_conn(void **state)
+{
+	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
+
+	milter_define(&my_def);
+	assert_null(milter_conn_get(NULL));
+	assert_null(milter_conn_connect(NULL));
+	assert_int_equal(milter_xxfi_abort(NULL), SMFIS_CONTINUE);
+	assert_int_equal(milter_xxfi_close(NULL), SMFIS_CONTINUE);
+	assert_int_equal(milter_xxfi_negotiate(NULL, ACTIONS, NR | NOSEND, 0, 0,
+					       &pf0, &pf1, &pf2, &pf3), SMFIS_ALL_OPTS);
+	milter_define(NULL);		/* no milter defined: no state either */
+	assert_null(milter_conn_get(NULL));
 }
 
 static void test_client_ip(void **state)
@@ -119,6 +175,8 @@ int main(void)
 	tests_add(&l, "negotiate without connection state: ALL_OPTS", test_negotiate_no_conn, NULL);
 	tests_add(&l, "no-reply stages: ok, fail deferred (first wins)", test_stages, NULL);
 	tests_add(&l, "connection reset keeps the negotiation", test_reset, NULL);
+	tests_add(&l, "message end frees through the hook, forgets deferred", test_msg_end, NULL);
+	tests_add(&l, "no private data: no crash, no state", test_no_conn, NULL);
 	tests_add(&l, "client address text", test_client_ip, NULL);
 	return tests_run(&l, "milter", NULL, NULL);
 }

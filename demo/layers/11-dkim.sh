@@ -12,7 +12,7 @@
 setup() { demo_milter_auth_setup; }
 
 run() {
-	local tok msg out ar tr=$DEMO_TMP/dkim.swaks key=$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key
+	local tok msg tr=$DEMO_TMP/dkim.swaks key=$LAB_LIB_DIR/keys/lab-test-dkim-rsa2048.key
 	demo_title "Layer dkim: a signature over the message (DKIM, RFC 6376)" \
 		"Couche dkim : une signature sur le message (DKIM, RFC 6376)"
 	demo_milter_auth_check || return 1
@@ -23,21 +23,10 @@ run() {
 		"1. Le serveur de reject.example envoie un message signé"
 	tok=dkim-ok-$RANDOM
 	msg=$(demo_msg "$tok" "CEO <ceo@reject.example>")
-	demo_part send
-	demo_showcmd python3 tests/lab/dkim_sign.py --key lab-test-dkim-rsa2048.key --domain reject.example --selector rsa2048 "$(basename "$msg")"
 	"$LAB_PY" "$LAB_LIB_DIR/dkim_sign.py" --key "$key" --domain reject.example --selector rsa2048 "$msg" >"$msg.signed"
-	demo_show <"$msg.signed"
-	demo_swaks "$tr" --server "$LAB_MX_ADDR" --local-interface "$LAB_OUT_GOOD" --ehlo mail.reject.example \
-		--from ceo@reject.example --to "$LAB_ALICE" --data "@$msg.signed" --suppress-data
-	demo_part answer
-	out=$(demo_swaks_answer "$tr")
-	printf '%s\n' "$out" | demo_show
-	[[ $out == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
-	demo_part headers
-	ar=$(demo_ar "$tok")
-	printf '%s\n' "$ar" | demo_show
-	[[ $ar == *"dkim=pass"* ]] || { demo_bad "no dkim=pass" "pas de dkim=pass"; return 1; }
-	demo_milter_auth_logline "$(demo_swaks_qid "$tr"): "
+	demo_send "$tr" "$msg.signed" "$LAB_OUT_GOOD" mail.reject.example ceo@reject.example \
+		python3 tests/lab/dkim_sign.py --key lab-test-dkim-rsa2048.key --domain reject.example --selector rsa2048 "$(basename "$msg")"
+	demo_milter_auth_delivered "$tok" "$tr" "dkim=pass" "no dkim=pass" "pas de dkim=pass" || return 1
 	demo_ok "dkim=pass: the body and the signed headers are what reject.example signed." \
 		"dkim=pass : le corps et les en-têtes signés sont ceux qu’a signés reject.example."
 
@@ -47,20 +36,10 @@ run() {
 	msg=$(demo_msg "$tok" "CEO <ceo@reject.example>")
 	"$LAB_PY" "$LAB_LIB_DIR/dkim_sign.py" --key "$key" --domain reject.example --selector rsa2048 "$msg" |
 		sed 's/10 000 EUR/90 000 EUR/' >"$msg.altered"
-	demo_part send
-	demo_showcmd sed 's/10 000 EUR/90 000 EUR/'
-	demo_show <"$msg.altered"
-	demo_swaks "$tr" --server "$LAB_MX_ADDR" --local-interface "$LAB_OUT_GOOD" --ehlo mail.reject.example \
-		--from ceo@reject.example --to "$LAB_ALICE" --data "@$msg.altered" --suppress-data
-	demo_part answer
-	out=$(demo_swaks_answer "$tr")
-	printf '%s\n' "$out" | demo_show
-	[[ $out == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
-	demo_part headers
-	ar=$(demo_ar "$tok")
-	printf '%s\n' "$ar" | demo_show
-	[[ $ar == *"dkim=fail"* ]] || { demo_bad "the altered message did not fail DKIM" "le message modifié n’a pas échoué DKIM"; return 1; }
-	demo_milter_auth_logline "$(demo_swaks_qid "$tr"): "
+	demo_send "$tr" "$msg.altered" "$LAB_OUT_GOOD" mail.reject.example ceo@reject.example \
+		sed 's/10 000 EUR/90 000 EUR/'
+	demo_milter_auth_delivered "$tok" "$tr" "dkim=fail" \
+		"the altered message did not fail DKIM" "le message modifié n’a pas échoué DKIM" || return 1
 	demo_ok "dkim=fail: the body hash no longer matches." "dkim=fail : l’empreinte du corps ne correspond plus."
 	demo_lesson "DKIM proves the content is unchanged since the signing domain sent it; any change breaks it." \
 		"DKIM prouve que le contenu n’a pas changé depuis son envoi par le domaine signataire ; toute modification la brise."

@@ -10,15 +10,10 @@
 . demo/milter-auth.bash
 setup() { demo_milter_auth_setup; }
 
-_dmarc_spoof() {
+_dmarc_spoof() {	# DEMO_ANSWER: the answer
 	local tok=$1 tr=$2 msg
 	msg=$(demo_msg "$tok" "CEO <ceo@reject.example>")
-	demo_part send
-	demo_show <"$msg"
-	demo_swaks "$tr" --server "$LAB_MX_ADDR" --local-interface "$LAB_OUT_BAD" --ehlo mail.reject.example \
-		--from ceo@reject.example --to "$LAB_ALICE" --data "@$msg" --suppress-data
-	demo_part answer
-	demo_swaks_answer "$tr" | demo_show
+	demo_send "$tr" "$msg" "$LAB_OUT_BAD" mail.reject.example ceo@reject.example
 }
 
 run() {
@@ -36,7 +31,7 @@ run() {
 	demo_postfix_set 'lab_port25_milters=' || { demo_bad "postfix reload failed" "échec de postfix reload"; return 1; }
 	tok=dmarc-off-$RANDOM tr=$DEMO_TMP/dmarc-off.swaks
 	_dmarc_spoof "$tok" "$tr"
-	out=$(demo_swaks_answer "$tr")
+	out=$DEMO_ANSWER
 	demo_postfix_set "lab_port25_milters=$milters" || { demo_bad "postfix reload failed" "échec de postfix reload"; return 1; }
 	[[ $out == 250* ]] || { demo_bad "the spoof was not accepted without the milter" "l’usurpation n’a pas été acceptée sans le milter"; return 1; }
 	demo_part headers
@@ -51,7 +46,7 @@ run() {
 		"2. AVEC la couche : messec-milter-auth de retour sur le port 25 ; la même usurpation"
 	tok=dmarc-on-$RANDOM tr=$DEMO_TMP/dmarc-on.swaks
 	_dmarc_spoof "$tok" "$tr"
-	out=$(demo_swaks_answer "$tr")
+	out=$DEMO_ANSWER
 	[[ $out == *"550 5.7.1"* ]] || { demo_bad "the spoof was not refused" "l’usurpation n’a pas été refusée"; return 1; }
 	demo_milter_auth_logline "dmarc=fail action=reject"
 	demo_ok "refused at SMTP time: SPF fails, no valid DKIM signature, and reject.example publishes p=reject." \

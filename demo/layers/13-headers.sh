@@ -12,16 +12,11 @@
 . demo/milter-auth.bash
 setup() { demo_milter_auth_setup; }
 
-_hdr_send() {
+_hdr_send() {	# DEMO_ANSWER: the answer
 	local tok=$1 tr=$2 msg
 	msg=$(demo_msg "$tok" "PayPal Security <news@none.example>" \
 		"Authentication-Results: mx.lab.example; spf=pass; dkim=pass; dmarc=pass")
-	demo_part send
-	demo_show <"$msg"
-	demo_swaks "$tr" --server "$LAB_MX_ADDR" --local-interface "$LAB_OUT_BAD" --ehlo mail.none.example \
-		--from news@none.example --to "$LAB_ALICE" --data "@$msg" --suppress-data
-	demo_part answer
-	demo_swaks_answer "$tr" | demo_show
+	demo_send "$tr" "$msg" "$LAB_OUT_BAD" mail.none.example news@none.example
 }
 
 # _hdr_block TOKEN: the delivered copy's header block (folded lines kept).
@@ -42,7 +37,7 @@ run() {
 	demo_postfix_set 'lab_port25_milters=' || { demo_bad "postfix reload failed" "échec de postfix reload"; return 1; }
 	tok=hdr-off-$RANDOM tr=$DEMO_TMP/hdr-off.swaks
 	_hdr_send "$tok" "$tr"
-	out=$(demo_swaks_answer "$tr")
+	out=$DEMO_ANSWER
 	demo_postfix_set "lab_port25_milters=$milters" || { demo_bad "postfix reload failed" "échec de postfix reload"; return 1; }
 	[[ $out == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
 	demo_part headers
@@ -57,7 +52,7 @@ run() {
 		"2. AVEC la couche : le même message à travers messec-milter-auth"
 	tok=hdr-on-$RANDOM tr=$DEMO_TMP/hdr-on.swaks
 	_hdr_send "$tok" "$tr"
-	out=$(demo_swaks_answer "$tr")
+	out=$DEMO_ANSWER
 	[[ $out == 250* ]] || { demo_bad "not accepted" "non accepté"; return 1; }
 	demo_part headers
 	hdr=$(_hdr_block "$tok")

@@ -16,19 +16,9 @@
 #	alive, SIGHUP with a broken config keeps the old one, SIGHUP with a
 #	good one applies it, and no sanitizer report was written.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-B=${B:-build}
+. "$(dirname "$0")/milter.bash"
 BIN=$B/milter-auth/messec-milter-auth
-lab_require "robustness prerequisites" unshare python3 || lab_finish
-[ -x "$BIN" ] || { fail "milter binary built" "$BIN missing"; lab_finish; }
-
-dir=$(mktemp -d /tmp/messec-ma-robust.XXXXXX)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+milter_robust_setup messec-ma-robust "$BIN"	# dir, pid (43 does the same)
 
 write_conf() {	# $1 authserv-id
 	cat >"$dir/milter-auth.conf" <<CONF
@@ -42,29 +32,15 @@ CONF
 }
 write_conf robust.test
 
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1} \
-	unshare -n "$BIN" -f -c "$dir/milter-auth.conf" 2>"$dir/milter.log" &
-pid=$!
-for _ in $(seq 50); do [ -S "$dir/auth.sock" ] && break; sleep 0.1; done
-if [ -S "$dir/auth.sock" ]; then
+if milter_robust_start "$BIN" "$dir/milter-auth.conf" "$dir/auth.sock"; then
 	ok "milter starts on a unix socket"
 else
 	fail "milter starts on a unix socket" "$(tail -n 5 "$dir/milter.log")"
 	lab_finish
 fi
 
-# milter_client ARGS...: its TAP lines are this script's cases; a client
-# that dies (exit status without a "not ok") fails one case of its own.
-milter_client() {
-	local out rc
-	out=$(python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/auth.sock" \
-		--authserv-id robust.test --pid "$pid" "$@" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	lab_tap "$out"
-	[ "$rc" -eq 0 ] || grep -q '^not ok' <<<"$out" ||
-		fail "milter_client.py $* ran to its end" "exit $rc: $(tail -n 3 <<<"$out")"
-}
+# milter_client (milter.bash): its TAP lines are this script's cases.
+MILTER_CLIENT_ARGS=(--socket "$dir/auth.sock" --authserv-id robust.test)
 milter_client --connections 1000
 # Again as an MTA that offers no-reply steps (Postfix): no reply at
 # connect/HELO/header/EOH/body, no RCPT/DATA sent; verdicts at EOM.

@@ -17,20 +17,10 @@
 #	database appears -> clean verdicts again; a database replaced by a
 #	broken one -> the old engine is kept (logged) and still detects.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-B=${B:-build}
+. "$(dirname "$0")/milter.bash"
 BIN=$B/milter-av/messec-milter-av
 GEN=$(dirname "$0")/av_messages.py
-lab_require "robustness prerequisites" unshare python3 || lab_finish
-[ -x "$BIN" ] || { fail "milter binary built" "$BIN missing"; lab_finish; }
-
-dir=$(mktemp -d /tmp/messec-av-robust.XXXXXX)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+milter_robust_setup messec-av-robust "$BIN"	# dir, pid (30 does the same)
 mkdir "$dir/db" "$dir/empty"
 python3 "$GEN" db "$dir/db"
 
@@ -51,13 +41,7 @@ write_conf() {	# $1 database dir, $2... extra lines
 	} >"$dir/av.conf"
 }
 
-start() {
-	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1} \
-		unshare -n "$BIN" -f -c "$dir/av.conf" 2>>"$dir/milter.log" &
-	pid=$!
-	for _ in $(seq 100); do [ -S "$dir/av.sock" ] && break; sleep 0.1; done
-	[ -S "$dir/av.sock" ]
-}
+start() { milter_robust_start "$BIN" "$dir/av.conf" "$dir/av.sock"; }
 
 stop() {
 	kill -TERM "$pid"
@@ -99,16 +83,8 @@ else
 	lab_finish
 fi
 
-milter_client() {
-	local out rc
-	out=$(python3 "$(dirname "$0")/../milter_client.py" --socket "$dir/av.sock" \
-		--authserv-id clean --check-header X-Virus-Status --generic --pid "$pid" "$@" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	lab_tap "$out"
-	[ "$rc" -eq 0 ] || grep -q '^not ok' <<<"$out" ||
-		fail "milter_client.py $* ran to its end" "exit $rc: $(tail -n 3 <<<"$out")"
-}
+# milter_client (milter.bash): its TAP lines are this script's cases.
+MILTER_CLIENT_ARGS=(--socket "$dir/av.sock" --authserv-id clean --check-header X-Virus-Status --generic)
 milter_client --connections 1000
 milter_client --connections 200 --no-reply
 

@@ -30,15 +30,13 @@ send_one() {	# $1 index, $2 kind
 hwm() { awk '/^VmHWM/ {print $2 " " $3}' "/proc/$AV_PID/status"; }
 echo "# peak RSS before the reload: $(hwm)"
 
-: >"$AV_TMP/replies"
-(
-	for i in $(seq 1 $N); do
-		if [ $((i % 2)) -eq 1 ]; then kind=clean; else kind=reload-sig; fi
-		echo "$i $kind $(send_one "$i" "$kind")" >>"$AV_TMP/replies"
-		sleep 0.2
-	done
-) &
-sender=$!
+send_next() {	# $1 index: odd clean, even reload-sig; prints "KIND REPLY"
+	local kind=clean
+	[ $(($1 % 2)) -eq 0 ] && kind=reload-sig
+	echo "$kind $(send_one "$1" "$kind")"
+}
+milter_send_bg "$AV_TMP" $N send_next	# "I KIND REPLY" lines in replies
+sender=$MILTER_SENDER
 
 lab_wait 60 sh -c "[ \$(wc -l <'$AV_TMP/replies') -ge 10 ]"
 mkdir "$AV_TMP/db2"

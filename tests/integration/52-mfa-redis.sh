@@ -33,26 +33,9 @@ lab_require "prerequisites" ip dovecot python3 redis-server setpriv || lab_finis
 tmp=$(mktemp -d /tmp/mfa-redis-it.XXXXXX)
 chmod 0755 "$tmp"	# the dovecot user must reach the socket below
 RDIR=$tmp/redis
-install -d -o dovecot -g dovecot -m 0700 "$RDIR"
-SOCK=$RDIR/redis.sock
+. "$(dirname "$0")/redis.bash"
+redis_dir "$RDIR" dovecot dovecot --appendonly yes --appendfsync always	# SOCK
 STORE="redis://$SOCK?db=2"
-REDIS_PID=
-
-redis_start() {
-	setpriv --reuid=dovecot --regid=dovecot --clear-groups \
-		redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-		--dir "$RDIR" --save '' --appendonly yes --appendfsync always \
-		--logfile "$RDIR/redis.log" --daemonize no &
-	REDIS_PID=$!
-	lab_wait 20 test -S "$SOCK"
-}
-redis_kill() {
-	[ -n "$REDIS_PID" ] || return 0
-	kill -KILL "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-	rm -f "$SOCK"
-}
 cleanup() { redis_kill; rm -rf "$tmp"; }
 trap 'cleanup' EXIT
 

@@ -14,16 +14,8 @@
 #	duplicate-attribute requests arrive, and every held connection still
 #	answers; the malformed requests are logged; Postfix is still served.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-[ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
-port=10040
-lab_up LAB_POLICY="inet:127.0.0.1:$port"
-
-cfgdir=$(mktemp -d)
-chmod 755 "$cfgdir"
-trap 'st=$?; rm -rf "$cfgdir"; lab_on_exit $st' EXIT
+. "$(dirname "$0")/policyd.bash"
+pd_lab_up 10040		# PD, port, cfgdir
 cat >"$cfgdir/login.map" <<X
 # login            senders it owns
 alice@lab.example  alice@lab.example

@@ -11,17 +11,9 @@
 #	accepted and delivered once the delay has passed. The LMDB file
 #	belongs to the daemon's user (opened after the privilege drop).
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-[ -x "$PD" ] || fail "policyd is built" "$PD missing (make)"
-port=10041
-lab_up LAB_POLICY="inet:127.0.0.1:$port"
-
-cfgdir=$(mktemp -d)
-chmod 755 "$cfgdir"
+. "$(dirname "$0")/policyd.bash"
+pd_lab_up 10041		# PD, port, cfgdir
 mkdir "$cfgdir/state" && chown nobody "$cfgdir/state"
-trap 'st=$?; rm -rf "$cfgdir"; lab_on_exit $st' EXIT
 cat >"$cfgdir/policyd.conf" <<X
 listen = inet:127.0.0.1:$port
 user = nobody

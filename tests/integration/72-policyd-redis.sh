@@ -25,23 +25,8 @@ lab_up
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-install -d -o nobody -m 0700 "$tmp/redis"
-SOCK=$tmp/redis/redis.sock
-REDIS_PID=
-redis_start() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --dir "$tmp/redis" \
-		--save '' --appendonly no --logfile "$tmp/redis/redis.log" --daemonize no &
-	REDIS_PID=$!
-	lab_wait 20 test -S "$SOCK"
-}
-redis_kill() {
-	[ -n "$REDIS_PID" ] || return 0
-	kill -KILL "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-	rm -f "$SOCK"
-}
+. "$(dirname "$0")/redis.bash"
+redis_dir "$tmp/redis" nobody nogroup --appendonly no	# SOCK
 trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
 redis_start && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
 

@@ -17,9 +17,9 @@
 #	unprivileged user (nobody) after binding its socket, with authserv-id
 #	mx.lab.example. B (the build dir) comes from tests/run;
 #	MESSEC_MILTER_AUTH_BIN runs another binary (the installed package's:
-#	tests/packages/70-debian-packages.sh).
-. "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
-B=${B:-build}
+#	tests/packages/70-debian-packages.sh). What the 4x milter-av tests
+#	share with these is in milter.bash.
+. "$(dirname "${BASH_SOURCE[0]}")/milter.bash"
 MA_BIN=${MESSEC_MILTER_AUTH_BIN:-$B/milter-auth/messec-milter-auth}
 MA_ID=mx.lab.example
 MA_TMP=$(mktemp -d /tmp/messec-ma-lab.XXXXXX)
@@ -79,42 +79,17 @@ ZONES
 
 # The milter config: $1... extra lines appended.
 ma_write_conf() {
-	{
-		echo "socket = unix:$LAB_DIR/auth.sock"
-		echo "socket_mode = 0666"
-		echo "user = nobody"
-		echo "pid_file ="
-		echo "authserv_id = $MA_ID"
-		echo "internal_networks = 127.0.0.1"
-		echo "log_level = info"
-		local l
-		for l in "$@"; do echo "$l"; done
-	} >"$MA_TMP/milter-auth.conf"
-	chmod 644 "$MA_TMP/milter-auth.conf"
+	milter_write_conf "$MA_TMP/milter-auth.conf" "$LAB_DIR/auth.sock" \
+		"authserv_id = $MA_ID" "internal_networks = 127.0.0.1" "$@"
 }
 
-# ma_accepts: the milter's socket accepts a connection (a socket file left
-# by a dead process exists but refuses).
-ma_accepts() {
-	"$LAB_PY" -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])' "$LAB_DIR/auth.sock"
-}
-
-# ma_start: start the milter the way an admin's unit does, over whatever a
-# previous process left at the socket path (nothing is removed first: the
-# daemon must deal with a stale socket itself), then wait until the socket
-# accepts connections.
+# ma_start: milter_start (over a stale socket, wait until it accepts).
 ma_start() {
-	lab_spawn milter-auth -- "$MA_BIN" -f -c "$MA_TMP/milter-auth.conf" >/dev/null ||
-		{ fail "milter starts" "spawn failed: $(tail -n 5 "$LAB_DIR/milter-auth.log")"; return 1; }
-	MA_PID=$(cat "$LAB_DIR/pids/milter-auth.pid")
-	MA_LOG=$LAB_DIR/milter-auth.log
-	lab_wait 10 ma_accepts ||
-		{ fail "milter starts" "socket does not accept: $(tail -n 5 "$LAB_DIR/milter-auth.log")"; return 1; }
-	kill -0 "$MA_PID" 2>/dev/null ||
-		{ fail "milter starts" "pid $MA_PID gone: $(tail -n 5 "$LAB_DIR/milter-auth.log")"; return 1; }
+	milter_start "milter starts" milter-auth "$LAB_DIR/auth.sock" 10 \
+		"$MA_BIN" -f -c "$MA_TMP/milter-auth.conf"
+	local rc=$?
+	MA_PID=$MILTER_PID MA_LOG=$MILTER_LOG
+	return $rc
 }
 
 # ma_lab_up [config lines...]
@@ -140,24 +115,15 @@ ma_send() {
 }
 
 # ma_fetch TOKEN [COUNT]: the delivered message(s) whose Subject holds TOKEN.
-ma_fetch() {
-	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" \
-		--search "SUBJECT $1" --count "${2:-1}" --wait 15 2>/dev/null
-}
+ma_fetch() { milter_fetch "$@"; }
 
 # ma_fetched FILE TOKEN: FILE holds the fetched message whose Subject is
 # TOKEN. A negative check on FILE (no forged header, no A-R) means
 # nothing unless this holds first: an empty fetch contains nothing.
 ma_fetched() { grep -q "^Subject: $2" "$1" 2>/dev/null; }
 
-# ma_not_delivered TOKEN: IMAP answers and alice's INBOX has no message
-# whose Subject holds TOKEN (mail.py imap-fetch exit 4: "found 0, wanted
-# 1"; a login or connection error exits otherwise and does not count).
-ma_not_delivered() {
-	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" --headers-only \
-		--search "SUBJECT $1" --count 1 >/dev/null 2>&1
-	[ $? -eq 4 ]
-}
+# ma_not_delivered TOKEN: milter_not_delivered.
+ma_not_delivered() { milter_not_delivered "$@"; }
 
 # ma_ar FILE: every Authentication-Results header with our authserv-id, one per line.
 ma_ar() {
@@ -196,11 +162,6 @@ ma_sign() {
 # an ASan build), check its log for sanitizer reports (a skip in a build
 # without sanitizers), then lab_finish.
 ma_finish() {
-	if [ -n "${MA_PID:-}" ] && kill -0 "$MA_PID" 2>/dev/null; then
-		kill -TERM "$MA_PID"
-		lab_wait 30 sh -c "! kill -0 $MA_PID 2>/dev/null" ||
-			fail "milter stops on SIGTERM" "still running after 30 s"
-	fi
-	[ -n "${MA_LOG:-}" ] && lab_sanitizer_check "no sanitizer report in the milter log" "$MA_BIN" "$MA_LOG"
+	milter_stop milter "${MA_PID:-}" "$MA_BIN" "${MA_LOG:-}"
 	lab_finish
 }

@@ -13,9 +13,9 @@
 #	the Internet: av_lab_up writes the tests' own database (EICAR,
 #	Messec.Test.Hash, Messec.Test.Body: av_messages.py db) into
 #	AV_DB, readable by the milter's user (nobody). The milter runs inside
-#	the lab namespace as nobody after binding its socket.
-. "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
-B=${B:-build}
+#	the lab namespace as nobody after binding its socket. What these
+#	share with the 3x milter-auth tests is in milter.bash.
+. "$(dirname "${BASH_SOURCE[0]}")/milter.bash"
 AV_BIN=$B/milter-av/messec-milter-av
 AV_GEN=$(dirname "${BASH_SOURCE[0]}")/av_messages.py
 AV_TMP=$(mktemp -d /tmp/messec-av-lab.XXXXXX)
@@ -24,39 +24,18 @@ chmod 755 "$AV_TMP"
 trap 'rm -rf "$AV_TMP"' EXIT	# lab_up keeps this trap and runs it first
 
 av_write_conf() {
-	{
-		echo "socket = unix:$LAB_DIR/av.sock"
-		echo "socket_mode = 0666"
-		echo "user = nobody"
-		echo "pid_file ="
-		echo "log_level = info"
-		echo "database_dir = $AV_DB"
-		echo "spool_dir = $AV_TMP/spool"
-		echo "memory_spool_max = 64K"
-		echo "reload_check_interval = 1s"
-		local l
-		for l in "$@"; do echo "$l"; done
-	} >"$AV_TMP/milter-av.conf"
-	chmod 644 "$AV_TMP/milter-av.conf"
+	milter_write_conf "$AV_TMP/milter-av.conf" "$LAB_DIR/av.sock" \
+		"database_dir = $AV_DB" "spool_dir = $AV_TMP/spool" "memory_spool_max = 64K" \
+		"reload_check_interval = 1s" "$@"
 }
 
-av_accepts() {
-	"$LAB_PY" -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])' "$LAB_DIR/av.sock"
-}
-
-# av_start: start over whatever a previous process left at the socket path.
+# av_start: milter_start (over a stale socket, wait until it accepts).
 av_start() {
-	lab_spawn milter-av -- "$AV_BIN" -f -c "$AV_TMP/milter-av.conf" >/dev/null ||
-		{ fail "milter-av starts" "spawn failed: $(tail -n 5 "$LAB_DIR/milter-av.log")"; return 1; }
-	AV_PID=$(cat "$LAB_DIR/pids/milter-av.pid")
-	AV_LOG=$LAB_DIR/milter-av.log
-	lab_wait 20 av_accepts ||
-		{ fail "milter-av starts" "socket does not accept: $(tail -n 5 "$AV_LOG")"; return 1; }
-	kill -0 "$AV_PID" 2>/dev/null ||
-		{ fail "milter-av starts" "pid $AV_PID gone: $(tail -n 5 "$AV_LOG")"; return 1; }
+	milter_start "milter-av starts" milter-av "$LAB_DIR/av.sock" 20 \
+		"$AV_BIN" -f -c "$AV_TMP/milter-av.conf"
+	local rc=$?
+	AV_PID=$MILTER_PID AV_LOG=$MILTER_LOG
+	return $rc
 }
 
 av_lab_up() {
@@ -82,23 +61,10 @@ av_send() {
 		--file "$1" 2>&1 | tail -n 3 | tr '\n' ' ')
 }
 
-av_fetch() {
-	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" \
-		--search "SUBJECT $1" --count "${2:-1}" --wait 15 2>/dev/null
-}
-
-av_not_delivered() {
-	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" --headers-only \
-		--search "SUBJECT $1" --count 1 >/dev/null 2>&1
-	[ $? -eq 4 ]
-}
+av_fetch() { milter_fetch "$@"; }
+av_not_delivered() { milter_not_delivered "$@"; }
 
 av_finish() {
-	if [ -n "${AV_PID:-}" ] && kill -0 "$AV_PID" 2>/dev/null; then
-		kill -TERM "$AV_PID"
-		lab_wait 30 sh -c "! kill -0 $AV_PID 2>/dev/null" ||
-			fail "milter-av stops on SIGTERM" "still running after 30 s"
-	fi
-	[ -n "${AV_LOG:-}" ] && lab_sanitizer_check "no sanitizer report in the milter-av log" "$AV_BIN" "$AV_LOG"
+	milter_stop milter-av "${AV_PID:-}" "$AV_BIN" "${AV_LOG:-}"
 	lab_finish
 }

@@ -96,4 +96,31 @@ void daemon_conf_install(struct daemon_ref *conf);	/* takes the caller's ref */
 struct daemon_ref *daemon_conf_acquire(void);		/* NULL before install */
 void daemon_ref_release(struct daemon_ref **conf);	/* NULL-safe */
 
+/*
+ * The same swap seen through the daemon's own config type: conf is the
+ * object, offset that of its struct daemon_ref (offsetof). NULL-safe.
+ * A daemon does not call these: one line in its config.c,
+ *	DAEMON_CONF_ACCESSORS(av_config, struct av_config, ref)
+ * defines av_config_install(), av_config_acquire() and
+ * av_config_release() (which sets the caller's pointer to NULL), and
+ * DAEMON_CONF_ACCESSORS_DECL(av_config, struct av_config) in its
+ * config.h declares them.
+ */
+void daemon_conf_install_at(void *conf, size_t offset);
+void *daemon_conf_acquire_at(size_t offset);
+void daemon_conf_release_at(void *conf, size_t offset);
+
+#define DAEMON_CONF_ACCESSORS_DECL(prefix, type) \
+	void prefix##_install(type *conf); \
+	type *prefix##_acquire(void); \
+	void prefix##_release(type **confp)
+
+#define DAEMON_CONF_ACCESSORS(prefix, type, member) \
+	void prefix##_install(type *conf) \
+	{ daemon_conf_install_at(conf, offsetof(type, member)); } \
+	type *prefix##_acquire(void) \
+	{ return daemon_conf_acquire_at(offsetof(type, member)); } \
+	void prefix##_release(type **confp) \
+	{ daemon_conf_release_at(*confp, offsetof(type, member)); *confp = NULL; }
+
 #endif

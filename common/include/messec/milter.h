@@ -14,6 +14,18 @@
  *	work, milter_run()/milter_stop() its run and stop, and
  *	MILTER_THREAD_STACK its thread_stack.
  *
+ *	Definition. A milter fills a struct milter_def: its libmilter
+ *	callbacks (desc), the size of its connection struct, the free hook
+ *	of its message object, and what OPTNEG asks for (actions, no-reply
+ *	stages, steps not sent). milter_open() registers it
+ *	(milter_define() alone in unit tests); it is read-only from then on.
+ *	desc holds the name and the milter's own callbacks; milter_open()
+ *	registers a copy with the version, the actions as flags, and the
+ *	skeleton's milter_xxfi_abort, milter_xxfi_close and
+ *	milter_xxfi_negotiate where desc has none: they end the message,
+ *	free the connection and negotiate with the definition's values, so
+ *	no milter can forget to free its state.
+ *
  *	Socket. milter_open() reads the keys socket (CFG_SOCKET), socket_mode
  *	(octal string), user, group and milter_timeout (CFG_TIME) from the
  *	daemon's config, registers desc and binds the socket as root. A
@@ -22,14 +34,19 @@
  *	as root, the service user and group, so the MTA can connect after
  *	the privilege drop.
  *
- *	Per-connection state. A milter's connection struct starts with a
- *	struct milter_conn. milter_conn_get() returns it, created (zeroed)
+ *	Per-connection and per-message state. A milter's connection struct
+ *	starts with a struct milter_conn (def->conn_size bytes in all), whose
+ *	msg points to the milter's message object or is NULL; the skeleton
+ *	owns both. milter_conn_get() returns the connection, created (zeroed)
  *	by whichever callback comes first: libmilter passes on whatever the
  *	peer sends (MAIL with no CONNECT, EOM with nothing, CLOSE alone), so
- *	no callback may assume another ran. NULL only when smfi_setpriv()
- *	fails (a NULL ctx). milter_conn_reset() zeroes it for a new
- *	connection but keeps what OPTNEG negotiated; milter_conn_take()
- *	detaches it in the close callback (the caller frees it).
+ *	no callback may assume another ran. NULL when smfi_setpriv() fails
+ *	(a NULL ctx) or no milter is defined: the callback then tempfails.
+ *	milter_conn_connect() is the same for xxfi_connect, reset for a new
+ *	connection (message freed, all zeroed but what OPTNEG negotiated).
+ *	milter_msg_end() frees the message (def->msg_free) and forgets a
+ *	deferred failure: at MAIL (a new transaction), after EOM, at ABORT.
+ *	milter_xxfi_close() ends the message and frees the connection.
  *
  *	No-reply stages. milter_negotiate() is the body of xxfi_negotiate:
  *	it grants the actions, asks for the wanted SMFIP_NR_* stages and the
@@ -65,18 +82,38 @@ struct milter_conn {
 	unsigned long noreply;		/* SMFIP_NR_* granted at OPTNEG */
 	const char *deferred;		/* static text: a no-reply stage failed
 					   with no other place to record it */
+	void *msg;			/* the milter's message, or NULL */
 };
 
-void milter_open(const struct cfg *cfg, struct smfiDesc *desc);
+struct milter_def {
+	struct smfiDesc *desc;
+	size_t conn_size;		/* of the milter's struct: starts with
+					   struct milter_conn */
+	void (*msg_free)(void *msg);	/* frees a message (never NULL) */
+	unsigned long actions;		/* SMFIF_*: required at OPTNEG */
+	unsigned long noreply;		/* SMFIP_NR_*: stages without a reply */
+	unsigned long nosend;		/* SMFIP_NO*: steps not sent, if offered */
+};
+
+/* def must outlive the milter (a static). */
+void milter_define(const struct milter_def *def);
+void milter_open(const struct cfg *cfg, const struct milter_def *def);
 /* smfi_main(): 0 on a clean stop. */
 int milter_run(void);
 void milter_stop(void);
 
-/* size: of the milter's own struct, which starts with struct milter_conn. */
-void *milter_conn_get(SMFICTX *ctx, size_t size);
-void milter_conn_reset(void *conn, size_t size);
-/* The connection state, detached from ctx (NULL if none): caller frees. */
-void *milter_conn_take(SMFICTX *ctx);
+void *milter_conn_get(SMFICTX *ctx);
+void *milter_conn_connect(SMFICTX *ctx);
+/* Message freed; all zeroed but noreply. */
+void milter_conn_reset(void *conn);
+void milter_msg_end(struct milter_conn *conn);
+
+/* Ready-made callbacks for the smfiDesc. */
+sfsistat milter_xxfi_abort(SMFICTX *ctx);
+sfsistat milter_xxfi_close(SMFICTX *ctx);
+sfsistat milter_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			       unsigned long f2, unsigned long f3, unsigned long *pf0,
+			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3);
 
 sfsistat milter_stage_ok(const struct milter_conn *conn, unsigned long nr_bit);
 sfsistat milter_stage_fail(struct milter_conn *conn, unsigned long nr_bit,
