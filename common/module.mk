@@ -66,3 +66,6 @@ $(B)/tests/common_test_milter: $(B)/common/tests/test_milter.o $(LIBMESSEC_MILTE
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) -o $@ $< $(LIBMESSEC_MILTER) $(LIBMESSEC) $(MILTER_LIBS) \
 		$(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# common/spf/ - the SPF engine, its own archive (see common/spf/spf.mk).
+include common/spf/spf.mk

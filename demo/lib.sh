@@ -299,3 +299,17 @@ demo_capture_show() {
 	demo_showcmd tshark -r "$1.pcap" -Y "$2"
 	tshark -r "$DEMO_TMP/$1.pcap" -Y "$2" 2>/dev/null | sed -E 's/^ *[0-9]+ +[0-9.]+ +//' | cut -c1-150 | demo_show
 }
+
+# demo_logline LOGFILE PROG TEXT...: print (as the "log" part) the newest
+# line of LOGFILE holding every TEXT (fixed strings), without the syslog
+# prefix up to "PROG...: "; returns 1 when there is none.
+demo_logline() {
+	local f=$1 prog=$2 l t
+	shift 2
+	demo_part log
+	l=$(cat "$f" 2>/dev/null)
+	for t in "$@"; do l=$(grep -F -- "$t" <<<"$l"); done
+	l=$(tail -n 1 <<<"$l")
+	printf '%s\n' "$l" | sed "s/^.*$prog[^:]*: //" | demo_show
+	[ -n "$l" ]
+}

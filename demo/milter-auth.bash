@@ -4,7 +4,8 @@
 #	demo_milter_auth_setup (call from a layer's setup(); once per demo run
 #	whatever the number of layers calling it) runs messec-milter-auth on the
 #	lab's Postfix, port 25 and 587, started before Postfix takes mail (Postfix
-#	answers 451 while a configured milter is absent).
+#	answers 451 while a configured milter is absent). It also signs mail
+#	submitted on 587 from lab.example (DKIM, the lab's RSA test key).
 #	demo_milter_auth_check (call at the top of run()) shows the config and
 #	checks the milter is up. demo_milter_auth_logline ERE prints the newest
 #	matching line of its log, without the syslog prefix.
@@ -20,6 +21,11 @@ demo_milter_auth_setup() {
 	demo_add_submission_milter 'unix:@LABDIR@/auth.sock'
 	cat >"$DEMO_TMP/milter-auth-start.sh" <<START
 conf=\$LAB_DIR/milter-auth.conf
+# Outbound signing (the dkim layer's scenario 3): the lab's RSA test key
+# for lab.example (published by the lab's DNS), owned by the milter's
+# user, mode 0600 (it re-reads it on SIGHUP after dropping privileges).
+install -d -m 755 "\$LAB_DIR/dkim-keys"
+install -m 600 -o nobody "$PWD/tests/lab/keys/lab-test-dkim-rsa2048.key" "\$LAB_DIR/dkim-keys/rsa.key"
 cat >"\$conf" <<CONF
 socket = unix:\$LAB_DIR/auth.sock
 socket_mode = 0666
@@ -27,6 +33,8 @@ user = nobody
 pid_file =
 authserv_id = mx.lab.example
 internal_networks = 127.0.0.1
+dkim_sign_keys = lab.example:rsa2048:\$LAB_DIR/dkim-keys/rsa.key
+dkim_sign_domains = lab.example
 CONF
 chmod 644 "\$conf"
 "$PWD/tests/lab/spawn" "\$LAB_DIR" milter-auth -- "$MA_BIN" -f -c "\$conf"
@@ -47,7 +55,7 @@ demo_milter_auth_check() {
 	demo_say "messec-milter-auth runs on port 25 and 587 (pid $(cat "$LAB_DIR/pids/milter-auth.pid")); its configuration:" \
 		"messec-milter-auth tourne sur les ports 25 et 587 (pid $(cat "$LAB_DIR/pids/milter-auth.pid")) ; sa configuration :"
 	demo_cmd "messec-milter-auth -t -c milter-auth.conf" \
-		sh -c "'$MA_BIN' -t -c '$LAB_DIR/milter-auth.conf' | grep -E '^(socket|authserv_id|dmarc_reject_action|temperror_action|internal_error_action) '"
+		sh -c "'$MA_BIN' -t -c '$LAB_DIR/milter-auth.conf' | grep -E '^(socket|authserv_id|dmarc_reject_action|temperror_action|internal_error_action|dkim_sign_keys) '"
 }
 
 # demo_milter_auth_delivered TOKEN TRANSCRIPT WANT EN FR: after demo_send:

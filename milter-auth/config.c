@@ -28,7 +28,7 @@
 #include "messec/log.h"
 #include "messec/str.h"
 #include "config.h"
-#include "spf.h"
+#include <messec/spf.h>
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "dkim_sign.h"

@@ -31,7 +31,7 @@
 #define MA_DECIDE_H
 
 #include <stddef.h>
-#include "spf.h"
+#include <messec/spf.h>
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "authres.h"

@@ -28,7 +28,7 @@
 #include "messec/str.h"
 #include "messec/cidr.h"
 #include "evaluate.h"
-#include "spf.h"
+#include <messec/spf.h>
 #include "dkim_verify.h"
 #include "dmarc.h"
 

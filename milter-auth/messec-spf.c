@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spf.h"
+#include <messec/spf.h>
 #include "spf_internal.h"
 
 static void
@@ -135,7 +135,7 @@ main(int argc, char **argv)
 		case 'T': cfg.total_timeout_ms = parse_num(optarg, 600000); break;
 		case 'j': njobs = parse_num(optarg, MAX_JOBS); break;
 		case 'H': identity = MA_SPF_ID_HELO; break;
-		case 'L': cfg.engine = MA_SPF_ENGINE_LIBSPF2; break;
+		case 'L': cfg.engine = MA_SPF_ENGINE_LIBSPF2; cfg.libspf2_check = spf_libspf2_check; break;
 		default: usage();
 		}
 	}

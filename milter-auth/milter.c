@@ -62,7 +62,7 @@
 #include "dkim_sign.h"
 #include "clean.h"
 #include "dmarc.h"
-#include "spf.h"
+#include <messec/spf.h>
 
 /* Stages that answer nothing; and the steps we have no callback for. */
 #define MA_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \

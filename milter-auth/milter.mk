@@ -2,8 +2,9 @@
 # callbacks, stages, config, decide, evaluate, header bookkeeping) and its
 # unit tests, on the templates of mk/rules.mk.
 #
-# The SPF, DKIM, DMARC and A-R modules come from spf.mk, dmarc.mk and
-# dkim.mk (MA_SPF_OBJS, MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS),
+# The SPF engine is common/spf/ (MA_SPF_OBJS = libmessec-spf.a, last: an
+# archive must follow the objects that call it); DKIM, DMARC and A-R come from dmarc.mk and
+# dkim.mk (MA_DKIM_OBJS, MA_DMARC_OBJS, MA_AUTHRES_OBJS),
 # included before this file. The daemon does not link libopendmarc: DMARC
 # is messec's own (docs/dmarc.md); only test_dmarc links it, to pin the
 # library's defects.
@@ -11,7 +12,7 @@ MA_DAEMON_SRCS := milter-auth/main.c milter-auth/milter.c milter-auth/stage.c \
 	milter-auth/config.c milter-auth/decide.c milter-auth/evaluate.c milter-auth/hdrbook.c \
 	milter-auth/clean.c milter-auth/dmarc_report.c
 MA_DAEMON_OBJS := $(MA_DAEMON_SRCS:%.c=$(B)/%.o)
-MA_MODULE_OBJS := $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS)
+MA_MODULE_OBJS := $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS) $(MA_SPF_OBJS)
 MA_MODULE_LIBS := $(MILTER_LIBS) $(SPF2_LIBS) $(MA_SPF_LIBS) $(OPENDKIM_LIBS) \
 	$(MA_DKIM_LIBS) $(MA_DMARC_LIBS) $(OPENSSL_LIBS) -lresolv -lpthread
 

@@ -55,7 +55,7 @@
 #include "dkim_sign.h"
 #include "clean.h"
 #include "dmarc_report.h"
-#include "spf.h"
+#include <messec/spf.h>
 #include "messec/log.h"
 #include "dmarc.h"
 

@@ -56,6 +56,23 @@ const struct cfg_def av_config_defs[] = {
 	{"double_extensions", CFG_BOOL, "yes", 0, 0, NULL, "refuse name.doc.exe (a blocked last extension after another)"},
 	{"blocked_types", CFG_LIST, "CL_TYPE_MSEXE CL_TYPE_ELF CL_TYPE_MACHO", 0, 4096, NULL,
 	 "libclamav file types refused, whatever the name"},
+	/* Link analysis (linkcheck.h). Off unless a check is configured. */
+	{"link_dns_lists", CFG_LIST, "", 0, 4096, NULL,
+	 "URIBL/SURBL-style DNS list zones, each zone[:action] (action default tag)"},
+	{"link_deny_domains", CFG_LIST, "", 0, 65536, NULL, "link host names refused (and their subdomains)"},
+	{"link_deny_action", CFG_ENUM, "reject", 0, 0, AV_HIT_ACTIONS_OFF, "a link to a denied domain"},
+	{"link_ip_action", CFG_ENUM, "off", 0, 0, AV_HIT_ACTIONS_OFF, "a link to an IP address"},
+	{"link_mismatch_action", CFG_ENUM, "off", 0, 0, AV_HIT_ACTIONS_OFF,
+	 "an HTML link whose text shows another host than its target"},
+	{"link_idn_action", CFG_ENUM, "off", 0, 0, AV_HIT_ACTIONS_OFF,
+	 "a link host in Punycode (xn--) or non-ASCII: a possible lookalike"},
+	{"link_limits_action", CFG_ENUM, "tag", 0, 0, AV_HIT_ACTIONS_OFF,
+	 "links not all checked (link_max_hosts, link_max_bytes, MIME depth)"},
+	{"link_dns_error_action", CFG_ENUM, "tempfail", 0, 0, AV_UNSCANNED_ACTIONS,
+	 "a DNS list could not be asked (timeout, SERVFAIL, budget spent)"},
+	{"link_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DNS time budget per message, all lists"},
+	{"link_max_hosts", CFG_INT, "20", 1, AV_LINKS_HOSTS_MAX, NULL, "distinct link hosts checked per message"},
+	{"link_max_bytes", CFG_SIZE, "4M", 1024, 256LL << 20, NULL, "message bytes searched for links"},
 	CFG_END
 };
 
@@ -67,7 +84,7 @@ static void conf_free(struct daemon_ref *ref)
 	free(c);
 }
 
-static struct av_config *from_cfg(struct cfg *cfg)
+static struct av_config *from_cfg(struct cfg *cfg, FILE *err)
 {
 	struct av_config *c;
 
@@ -98,6 +115,10 @@ static struct av_config *from_cfg(struct cfg *cfg)
 	c->double_extensions = cfg_bool(cfg, "double_extensions");
 	c->reload_poll_seconds = (int) cfg_time(cfg, "reload_check_interval");
 	c->reload_low_memory = cfg_enum(cfg, "reload_mode") == 1;
+	if (av_linkcheck_config(cfg, &c->links, err) != 0) {
+		conf_free(&c->ref);
+		return NULL;
+	}
 	return c;
 }
 
@@ -105,14 +126,14 @@ struct av_config *av_config_load(const char *path, int allow_missing, FILE *err)
 {
 	int n = 0;
 
-	return from_cfg(cfg_load(av_config_defs, path, allow_missing, err, &n));
+	return from_cfg(cfg_load(av_config_defs, path, allow_missing, err, &n), err);
 }
 
 struct av_config *av_config_load_string(const char *text, FILE *err)
 {
 	int n = 0;
 
-	return from_cfg(cfg_load_string(av_config_defs, "test", text, err, &n));
+	return from_cfg(cfg_load_string(av_config_defs, "test", text, err, &n), err);
 }
 
 /* av_config_install/acquire/release: the skeleton's swap (daemon.h). */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include "messec/cfg.h"
 #include "messec/daemon.h"
+#include "linkcheck.h"
 #include "verdict.h"
 
 struct av_config {
@@ -35,6 +36,7 @@ struct av_config {
 	int double_extensions;
 	int reload_poll_seconds;	/* 0: no polling */
 	int reload_low_memory;		/* drop the old engine before loading */
+	struct av_link_config links;	/* link analysis (linkcheck.h) */
 };
 
 extern const struct cfg_def av_config_defs[];

@@ -41,6 +41,7 @@
 #include "messec/str.h"
 #include "config.h"
 #include "engine.h"
+#include "linkcheck.h"
 #include "milter.h"
 #include "spool.h"
 #include "verdict.h"
@@ -57,7 +58,7 @@ struct av_msg {
 	struct av_spool *spool;
 	const char *error;		/* static: a spool failure */
 	int in_body;
-	unsigned old_scanned, old_status;	/* forged verdict headers seen */
+	unsigned old_scanned, old_status, old_links;	/* forged verdict headers seen */
 	char queue_id[64];
 };
 
@@ -65,7 +66,7 @@ struct av_conn {
 	struct milter_conn base;	/* base.msg: struct av_msg */
 };
 
-static struct metric *m_outcome, *m_action, *m_latency, *m_reload;
+static struct metric *m_outcome, *m_action, *m_latency, *m_reload, *m_family;
 
 void av_milter_metrics_init(void)
 {
@@ -77,6 +78,9 @@ void av_milter_metrics_init(void)
 				   "accept|reject|discard|quarantine|tempfail");
 	m_reload = metrics_counter("messec_milter_av_reloads_total", "signature reloads",
 				   "result", "ok|failed");
+	m_family = metrics_counter("messec_milter_av_infected_total",
+				   "messages with a signature hit, by signature family", "family", AV_FAMILIES);
+	av_linkcheck_metrics_init();
 	m_latency = metrics_histogram("messec_milter_av_scan_seconds", "scan time per message",
 				      buckets, sizeof(buckets) / sizeof(buckets[0]));
 }
@@ -180,6 +184,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 		m->old_scanned++;
 	else if (strcasecmp(name, HDR_STATUS) == 0)
 		m->old_status++;
+	else if (strcasecmp(name, AV_LINK_HEADER) == 0)
+		m->old_links++;
 	spool(m, name, strlen(name));
 	spool(m, ": ", 2);
 	spool(m, value, strlen(value));
@@ -268,7 +274,7 @@ static void scan(struct av_msg *m, struct av_engine *engine, struct av_scan_resu
 /* Delete forged verdict headers (highest index first), add ours.
    0, or -1 when libmilter refused a change. */
 static int tag(SMFICTX *ctx, const struct av_msg *m, const struct av_engine *engine,
-	       const struct av_verdict *v)
+	       const struct av_verdict *v, const char *links)
 {
 	char scanned[300];
 	unsigned i;
@@ -278,10 +284,14 @@ static int tag(SMFICTX *ctx, const struct av_msg *m, const struct av_engine *eng
 		rc |= smfi_chgheader(ctx, (char *) HDR_SCANNED, (int) i, NULL) == MI_SUCCESS ? 0 : -1;
 	for (i = m->old_status < AV_MAX_OLD_HEADERS ? m->old_status : AV_MAX_OLD_HEADERS; i > 0; i--)
 		rc |= smfi_chgheader(ctx, (char *) HDR_STATUS, (int) i, NULL) == MI_SUCCESS ? 0 : -1;
+	for (i = m->old_links < AV_MAX_OLD_HEADERS ? m->old_links : AV_MAX_OLD_HEADERS; i > 0; i--)
+		rc |= smfi_chgheader(ctx, (char *) AV_LINK_HEADER, (int) i, NULL) == MI_SUCCESS ? 0 : -1;
 	snprintf(scanned, sizeof(scanned), "messec-milter-av %s; %s", MESSEC_VERSION,
 		 engine != NULL ? av_engine_version(engine) : "no engine");
 	rc |= smfi_addheader(ctx, (char *) HDR_SCANNED, scanned) == MI_SUCCESS ? 0 : -1;
 	rc |= smfi_addheader(ctx, (char *) HDR_STATUS, (char *) v->status) == MI_SUCCESS ? 0 : -1;
+	if (links[0] != '\0')
+		rc |= smfi_addheader(ctx, (char *) AV_LINK_HEADER, (char *) links) == MI_SUCCESS ? 0 : -1;
 	return rc;
 }
 
@@ -294,7 +304,7 @@ static sfsistat reply(SMFICTX *ctx, const struct av_verdict *v, sfsistat status)
 }
 
 static sfsistat act(SMFICTX *ctx, struct av_msg *m, const struct av_engine *engine,
-		    struct av_verdict *v)
+		    struct av_verdict *v, const char *links)
 {
 	if (v->action == AV_QUARANTINE &&
 	    smfi_quarantine(ctx, v->reason[0] != '\0' ? v->reason : (char *) "virus") != MI_SUCCESS) {
@@ -302,7 +312,7 @@ static sfsistat act(SMFICTX *ctx, struct av_msg *m, const struct av_engine *engi
 		v->action = AV_TEMPFAIL;
 	}
 	if ((v->action == AV_ACCEPT || v->action == AV_QUARANTINE) && v->tag &&
-	    tag(ctx, m, engine, v) != 0) {
+	    tag(ctx, m, engine, v, links) != 0) {
 		/* Never deliver without our verdict header. */
 		log_warnx("%s: cannot add the X-Virus headers", m->queue_id);
 		v->action = AV_TEMPFAIL;
@@ -334,6 +344,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	struct av_verdict v;
 	struct av_msg *m;
 	sfsistat status;
+	char links[AV_LINK_TEXT_MAX + 150];
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
@@ -350,7 +361,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	engine = av_engine_acquire();
 	scan(m, engine, &r);
 	av_verdict_decide(&m->cfg->actions, &r.outcome, &v);
-	status = act(ctx, m, engine, &v);
+	av_linkcheck_message(&m->cfg->links, m->spool, m->queue_id, &v, links, sizeof(links));
+	status = act(ctx, m, engine, &v, links);
 	log_verdict(m->queue_id, "av=%s action=%s size=%llu%s%s",
 		    av_outcome_name(r.outcome.kind), av_action_name(v.action),
 		    (unsigned long long) (m->spool != NULL ? av_spool_size(m->spool) : 0),
@@ -358,6 +370,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	if (m_outcome != NULL) {
 		metrics_inc(m_outcome, av_outcome_name(r.outcome.kind));
 		metrics_inc(m_action, av_action_name(v.action));
+		if (r.outcome.kind == AV_OUT_INFECTED)
+			metrics_inc(m_family, av_verdict_family(r.name));
 	}
 	av_engine_release(&engine);
 	milter_msg_end(&conn->base);

@@ -15,6 +15,7 @@
  *--*/
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "messec/str.h"
 #include "verdict.h"
 
@@ -134,4 +135,32 @@ void av_verdict_decide(const struct av_actions *actions, const struct av_outcome
 		v->tag = 1;
 		break;
 	}
+}
+
+const char *av_verdict_family(const char *name)
+{
+	/* The categories of ClamAV's signature naming convention
+	   (docs.clamav.net, "Signature Names"), the order of AV_FAMILIES. */
+	static const char *const families[] = { "adware", "backdoor", "coinminer",
+		"countermeasure", "downloader", "dropper", "exploit", "file", "filetype",
+		"infostealer", "ircbot", "joke", "keylogger", "loader", "macro", "malware",
+		"packed", "packer", "phishing", "proxy", "ransomware", "revoked", "rootkit",
+		"spyware", "test", "tool", "trojan", "virus", "worm" };
+	const char *dot, *end;
+	size_t i, len;
+
+	if (name == NULL)
+		return "other";
+	if (strncasecmp(name, "Heuristics.", 11) == 0)
+		return "heuristics";
+	if (strncasecmp(name, "Eicar", 5) == 0)
+		return "test";
+	if ((dot = strchr(name, '.')) == NULL)
+		return "other";
+	end = strchr(dot + 1, '.');
+	len = end != NULL ? (size_t) (end - dot - 1) : 0;	/* a name follows the category */
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (len == strlen(families[i]) && strncasecmp(dot + 1, families[i], len) == 0)
+			return families[i];
+	return "other";
 }

@@ -79,6 +79,14 @@ struct av_verdict {
 void av_verdict_decide(const struct av_actions *actions, const struct av_outcome *out,
 		       struct av_verdict *v);
 const char *av_action_name(enum av_action action);
+/* The family of a signature name for the metrics: the category of
+   ClamAV's "Platform.Category.Name-Id-Rev" convention in lower case
+   ("Win.Trojan.Agent-1-0" -> "trojan"), "heuristics" for Heuristics.*,
+   "test" for EICAR, else "other". One of AV_FAMILIES (static). */
+const char *av_verdict_family(const char *name);
+#define AV_FAMILIES "adware|backdoor|coinminer|countermeasure|downloader|dropper|exploit|" \
+	"file|filetype|infostealer|ircbot|joke|keylogger|loader|macro|malware|packed|packer|" \
+	"phishing|proxy|ransomware|revoked|rootkit|spyware|test|tool|trojan|virus|worm|heuristics"
 const char *av_outcome_name(enum av_outcome_kind kind);
 
 #endif

@@ -7,7 +7,9 @@
  *	One thread, one epoll set (level-triggered): the listeners, an
  *	eventfd for stop, the store workers' eventfd (worker.h: requests
  *	whose rules call the store are evaluated there, one at a time per
- *	connection), and every client connection. A connection owns an
+ *	connection), and every client connection. The store itself is
+ *	opened and purged by the upkeep thread (upkeep.h): nothing here
+ *	waits on it. A connection owns an
  *	input buffer of max_request bytes and a small output buffer.
  *
  *	Reading: one read() per readiness; then every whole request at the
@@ -49,6 +51,7 @@
 #include <messec/sock.h>
 #include <messec/str.h>
 #include "loop.h"
+#include "upkeep.h"
 #include "worker.h"
 
 #define MAX_LISTEN 8
@@ -89,12 +92,8 @@ static struct conn *graveyard;
 static unsigned nconns;
 static time_t accept_paused_until, last_full_log;
 
-/* The state store (ratelimit, greylist): opened in the loop's thread,
-   after the privilege drop, so its files belong to the daemon's user;
-   reopened once a second while it cannot be opened. */
-static struct store *store;	/* set once by the loop, read by workers */
-static char store_addr[1100];
-static time_t last_expire;
+/* The state store (ratelimit, greylist): opened and purged by the
+   upkeep thread (upkeep.h), never in this loop; read by the workers. */
 
 static struct metric *m_requests, *m_rule, *m_malformed, *m_conns, *m_latency;
 
@@ -376,7 +375,7 @@ static void finish_request(const struct pd_request *req, const struct pd_verdict
 
 static struct store *current_store(void)
 {
-	return __atomic_load_n(&store, __ATOMIC_ACQUIRE);
+	return pd_upkeep_store();
 }
 
 /* Hand a stateful request to a worker; its bytes are copied back to
@@ -533,45 +532,8 @@ static void on_done(const struct pd_conf *conf)
 	}
 }
 
-static void store_upkeep(const struct pd_conf *conf, time_t now)
-{
-	const char *want = cfg_str(conf->cfg, "store");
-	const char *e = NULL;
-
-	if (store != NULL && strcmp(want, store_addr) != 0) {
-		log_warnx("store: changed on reload: needs a restart (keeping %s)", store_addr);
-		return;
-	}
-	if (store == NULL && want[0] != '\0') {
-		struct store *opened = store_open(want, &e);
-
-		if (opened == NULL) {
-			if (now - last_expire >= 60 || last_expire == 0) {
-				log_warnx("store: %s: cannot open (%s): stateful rules answer store_fail_action",
-					  want, e);
-				last_expire = now;
-			}
-			return;
-		}
-		str_copy(store_addr, want, sizeof(store_addr));
-		__atomic_store_n(&store, opened, __ATOMIC_RELEASE);
-		log_info("store: %s open", want);
-		last_expire = now;
-	}
-	/* LMDB purges expired entries only when asked (Redis: no-op). It
-	   runs in this thread: a first cut, see docs/policyd.md. */
-	if (store != NULL && now - last_expire >= 600) {
-		long n = store_expire(store);
-
-		if (n > 0)
-			log_info("store: %ld expired entries purged", n);
-		last_expire = now;
-	}
-}
-
 static void sweep(const struct pd_conf *conf, time_t now)
 {
-	store_upkeep(conf, now);
 	while (oldest != NULL && now - oldest->last >= (time_t) conf->idle_timeout) {
 		log_debug("%s: idle for %us: closing", oldest->peer, conf->idle_timeout);
 		conn_close(oldest);
@@ -606,9 +568,17 @@ int pd_loop_run(void)
 
 	const struct pd_conf *c0 = DAEMON_CONF(r0, struct pd_conf, ref);
 
-	store_upkeep(c0, now_s());
+	/* The store opens in its own thread (a Redis connect waits up to
+	   timeout_ms); until then stateful rules answer store_fail_action.
+	   "store" is read once: a reload that changes it logs that it
+	   needs a restart (the skeleton's restart_keys). */
+	if (pd_upkeep_start(cfg_str(c0->cfg, "store")) < 0) {
+		daemon_ref_release(&r0);
+		return 1;
+	}
 	if (pd_workers_start((unsigned) cfg_int(c0->cfg, "store_workers"), current_store, finish_request) < 0) {
 		log_warn("workers: eventfd");
+		pd_upkeep_stop();
 		daemon_ref_release(&r0);
 		return 1;
 	}
@@ -661,7 +631,7 @@ int pd_loop_run(void)
 		pd_job_free(job);
 	}
 	bury();
-	store_close(&store);
+	pd_upkeep_stop();	/* joins the thread, closes the store */
 	close(epfd);
 	epfd = -1;
 	return 0;

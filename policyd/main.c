@@ -6,12 +6,17 @@
  * SYNOPSIS
  *	messec-policyd [-f] [-t] [-c file]
  *	messec-policyd [-c file] --explain 'name=value ...' | --explain FILE
+ *	messec-policyd --build-login-map MAPFILE lmdb:/path
  * DESCRIPTION
  *	main() wires the skeleton (daemon.h) to the config (config.c) and
  *	the event loop (loop.c). --explain is a dry run: it evaluates one
  *	request (given as words "name=value" or as a file of request lines)
  *	against the config and prints what every rule said, then the
  *	action; it opens no socket and changes no state.
+ *	--build-login-map checks a sender-login map file (the
+ *	sender_login_map format) and replaces the content of an LMDB login
+ *	map (sender_login_db) with it, in one transaction: a running daemon
+ *	uses the new map at its next request, without a reload.
  *
  *	Trust boundary: binds its sockets as root, then runs as the
  *	configured user; reads only requests from Postfix (or anyone who
@@ -19,7 +24,7 @@
  *	socket_group, or a loopback address).
  * DIAGNOSTICS
  *	Exit 78 on a bad config, 2 on usage errors, 1 when --explain's
- *	request does not parse.
+ *	request does not parse or the map cannot be built.
  *--*/
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +35,7 @@
 #include <messec/str.h>
 #include "config.h"
 #include "loop.h"
+#include "sender_login.h"
 
 static const struct cfg *conf_cfg(struct daemon_ref *r)
 {
@@ -130,6 +136,21 @@ static int explain(const char *path, const char *arg)
 	return 0;
 }
 
+/* --build-login-map MAPFILE lmdb:/path: 0, or 1 with the problems said. */
+static int build_login_map(const char *src, const char *uri)
+{
+	struct pd_login_map *map = pd_login_map_load(src, stderr);
+	int rc;
+
+	if (map == NULL) {
+		fprintf(stderr, "messec-policyd: %s: left as it was\n", uri);
+		return 1;
+	}
+	rc = pd_login_db_build(map, uri, stdout, stderr) == 0 ? 0 : 1;
+	pd_login_map_free(&map);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const restart[] = { "listen", "socket_mode", "socket_group", "store",
@@ -143,6 +164,15 @@ int main(int argc, char **argv)
 		.restart_keys = restart,
 	};
 	const char *path = def.config_path;
+
+	if (argc >= 2 && strcmp(argv[1], "--build-login-map") == 0) {
+		if (argc != 4) {
+			fprintf(stderr, "usage: messec-policyd --build-login-map MAPFILE lmdb:/path\n");
+			return 2;
+		}
+		log_init("messec-policyd", 1, LOG_LEVEL_WARNING);
+		return build_login_map(argv[2], argv[3]);
+	}
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--explain") != 0)

@@ -38,7 +38,8 @@ struct list {
 
 struct pd_rules {
 	struct list allow, deny;
-	struct pd_login_map *login_map;		/* NULL: no map */
+	struct pd_login_map *login_map;		/* NULL: no map file */
+	struct pd_login_db *login_db;		/* NULL: no LMDB map */
 	struct pd_state *state;
 	int null_sender_reject;
 	char delim[16];
@@ -180,6 +181,7 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err)
 	struct pd_rules *r = xcalloc(1, sizeof(*r));
 	int bad = 0;
 	const char *map = cfg_path(cfg, "sender_login_map");
+	const char *db = cfg_str(cfg, "sender_login_db");
 
 	bad |= build_list(&r->allow, cfg, "allow", err) < 0;
 	bad |= build_list(&r->deny, cfg, "deny", err) < 0;
@@ -192,7 +194,15 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err)
 	}
 	r->local_domains = words_lower(cfg, "sender_login_local_domains");
 	r->trusted = cfg_cidrs(cfg, "sender_login_trusted_clients");
-	if (map[0] != '\0') {
+	if (map[0] != '\0' && db[0] != '\0') {
+		fprintf(err, "sender_login_db: set together with sender_login_map (use one)\n");
+		bad = 1;
+	} else if (db[0] != '\0') {
+		if ((r->login_db = pd_login_db_new(db, err)) == NULL) {
+			fprintf(err, "sender_login_db: %s: not usable\n", db);
+			bad = 1;
+		}
+	} else if (map[0] != '\0') {
 		r->login_map = pd_login_map_load(map, err);
 		if (r->login_map == NULL) {
 			fprintf(err, "sender_login_map: %s: not loaded\n", map);
@@ -201,13 +211,21 @@ struct pd_rules *pd_rules_build(const struct cfg *cfg, FILE *err)
 	} else if (!bad && uses(r, R_SENDER_LOGIN)) {
 		/* Never fail open: a sender_login rule without a map would
 		   let every login use every sender. */
-		fprintf(err, "sender_login_map: required by the sender_login rule\n");
+		fprintf(err, "sender_login_map (or sender_login_db): required by the sender_login rule\n");
 		bad = 1;
 	}
 	if (!bad && (r->state = pd_state_build(cfg, err)) == NULL)
 		bad = 1;
 	if (!bad && (uses(r, R_RATELIMIT) || uses(r, R_GREYLIST)) && cfg_str(cfg, "store")[0] == '\0') {
 		fprintf(err, "store: required by the ratelimit and greylist rules\n");
+		bad = 1;
+	}
+	/* store_workers = 0 runs the store calls in the event loop: fine
+	   for LMDB (local transactions), not for Redis (network waits). */
+	if (!bad && (uses(r, R_RATELIMIT) || uses(r, R_GREYLIST)) && cfg_int(cfg, "store_workers") == 0 &&
+	    strncmp(cfg_str(cfg, "store"), "redis:", 6) == 0) {
+		fprintf(err, "store_workers: 0 runs the store calls in the event loop: only with an lmdb: "
+			"store (a Redis call waits on the network)\n");
 		bad = 1;
 	}
 	if (bad) {
@@ -235,6 +253,7 @@ void pd_rules_free(struct pd_rules **rules)
 	list_free(&r->deny);
 	words_free(&r->local_domains);
 	pd_login_map_free(&r->login_map);
+	pd_login_db_free(&r->login_db);
 	pd_state_free(&r->state);
 	free(r);
 	*rules = NULL;
@@ -381,13 +400,25 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 		snprintf(said, size, "null sender allowed (sender_login_null_sender = allow)");
 		return 0;
 	}
-	if (sender[0] != '\0' && pd_login_map_owns(r->login_map, login, sender, r->delim)) {
-		snprintf(said, size, "login owns <%s>", clean);
-		return 0;
-	}
+	int own = sender[0] == '\0' ? 0 : r->login_db != NULL ?
+		pd_login_db_owns(r->login_db, login, sender, r->delim) :
+		pd_login_map_owns(r->login_map, login, sender, r->delim);
 	char user[210];
 
 	ms_str_sanitize(user, sizeof(user), login, 200);
+	if (own == 1) {
+		snprintf(said, size, "login owns <%s>", clean);
+		return 0;
+	}
+	if (own < 0) {
+		/* The map could not be read: never an accept, never a
+		   reject for what we could not check. RFC 3463 4.3.0:
+		   other mail system status, transient. */
+		str_copy(v->action, "DEFER 4.3.0 Sender login map unavailable, try again later",
+			 sizeof(v->action));
+		snprintf(said, size, "login map unreadable for %s <%s>: defer", user, clean);
+		return 1;
+	}
 	snprintf(v->action, sizeof(v->action),
 		 "REJECT 5.7.1 Sender address <%s> is not owned by login %s", clean, user);
 	snprintf(said, size, "login %s does not own <%s>: reject", user, clean);

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <messec/log.h>
+#include <messec/spf.h>
 #include <messec/str.h>
+#include "grey_allow.h"
 #include "rules.h"
 #include "state.h"
 
@@ -47,6 +49,8 @@ struct pd_state {
 	uint64_t gl_delay, gl_window, gl_expiry;
 	uint64_t gl_auto;
 	char gl_action[PD_ACTION_MAX];
+	struct pd_grey_allow *gl_allow;	/* greylist_allow_files */
+	struct ma_spf *spf;		/* greylist_spf: key on the SPF domain */
 };
 
 static time_t (*clock_fn)(void);
@@ -160,6 +164,31 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 	st->gl_window = cfg_time(cfg, "greylist_retry_window");
 	st->gl_expiry = cfg_time(cfg, "greylist_expiry");
 	st->gl_auto = (uint64_t) cfg_int(cfg, "greylist_auto_allow");
+	size_t nf = 0;
+	const char *const *files = cfg_list(cfg, "greylist_allow_files", &nf);
+
+	if ((st->gl_allow = pd_grey_allow_load(files, nf, err)) == NULL) {
+		fprintf(err, "greylist_allow_files: not loaded\n");
+		bad = 1;
+	}
+	if (cfg_bool(cfg, "greylist_spf")) {
+		/* SPF asks DNS: only on the store workers, never in the
+		   event loop (store_workers = 0 runs the rule there). */
+		if (cfg_int(cfg, "store_workers") == 0) {
+			fprintf(err, "greylist_spf: needs store_workers of 1 or more (SPF's DNS "
+				"queries must not run in the event loop)\n");
+			bad = 1;
+		} else {
+			unsigned ms = (unsigned) cfg_time(cfg, "greylist_spf_timeout") * 1000;
+			struct ma_spf_config sc = { .dns_timeout_ms = ms, .total_timeout_ms = ms };
+			const char *e;
+
+			if ((st->spf = ma_spf_new(&sc, &e)) == NULL) {
+				fprintf(err, "greylist_spf: %s\n", e);
+				bad = 1;
+			}
+		}
+	}
 	if (st->gl_window <= st->gl_delay) {
 		fprintf(err, "greylist_retry_window: must be longer than greylist_delay\n");
 		bad = 1;
@@ -173,6 +202,10 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 
 void pd_state_free(struct pd_state **st)
 {
+	if (*st != NULL) {
+		pd_grey_allow_free(&(*st)->gl_allow);
+		ma_spf_free(&(*st)->spf);
+	}
 	free(*st);
 	*st = NULL;
 }
@@ -312,25 +345,70 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 	return 0;
 }
 
+/*
+ * greylist_spf: the sender domain SPF validated for this client (RFC 7208
+ * check_host() on MAIL FROM, or postmaster@HELO for the null sender,
+ * section 2.4), lower case, into dom; NULL when SPF did not pass. Any
+ * other result (fail, none, temperror after the time budget, ...) keeps
+ * the client network as the key: never weaker than without SPF.
+ */
+static const char *spf_domain(const struct pd_state *st, const struct pd_request *req,
+			      char *dom, size_t size)
+{
+	struct ma_spf_verdict sv;
+	enum ma_spf_result r;
+
+	if (st->spf == NULL)
+		return NULL;
+	r = ma_spf_check(st->spf, pd_req_get(req, PD_A_CLIENT_ADDRESS), pd_req_get(req, PD_A_HELO_NAME),
+			 pd_req_get(req, PD_A_SENDER), MA_SPF_ID_MAILFROM, &sv);
+	log_debug("greylist: spf=%s domain=%s (%s)", ma_spf_result_name(r), sv.domain, sv.reason);
+	if (r != MA_SPF_PASS || sv.domain[0] == '\0')
+		return NULL;
+	keyval(sv.domain, dom, size);
+	return dom;
+}
+
 int pd_greylist_check(const struct pd_state *st, struct store *store, const struct pd_request *req,
 		      char *v, size_t vsize, char *said, size_t ssize)
 {
-	char net[80], snd[220], rcpt[220], key[STORE_KEY_MAX + 1], nkey[128], tv[32];
+	char net[300], snd[220], rcpt[220], key[STORE_KEY_MAX + 1], nkey[STORE_KEY_MAX + 1], tv[32];
+	char dom[256];
 	void *val = NULL;
 	time_t t = now();
 	enum store_result r;
+	const char *spf;
 
 	if (pd_req_get(req, PD_A_SASL_USERNAME)[0] != '\0') {
 		snprintf(said, ssize, "authenticated: never greylisted");
 		return 0;
 	}
+	/* Large senders (rotating pools) by verified name or network,
+	   before any DNS or store call. */
+	if (pd_grey_allow_match(st->gl_allow, pd_req_get(req, PD_A_CLIENT_ADDRESS),
+				pd_req_get(req, PD_A_CLIENT_NAME), NULL, said, ssize))
+		return 0;
+	/* A big sender retries from another member of its pool: with SPF
+	   passing, the domain that authorised every member is the key, so
+	   the retry is the same triplet (and the allowlist may name it). */
+	spf = spf_domain(st, req, dom, sizeof(dom));
+	if (spf != NULL && pd_grey_allow_match(st->gl_allow, NULL, NULL, spf, said, ssize))
+		return 0;
 	if (store == NULL)
 		return store_failed(st, "greylist", v, vsize, said, ssize);
 	client_net(pd_req_get(req, PD_A_CLIENT_ADDRESS), net, sizeof(net));
 	keyval(pd_req_get(req, PD_A_SENDER), snd, sizeof(snd));
 	keyval(pd_req_get(req, PD_A_RECIPIENT), rcpt, sizeof(rcpt));
+	int klen = snprintf(key, sizeof(key), "pd:gl:t:spf:%s/%s/%s", spf != NULL ? spf : "", snd, rcpt);
+
+	if (spf == NULL || klen < 0 || (size_t) klen >= sizeof(key)) {
+		/* No SPF pass, or a key too long with the domain: the
+		   network, as without greylist_spf. */
+		klen = snprintf(key, sizeof(key), "pd:gl:t:%s/%s/%s", net, snd, rcpt);
+	} else {
+		snprintf(net, sizeof(net), "spf:%s", spf);
+	}
 	int nklen = snprintf(nkey, sizeof(nkey), "pd:gl:n:%s", net);
-	int klen = snprintf(key, sizeof(key), "pd:gl:t:%s/%s/%s", net, snd, rcpt);
 
 	if (st->gl_auto > 0) {
 		r = store_get(store, nkey, (size_t) nklen, &val, NULL);
@@ -338,7 +416,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 			return store_failed(st, "greylist", v, vsize, said, ssize);
 		if (r == STORE_OK && strtoull(val, NULL, 10) >= st->gl_auto) {
 			free(val);
-			snprintf(said, ssize, "client network %s auto-allowed", net);
+			snprintf(said, ssize, "%s %s auto-allowed", strncmp(net, "spf:", 4) == 0 ? "sender domain" : "client network", net);
 			return 0;
 		}
 		free(val);

@@ -28,7 +28,10 @@
  *	(DEFER_IF_PERMIT 4.7.1 ...); a retry after the delay and within
  *	greylist_retry_window passes and is remembered for greylist_expiry;
  *	a client network with greylist_auto_allow passed triplets skips
- *	greylisting until that expires.
+ *	greylisting until that expires. Clients in the allowlist
+ *	(grey_allow.h) are never greylisted. With greylist_spf, a sender
+ *	whose SPF passes is keyed on the SPF-validated domain instead of the
+ *	network (DNS: this runs on the store workers only).
  *--*/
 #ifndef PD_STATE_H
 #define PD_STATE_H

@@ -11,7 +11,9 @@
 #	smtplib), each session bound to one of the given source addresses in
 #	turn, K messages per connection (RSET between, RFC 5321 4.1.1.5;
 #	default 1: a new connection per message, as most inbound mail comes).
-#	Recipients are used round-robin.
+#	Recipients are used round-robin. When FILE is a directory, its files
+#	(sorted by name) are the messages, sent in turn (a corpus: used by
+#	bench/milter-av).
 #
 #	Only messages whose end of DATA got a 250 reply count as accepted.
 #	The rate is accepted / (time of the last 250 - time of the first
@@ -26,6 +28,7 @@
 #	Exit 0 when every message was accepted, 1 otherwise, 2 on usage.
 import argparse
 import json
+import os
 import resource
 import smtplib
 import threading
@@ -107,7 +110,8 @@ def worker(idx, args, msg, sh, binds, rcpts):
                 for i in range(n):
                     if i > 0:
                         s.rset()
-                    if not one_message(s, args, msg, rcpts[(seq + i) % len(rcpts)], sh):
+                    if not one_message(s, args, msg[(seq + i) % len(msg)],
+                                       rcpts[(seq + i) % len(rcpts)], sh):
                         for _ in range(i + 1, n):
                             sh.note("errors", "session lost")
                         break
@@ -136,8 +140,16 @@ def main():
     if args.count < 1 or args.sessions < 1 or args.per_conn < 1:
         ap.error("count, sessions and per-conn must be >= 1")
 
-    with open(args.message, "rb") as f:
-        msg = f.read()
+    if os.path.isdir(args.message):
+        paths = [os.path.join(args.message, n) for n in sorted(os.listdir(args.message))]
+    else:
+        paths = [args.message]
+    msg = []
+    for path in paths:
+        with open(path, "rb") as f:
+            msg.append(f.read())
+    if not msg:
+        ap.error("no message in " + args.message)
     sh = Shared(args.count)
     binds = args.bind.split(",")
     rcpts = args.rcpt.split(",")

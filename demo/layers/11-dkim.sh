@@ -5,10 +5,12 @@
 #	public key in DNS, a message signed by reject.example delivered with
 #	dkim=pass, and the same signed message altered in transit (one word of
 #	the body changed) delivered with dkim=fail (its DMARC still passes here
-#	through aligned SPF). DKIM signing by messec is another component; this
-#	layer signs with the lab's test tool tests/lab/dkim_sign.py.
+#	through aligned SPF). Scenarios 1-2 sign with the lab's test tool
+#	tests/lab/dkim_sign.py; scenario 3 (demo/dkim-sign.bash) shows messec
+#	signing alice's outbound mail on 587, verified at the receiving side.
 
 . demo/milter-auth.bash
+. demo/dkim-sign.bash
 setup() { demo_milter_auth_setup; }
 
 run() {
@@ -43,5 +45,6 @@ run() {
 	demo_ok "dkim=fail: the body hash no longer matches." "dkim=fail : l’empreinte du corps ne correspond plus."
 	demo_lesson "DKIM proves the content is unchanged since the signing domain sent it; any change breaks it." \
 		"DKIM prouve que le contenu n’a pas changé depuis son envoi par le domaine signataire ; toute modification la brise."
+	demo_dkim_sign_scenario || return 1
 	return 0
 }

@@ -26,7 +26,7 @@
 #include <netinet/in.h>
 #include <spf2/spf.h>
 
-#include "spf.h"
+#include <messec/spf.h>
 #include "spf_internal.h"
 
 /* ---- record validator (RFC 7208 12) ---- */

@@ -128,6 +128,35 @@ static void test_long_name(void **state)
 	assert_true(strlen(v.reply) < AV_REPLY_MAX);
 }
 
+struct fcase {
+	const char *name;
+	const char *sig, *want;
+};
+
+static const struct fcase families[] = {
+	{ "ClamAV convention: category", "Win.Trojan.Agent-6390291-0", "trojan" },
+	{ "category case ignored", "Doc.MACRO.Foo-1-0", "macro" },
+	{ "ransomware", "Win.Ransomware.Locky-9-1", "ransomware" },
+	{ "custom signature with .UNOFFICIAL", "Messec.Test.Body.UNOFFICIAL", "test" },
+	{ "heuristics", "Heuristics.Phishing.Email.SpoofedDomain", "heuristics" },
+	{ "EICAR (no dots)", "Eicar-Test-Signature", "test" },
+	{ "unknown category", "Win.Gizmo.X-1-0", "other" },
+	{ "category without a name after it", "Win.Trojan", "other" },
+	{ "category prefix only", "Win.Troj.X", "other" },
+	{ "no dot", "Something", "other" },
+	{ "empty", "", "other" },
+};
+
+static void test_family(void **state)
+{
+	const struct fcase *c = *state;
+	const char *f = av_verdict_family(c->sig);
+
+	assert_string_equal(f, c->want);
+	/* Every answer is a declared label value (or the library's "other"). */
+	assert_true(strcmp(f, "other") == 0 || strstr(AV_FAMILIES, f) != NULL);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -135,5 +164,6 @@ int main(void)
 	tests_add_table(&l, cases, test_case);
 	tests_add(&l, "no outcome and action make an untagged accept", test_never_bare_accept, NULL);
 	tests_add(&l, "5000-byte name cut to the reply buffer", test_long_name, NULL);
+	tests_add_table(&l, families, test_family);
 	return tests_run(&l, "milter-av verdict", NULL, NULL);
 }

@@ -17,6 +17,8 @@
 
 static char *dir;
 static char map_path[512];
+static char db_uri[600];	/* the same map, built into LMDB */
+static int use_db;		/* load(): sender_login_db instead of the file */
 
 static const char map_text[] =
 	"# login  owned senders\n"
@@ -128,8 +130,12 @@ static struct pd_conf *load(const char *extra)
 	char text[4096];
 	struct pd_conf *c;
 
-	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n" LOGIN "%s",
-		 map_path, extra);
+	if (use_db)
+		snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_db = %s\n" LOGIN "%s",
+			 db_uri, extra);
+	else
+		snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_map = %s\n" LOGIN "%s",
+			 map_path, extra);
 	c = pd_conf_load_string(text, stderr);
 	assert_non_null(c);
 	return c;
@@ -153,7 +159,10 @@ static void parse_words(const char *words, char *buf, size_t size, struct pd_req
 static void test_rule(void **state)
 {
 	const struct rcase *c = *state;
-	struct pd_conf *conf = load(c->conf);
+	struct pd_conf *conf;
+
+	use_db = 0;
+	conf = load(c->conf);
 	char buf[4096];
 	struct pd_request req;
 	struct pd_verdict v;
@@ -223,6 +232,14 @@ static const struct bcase bad[] = {
 	{ "config: bad CIDR refused", "deny_clients = 192.0.2.1/24\n", "deny_clients" },
 	{ "config: no listen address refused", "listen =\n", "listen" },
 	{ "config: bad listen address refused", "listen = tcp:1.2.3.4\n", "listen" },
+	{ "config: sender_login_db and sender_login_map both refused",
+	  "sender_login_db = lmdb:/nonexistent.lmdb\n", "use one" },
+	{ "config: sender_login_db missing file refused",
+	  "sender_login_map =\nsender_login_db = lmdb:/nonexistent/login.lmdb\n", "--build-login-map" },
+	{ "config: sender_login_db with a bad option refused",
+	  "sender_login_map =\nsender_login_db = lmdb:/tmp/x.lmdb?colour=blue\n", "colour" },
+	{ "config: sender_login_db on Redis refused",
+	  "sender_login_map =\nsender_login_db = redis://127.0.0.1\n", "only LMDB" },
 };
 
 static void test_bad(void **state)
@@ -281,6 +298,142 @@ static void test_map_long_line(void **state)
 	free(text);
 }
 
+/* ---- the LMDB map: every case above again, on the built file ---- */
+
+static void test_rule_db(void **state)
+{
+	const struct rcase *c = *state;
+	struct pd_conf *conf;
+	char buf[4096];
+	struct pd_request req;
+	struct pd_verdict v;
+
+	use_db = 1;
+	conf = load(c->conf);
+	use_db = 0;
+	parse_words(c->req, buf, sizeof(buf), &req);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	if (strncmp(v.action, c->want_action, strlen(c->want_action)) != 0 || strcmp(v.rule, c->want_rule) != 0)
+		fail_msg("lmdb: got rule=%s action=%s; want rule=%s action=%s...", v.rule, v.action,
+			 c->want_rule, c->want_action);
+	pd_conf_release(&conf);
+}
+
+static int build(const char *text, const char *uri)
+{
+	FILE *err = fopen("/dev/null", "w");
+	struct pd_login_map *m = pd_login_map_parse("m", text, err);
+	int rc = m != NULL ? pd_login_db_build(m, uri, err, err) : -1;
+
+	pd_login_map_free(&m);
+	fclose(err);
+	return rc;
+}
+
+static const char *verdict_db(const char *uri, const char *words, struct pd_verdict *v)
+{
+	char text[1024], buf[1024];
+	struct pd_request req;
+	struct pd_conf *conf;
+
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_db = %s\n" LOGIN, uri);
+	conf = pd_conf_load_string(text, stderr);
+	assert_non_null(conf);
+	parse_words(words, buf, sizeof(buf), &req);
+	pd_rules_eval(conf->rules, NULL, &req, v, NULL, NULL);
+	pd_conf_release(&conf);
+	return v->action;
+}
+
+/*
+ * A map built, used (so the handle is open), built again without sales@:
+ * in place (one transaction in the same file), or as a new file after
+ * the old one was removed. Either way the next lookup sees the new map.
+ */
+struct rebuild_case { const char *name; const char *file; int remove_first; };
+static const struct rebuild_case rebuilds[] = {
+	{ "lmdb map: a rebuild is seen by an open handle", "rebuild.lmdb", 0 },
+	{ "lmdb map: removed and built again as a new file: the new one is used", "replaced.lmdb", 1 },
+};
+
+static void test_db_rebuild(void **state)
+{
+	const struct rebuild_case *c = *state;
+	char uri[700], path[600], lock[700], text[1024], buf[1024];
+	struct pd_request req;
+	struct pd_verdict v;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, c->file);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	assert_int_equal(build("alice@lab.example alice@lab.example sales@lab.example\n", uri), 0);
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_db = %s\n" LOGIN, uri);
+	struct pd_conf *conf = pd_conf_load_string(text, stderr);
+
+	assert_non_null(conf);
+	parse_words("protocol_state=RCPT sasl_username=alice@lab.example sender=sales@lab.example",
+		    buf, sizeof(buf), &req);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	assert_string_equal(v.action, "DUNNO");
+	if (c->remove_first) {
+		unlink(path);
+		unlink(lock);
+	}
+	assert_int_equal(build("alice@lab.example alice@lab.example\n", uri), 0);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	assert_string_equal(v.action,
+		"REJECT 5.7.1 Sender address <sales@lab.example> is not owned by login alice@lab.example");
+	pd_conf_release(&conf);
+}
+
+/* An LMDB file that was never built, or gone: tempfail, never accept. */
+static void test_db_unreadable(void **state)
+{
+	char uri[700], path[600];
+	struct pd_verdict v;
+	const char *words = "protocol_state=RCPT sasl_username=alice@lab.example sender=alice@lab.example";
+	const char *want = "DEFER 4.3.0 Sender login map unavailable";
+
+	snprintf(path, sizeof(path), "%s/empty.lmdb", dir);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	FILE *f = fopen(path, "w");	/* exists, but is no built map */
+
+	fclose(f);
+	assert_int_equal(strncmp(verdict_db(uri, words, &v), want, strlen(want)), 0);
+
+	/* Built, then removed after the config loaded. */
+	snprintf(path, sizeof(path), "%s/gone.lmdb", dir);
+	snprintf(uri, sizeof(uri), "lmdb:%s", path);
+	assert_int_equal(build("alice@lab.example alice@lab.example\n", uri), 0);
+	char text[1024], buf[1024], lock[700];
+	struct pd_request req;
+
+	snprintf(text, sizeof(text), "listen = unix:/nonexistent/x.sock\nsender_login_db = %s\n" LOGIN, uri);
+	struct pd_conf *conf = pd_conf_load_string(text, stderr);
+
+	assert_non_null(conf);
+	unlink(path);
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	unlink(lock);
+	parse_words(words, buf, sizeof(buf), &req);
+	pd_rules_eval(conf->rules, NULL, &req, &v, NULL, NULL);
+	assert_int_equal(strncmp(v.action, want, strlen(want)), 0);
+	pd_conf_release(&conf);
+}
+
+/* A login and entry too long for one store key: the build refuses. */
+static void test_db_long_key(void **state)
+{
+	char uri[600], text[1200];
+
+	snprintf(uri, sizeof(uri), "lmdb:%s/long.lmdb", dir);
+	memset(text, 'a', 300);
+	text[300] = ' ';
+	memset(text + 301, 'b', 300);
+	memcpy(text + 601, "@x\n", 4);
+	assert_int_equal(build(text, uri), -1);
+}
+
 static int setup(void **state)
 {
 	FILE *f;
@@ -290,7 +443,8 @@ static int setup(void **state)
 	f = fopen(map_path, "w");
 	fputs(map_text, f);
 	fclose(f);
-	return 0;
+	snprintf(db_uri, sizeof(db_uri), "lmdb:%s/login.lmdb", dir);
+	return build(map_text, db_uri) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -305,6 +459,14 @@ int main(void)
 
 	log_init("test_rules", 1, LOG_LEVEL_ERROR);
 	tests_add_table(&l, cases, test_rule);
+	static char names[sizeof(cases) / sizeof(cases[0])][200];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(names[i], sizeof(names[i]), "lmdb map: %s", cases[i].name);
+		tests_add(&l, names[i], test_rule_db, (void *) &cases[i]);
+	}
+	tests_add_table(&l, rebuilds, test_db_rebuild);
+	tests_add(&l, "lmdb map: never built, or removed: DEFER 4.3.0", test_db_unreadable, NULL);
+	tests_add(&l, "lmdb map: login and entry over a store key refused", test_db_long_key, NULL);
 	tests_add(&l, "explain: every rule in order, the decider marked", test_explain, NULL);
 	tests_add_table(&l, actions, test_action);
 	tests_add_table(&l, bad, test_bad);

@@ -212,6 +212,30 @@ static void test_auto_allow(void **state)
 	env_close(&e);
 }
 
+/* The allowlist exempts a large sender's pool before any store call;
+   another client with the same sender is greylisted as before. */
+static void test_allowlist(void **state)
+{
+	struct env e;
+	char text[600], path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/allow", dir);
+	f = fopen(path, "w");
+	fputs("big.example\n203.0.113.0/24\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), "rcpt_rules = greylist\ngreylist_allow_files = %s\n", path);
+	env_open(&e, text);
+	assert_string_equal(ask(&e, NULL, "protocol_state=RCPT client_address=198.51.100.5 "
+		"client_name=out-7.mail.big.example sender=n@big.example recipient=alice@lab.example"), "DUNNO");
+	assert_string_equal(ask(&e, e.store, "protocol_state=RCPT client_address=203.0.113.9 "
+		"client_name=unknown sender=n@big.example recipient=alice@lab.example"), "DUNNO");
+	/* The sender alone proves nothing. */
+	assert_string_equal(ask(&e, e.store, "protocol_state=RCPT client_address=198.51.100.5 "
+		"client_name=unknown sender=n@big.example recipient=alice@lab.example"), GL_ACTION);
+	env_close(&e);
+}
+
 static void test_store_failure(void **state)
 {
 	struct env e;
@@ -241,6 +265,11 @@ static const struct bcase bad[] = {
 	{ "greylist: window not after delay", "greylist_delay = 1h\ngreylist_retry_window = 30m\n", "longer" },
 	{ "ratelimit without a store", "eom_rules = ratelimit\nstore =\n", "store: required" },
 	{ "bad fail action", "store_fail_action = ACCEPT\n", "store_fail_action: unknown action" },
+	{ "greylist_spf with store_workers = 0 refused (SPF's DNS in the event loop)",
+	  "greylist_spf = yes\nstore_workers = 0\n", "greylist_spf: needs store_workers" },
+	{ "Redis store with store_workers = 0 refused (Redis calls in the event loop)",
+	  "eom_rules = ratelimit\nstore = redis://127.0.0.1\nstore_workers = 0\n", "only with an lmdb: store" },
+	{ "greylist allowlist file missing", "greylist_allow_files = /nonexistent/allow\n", "cannot open" },
 };
 
 static void test_bad(void **state)
@@ -288,6 +317,8 @@ int main(void)
 	tests_add(&l, "greylist: defer, early retry deferred, retry after delay passes", test_greylist, NULL);
 	tests_add(&l, "greylist: retry after the window starts over", test_greylist_window, NULL);
 	tests_add(&l, "greylist: network auto-allowed after N passes", test_auto_allow, NULL);
+	tests_add(&l, "greylist: allowlisted client name or network never greylisted, sender alone not",
+		  test_allowlist, NULL);
 	tests_add(&l, "store failure: store_fail_action (DUNNO by default, not decisive)",
 		  test_store_failure, NULL);
 	tests_add_table(&l, bad, test_bad);

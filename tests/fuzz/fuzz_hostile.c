@@ -66,7 +66,7 @@
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "evaluate.h"
-#include "spf.h"
+#include <messec/spf.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spf.h"
+#include <messec/spf.h>
 #include "spf_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -23,27 +23,27 @@ FUZZ_CC ?= clang
 # component moving code into common/ (as spf_dns.c did with dns.c) then
 # needs no change here.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -Wno-comment \
-	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth \
+	-std=gnu11 -D_GNU_SOURCE -Icommon/include -Imilter-auth -Icommon/spf \
 	$(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS)
 FUZZ_COMMON_LIBS := $(COMMON_LIBS) -lresolv
-FUZZ_HDRS := $(wildcard tests/fuzz/*.h milter-auth/*.h common/include/messec/*.h dovecot-mfa-plugin/*.h)
-FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Idovecot-mfa-plugin $(OPENSSL_CFLAGS)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h milter-auth/*.h common/spf/*.h common/include/messec/*.h dovecot-mfa-plugin/*.h)
+FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Icommon/spf -Idovecot-mfa-plugin $(OPENSSL_CFLAGS)
 
 # One line per target (mk/rules.mk, fuzz_target): name, sources of the
 # clang build (besides common/), objects of the replay, libraries,
 # clang-only compile flags, link flags.
-MA_ALL_SRCS := $(MA_SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
-MA_ALL_OBJS := $(MA_AUTHRES_OBJS) $(MA_SPF_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS)
+MA_ALL_SRCS := $(SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
+MA_ALL_OBJS := $(MA_AUTHRES_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_SPF_OBJS)
 MA_ALL_LIBS := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) -lresolv
 FUZZ_TARGETS :=
-FUZZ_SPF_SRCS := milter-auth/spf_record.c milter-auth/spf_macro.c milter-auth/spf_dns.c
+FUZZ_SPF_SRCS := common/spf/spf_record.c common/spf/spf_macro.c common/spf/spf_dns.c
 
 $(eval $(call fuzz_target,authres,milter-auth/authres.c,$(MA_AUTHRES_OBJS)))
 $(eval $(call fuzz_target,dmarc,milter-auth/dmarc_record.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c,$(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
 $(eval $(call fuzz_target,cfg))
 $(eval $(call fuzz_target,addr))
 $(eval $(call fuzz_target,spf,$(FUZZ_SPF_SRCS),$(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
-$(eval $(call fuzz_target,spf_eval,milter-auth/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/milter-auth/spf_eval.o $(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
+$(eval $(call fuzz_target,spf_eval,common/spf/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/common/spf/spf_eval.o $(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
 $(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,milter_config,milter-auth/config.c milter-auth/decide.c milter-auth/authres.c $(MA_ALL_SRCS),$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_ALL_OBJS),$(MA_ALL_LIBS),$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,dkim_sign,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
@@ -52,9 +52,13 @@ $(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c mi
 $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,policyd_proto,policyd/proto.c,$(B)/policyd/proto.o))
+PD_LISTS_SRCS := policyd/sender_login.c policyd/grey_allow.c policyd/textfile.c
+$(eval $(call fuzz_target,policyd_lists,$(PD_LISTS_SRCS),$(PD_LISTS_SRCS:%.c=$(B)/%.o)))
 # messec-milter-av: spool, attachment policy, verdict (no libclamav needed).
 AV_FUZZ_SRCS := milter-av/policy.c milter-av/spool.c milter-av/verdict.c
 $(eval $(call fuzz_target,av_policy,$(AV_FUZZ_SRCS),$(AV_FUZZ_SRCS:%.c=$(B)/%.o),,-Imilter-av))
+# messec-milter-av: the link extractor (MIME walk, decoders, HTML, URL hosts).
+$(eval $(call fuzz_target,av_links,milter-av/links.c,$(B)/milter-av/links.o,,-Imilter-av))
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: $(FUZZ_BINS)

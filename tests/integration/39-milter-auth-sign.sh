@@ -53,15 +53,8 @@ export LAB_POSTFIX_MAIN_EXTRA=$MA_TMP/main.extra
 # leak.
 ma_lab_up "${sign_conf[@]}"
 
-# captured TOKEN: the .eml at the capture sink whose Subject is TOKEN.
-captured() {
-	local f
-	for f in "$LAB_CAPTURE_DIR"/*.eml; do
-		[ -e "${f%.eml}.env" ] && grep -q "^Subject: $1" "$f" && { echo "$f"; return 0; }
-	done
-	return 1
-}
-wait_captured() { lab_wait 20 captured "$1" >/dev/null && captured "$1"; }
+# wait_captured TOKEN: the .eml at the capture sink whose Subject is TOKEN.
+wait_captured() { lab_wait 20 lab_capture_subject "$1" >/dev/null && lab_capture_subject "$1"; }
 
 # sig_tags FILE: "a= d= s=" of each DKIM-Signature, one per line.
 sig_tags() {

@@ -13,7 +13,8 @@
 #	involved): blocked extension, double extension, a .js in a zip, an
 #	encrypted zip -> 554 5.7.1 with the rule. A message over
 #	max_message_size -> 4xx (oversize_action = tempfail). The /metrics
-#	counters match the cases sent.
+#	counters match the cases sent, the infected ones by signature family
+#	(EICAR and Messec.Test.* = test, Win.Trojan.MessecFamily = trojan).
 set -u
 . "$(dirname "$0")/milter-av.bash"
 av_lab_up "max_message_size = 300K" "metrics_listen = inet:127.0.0.1:9479"
@@ -40,6 +41,7 @@ refused eicar-zip "Eicar-Test-Signature" "EICAR inside a zip"
 refused eicar-zipzip "Eicar-Test-Signature" "EICAR inside a zip inside a zip"
 refused hash-sig "Messec.Test.Hash" "custom hash signature (.hdb)"
 refused body-sig "Messec.Test.Body" "custom body signature (.ndb)"
+refused trojan-sig "Win.Trojan.MessecFamily" "body signature named Platform.Category.Name"
 refused ext-exe "Messec.Policy.BlockedExtension (setup.exe)" "blocked extension"
 refused double-ext "Messec.Policy.DoubleExtension (invoice.pdf.exe)" "double extension"
 refused zip-ext "Messec.Policy.BlockedExtension (run.js)" "blocked extension inside a zip"
@@ -106,18 +108,21 @@ grep -q "av=oversize action=tempfail" "$AV_LOG" && ok "oversize verdict logged" 
 	fail "oversize verdict logged" "$(tail -n 3 "$AV_LOG")"
 
 # Metrics: outcomes, actions, scan time histogram (counts of the cases above).
-metrics=$(lab_exec "$LAB_PY" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=5).read().decode())' 2>&1)
-if grep -q '^messec_milter_av_messages_total{outcome="infected"} 6$' <<<"$metrics" &&
+metrics=$(milter_metrics 9479)
+if grep -q '^messec_milter_av_messages_total{outcome="infected"} 7$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_infected_total{family="test"} 6$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_infected_total{family="trojan"} 1$' <<<"$metrics" &&
+	! grep -q '^messec_milter_av_infected_total{family="other"} [1-9]' <<<"$metrics" &&
 	grep -q '^messec_milter_av_messages_total{outcome="policy"} 3$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_messages_total{outcome="encrypted"} 1$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_messages_total{outcome="clean"} 3$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_messages_total{outcome="oversize"} 1$' <<<"$metrics" &&
-	grep -q '^messec_milter_av_action_total{action="reject"} 10$' <<<"$metrics" &&
-	grep -q '^messec_milter_av_scan_seconds_count 13$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_action_total{action="reject"} 11$' <<<"$metrics" &&
+	grep -q '^messec_milter_av_scan_seconds_count 14$' <<<"$metrics" &&
 	grep -q '^messec_milter_av_reloads_total{result="ok"} 1$' <<<"$metrics"; then
-	ok "metrics: outcomes, actions, scan time histogram, engine loads"
+	ok "metrics: outcomes, actions, infected by signature family, scan time histogram, engine loads"
 else
-	fail "metrics: outcomes, actions, scan time histogram, engine loads" \
-		"$(grep messec_milter_av_ <<<"$metrics" | grep -v '^#' | head -n 30 | tr '\n' '|')"
+	fail "metrics: outcomes, actions, infected by signature family, scan time histogram, engine loads" \
+		"$(grep messec_milter_av_ <<<"$metrics" | grep -v '^#' | head -n 60 | tr '\n' '|')"
 fi
 av_finish

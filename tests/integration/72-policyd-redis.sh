@@ -16,19 +16,8 @@
 #	(SIGSTOP) a stateful request waits in a store worker while another
 #	connection is answered.
 set -u
-. "$(dirname "$0")/../lab/lib.sh"
-
-PD=$B/policyd/messec-policyd
-lab_require "prerequisites" redis-server setpriv || lab_finish
-[ -x "$PD" ] || { fail "policyd is built" "$PD missing (make)"; lab_finish; }
-lab_up
-
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-. "$(dirname "$0")/redis.bash"
-redis_dir "$tmp/redis" nobody nogroup --appendonly no	# SOCK
-trap 'st=$?; redis_kill; rm -rf "$tmp"; lab_on_exit $st' EXIT
-redis_start && ok "redis-server starts in the lab" || fail "redis-server starts in the lab" "$(tail -n 3 "$tmp/redis/redis.log")"
+. "$(dirname "$0")/policyd.bash"
+pd_redis_lab_up		# PD, tmp, SOCK, REDIS_PID
 
 conf() {	# NAME PORT [extra line]
 	cat >"$tmp/$1.conf" <<X
@@ -57,19 +46,7 @@ else
 fi
 
 # ask PORT name=value...: one request, prints the action.
-ask() {
-	local port=$1
-	shift
-	lab_exec "$LAB_PY" -c 'import socket,sys
-s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),10)
-s.sendall(("request=smtpd_access_policy\n"+"".join(a+"\n" for a in sys.argv[2:])+"\n").encode())
-b=b""
-while not b.endswith(b"\n\n"):
-    c=s.recv(4096)
-    if not c: break
-    b+=c
-print(b.decode().strip())' "$port" "$@" 2>&1
-}
+ask() { pd_ask "$@"; }
 eom() { ask "$1" protocol_state=END-OF-MESSAGE sasl_username="$2" client_address=203.0.113.10 recipient_count=1; }
 
 res=$(eom 10051 alice; eom 10052 alice; eom 10051 alice)

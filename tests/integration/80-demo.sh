@@ -4,15 +4,23 @@
 # DESCRIPTION
 #	Runs demo/run (each run starts and tears down its own lab) as make demo
 #	does, with stdin not a terminal:
-#	  - the whole tour in English: exit 0, every built layer shown, each
-#	    scenario's lesson printed, the not-yet-built layers skipped with a
-#	    clear line, and the DMARC OFF/ON pair in order (spoof accepted
-#	    without the milter, then 550 5.7.1 with it, the milter's log line);
-#	  - LAYER=dmarc in French with DEMO_STEP=1: exit 0 without waiting
-#	    (stdin is no terminal), French narration with its typography, the
-#	    software's own output unchanged;
-#	  - LAYER=av (not built yet) and an unknown layer: exit 2 and say why,
-#	    before any lab is started.
+#	  - the whole tour in English: exit 0, all nine layers shown, none
+#	    skipped, each scenario's lesson printed, and each layer's scenarios
+#	    in order with their outcome: e.g. the DMARC OFF/ON pair (spoof
+#	    accepted without the milter, then 550 5.7.1 with it, the milter's
+#	    log line); dkim: alice's outbound mail on 587 signed by messec
+#	    and verified by Mail::DKIM at the capture sink; av: EICAR accepted OFF, refused ON (554 naming the
+#	    signature), in a zip refused, invoice.pdf.exe refused by policy,
+#	    a clean attachment delivered with X-Virus-Status: clean, each with
+#	    the milter's log line; policy: alice sending as ceo@ accepted OFF,
+#	    refused ON (554 5.7.1 not owned by login) after
+#	    messec-postfix-setup enable policyd, the 4th message over the rate
+#	    limit deferred 450 4.7.1 with the alert line, greylisting 450 then
+#	    250, and the layer disabled again;
+#	  - LAYER=dmarc,policy in French with DEMO_STEP=1: exit 0 without
+#	    waiting (stdin is no terminal), French narration with its
+#	    typography, the software's own output unchanged;
+#	  - an unknown layer: exit 2 and say why, before any lab is started.
 # DIAGNOSTICS
 #	TAP on stdout; exit 0 when every case passed.
 set -u
@@ -53,17 +61,16 @@ trap 'rm -rf "$out"; lab_on_exit' EXIT
 run_demo "$out/all" LAYER= DEMO_LANG= DEMO_STEP=
 rc=$?
 [ $rc = 0 ] && ok "whole tour: exit 0" || fail "whole tour: exit 0" "rc=$rc; $(grep -E 'NOT AS EXPECTED|did not show' "$out/all" | head -n 3)"
-grep -qx 'demo: all 7 layer(s) shown.' "$out/all" && ok "whole tour: the 7 built layers shown" ||
-	fail "whole tour: the 7 built layers shown" "$(tail -n 3 "$out/all")"
-for l in smtp tls spf dkim dmarc headers mfa; do
+grep -qx 'demo: all 9 layer(s) shown.' "$out/all" && ok "whole tour: the 9 layers shown" ||
+	fail "whole tour: the 9 layers shown" "$(tail -n 3 "$out/all")"
+for l in smtp tls spf dkim dmarc headers av policy mfa; do
 	grep -qE "^==== Layer $l: " "$out/all" && ok "whole tour: layer $l has its section" ||
 		fail "whole tour: layer $l has its section" "no '==== Layer $l:' line"
 done
-grep -qE '^==== av: SKIPPED \(not built yet' "$out/all" && grep -qE '^==== policy: SKIPPED \(not built yet' "$out/all" &&
-	ok "whole tour: av and policy skipped, each with a clear line" ||
-	fail "whole tour: av and policy skipped, each with a clear line" "$(grep -E 'av|policy' "$out/all" | head -n 3)"
+! grep -qE 'SKIPPED|not built yet' "$out/all" && ok "whole tour: no layer skipped" ||
+	fail "whole tour: no layer skipped" "$(grep -E 'SKIPPED|not built yet' "$out/all" | head -n 3)"
 n=$(grep -c '^  Lesson: ' "$out/all")
-[ "$n" -ge 10 ] && ok "whole tour: every scenario ends with a lesson ($n)" || fail "whole tour: every scenario ends with a lesson" "$n lesson lines"
+[ "$n" -ge 17 ] && ok "whole tour: every scenario ends with a lesson ($n)" || fail "whole tour: every scenario ends with a lesson" "$n lesson lines"
 ! grep -q 'NOT AS EXPECTED' "$out/all" && ok "whole tour: no scenario missed its outcome" ||
 	fail "whole tour: no scenario missed its outcome" "$(grep 'NOT AS EXPECTED' "$out/all")"
 why=$(in_order "$out/all" '^==== Layer dmarc' '1\. OFF' '\$ postconf -e lab_port25_milters=$' \
@@ -91,13 +98,44 @@ why=$(in_order "$out/all" '^==== Layer mfa' '1\. OFF' '\| OK Logged in' 'otpauth
 	'\| NO \[AUTHENTICATIONFAILED\]' 'mfa: fail: no code' '\| OK Logged in' '\| NO \[AUTHENTICATIONFAILED\]' 'replay') &&
 	ok "mfa: password alone accepted OFF, refused ON; code accepted once" || fail "mfa: password alone accepted OFF, refused ON; code accepted once" "$why"
 
+why=$(in_order "$out/all" '^==== Layer dkim' '1\. ' 'dkim=pass' '2\. ' 'dkim=fail' '3\. Outbound' \
+	'\$ swaks .*--port 587 .*--auth-user alice .*--from alice@lab\.example --to friend@remote\.example' \
+	'\| <~  250 2\.0\.0 Ok: queued as' '\| DKIM-Signature: v=1; a=rsa-sha256; .*d=lab\.example' 's=rsa2048' \
+	'outbound=auth action=accept' '\$ perl tests/lab/dkim_verify\.pl < ' '\| lab\.example rsa2048 rsa-sha256 pass' '^  Lesson: Sign every') &&
+	ok "dkim: outbound mail on 587 signed by messec (d=lab.example), verified by Mail::DKIM at the receiving side" ||
+	fail "dkim: outbound mail on 587 signed by messec (d=lab.example), verified by Mail::DKIM at the receiving side" "$why"
+why=$(in_order "$out/all" '^==== Layer av' '1\. OFF' '\$ python3 tests/integration/av_messages\.py msg eicar-b64' \
+	'\$ swaks .*--local-interface 192\.0\.2\.10 .*--from bob@sender\.example' '\| <-  250 2\.0\.0 Ok: queued as' \
+	'without the layer, the EICAR attachment is in alice.s INBOX' \
+	'2\. ON' '\$ postconf -e .?lab_port25_milters=.*av\.sock.?$' '\| <\*\* 554 5\.7\.1 Virus found: Eicar-Test-Signature' \
+	'\[The daemon.s log line' 'av=infected action=reject .*Eicar-Test-Signature' '^  Lesson: ' \
+	'3\. ON' 'msg eicar-zip' '\| 554 5\.7\.1 Virus found: Eicar-Test-Signature' 'av=infected action=reject' '^  Lesson: ' \
+	'4\. ON' 'msg double-ext' '\| 554 5\.7\.1 Attachment type not allowed: Messec\.Policy\.DoubleExtension \(invoice\.pdf\.exe\)' \
+	'av=policy action=reject .*invoice\.pdf\.exe' '^  Lesson: ' \
+	'5\. ON' 'msg clean-attachment' '\| 250 2\.0\.0 Ok: queued as' '\| X-Virus-Status: clean' 'av=clean action=accept' '^  Lesson: ') &&
+	ok "av: EICAR accepted OFF then refused ON, zip refused, invoice.pdf.exe blocked by policy, clean delivered with X-Virus-Status" ||
+	fail "av: EICAR accepted OFF then refused ON, zip refused, invoice.pdf.exe blocked by policy, clean delivered with X-Virus-Status" "$why"
+why=$(in_order "$out/all" '^==== Layer policy' '1\. OFF' \
+	'\$ swaks .*--port 587 .*--auth-user alice@lab\.example .*--from ceo@lab\.example' '\| <~  250 2\.0\.0 Ok: queued as' \
+	'\| From: CEO <ceo@lab\.example>' 'any logged-in user can send as the CEO' \
+	'2\. ON' '\$ messec-postfix-setup --address inet:127\.0\.0\.1:[0-9]+ enable policyd' 'policyd enabled' \
+	'\| check_policy_service inet:127\.0\.0\.1' \
+	'\| <~\* 554 5\.7\.1 .*Sender address <ceo@lab\.example> is not owned by login alice@lab\.example' \
+	'\[The daemon.s log line' 'rule=sender_login action=REJECT 5\.7\.1' '^  Lesson: ' \
+	'3\. ON' '\| message 3: 250 2\.0\.0 Ok' '\| message 4: 450 4\.7\.1 .*Rate limit exceeded' \
+	'ratelimit: sasl_username alice@lab\.example exceeded 3 messages' '^  Lesson: ' \
+	'4\. ON' '\| <\*\* 450 4\.7\.1 .*Greylisted' 'rule=greylist' '\| <-  250 2\.0\.0 Ok: queued as' '^  Lesson: ' \
+	'disable policyd' 'policyd disabled') &&
+	ok "policy: sending as someone else accepted OFF then refused ON, rate limit deferred, greylisting, layer disabled again" ||
+	fail "policy: sending as someone else accepted OFF then refused ON, rate limit deferred, greylisting, layer disabled again" "$why"
+
 #
 # One layer in French, DEMO_STEP=1 with no terminal: must not wait.
 #
-run_demo "$out/fr" LAYER=dmarc DEMO_LANG=fr DEMO_STEP=1
+run_demo "$out/fr" LAYER=dmarc,policy DEMO_LANG=fr DEMO_STEP=1
 rc=$?
-[ $rc = 0 ] && ok "LAYER=dmarc DEMO_LANG=fr DEMO_STEP=1 (no tty): exit 0, no wait" ||
-	fail "LAYER=dmarc DEMO_LANG=fr DEMO_STEP=1 (no tty): exit 0, no wait" "rc=$rc; $(tail -n 3 "$out/fr")"
+[ $rc = 0 ] && ok "LAYER=dmarc,policy DEMO_LANG=fr DEMO_STEP=1 (no tty): exit 0, no wait" ||
+	fail "LAYER=dmarc,policy DEMO_LANG=fr DEMO_STEP=1 (no tty): exit 0, no wait" "rc=$rc; $(tail -n 3 "$out/fr")"
 ! grep -q 'Entrée' "$out/fr" && ok "fr: no pause prompt without a terminal" || fail "fr: no pause prompt without a terminal" "prompt printed"
 nb=$'\xc2\xa0' nnb=$'\xe2\x80\xaf'
 why=$(in_order "$out/fr" "^==== Couche dmarc${nnb}?" "1\. SANS la couche" "\[Ce qui est envoyé, et la commande${nb}:\]" \
@@ -106,17 +144,19 @@ why=$(in_order "$out/fr" "^==== Couche dmarc${nnb}?" "1\. SANS la couche" "\[Ce 
 	'dmarc=fail action=reject' "^  À retenir${nb}: DMARC relie le From: que voit le lecteur") &&
 	ok "fr: French narration (accents, no-break space before colons), the software's output unchanged" ||
 	fail "fr: French narration (accents, no-break space before colons), the software's output unchanged" "$why"
+why=$(in_order "$out/fr" "^==== Couche policy${nnb}?" "1\. SANS la couche" '\| <~  250 2\.0\.0 Ok: queued as' \
+	"tout utilisateur authentifié peut écrire au nom du PDG" "2\. AVEC la couche" \
+	'\| 554 5\.7\.1 .*is not owned by login alice@lab\.example' "^  À retenir${nb}: L’authentification dit qui envoie" \
+	'\| message 4: 450 4\.7\.1 ' "^  À retenir${nb}: " 'Greylisted' "^  À retenir${nb}: ") &&
+	ok "fr: the policy layer narrated in French, the software's output unchanged" ||
+	fail "fr: the policy layer narrated in French, the software's output unchanged" "$why"
 grep -q "OFF\|Lesson:" "$out/fr" && fail "fr: no English narration left" "$(grep -m2 'OFF\|Lesson:' "$out/fr")" ||
 	ok "fr: no English narration left"
 grep -q " ;" "$out/fr" && fail "fr: no plain space before ';'" "$(grep -m1 ' ;' "$out/fr")" || ok "fr: no plain space before ';'"
 
 #
-# Layers not built yet, and unknown names: exit 2, said, no lab started.
+# An unknown layer name: exit 2, said, no lab started.
 #
-run_demo "$out/av" LAYER=av
-rc=$?
-[ $rc = 2 ] && grep -q '^demo/run: layer av is not built yet' "$out/av" && ! grep -q 'bringing up the lab' "$out/av" &&
-	ok "LAYER=av: 'not built yet', exit 2, no lab" || fail "LAYER=av: 'not built yet', exit 2, no lab" "rc=$rc; $(cat "$out/av")"
 run_demo "$out/bad" LAYER=nosuch
 rc=$?
 [ $rc = 2 ] && grep -q 'no such layer: nosuch' "$out/bad" && ok "LAYER=nosuch: exit 2, layers listed" ||

@@ -16,7 +16,9 @@
 #	the lab namespace as nobody after binding its socket. What these
 #	share with the 3x milter-auth tests is in milter.bash.
 . "$(dirname "${BASH_SOURCE[0]}")/milter.bash"
-AV_BIN=$B/milter-av/messec-milter-av
+# MESSEC_MILTER_AV_BIN runs another binary (the installed package's:
+# tests/packages/70-debian-packages.sh).
+AV_BIN=${MESSEC_MILTER_AV_BIN:-$B/milter-av/messec-milter-av}
 AV_GEN=$(dirname "${BASH_SOURCE[0]}")/av_messages.py
 AV_TMP=$(mktemp -d /tmp/messec-av-lab.XXXXXX)
 AV_DB=$AV_TMP/db
@@ -36,6 +38,17 @@ av_start() {
 	local rc=$?
 	AV_PID=$MILTER_PID AV_LOG=$MILTER_LOG
 	return $rc
+}
+
+# av_reload [LINES...]: rewrite the config (av_write_conf LINES), SIGHUP,
+# wait until the milter logs its reload (the new config is then in use).
+av_reload() {
+	local mark
+	mark=$(lab_log_mark "$AV_LOG")
+	av_write_conf "$@"
+	kill -HUP "$AV_PID"
+	lab_wait_log_since "$AV_LOG" "$mark" "engine reload \(SIGHUP\)" 20 ||
+		fail "SIGHUP reload" "$(tail -n 3 "$AV_LOG")"
 }
 
 av_lab_up() {

@@ -80,6 +80,13 @@ milter_stop() {
 	[ -n "$log" ] && lab_sanitizer_check "no sanitizer report in the $label log" "$bin" "$log"
 }
 
+# milter_metrics PORT: the /metrics exposition served on 127.0.0.1:PORT
+# inside the lab (the error text instead when it cannot be read).
+milter_metrics() {
+	lab_exec "$LAB_PY" -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$1" 2>&1
+}
+
 # milter_fetch TOKEN [COUNT]: the delivered message(s) whose Subject holds TOKEN.
 milter_fetch() {
 	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" \

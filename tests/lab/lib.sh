@@ -276,6 +276,16 @@ lab_capture_last() {
 	[ -n "$f" ] && echo "${f%.env}.eml"
 }
 
+# lab_capture_subject SUBJECT: path of the captured .eml (complete: its
+# .env is beside it) whose Subject line starts with SUBJECT; 1 if none.
+lab_capture_subject() {
+	local f
+	for f in "$LAB_CAPTURE_DIR"/*.eml; do
+		[ -e "${f%.eml}.env" ] && grep -q "^Subject: $1" "$f" && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
 # lab_wait_port PORT [SECONDS]: wait until something listens on TCP PORT in the lab.
 lab_wait_port() {
 	lab_wait "${2:-20}" sh -c "ip netns exec '$LAB_NS' ss -Hltn 'sport = :$1' | grep -q ."

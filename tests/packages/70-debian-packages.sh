@@ -4,20 +4,27 @@
 # SYNOPSIS
 #	make check-packages     (make deb first; then tests/run runs this as root)
 # DESCRIPTION
-#	Installs build/deb's messec-common, messec-milter-auth and
-#	dovecot-messec-mfa with dpkg on this machine, then:
+#	Installs build/deb's messec-common, messec-milter-auth,
+#	messec-milter-av, messec-policyd and dovecot-messec-mfa with dpkg on
+#	this machine, then:
 #	- lintian finds no error;
 #	- the maintainer scripts made the messec system user and the
 #	  directories with their owners and modes; /etc/messec/* are conffiles;
-#	- the installed messec-milter-auth -t accepts the shipped config;
-#	- the installed daemon, started as its unit starts it (user messec,
-#	  empty capability bounding set, no_new_privs: setpriv), binds its
+#	- each installed daemon's -t accepts the shipped config (socket in
+#	  the spool);
+#	- each installed daemon, started as its unit starts it (user messec,
+#	  empty capability bounding set, no_new_privs: setpriv; milter-av also
+#	  under the kernel's MemoryDenyWriteExecute, PR_SET_MDWE), binds its
 #	  socket in /var/spool/postfix/messec with group postfix, user postfix
-#	  negotiates the milter protocol on it, and SIGTERM stops it cleanly;
-#	- systemd-analyze verify accepts the installed unit;
-#	- the lab's DMARC scenario (33-milter-auth-dmarc.sh) passes against the
-#	  installed milter, and the MFA login scenario (50-mfa-login.sh) against
-#	  the installed plugin and CLI;
+#	  talks to it (milter negotiation, a policy request), and SIGTERM
+#	  stops it cleanly; policyd's LMDB store lands in /var/lib/messec/policyd;
+#	- the installed libclamav links no LLVM (no bytecode JIT), the reason
+#	  messec-milter-av.service keeps MemoryDenyWriteExecute;
+#	- systemd-analyze verify accepts the three installed units;
+#	- lab scenarios against the installed binaries: DMARC
+#	  (33-milter-auth-dmarc.sh), the virus scan (40-milter-av-scan.sh, the
+#	  milter under PR_SET_MDWE), policyd (70-policyd.sh), the MFA login
+#	  (50-mfa-login.sh, plugin and CLI);
 #	- dpkg --purge leaves none of the files dpkg -L listed, no
 #	  /etc/messec, /var/lib/messec, /run/messec, spool directory, user or
 #	  group.
@@ -32,7 +39,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-build}
 DEB_DIR=${DEB_DIR:-$root/build/deb}
-pkgs="dovecot-messec-mfa messec-milter-auth messec-common"
+pkgs="dovecot-messec-mfa messec-milter-auth messec-milter-av messec-policyd messec-common"
 spool=/var/spool/postfix/messec
 
 lab_require "prerequisites" dpkg dpkg-query lintian setpriv python3 systemd-analyze || lab_finish
@@ -41,12 +48,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	lab_finish
 fi
 debs=()
-for p in messec-common messec-milter-auth dovecot-messec-mfa; do
+for p in messec-common messec-milter-auth messec-milter-av messec-policyd dovecot-messec-mfa; do
 	f=$(ls "$DEB_DIR"/"${p}"_*.deb 2>/dev/null | head -n 1)
 	[ -n "$f" ] && debs+=("$f")
 done
-if [ ${#debs[@]} -ne 3 ]; then
-	fail "the three .debs are built" "missing in $DEB_DIR (make deb)"
+if [ ${#debs[@]} -ne 5 ]; then
+	fail "the five .debs are built" "missing in $DEB_DIR (make deb)"
 	lab_finish
 fi
 for p in $pkgs; do
@@ -63,8 +70,10 @@ ok "clean machine: no messec package, user or /etc/messec"
 
 installed=0
 milter_pid=
+mdwe=$(mktemp -d)
 cleanup() {
 	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null
+	rm -rf "$mdwe"
 	[ "$installed" = 1 ] && dpkg --purge $pkgs >/dev/null 2>&1
 	return 0
 }
@@ -74,7 +83,7 @@ check "lintian: no error" lintian --fail-on error "$DEB_DIR"/messec_*.changes
 
 out=$(dpkg -i "${debs[@]}" 2>&1); rc=$?
 installed=1
-if [ "$rc" -eq 0 ]; then ok "dpkg -i of the three packages"; else fail "dpkg -i of the three packages" "$(tail -n 5 <<<"$out")"; fi
+if [ "$rc" -eq 0 ]; then ok "dpkg -i of the five packages"; else fail "dpkg -i of the five packages" "$(tail -n 5 <<<"$out")"; fi
 
 # The user, the directories, the conffiles.
 pw=$(getent passwd messec)
@@ -92,56 +101,129 @@ if [ -d /var/spool/postfix ]; then
 fi
 m=$(modes /run/messec)
 [ "$m" = "messec:messec 755" ] && ok "/run/messec is messec:messec 755" || fail "/run/messec is messec:messec 755" "$m"
+m=$(modes /var/lib/messec/policyd)
+[ "$m" = "messec:messec 700" ] && ok "/var/lib/messec/policyd is messec:messec 700" || fail "/var/lib/messec/policyd is messec:messec 700" "$m"
 m=$(modes /var/lib/messec/mfa)
 [ "$m" = "dovecot:dovecot 700" ] && ok "/var/lib/messec/mfa is dovecot:dovecot 700" || fail "/var/lib/messec/mfa is dovecot:dovecot 700" "$m"
-conf=$(dpkg-query -W -f='${Conffiles}\n' messec-milter-auth dovecot-messec-mfa | awk 'NF {print $1}' | sort | tr '\n' ' ')
+conf=$(dpkg-query -W -f='${Conffiles}\n' messec-milter-auth messec-milter-av messec-policyd dovecot-messec-mfa | awk 'NF {print $1}' | sort | tr '\n' ' ')
 want="/etc/messec/mfa.conf /etc/messec/milter-auth.conf /etc/messec/milter-auth.conf.d/00-postfix-socket.conf "
+want+="/etc/messec/milter-av.conf /etc/messec/milter-av.conf.d/00-postfix-socket.conf "
+want+="/etc/messec/policyd.conf /etc/messec/policyd.conf.d/00-postfix-socket.conf "
 [ "$conf" = "$want" ] && ok "/etc/messec/* are conffiles" || fail "/etc/messec/* are conffiles" "$conf"
 
-# The installed binary checks the shipped config.
-out=$(/usr/sbin/messec-milter-auth -t 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && grep -q "^socket = unix:$spool/milter-auth.sock" <<<"$out"; then
-	ok "installed messec-milter-auth -t accepts the shipped config (socket in the spool)"
-else
-	fail "installed messec-milter-auth -t accepts the shipped config (socket in the spool)" "rc=$rc $(head -n 3 <<<"$out")"
-fi
+# The installed binaries check the shipped config (with the package's
+# drop-in: the socket in the spool).
+for d in "milter-auth socket = unix:$spool/milter-auth.sock" "milter-av socket = unix:$spool/milter-av.sock" \
+	"policyd listen = unix:$spool/policyd.sock"; do
+	set -- $d
+	out=$(/usr/sbin/messec-$1 -t 2>&1); rc=$?
+	if [ "$rc" -eq 0 ] && grep -qx "$2 $3 $4" <<<"$out"; then
+		ok "installed messec-$1 -t accepts the shipped config ($2 in the spool)"
+	else
+		fail "installed messec-$1 -t accepts the shipped config ($2 in the spool)" "rc=$rc $(grep "^$2 " <<<"$out") $(head -n 2 <<<"$out")"
+	fi
+done
+out=$(/usr/sbin/messec-policyd -t 2>&1)
+grep -qx "store = lmdb:/var/lib/messec/policyd/policyd.lmdb" <<<"$out" &&
+	ok "policyd's shipped store is in /var/lib/messec/policyd" ||
+	fail "policyd's shipped store is in /var/lib/messec/policyd" "$(grep '^store' <<<"$out")"
 check "installed messec-mfa runs (usage, exit 2)" bash -c '/usr/sbin/messec-mfa >/dev/null 2>&1; [ $? -eq 2 ]'
-out=$(systemd-analyze verify /lib/systemd/system/messec-milter-auth.service 2>&1)
-if [ -z "$out" ]; then ok "systemd-analyze verify: the installed unit"; else fail "systemd-analyze verify: the installed unit" "$out"; fi
+out=$(systemd-analyze verify /lib/systemd/system/messec-milter-auth.service /lib/systemd/system/messec-milter-av.service \
+	/lib/systemd/system/messec-policyd.service 2>&1)
+if [ -z "$out" ]; then ok "systemd-analyze verify: the three installed units"; else fail "systemd-analyze verify: the three installed units" "$out"; fi
 
-# The daemon as its unit starts it: already user messec, no capability
-# at all, no_new_privs; the socket must reach user postfix.
-if [ -d /var/spool/postfix ]; then
+# MemoryDenyWriteExecute and libclamav: the unit keeps it because this
+# libclamav has no LLVM JIT. The kernel's own W^X switch (PR_SET_MDWE,
+# Linux 6.3, inherited across execve) stands in for systemd's seccomp
+# filter: $mdwe/run CMD... runs CMD under it.
+ldd_out=$(ldd /usr/sbin/messec-milter-av 2>&1)
+if grep -q libclamav <<<"$ldd_out" && ! grep -qi llvm <<<"$ldd_out"; then
+	ok "the installed libclamav links no LLVM (no bytecode JIT): MemoryDenyWriteExecute can stay"
+else
+	fail "the installed libclamav links no LLVM (no bytecode JIT): MemoryDenyWriteExecute can stay" "$(grep -i 'clamav\|llvm' <<<"$ldd_out")"
+fi
+cat >"$mdwe/run" <<'X'
+#!/bin/sh
+# PR_SET_MDWE (65), PR_MDWE_REFUSE_EXEC_GAIN (1): no W+X mapping, no
+# mprotect that adds PROT_EXEC to a writable one.
+exec python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(65, 1, 0, 0, 0) != 0:
+    sys.exit("prctl(PR_SET_MDWE): %s" % os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+X
+printf '#!/bin/sh\nexec "%s" /usr/sbin/messec-milter-av "$@"\n' "$mdwe/run" >"$mdwe/messec-milter-av"
+chmod 755 "$mdwe" "$mdwe/run" "$mdwe/messec-milter-av"
+out=$("$mdwe/run" python3 -c 'import mmap
+try:
+    mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    print("mapped")
+except OSError as e:
+    print("refused", e.errno)' 2>&1)
+[[ $out == "refused "* ]] && ok "PR_SET_MDWE is enforced here: a W+X mapping is refused" ||
+	fail "PR_SET_MDWE is enforced here: a W+X mapping is refused" "$out"
+
+# Each daemon as its unit starts it: already user messec, no capability
+# at all, no_new_privs (milter-av also under PR_SET_MDWE); the socket must
+# reach user postfix.
+# probe_milter SOCK / probe_policy SOCK: as user postfix, prints the answer.
+probe_milter() {
+	setpriv --reuid=postfix --regid=postfix --init-groups \
+		"$LAB_PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import milter_client as m
+c = m.Milter(sys.argv[2], timeout=5); print("version %d" % c.negotiate()[0])' "$root/tests" "$1" 2>&1
+}
+probe_policy() {
+	setpriv --reuid=postfix --regid=postfix --init-groups \
+		"$LAB_PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.9\nsender=a@example.com\nrecipient=b@example.com\n\n")
+r = b""
+while not r.endswith(b"\n\n"):
+    d = s.recv(4096)
+    if not d: break
+    r += d
+print(r.decode().strip())' "$1" 2>&1
+}
+# as_unit NAME PROBE WANT [WRAPPER]
+as_unit() {
+	local name=$1 probe=$2 want=$3 wrap=${4:-} log sock=$spool/$1.sock m out rc
 	log=$(mktemp)
 	setpriv --reuid=messec --regid=messec --clear-groups --inh-caps=-all \
-		--bounding-set=-all --no-new-privs /usr/sbin/messec-milter-auth -f >"$log" 2>&1 &
+		--bounding-set=-all --no-new-privs $wrap /usr/sbin/messec-$name -f >"$log" 2>&1 &
 	milter_pid=$!
-	lab_wait 20 test -S "$spool/milter-auth.sock" || true
-	m=$(modes "$spool/milter-auth.sock")
+	lab_wait 20 test -S "$sock" || true
+	m=$(modes "$sock")
 	if [ "$m" = "messec:postfix 660" ]; then
-		ok "started as messec without capabilities: socket messec:postfix 660"
+		ok "$name started as messec without capabilities${wrap:+ (PR_SET_MDWE)}: socket messec:postfix 660"
 	else
-		fail "started as messec without capabilities: socket messec:postfix 660" "$m $(tail -n 3 "$log")"
+		fail "$name started as messec without capabilities${wrap:+ (PR_SET_MDWE)}: socket messec:postfix 660" "$m $(tail -n 3 "$log")"
 	fi
-	out=$(setpriv --reuid=postfix --regid=postfix --init-groups \
-		"$LAB_PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import milter_client as m
-c = m.Milter(sys.argv[2], timeout=5); print("version %d" % c.negotiate()[0])' \
-		"$root/tests" "$spool/milter-auth.sock" 2>&1)
-	[ "$out" = "version 6" ] && ok "user postfix negotiates with the installed milter" ||
-		fail "user postfix negotiates with the installed milter" "$out"
+	out=$($probe "$sock")
+	[ "$out" = "$want" ] && ok "user postfix talks to the installed $name: $want" ||
+		fail "user postfix talks to the installed $name: $want" "$out"
 	kill -TERM "$milter_pid"
 	wait "$milter_pid"; rc=$?
 	milter_pid=
-	if [ "$rc" -eq 0 ] && [ ! -e /run/messec/milter-auth.pid ]; then
-		ok "SIGTERM stops it, exit 0, pid file removed"
+	if [ "$rc" -eq 0 ] && [ ! -e "/run/messec/$name.pid" ]; then
+		ok "$name: SIGTERM stops it, exit 0, pid file removed"
 	else
-		fail "SIGTERM stops it, exit 0, pid file removed" "rc=$rc $(tail -n 3 "$log")"
+		fail "$name: SIGTERM stops it, exit 0, pid file removed" "rc=$rc $(tail -n 3 "$log")"
 	fi
 	rm -f "$log"
+}
+if [ -d /var/spool/postfix ]; then
+	as_unit milter-auth probe_milter "version 6"
+	as_unit milter-av probe_milter "version 6" "$mdwe/run"
+	as_unit policyd probe_policy "action=DUNNO"
+	m=$(modes /var/lib/messec/policyd/policyd.lmdb)
+	[ "$m" = "messec:messec 600" ] && ok "policyd's store: /var/lib/messec/policyd/policyd.lmdb messec 600" ||
+		fail "policyd's store: /var/lib/messec/policyd/policyd.lmdb messec 600" "$m"
 fi
 
 # The lab scenarios against the installed binaries.
 for t in "33-milter-auth-dmarc.sh MESSEC_MILTER_AUTH_BIN=/usr/sbin/messec-milter-auth" \
+	"40-milter-av-scan.sh MESSEC_MILTER_AV_BIN=$mdwe/messec-milter-av" \
+	"70-policyd.sh MESSEC_POLICYD_BIN=/usr/sbin/messec-policyd" \
 	"50-mfa-login.sh MESSEC_MFA_SO=/usr/lib/dovecot/modules/auth/libauthdb_mfa.so MESSEC_MFA_CLI=/usr/sbin/messec-mfa"; do
 	set -- $t
 	script=$1; shift
