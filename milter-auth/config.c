@@ -112,6 +112,9 @@ const struct cfg_def ma_config_defs[] = {
 	{"dkim_sign_canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
 	 "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple",
 	 "header/body canonicalization of our signatures (RFC 6376 section 3.4)"},
+	{"dkim_sign_engine", CFG_ENUM, "messec", 0, 0, "messec|opendkim",
+	 "who signs: messec (own canonicalization on OpenSSL, keys parsed once) or "
+	 "opendkim (libopendkim; no Ed25519 with simple header canonicalization)"},
 	{"outbound_remove_headers", CFG_LIST,
 	 "X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE", 0, 0, NULL,
 	 "header fields deleted from outbound mail (ANSSI R36: client software, "
@@ -257,6 +260,8 @@ static int create_signer(struct ma_config *mc, FILE *err)
 	sc.domains = cfg_list(mc->cfg, "dkim_sign_domains", NULL);
 	sc.headers = cfg_list(mc->cfg, "dkim_sign_headers", NULL);
 	sc.oversign = cfg_list(mc->cfg, "dkim_oversign_headers", NULL);
+	sc.engine = strcmp(cfg_str(mc->cfg, "dkim_sign_engine"), "opendkim") == 0 ?
+		MA_DKIM_ENGINE_OPENDKIM : MA_DKIM_ENGINE_MESSEC;
 	sc.relaxed_header = strncmp(canon, "relaxed/", 8) == 0;
 	sc.relaxed_body = strcmp(strchr(canon, '/') + 1, "relaxed") == 0;
 	sc.keys_origin = cfg_origin(mc->cfg, "dkim_sign_keys");
