@@ -112,6 +112,9 @@ const struct cfg_def ma_config_defs[] = {
 	{"dkim_sign_canonicalization", CFG_ENUM, "relaxed/relaxed", 0, 0,
 	 "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple",
 	 "header/body canonicalization of our signatures (RFC 6376 section 3.4)"},
+	{"dkim_sign_engine", CFG_ENUM, "messec", 0, 0, "messec|opendkim",
+	 "who signs: messec (own canonicalization on OpenSSL, keys parsed once) or "
+	 "opendkim (libopendkim; no Ed25519 with simple header canonicalization)"},
 	{"outbound_remove_headers", CFG_LIST,
 	 "X-Originating-IP, X-Forwarded-For, User-Agent, X-Mailer, X-MimeOLE", 0, 0, NULL,
 	 "header fields deleted from outbound mail (ANSSI R36: client software, "
@@ -124,6 +127,9 @@ const struct cfg_def ma_config_defs[] = {
 	 "(lmdb:/path or redis://..., common/store.h; empty: off)"},
 	{"dmarc_report_retention", CFG_TIME, "31d", 86400, 366 * 86400, NULL,
 	 "how long recorded evaluations are kept (the store purges them)"},
+	{"dmarc_report_batch_ms", CFG_INT, "200", 10, 60000, NULL,
+	 "recorded evaluations wait at most this long (ms) in the writer's queue "
+	 "before one commit writes them all (also written at exit)"},
 	{"dmarc_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DMARC: record lookup"},
 	{"psl_path", CFG_PATH, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, NULL,
 	 "public suffix list (Debian package publicsuffix)"},
@@ -254,6 +260,8 @@ static int create_signer(struct ma_config *mc, FILE *err)
 	sc.domains = cfg_list(mc->cfg, "dkim_sign_domains", NULL);
 	sc.headers = cfg_list(mc->cfg, "dkim_sign_headers", NULL);
 	sc.oversign = cfg_list(mc->cfg, "dkim_oversign_headers", NULL);
+	sc.engine = strcmp(cfg_str(mc->cfg, "dkim_sign_engine"), "opendkim") == 0 ?
+		MA_DKIM_ENGINE_OPENDKIM : MA_DKIM_ENGINE_MESSEC;
 	sc.relaxed_header = strncmp(canon, "relaxed/", 8) == 0;
 	sc.relaxed_body = strcmp(strchr(canon, '/') + 1, "relaxed") == 0;
 	sc.keys_origin = cfg_origin(mc->cfg, "dkim_sign_keys");
@@ -384,6 +392,7 @@ static struct ma_config *derive(struct cfg *cfg, int libs, FILE *err)
 	mc->clean_rules.names = cfg_list(cfg, "outbound_remove_headers", NULL);
 	mc->clean_rules.received = cfg_bool(cfg, "outbound_remove_received");
 	mc->report_retention = (uint32_t) cfg_time(cfg, "dmarc_report_retention");
+	mc->report_batch_ms = (unsigned) cfg_int(cfg, "dmarc_report_batch_ms");
 	if (libs && create_libs(mc, err) != 0) {
 		config_free(mc);
 		return NULL;

@@ -59,6 +59,7 @@ struct ma_config {
 	struct ma_dkim_signer *signer;	/* keys read once per load (dkim_sign.h) */
 	struct store *report_store;	/* DMARC reports; process-wide, never freed here */
 	uint32_t report_retention;	/* seconds */
+	unsigned report_batch_ms;	/* writer queue interval (dmarc_report_writer.h) */
 };
 
 extern const struct cfg_def ma_config_defs[];

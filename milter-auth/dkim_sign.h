@@ -2,7 +2,8 @@
  * NAME
  *	dkim_sign 3h
  * SUMMARY
- *	DKIM signing (RFC 6376, RFC 8463) of outbound mail around libopendkim
+ *	DKIM signing (RFC 6376, RFC 8463) of outbound mail (own path on
+ *	OpenSSL, or libopendkim)
  * SYNOPSIS
  *	#include "dkim_sign.h"
  * DESCRIPTION
@@ -26,8 +27,10 @@
  *	One ma_dkim_sign per message. The header fields are kept (joined,
  *	CRLF, up to max_header_bytes) until the end of the header, because
  *	the key depends on the From domain: ma_dkim_sign_eoh() gets the d=
- *	(from ma_dkim_signer_match(); NULL: nothing to sign), starts one
- *	libopendkim handle per key of that domain and replays the fields.
+ *	(from ma_dkim_signer_match(); NULL: nothing to sign). Engine messec
+ *	hashes the body once and signs each key of that domain at eom;
+ *	engine opendkim starts one libopendkim handle per key and replays
+ *	the fields.
  *	Then body chunks, eom, and the DKIM-Signature values to insert
  *	(ma_dkim_sign_value(): folded with LF, without the field name).
  *
@@ -50,12 +53,21 @@ struct ma_dkim_sign_config {
 	const char *const *domains;	/* "d.example" or "*.d.example" */
 	const char *const *headers;	/* names signed; NULL = RFC 6376 5.4.1 list */
 	const char *const *oversign;	/* names oversigned; NULL = default list */
+	int engine;			/* MA_DKIM_ENGINE_*: who canonicalizes and signs */
 	int relaxed_header;		/* 1 relaxed, 0 simple */
 	int relaxed_body;
 	uid_t key_owner;		/* owner allowed besides root */
 	const char *keys_origin;	/* "path:line" of the key table, for messages */
 	const char *domains_origin;
+	unsigned long long fixed_time;	/* TESTING ONLY: t= (0: now) */
+	int no_fold;			/* TESTING ONLY: one-line values (libopendkim margin 0) */
 };
+
+/* messec (default): dkim_canon.c + OpenSSL with the keys parsed once
+   (dkim_sign_ossl.c); opendkim: libopendkim, which parses the PEM key for
+   every signature and cannot do Ed25519 with simple header
+   canonicalization (docs/dkim.md). */
+enum { MA_DKIM_ENGINE_MESSEC = 0, MA_DKIM_ENGINE_OPENDKIM = 1 };
 
 /* The defaults (RFC 6376 section 5.4.1 plus the MIME fields). */
 extern const char *const ma_dkim_sign_default_headers[];

@@ -133,6 +133,11 @@ int ma_dmarc_record_valid(const char *record, size_t len);
 int ma_dmarc_record_parse(const char *record, size_t len, struct ma_dmarc_record *rec_r,
 			  const char **error_r);
 
+/* The raw value of tag name (e.g. "rua") of a usable record: 1 copied
+   into out, 0 absent, -1 record ignored or value too long for out. */
+int ma_dmarc_record_tag(const char *record, size_t len, const char *name, char *out,
+			size_t size);
+
 /* Full evaluation: fetches _dmarc.<from>, falls back to the org domain
    (RFC 7489 section 6.6.3). Always fills *verdict_r; returns its result.
    pct sampling draws from a random source unless pct is 0 or 100. */

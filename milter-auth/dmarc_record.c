@@ -305,3 +305,34 @@ int dmarc_record_is_dmarc(const char *record)
 
 	return version_tag(&pos, record + strlen(record)) == 0;
 }
+
+/*
+ * The raw value of one tag (aggregate reports read "rua", RFC 7489
+ * section 6.3), for a record ma_dmarc_record_parse() accepts: 1 copied,
+ * 0 absent, -1 record ignored or value longer than size - 1 (never cut:
+ * a cut URI list could name another address).
+ */
+int ma_dmarc_record_tag(const char *record, size_t len, const char *name, char *out,
+			size_t size)
+{
+	struct ma_dmarc_record rec;
+	const char *pos = record, *end = record + len, *error;
+	struct tag tag;
+	int rc;
+
+	if (size == 0 || ma_dmarc_record_parse(record, len, &rec, &error) != 0)
+		return -1;
+	(void) version_tag(&pos, end);
+	while (pos < end) {
+		if ((rc = next_tag(&pos, end, &tag)) <= 0)
+			continue;
+		if (!word_is(tag.name, tag.name_len, name))
+			continue;
+		if (tag.value_len >= size)
+			return -1;
+		memcpy(out, tag.value, tag.value_len);
+		out[tag.value_len] = '\0';
+		return 1;
+	}
+	return 0;
+}

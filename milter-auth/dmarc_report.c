@@ -100,42 +100,106 @@ static int key_safe(const char *s)
 	return 1;
 }
 
-int ma_report_record(struct store *store, const struct ma_report_row *r, time_t now,
-		     uint32_t ttl, const char **error_r)
+int ma_report_prepare(const struct ma_report_row *r, time_t now,
+		      struct ma_report_prepared *p, const char **error_r)
 {
-	char row[ROW_MAX], hex[65], day[9], key[STORE_KEY_MAX + 1], policy[128];
-	size_t len;
+	char row[ROW_MAX];
 	int n;
 
+	memset(p, 0, sizeof(*p));
 	if (!key_safe(r->policy_domain)) {
 		*error_r = "unusable policy domain";
 		return -1;
 	}
-	ma_report_day(now, day);
-	len = row_text(r, row, sizeof(row));
-	if (sha256_hex(row, len, hex) != 0) {
+	ma_report_day(now, p->day);
+	str_copy(p->domain, r->policy_domain, sizeof(p->domain));
+	p->row_len = row_text(r, row, sizeof(row));
+	if (sha256_hex(row, p->row_len, p->hash) != 0) {
 		*error_r = "SHA-256 failed";
 		return -1;
 	}
-	n = snprintf(policy, sizeof(policy), "%s %s %c %c %d", r->p, r->sp,
+	n = snprintf(p->policy, sizeof(p->policy), "%s %s %c %c %d", r->p, r->sp,
 		     r->adkim_strict ? 's' : 'r', r->aspf_strict ? 's' : 'r', r->pct);
-	if (n < 0 || (size_t) n >= sizeof(policy)) {
+	if (n < 0 || (size_t) n >= sizeof(p->policy)) {
 		*error_r = "policy text too long";
 		return -1;
 	}
-	snprintf(key, sizeof(key), "dmarc/p/%s/%s", day, r->policy_domain);
-	if (store_put(store, key, strlen(key), policy, (size_t) n, ttl) != STORE_OK)
-		goto fail;
-	snprintf(key, sizeof(key), "dmarc/r/%s/%s/%s", day, r->policy_domain, hex);
-	if (store_put(store, key, strlen(key), row, len, ttl) != STORE_OK)
-		goto fail;
-	snprintf(key, sizeof(key), "dmarc/c/%s/%s/%s", day, r->policy_domain, hex);
-	if (store_incr(store, key, strlen(key), 1, ttl, NULL) != STORE_OK)
-		goto fail;
+	p->row = xstrndup(row, p->row_len);
+	p->count = 1;
 	return 0;
-fail:
-	*error_r = store_error();
-	return -1;
+}
+
+void ma_report_prepared_clear(struct ma_report_prepared *p)
+{
+	free(p->row);
+	p->row = NULL;
+}
+
+struct write_ctx {
+	const struct ma_report_prepared *p;
+	size_t n;
+	uint32_t ttl;
+};
+
+/* One transaction: policy, row text and count of every prepared row. */
+static enum store_result write_txn(struct store_txn *txn, void *arg)
+{
+	struct write_ctx *w = arg;
+	char key[STORE_KEY_MAX + 1], num[24];
+	enum store_result rc;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		const struct ma_report_prepared *p = &w->p[i];
+		char *cur = NULL;
+		long long have = 0;
+		int len;
+
+		snprintf(key, sizeof(key), "dmarc/p/%s/%s", p->day, p->domain);
+		if ((rc = store_txn_put(txn, key, strlen(key), p->policy, strlen(p->policy),
+					w->ttl)) != STORE_OK)
+			return rc;
+		snprintf(key, sizeof(key), "dmarc/r/%s/%s/%s", p->day, p->domain, p->hash);
+		if ((rc = store_txn_put(txn, key, strlen(key), p->row, p->row_len, w->ttl)) != STORE_OK)
+			return rc;
+		key[6] = 'c';
+		rc = store_txn_get(txn, key, strlen(key), (void **) &cur, NULL);
+		if (rc == STORE_OK)
+			have = strtoll(cur, NULL, 10);
+		else if (rc != STORE_NOTFOUND)
+			return rc;
+		free(cur);
+		len = snprintf(num, sizeof(num), "%lld", have + (long long) p->count);
+		if ((rc = store_txn_put(txn, key, strlen(key), num, (size_t) len, w->ttl)) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+int ma_report_write_prepared(struct store *store, const struct ma_report_prepared *p,
+			     size_t n, uint32_t ttl, const char **error_r)
+{
+	struct write_ctx w = { p, n, ttl };
+	enum store_result rc = store_txn_run(store, write_txn, &w);
+
+	if (rc != STORE_OK) {
+		*error_r = rc == STORE_CONFLICT ? "store conflict" : store_error();
+		return -1;
+	}
+	return 0;
+}
+
+int ma_report_record(struct store *store, const struct ma_report_row *r, time_t now,
+		     uint32_t ttl, const char **error_r)
+{
+	struct ma_report_prepared p;
+	int rc;
+
+	if (ma_report_prepare(r, now, &p, error_r) != 0)
+		return -1;
+	rc = ma_report_write_prepared(store, &p, 1, ttl, error_r);
+	ma_report_prepared_clear(&p);
+	return rc;
 }
 
 /* --- reading --------------------------------------------------------- */
@@ -208,6 +272,7 @@ static void elem_str(FILE *out, const char *indent, const char *name, const char
 
 struct xml_ctx {
 	struct store *store;
+	const struct ma_report_meta *meta;
 	FILE *out;
 	const char *domain, *day;
 	size_t records;
@@ -278,6 +343,8 @@ static int row_cb(const void *key, size_t klen, const void *value, size_t vlen, 
 	elem(o, "        ", "scope", f[7], fl[7]);
 	elem(o, "        ", "result", f[8], fl[8]);
 	fputs("      </spf>\n    </auth_results>\n  </record>\n", o);
+	if (x->meta->row_fn != NULL && klen > 64)
+		x->meta->row_fn(ckey + klen - 64, strtoll(count, NULL, 10), x->meta->row_ctx);
 	free(count);
 	x->records++;
 	return 0;
@@ -307,7 +374,7 @@ int ma_report_xml(struct store *store, const char *domain, const char *day,
 		  const struct ma_report_meta *meta, FILE *out, const char **error_r)
 {
 	char key[STORE_KEY_MAX + 1], p[16], sp[16], adkim = 'r', aspf = 'r', *policy = NULL;
-	struct xml_ctx x = { store, out, domain, day, 0, 0 };
+	struct xml_ctx x = { store, meta, out, domain, day, 0, 0 };
 	long long begin, end;
 	int pct = 100;
 
@@ -353,6 +420,222 @@ int ma_report_xml(struct store *store, const char *domain, const char *day,
 	fputs("</feedback>\n", out);
 	if (fflush(out) != 0 || ferror(out)) {
 		*error_r = "write error";
+		return -1;
+	}
+	return 0;
+}
+
+/* --- periods, sent marks, forgetting ----------------------------------- */
+
+struct periods_ctx {
+	void (*fn)(const char *day, const char *domain, void *ctx);
+	void *ctx;
+};
+
+/* key "dmarc/p/YYYYMMDD/DOMAIN" */
+static int period_cb(const void *key, size_t klen, const void *value, size_t vlen, void *arg)
+{
+	struct periods_ctx *p = arg;
+	char k[STORE_KEY_MAX + 1], day[9];
+
+	(void) value;
+	(void) vlen;
+	if (klen <= 17 || klen > STORE_KEY_MAX)
+		return 0;
+	memcpy(k, key, klen);
+	k[klen] = '\0';
+	if (k[16] != '/' || strspn(k + 8, "0123456789") != 8 || !key_safe(k + 17))
+		return 0;
+	memcpy(day, k + 8, 8);
+	day[8] = '\0';
+	p->fn(day, k + 17, p->ctx);
+	return 0;
+}
+
+int ma_report_periods(struct store *store,
+		      void (*fn)(const char *day, const char *domain, void *ctx), void *ctx,
+		      const char **error_r)
+{
+	struct periods_ctx p = { fn, ctx };
+
+	if (store_foreach(store, "dmarc/p/", 8, period_cb, &p) != STORE_OK) {
+		*error_r = store_error();
+		return -1;
+	}
+	return 0;
+}
+
+static int sent_key(char *key, size_t size, const char *domain, const char *day,
+		    const char *address)
+{
+	char hex[65];
+
+	if (!key_safe(domain) || sha256_hex(address, strlen(address), hex) != 0)
+		return -1;
+	snprintf(key, size, "dmarc/s/%.8s/%s/%s", day, domain, hex);
+	return 0;
+}
+
+int ma_report_was_sent(struct store *store, const char *domain, const char *day,
+		       const char *address)
+{
+	char key[STORE_KEY_MAX + 1];
+
+	if (sent_key(key, sizeof(key), domain, day, address) != 0)
+		return -1;
+	switch (store_exists(store, key, strlen(key))) {
+	case STORE_OK: return 1;
+	case STORE_NOTFOUND: return 0;
+	default: return -1;
+	}
+}
+
+int ma_report_mark_sent(struct store *store, const char *domain, const char *day,
+			const char *address, uint32_t ttl, const char **error_r)
+{
+	char key[STORE_KEY_MAX + 1];
+
+	if (sent_key(key, sizeof(key), domain, day, address) != 0) {
+		*error_r = "unusable domain";
+		return -1;
+	}
+	if (store_put(store, key, strlen(key), "1", 1, ttl) != STORE_OK) {
+		*error_r = store_error();
+		return -1;
+	}
+	return 0;
+}
+
+#define FORGET_MAX 4096		/* rows per domain and day taken in one go */
+#define MARKS_MAX 32		/* sent marks (expire anyway) */
+
+struct forget_row {
+	char hash[65];
+	int64_t now;		/* count in the store at the start of the transaction */
+};
+
+struct forget_ctx {
+	const char *domain, *day;
+	const struct ma_report_sent_row *rows;
+	size_t n, n_cur, n_marks;
+	uint32_t ttl;
+	struct forget_row cur[FORGET_MAX];
+	char marks[MARKS_MAX][65];
+};
+
+static int count_cb(const void *key, size_t klen, const void *value, size_t vlen, void *arg)
+{
+	struct forget_ctx *f = arg;
+	char num[24];
+
+	if (klen < 64 || f->n_cur >= FORGET_MAX) {
+		store_set_error_text("too many rows for one domain and day");
+		return -1;
+	}
+	memcpy(f->cur[f->n_cur].hash, (const char *) key + klen - 64, 64);
+	f->cur[f->n_cur].hash[64] = '\0';
+	if (vlen >= sizeof(num))
+		vlen = sizeof(num) - 1;
+	memcpy(num, value, vlen);
+	num[vlen] = '\0';
+	f->cur[f->n_cur++].now = strtoll(num, NULL, 10);
+	return 0;
+}
+
+static int mark_cb(const void *key, size_t klen, const void *value, size_t vlen, void *arg)
+{
+	struct forget_ctx *f = arg;
+
+	(void) value;
+	(void) vlen;
+	if (klen >= 64 && f->n_marks < MARKS_MAX) {
+		memcpy(f->marks[f->n_marks], (const char *) key + klen - 64, 64);
+		f->marks[f->n_marks++][64] = '\0';
+	}
+	return 0;
+}
+
+static enum store_result forget_txn(struct store_txn *txn, void *arg)
+{
+	struct forget_ctx *f = arg;
+	char key[STORE_KEY_MAX + 1], num[24];
+	size_t i, j, left = 0;
+	enum store_result rc;
+
+	f->n_cur = f->n_marks = 0;
+	/* Every read first: a transaction walks before its first write. */
+	snprintf(key, sizeof(key), "dmarc/c/%s/%s/", f->day, f->domain);
+	if ((rc = store_txn_foreach(txn, key, strlen(key), count_cb, f)) != STORE_OK)
+		return rc;
+	snprintf(key, sizeof(key), "dmarc/s/%s/%s/", f->day, f->domain);
+	if ((rc = store_txn_foreach(txn, key, strlen(key), mark_cb, f)) != STORE_OK)
+		return rc;
+	for (i = 0; i < f->n_cur; i++) {
+		int64_t sent = 0;
+
+		for (j = 0; j < f->n; j++)
+			if (strcmp(f->rows[j].hash, f->cur[i].hash) == 0)
+				sent = f->rows[j].count;
+		if (sent <= 0) {
+			left++;
+			continue;
+		}
+		snprintf(key, sizeof(key), "dmarc/c/%s/%s/%s", f->day, f->domain, f->cur[i].hash);
+		if (f->cur[i].now > sent) {
+			/* recorded again since the report: keep the rest */
+			int n = snprintf(num, sizeof(num), "%lld", (long long) (f->cur[i].now - sent));
+
+			left++;
+			rc = store_txn_put(txn, key, strlen(key), num, (size_t) n, f->ttl);
+		} else {
+			rc = store_txn_del(txn, key, strlen(key));
+			if (rc == STORE_OK || rc == STORE_NOTFOUND) {
+				key[6] = 'r';
+				rc = store_txn_del(txn, key, strlen(key));
+			}
+		}
+		if (rc != STORE_OK && rc != STORE_NOTFOUND)
+			return rc;
+	}
+	/* The sent marks belong to the report just forgotten: rows left
+	   (recorded since) make a new report for every destination. */
+	rc = STORE_OK;
+	for (i = 0; i < f->n_marks && (rc == STORE_OK || rc == STORE_NOTFOUND); i++) {
+		snprintf(key, sizeof(key), "dmarc/s/%s/%s/%s", f->day, f->domain, f->marks[i]);
+		rc = store_txn_del(txn, key, strlen(key));
+	}
+	if (left == 0 && (rc == STORE_OK || rc == STORE_NOTFOUND)) {
+		snprintf(key, sizeof(key), "dmarc/p/%s/%s", f->day, f->domain);
+		rc = store_txn_del(txn, key, strlen(key));
+	}
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+int ma_report_forget(struct store *store, const char *domain, const char *day,
+		     const struct ma_report_sent_row *rows, size_t n, uint32_t ttl,
+		     const char **error_r)
+{
+	struct forget_ctx *f;
+	enum store_result rc;
+
+	if (!key_safe(domain) || strlen(day) != 8) {
+		*error_r = "bad domain or day";
+		return -1;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	f->domain = domain;
+	f->day = day;
+	f->rows = rows;
+	f->n = n;
+	f->ttl = ttl;
+	rc = store_txn_run(store, forget_txn, f);
+	free(f);
+	if (rc != STORE_OK) {
+		*error_r = rc == STORE_CONFLICT ? "store conflict, try again" : store_error();
 		return -1;
 	}
 	return 0;

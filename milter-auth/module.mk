@@ -5,7 +5,9 @@
 # (DMARC, A-R), dkim.mk (DKIM verification) and, last because it links
 # them all, milter.mk (the milter daemon, its stages, decision and config,
 # their tests).
-EXTRA_CFLAGS_milter-auth := $(OPENSSL_CFLAGS) $(OPENDKIM_CFLAGS) $(OPENDMARC_CFLAGS) $(CMOCKA_CFLAGS) -Imilter-auth \
+# libxml2 (messec-dmarc-report ingest) keeps its headers in a subdirectory.
+XML2_CFLAGS := $(call pc_cflags,libxml-2.0)
+EXTRA_CFLAGS_milter-auth := $(OPENSSL_CFLAGS) $(OPENDKIM_CFLAGS) $(OPENDMARC_CFLAGS) $(XML2_CFLAGS) $(CMOCKA_CFLAGS) -Imilter-auth \
 	-Icommon/spf
 MA_SPF_OBJS := $(LIBMESSEC_SPF)
 MA_SPF_LIBS := -lresolv

@@ -34,8 +34,9 @@
  *
  *	report (inbound, with dmarc_report_store): for every message whose
  *	DMARC evaluation found a policy record, whatever the decision,
- *	records it for the aggregate reports (dmarc_report.h). A store
- *	failure is logged and changes nothing.
+ *	records it for the aggregate reports (dmarc_report.h), through the
+ *	writer thread (dmarc_report_writer.h: batches, one commit each). A
+ *	store failure is logged and changes nothing.
  *
  *	Trust boundary: header names and values are the peer's; they go to
  *	libopendkim (dkim_verify.c) and the book, never into a reply.
@@ -55,6 +56,7 @@
 #include "dkim_sign.h"
 #include "clean.h"
 #include "dmarc_report.h"
+#include "dmarc_report_writer.h"
 #include <messec/spf.h>
 #include "messec/log.h"
 #include "dmarc.h"
@@ -386,6 +388,7 @@ static const char *policy_word(enum ma_dmarc_policy p)
 static void report_decided(const struct ma_stage_call *c, const struct ma_eval *ev)
 {
 	struct ma_report_row r;
+	struct ma_report_writer *w;
 	const char *error = NULL;
 	size_t i;
 
@@ -416,8 +419,11 @@ static void report_decided(const struct ma_stage_call *c, const struct ma_eval *
 		r.dkim[i].result = ma_dkim_result_name(ev->dkim[i]->result);
 	}
 	r.n_dkim = i;
-	if (ma_report_record(c->msg->cfg->report_store, &r, time(NULL),
-			     c->msg->cfg->report_retention, &error) != 0)
+	/* queued for the writer thread (dmarc_report_writer.h): no store
+	   commit on this milter thread */
+	if ((w = ma_report_writer_get(c->msg->cfg->report_store, c->msg->cfg->report_retention,
+				      c->msg->cfg->report_batch_ms, &error)) == NULL ||
+	    ma_report_writer_submit(w, &r, time(NULL), &error) != 0)
 		log_warnx("%s: dmarc report not recorded: %s", c->msg->queue_id, error);
 }
 

@@ -20,6 +20,7 @@
 #include <openssl/rsa.h>
 
 #include "messec/str.h"
+#include "dkim_canon.h"
 #include "dkim_sign.h"
 #include "dkim_keygen.h"
 #include "test_dkim_util.h"
@@ -127,6 +128,9 @@ static char *key_records(void)
 }
 
 static int canon_h = 1, canon_b = 1;	/* relaxed/relaxed unless a case says */
+static int sign_engine = MA_DKIM_ENGINE_MESSEC;	/* unless a case says */
+static unsigned long long sign_time;		/* t=, 0: now */
+static int sign_no_fold;
 
 static struct ma_dkim_signer *signer_with(const char *const *keys, const char *const *domains,
 					  char *errbuf, size_t size)
@@ -141,6 +145,9 @@ static struct ma_dkim_signer *signer_with(const char *const *keys, const char *c
 	c.domains = domains;
 	c.relaxed_header = canon_h;
 	c.relaxed_body = canon_b;
+	c.engine = sign_engine;
+	c.fixed_time = sign_time;
+	c.no_fold = sign_no_fold;
 	c.key_owner = geteuid();
 	c.keys_origin = "test.conf:7";
 	c.domains_origin = "test.conf:8";
@@ -584,18 +591,25 @@ struct canon_case {
 	int ed;			/* 1 Ed25519, 0 RSA */
 	int h, b;		/* 1 relaxed, 0 simple */
 	int refused;		/* the signer refuses the combination */
+	int engine;
 };
 
 /* libopendkim's Ed25519 signatures with simple header canonicalization
    do not verify (measured here with those cases not refused: both
    failed): the signer refuses them (docs/dkim.md pitfall 11). */
 static const struct canon_case canon_cases[] = {
-	{ "RSA simple/simple verifies", 0, 0, 0, 0 },
-	{ "RSA relaxed/simple verifies", 0, 1, 0, 0 },
-	{ "RSA simple/relaxed verifies", 0, 0, 1, 0 },
-	{ "Ed25519 relaxed/simple verifies", 1, 1, 0, 0 },
-	{ "Ed25519 simple/simple refused (libopendkim defect)", 1, 0, 0, 1 },
-	{ "Ed25519 simple/relaxed refused (libopendkim defect)", 1, 0, 1, 1 },
+	{ "RSA simple/simple verifies", 0, 0, 0, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "RSA relaxed/simple verifies", 0, 1, 0, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "RSA simple/relaxed verifies", 0, 0, 1, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "Ed25519 relaxed/simple verifies", 1, 1, 0, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "Ed25519 simple/simple verifies (own signer)", 1, 0, 0, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "Ed25519 simple/relaxed verifies (own signer)", 1, 0, 1, 0, MA_DKIM_ENGINE_MESSEC },
+	{ "opendkim engine: RSA simple/simple verifies", 0, 0, 0, 0, MA_DKIM_ENGINE_OPENDKIM },
+	{ "opendkim engine: Ed25519 relaxed/simple verifies", 1, 1, 0, 0, MA_DKIM_ENGINE_OPENDKIM },
+	{ "opendkim engine: Ed25519 simple/simple refused (libopendkim defect)", 1, 0, 0, 1,
+	  MA_DKIM_ENGINE_OPENDKIM },
+	{ "opendkim engine: Ed25519 simple/relaxed refused (libopendkim defect)", 1, 0, 1, 1,
+	  MA_DKIM_ENGINE_OPENDKIM },
 };
 
 static void test_canon(void **state)
@@ -612,8 +626,10 @@ static void test_canon(void **state)
 		 c->ed ? ed_path : rsa_path);
 	canon_h = c->h;
 	canon_b = c->b;
+	sign_engine = c->engine;
 	s = signer_with(keys, domains, errbuf, sizeof(errbuf));
 	canon_h = canon_b = 1;
+	sign_engine = MA_DKIM_ENGINE_MESSEC;
 	if (c->refused) {
 		assert_null(s);
 		assert_non_null(strstr(errbuf, "test.conf:7: dkim_sign_canonicalization: simple "
@@ -632,6 +648,221 @@ static void test_canon(void **state)
 	ma_dkim_signer_free(&s);
 }
 
+/* --- messec's signer and libopendkim give the same signatures ---------- */
+
+static unsigned long rng = 16;
+
+static unsigned rnd(unsigned n)
+{
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned) ((rng >> 33) % n);
+}
+
+static void cat(char *m, size_t *off, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(m + *off, s, n);
+	*off += n;
+	m[*off] = '\0';
+}
+
+/* words separated by random runs of SP/HTAB, maybe folded, maybe 8-bit,
+   maybe with WSP at the end */
+static void words(char *m, size_t *off, int fold, int allow_8bit, unsigned maxw)
+{
+	static const char *const w[] = { "alpha", "Beta", "x", "=?utf-8?q?caf=C3=A9?=", "<a@b.example>",
+					  "semi;colon", "a:b", "((c))", "\"q\"" };
+	static const char *const sp[] = { " ", "  ", "\t", " \t ", "\t\t" };
+	unsigned i, n = 1 + rnd(maxw);
+
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			if (fold && rnd(4) == 0)
+				cat(m, off, rnd(2) ? "\n\t" : "\n ");
+			else
+				cat(m, off, sp[rnd(5)]);
+		}
+		if (allow_8bit && rnd(6) == 0)
+			cat(m, off, "h\xc3\xa9\xe2\x82\xac");
+		else
+			cat(m, off, w[rnd(9)]);
+	}
+	if (rnd(4) == 0)
+		cat(m, off, sp[rnd(5)]);
+}
+
+/* A random message (LF lines, as sign_message takes them). */
+static void random_message(char *m, size_t size, int lone_cr)
+{
+	static const char *const names[] = { "To", "Subject", "Date", "Message-ID", "Cc", "X-Other",
+					     "Received", "MIME-Version", "Content-Type", "subject",
+					     "TO", "Reply-To", "References", "Content-Transfer-Encoding" };
+	size_t off = 0;
+	unsigned i, n = rnd(9), lines, trailing;
+
+	m[0] = '\0';
+	if (rnd(2))
+		cat(m, &off, "Received: from x\n\tby y; Wed, 2 Dec 2026 06:00:00 +0000\n");
+	cat(m, &off, rnd(3) ? "From: Alice <alice@lab.example>\n" :
+	    "FROM:   Alice\n\t <alice@lab.example>  \n");
+	for (i = 0; i < n; i++) {
+		cat(m, &off, names[rnd(14)]);
+		cat(m, &off, ": ");
+		words(m, &off, 1, 1, 8);
+		cat(m, &off, "\n");
+	}
+	cat(m, &off, "\n");
+	if (rnd(8) == 0)
+		return;					/* empty body */
+	lines = rnd(12);
+	for (i = 0; i < lines; i++) {
+		switch (rnd(8)) {
+		case 0:
+			break;				/* empty line */
+		case 1:
+			cat(m, &off, rnd(2) ? " \t " : "\t");	/* WSP only */
+			break;
+		case 2: {				/* a long line */
+			unsigned k, len = 900 + rnd(300);
+
+			for (k = 0; k < len; k++)
+				m[off++] = (char) ('a' + k % 26);
+			m[off] = '\0';
+			break;
+		}
+		case 3:
+			cat(m, &off, lone_cr ? "lone\rCR inside" : "lone CR inside");
+			break;
+		default:
+			if (rnd(3) == 0)
+				cat(m, &off, " ");
+			words(m, &off, 0, 1, 12);
+			break;
+		}
+		cat(m, &off, "\n");
+	}
+	trailing = rnd(4);
+	for (i = 0; i < trailing; i++)
+		cat(m, &off, rnd(3) ? "\n" : "  \n");
+	assert_true(off < size);
+}
+
+/* The DKIM-Signature values of msg (joined), by one engine. */
+static char *sigs_of(int engine, int h, int b, const char *const *keys, const char *msg)
+{
+	const char *domains[2] = { "lab.example", NULL };
+	struct ma_dkim_signer *s;
+	char errbuf[1024] = "", *out, *p;
+	size_t n;
+
+	sign_engine = engine;
+	canon_h = h;
+	canon_b = b;
+	sign_time = 1764655200ULL;
+	sign_no_fold = 1;
+	s = signer_with(keys, domains, errbuf, sizeof(errbuf));
+	sign_engine = MA_DKIM_ENGINE_MESSEC;
+	canon_h = canon_b = 1;
+	sign_time = 0;
+	sign_no_fold = 0;
+	if (s == NULL)
+		fail_msg("signer: %s", errbuf);
+	out = sign_message(s, msg, &n);
+	ma_dkim_signer_free(&s);
+	assert_non_null(out);
+	p = strstr(out, "\r\n\r\n");	/* keep only the signature fields */
+	(void) p;
+	for (p = out; strncmp(p, "DKIM-Signature: ", 16) == 0;)
+		p = strstr(p, "\r\n") + 2;
+	*p = '\0';
+	return out;
+}
+
+/*
+ * Issue 16 item 1: the own signer (dkim_canon.c, dkim_sign_ossl.c) and
+ * libopendkim sign 400 messages x 4 canonicalizations x (RSA, Ed25519)
+ * with the same keys and t=: the whole DKIM-Signature values (tags, bh=,
+ * h=, b=) are identical byte for byte. RSA PKCS#1 v1.5 and Ed25519 are
+ * deterministic, so equal b= means equal hashed text. Ed25519 with simple
+ * header canonicalization is left out: libopendkim gets it wrong (pitfall
+ * 11). Messages: random headers (case, duplicates, WSP runs, folding,
+ * 8-bit, WSP at the end), bodies with empty and WSP-only lines, long
+ * lines, lone CRs (simple body only: libopendkim's relaxed body
+ * canonicalization deletes them, docs/dkim.md pitfall 15, see the next
+ * case), trailing blank lines, empty body.
+ */
+static void test_same_as_libopendkim(void **state)
+{
+	char rsa_entry[400], ed_entry[400], *msg_cr = xmalloc(64 * 1024), *msg_nocr = xmalloc(64 * 1024);
+	const char *rsa_keys[2] = { rsa_entry, NULL }, *ed_keys[2] = { ed_entry, NULL };
+	unsigned i, k, compared = 0;
+
+	(void) state;
+	snprintf(rsa_entry, sizeof(rsa_entry), "lab.example:rsa2048:%s", rsa_path);
+	snprintf(ed_entry, sizeof(ed_entry), "lab.example:ed25519:%s", ed_path);
+	for (i = 0; i < 400; i++) {
+		unsigned long seed = rng;
+
+		random_message(msg_cr, 64 * 1024, 1);
+		rng = seed;
+		random_message(msg_nocr, 64 * 1024, 0);
+		for (k = 0; k < 8; k++) {
+			int ed = k >= 4, h = k & 1, b = (k >> 1) & 1;
+			/* relaxed body: libopendkim deletes a lone CR (pitfall 15) */
+			const char *msg = b ? msg_nocr : msg_cr;
+			char *mine, *theirs;
+
+			if (ed && !h)
+				continue;
+			mine = sigs_of(MA_DKIM_ENGINE_MESSEC, h, b, ed ? ed_keys : rsa_keys, msg);
+			theirs = sigs_of(MA_DKIM_ENGINE_OPENDKIM, h, b, ed ? ed_keys : rsa_keys, msg);
+			if (strcmp(mine, theirs) != 0) {
+				size_t d = 0;
+
+				while (mine[d] == theirs[d])
+					d++;
+				fprintf(stderr, "first difference at byte %zu:\n%s\n%s\n", d,
+					mine + (d > 20 ? d - 20 : 0), theirs + (d > 20 ? d - 20 : 0));
+			}
+			if (strcmp(mine, theirs) != 0)
+				fail_msg("message %u (%s %s/%s) differs:\nmessage:\n%s\nmessec:\n%s\n"
+					 "libopendkim:\n%s", i, ed ? "ed25519" : "rsa",
+					 h ? "relaxed" : "simple", b ? "relaxed" : "simple", msg,
+					 mine, theirs);
+			compared++;
+			free(mine);
+			free(theirs);
+		}
+	}
+	assert_int_equal(compared, 400 * 6);
+	free(msg_cr);
+	free(msg_nocr);
+}
+
+/*
+ * RFC 6376 3.4.4 changes only WSP and line ends: a CR not followed by LF
+ * is body content and stays (dkimpy agrees). libopendkim deletes it
+ * (pitfall 15); the own canonicalization keeps it.
+ */
+static void test_lone_cr(void **state)
+{
+	static const char body[] = "lone\rCR  inside \r\n\r\n";
+	static const char canon[] = "lone\rCR inside\r\n";
+	unsigned char mine[32], want[32];
+	struct ma_canon_body b;
+	unsigned int n;
+
+	(void) state;
+	assert_int_equal(ma_canon_body_init(&b, 1), 0);
+	assert_int_equal(ma_canon_body_update(&b, (const unsigned char *) body, 9), 0);
+	assert_int_equal(ma_canon_body_update(&b, (const unsigned char *) body + 9,
+					      strlen(body) - 9), 0);
+	assert_int_equal(ma_canon_body_final(&b, mine), 0);
+	assert_int_equal(EVP_Digest(canon, strlen(canon), want, &n, EVP_sha256(), NULL), 1);
+	assert_memory_equal(mine, want, 32);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -645,5 +876,8 @@ int main(void)
 	tests_add(&l, "a 0600 key is accepted", test_accept_0600, NULL);
 	tests_add_table(&l, keygen_cases, test_keygen);
 	tests_add_table(&l, canon_cases, test_canon);
+	tests_add(&l, "messec's signer = libopendkim, byte for byte (2400 signatures)",
+		  test_same_as_libopendkim, NULL);
+	tests_add(&l, "relaxed body keeps a lone CR (RFC 6376 3.4.4)", test_lone_cr, NULL);
 	return tests_run(&l, "dkim_sign", setup, teardown);
 }

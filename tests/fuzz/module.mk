@@ -46,10 +46,15 @@ $(eval $(call fuzz_target,spf,$(FUZZ_SPF_SRCS),$(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lr
 $(eval $(call fuzz_target,spf_eval,common/spf/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/common/spf/spf_eval.o $(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
 $(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,milter_config,milter-auth/config.c milter-auth/decide.c milter-auth/authres.c $(MA_ALL_SRCS),$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_ALL_OBJS),$(MA_ALL_LIBS),$(OPENDKIM_CFLAGS)))
+$(eval $(call fuzz_target,dkim_sign,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 # fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)
 $(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c milter-auth/hdrbook.c milter-auth/authres.c $(MA_ALL_SRCS) common/tests/fake_dns.c,$(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_ALL_OBJS) $(FAKE_DNS_OBJ),$(MA_ALL_LIBS) -lpthread,$(OPENDKIM_CFLAGS),-Wl$(comma)--wrap=dns_query))
 $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
+# messec-dmarc-report ingest: reports received (zlib, libxml2).
+$(eval $(call fuzz_target,dmarc_ingest,milter-auth/dmarc_ingest.c milter-auth/dmarc_ingest_sum.c,$(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS),$(XML2_CFLAGS)))
+# messec-inspect: message fields, Received hops, anomaly rules.
+$(eval $(call fuzz_target,inspect,milter-auth/inspect_msg.c milter-auth/inspect_rules.c,$(MA_INSPECT_OBJS)))
 $(eval $(call fuzz_target,policyd_proto,policyd/proto.c,$(B)/policyd/proto.o))
 PD_LISTS_SRCS := policyd/sender_login.c policyd/grey_allow.c policyd/textfile.c
 $(eval $(call fuzz_target,policyd_lists,$(PD_LISTS_SRCS),$(PD_LISTS_SRCS:%.c=$(B)/%.o)))

@@ -8,8 +8,11 @@
 #	AUTH to remote.example; the message at the capture sink (the
 #	Internet) carries two DKIM-Signature fields, rsa-sha256 and
 #	ed25519-sha256, d=lab.example:
-#	- Mail::DKIM (independent) verifies the RSA one as pass (Debian 12's
-#	  Mail::DKIM has no Ed25519);
+#	- three independent verifiers pass it (issue 16 item 4): Mail::DKIM
+#	  the RSA one (Debian 12's Mail::DKIM has no Ed25519), dkimpy and
+#	  Debian's OpenDKIM (opendkim-testmsg) both; the same for an 8-bit
+#	  body, 900-byte lines, trailing blank lines, an empty body and
+#	  oddly folded fields; the RFC 8463 example verifies with dkimpy;
 #	- the captured message, relayed back into port 25 from the lab MX's
 #	  own address, is verified by the milter: both signatures pass in
 #	  the A-R of the delivered copy.
@@ -20,7 +23,8 @@
 #	field, internal hop's Received (all deleted by the milter) nor the
 #	submission hop's Received with the client address (Postfix
 #	header_checks, which docs/milter-auth.md gives); the signatures made
-#	after cleaning still verify. A group-readable key stops the daemon at start with
+#	after cleaning still verify. After a reload with simple/simple, the
+#	odd cases pass the independent verifiers again. A group-readable key stops the daemon at start with
 #	"path:line: dkim_sign_keys: ..."; a SIGHUP reload re-reads the keys.
 set -u
 . "$(dirname "$0")/milter-auth.bash"
@@ -43,14 +47,10 @@ printf '%s\n' '/^Received:.*[[:space:]]by[[:space:]]+mx\.lab\.example[[:space:]]
 chmod 644 "$MA_TMP/outbound_header_checks"
 printf 'header_checks = regexp:%s/outbound_header_checks\n' "$MA_TMP" >"$MA_TMP/main.extra"
 export LAB_POSTFIX_MAIN_EXTRA=$MA_TMP/main.extra
-# In a SANITIZE=1 build: libopendkim leaks the EVP_PKEY of every Ed25519
-# key it signs with (docs/dkim.md pitfall 13). Exactly that leak is
-# suppressed (full stacks through libcrypto need slow unwinding); any other
-# leak still fails the sanitizer check of ma_finish.
-printf 'leak:dkim_privkey_load\n' >"$MA_TMP/lsan.supp"
-chmod 644 "$MA_TMP/lsan.supp"
-export LSAN_OPTIONS="suppressions=$MA_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# No LeakSanitizer suppression: the default signer (dkim_sign_engine =
+# messec, keys parsed once) does not have libopendkim's Ed25519 leak
+# (docs/dkim.md pitfall 13); in a SANITIZE=1 build ma_finish fails on any
+# leak.
 ma_lab_up "${sign_conf[@]}"
 
 # wait_captured TOKEN: the .eml at the capture sink whose Subject is TOKEN.
@@ -63,6 +63,68 @@ sig_tags() {
 		sed -E 's/.*;a=([^;]*).*/a=\1 &/; s/ .*;d=([^;]*).*/ d=\1 &/; s/ [^ ]*;s=([^;]*).*/ s=\1/' |
 		awk '{print $1, $2, $3}'
 }
+
+# only_sig ALG FILE: FILE without the DKIM-Signature fields whose a= is
+# not ALG (opendkim-testmsg's exit status covers all signatures at once).
+only_sig() {
+	awk -v alg="$1" 'BEGIN{IGNORECASE=1}
+		!body && /^\r?$/ {body=1; if(h!="" && keep)printf "%s", h; h=""}
+		body {print; next}
+		/^[^ \t]/ {if(h!="" && keep)printf "%s", h; h=""; keep=1; sig=0}
+		/^DKIM-Signature:/ {sig=1}
+		{h=h $0 "\n"; if(sig) {t=h; gsub(/[ \t\r\n]/, "", t); keep=(t ~ ("a=" alg "(;|$)"))}}' "$2"
+}
+
+# check_independent WHAT FILE: the message FILE (captured at the sink,
+# signed rsa-sha256 and ed25519-sha256 by lab.example) verifies as pass
+# with three verifiers that share no code with messec (issue 16 item 4):
+# Mail::DKIM (RSA only: Debian 12's has no Ed25519), dkimpy (both) and
+# Debian's OpenDKIM, opendkim-testmsg (both, one at a time). Keys come
+# from the lab's DNS. FILE empty: the message never arrived.
+check_independent() {
+	local what=$1 f=$2 out alg
+	if [ -z "$f" ]; then
+		fail "$what: Mail::DKIM verifies rsa-sha256" "not captured: $MA_REPLY"
+		fail "$what: dkimpy verifies rsa-sha256 and ed25519-sha256" "not captured"
+		fail "$what: OpenDKIM (opendkim-testmsg) verifies rsa-sha256 and ed25519-sha256" "not captured"
+		return
+	fi
+	out=$(lab_exec perl "$LAB_LIB_DIR/dkim_verify.pl" <"$f")
+	grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
+		ok "$what: Mail::DKIM verifies rsa-sha256" ||
+		fail "$what: Mail::DKIM verifies rsa-sha256" "$out"
+	out=$(lab_exec "$LAB_PY" "$LAB_LIB_DIR/dkimpy_verify.py" <"$f" 2>&1)
+	grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
+		grep -q '^lab.example ed25519 ed25519-sha256 pass$' <<<"$out" &&
+		ok "$what: dkimpy verifies rsa-sha256 and ed25519-sha256" ||
+		fail "$what: dkimpy verifies rsa-sha256 and ed25519-sha256" "$out"
+	out=
+	for alg in rsa-sha256 ed25519-sha256; do
+		only_sig "$alg" "$f" >"$MA_TMP/only.eml"
+		[ "$(grep -ci '^DKIM-Signature:' "$MA_TMP/only.eml")" = 1 ] ||
+			out+="$alg: no signature; "
+		lab_exec opendkim-testmsg <"$MA_TMP/only.eml" >"$MA_TMP/only.out" 2>&1 ||
+			out+="$alg: $(tr '\n' ' ' <"$MA_TMP/only.out"); "
+	done
+	if [[ $what == *fold* && $out == *"dkim_chunk(): Syntax error"* ]]; then
+		# Known: opendkim-testmsg's own message reader (dkim_chunk(),
+		# not the dkim_header() API the milters use) refuses this header
+		# block; Mail::DKIM and dkimpy pass it (docs/dkim.md).
+		todo "$what: OpenDKIM (opendkim-testmsg) verifies rsa-sha256 and ed25519-sha256" "$out"
+		return
+	fi
+	[ -z "$out" ] &&
+		ok "$what: OpenDKIM (opendkim-testmsg) verifies rsa-sha256 and ed25519-sha256" ||
+		fail "$what: OpenDKIM (opendkim-testmsg) verifies rsa-sha256 and ed25519-sha256" "$out"
+}
+
+# 0. The RFC 8463 example (A.3, both signatures) verifies with dkimpy,
+# keys from the RFC (football.example.com is not in the lab's DNS).
+v8463=${MESSEC_CONFORMANCE:-$LAB_LIB_DIR/../../../shared/conformance}/dkim/rfc8463
+out=$("$LAB_PY" "$LAB_LIB_DIR/dkimpy_verify.py" "$v8463/keys.txt" <"$v8463/message-signed.eml" 2>&1)
+[ "$(grep -c ' pass$' <<<"$out")" = 2 ] &&
+	ok "RFC 8463 A.3 example: dkimpy verifies both signatures" ||
+	fail "RFC 8463 A.3 example: dkimpy verifies both signatures" "$out"
 
 # 1. Authenticated submission, From lab.example: two signatures; the
 # client's address and software are gone (issue 16 item 2, ANSSI R36).
@@ -84,10 +146,7 @@ if [[ $MA_REPLY == 250* ]] && eml=$(wait_captured "$tok"); then
 		fail "submission (587, AUTH): rsa-sha256 and ed25519-sha256 signatures at the capture sink" \
 			"$n fields: $tags"
 	fi
-	out=$(lab_exec perl "$LAB_LIB_DIR/dkim_verify.pl" <"$eml")
-	grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
-		ok "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" ||
-		fail "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" "$out"
+	check_independent "submission" "$eml"
 	v=$(ma_verdict "$MA_QID")
 	[[ $v == *"outbound=auth"* ]] && ok "verdict line: outbound=auth" ||
 		fail "verdict line: outbound=auth" "$v"
@@ -105,7 +164,7 @@ else
 	fail "cleaned at the capture sink: no client address, internal hop, User-Agent, X-Mailer, X-Originating-IP, listed field" "no message"
 	fail "cleaning keeps the other fields" "no message"
 	fail "submission (587, AUTH) signed message reaches the capture sink" "$MA_REPLY"
-	fail "Mail::DKIM (independent) verifies the rsa-sha256 signature via the lab DNS" "no message"
+	check_independent "submission" ""
 	fail "verdict line: outbound=auth" "no message"
 fi
 
@@ -148,20 +207,21 @@ odd_case() {	# NAME: writes $MA_TMP/NAME.eml with Subject NAME
 		esac
 	} >"$MA_TMP/$t.eml"
 }
-for kind in eightbit long trailing empty fold; do
-	t=$kind$RANDOM
-	odd_case "$t"
-	ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
-		--from alice@lab.example --to friend@remote.example --file "$MA_TMP/$t.eml"
-	if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$t"); then
-		out=$(lab_exec perl "$LAB_LIB_DIR/dkim_verify.pl" <"$f")
-		grep -q '^lab.example rsa2048 rsa-sha256 pass$' <<<"$out" &&
-			ok "signed $kind message verifies with Mail::DKIM" ||
-			fail "signed $kind message verifies with Mail::DKIM" "$out"
-	else
-		fail "signed $kind message verifies with Mail::DKIM" "not captured: $MA_REPLY"
-	fi
-done
+# odd_cases LABEL KIND...: each odd case submitted, captured and checked.
+odd_cases() {
+	local label=$1 kind t f
+	shift
+	for kind in "$@"; do
+		t=$kind$RANDOM
+		odd_case "$t"
+		ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+			--from alice@lab.example --to friend@remote.example --file "$MA_TMP/$t.eml"
+		f=
+		[[ $MA_REPLY == 250* ]] && f=$(wait_captured "$t")
+		check_independent "$label$kind message" "$f"
+	done
+}
+odd_cases "" eightbit long trailing empty fold
 
 # 3. A From domain not in the signing table: sent unsigned.
 tok=nosign$RANDOM
@@ -217,8 +277,15 @@ ma_send --bind "$LAB_OUT_BAD" --from ceo@reject.example --to "$LAB_ALICE" --file
 rep=$MA_TMP/reports
 mkdir -p "$rep"
 day=$(date -u +%Y%m%d)
-out=$("$B/milter-auth/messec-dmarc-report" -s "lmdb:$MA_TMP/report.lmdb" --org-name mx.lab.example \
-	--email postmaster@lab.example --day "$day" --dry-run "$rep" 2>&1)
+# The milter's writer thread commits within 200 ms (dmarc_report_writer.h):
+# the reports are read again until the last message's is there.
+dry_run() {
+	out=$("$B/milter-auth/messec-dmarc-report" -s "lmdb:$MA_TMP/report.lmdb" --org-name mx.lab.example \
+		--email postmaster@lab.example --day "$day" --dry-run "$rep" 2>&1)
+	grep -qs "<source_ip>$LAB_OUT_BAD</source_ip>" "$rep"/*'!reject.example!'*.xml
+}
+lab_wait 5 dry_run
+dry_run
 x_none=$(cat "$rep"/*'!none.example!'*.xml 2>/dev/null)
 x_lab=$(cat "$rep"/*'!lab.example!'*.xml 2>/dev/null)
 x_rej=$(cat "$rep"/*'!reject.example!'*.xml 2>/dev/null)
@@ -254,6 +321,21 @@ if [[ $MA_REPLY == 250* ]] && f=$(wait_captured "$tok"); then
 else
 	fail "SIGHUP reload reads the key table again (second key used)" "not captured: $MA_REPLY"
 fi
+
+# 6b. simple/simple (the own signer hashes its folded DKIM-Signature as
+# is; Ed25519 with a simple header is what libopendkim cannot sign): the
+# same odd cases pass the three independent verifiers.
+ma_write_conf "${sign_conf[@]}" "dkim_sign_canonicalization = simple/simple"
+mark=$(lab_log_mark "$MA_LOG")
+kill -HUP "$MA_PID"
+lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded|reload of' 10
+odd_cases "simple/simple: " eightbit long trailing empty
+# Known limit (docs/dkim.md, Signing): without SMFIP_HDR_LEADSPC Postfix
+# gives the milter a value without its leading white space, so "To:" CRLF
+# TAB "bob..." is signed as "To: bob..." and fails simple header
+# canonicalization (relaxed, the default, is unaffected).
+todo "simple/simple: fold message (To: folded before its first word) verifies" \
+	"the milter does not see the white space before a value (no SMFIP_HDR_LEADSPC)"
 
 # 7. A key other users can read: the daemon refuses to start, naming the
 # config line.

@@ -13,7 +13,8 @@
 #	Not a test itself (no .sh suffix: tests/run does not run it). The lab
 #	(tests/lab/) gets extra DNS zones for cases its own zones do not
 #	cover (SPF softfail/neutral/permerror, strict/relaxed alignment, sp=,
-#	malformed DMARC), and the milter runs inside the lab namespace as an
+#	malformed DMARC; a test adds its own with MA_EXTRA_ZONES=FILE before
+#	ma_lab_up), and the milter runs inside the lab namespace as an
 #	unprivileged user (nobody) after binding its socket, with authserv-id
 #	mx.lab.example. B (the build dir) comes from tests/run;
 #	MESSEC_MILTER_AUTH_BIN runs another binary (the installed package's:
@@ -75,6 +76,8 @@ local-zone: "xn--bcher-kva.example." static
 local-data: 'xn--bcher-kva.example. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"'
 local-data: '_dmarc.xn--bcher-kva.example. 300 IN TXT "v=DMARC1; p=reject"'
 ZONES
+	# a test's own zones (MA_EXTRA_ZONES: a file of unbound lines)
+	if [ -n "${MA_EXTRA_ZONES:-}" ]; then cat "$MA_EXTRA_ZONES"; fi
 }
 
 # The milter config: $1... extra lines appended.
