@@ -541,6 +541,27 @@ struct rekey_ctx {
 	size_t users_count, users_alloc;
 };
 
+/* grow_array(arr, count, &alloc, size): arr with room for one more
+   element (doubled from 16 when full; *alloc updated), or NULL (said on
+   stderr, arr and *alloc unchanged) when the memory is not there. The
+   arrays of rekey hold no plaintext secret, so realloc() leaving an old
+   copy behind is fine. */
+static void *grow_array(void *arr, size_t count, size_t *alloc, size_t size)
+{
+	size_t n;
+	void *p;
+
+	if (count < *alloc)
+		return arr;
+	n = *alloc == 0 ? 16 : *alloc * 2;
+	if (n > SIZE_MAX / size || (p = realloc(arr, n * size)) == NULL) {
+		fprintf(stderr, "messec-mfa: out of memory\n");
+		return NULL;
+	}
+	*alloc = n;
+	return p;
+}
+
 static int rekey_collect_app(const struct mfa_app_rec *rec, void *ctx)
 {
 	struct rekey_ctx *rc = ctx;
@@ -548,17 +569,10 @@ static int rekey_collect_app(const struct mfa_app_rec *rec, void *ctx)
 
 	if (rec->scheme != MFA_APP_SCHEME_HMAC_SHA256)
 		return 0;
-	if (rc->apps_count == rc->apps_alloc) {
-		size_t n = rc->apps_alloc == 0 ? 16 : rc->apps_alloc * 2;
-
-		if (n > SIZE_MAX / sizeof(*a) ||
-		    (a = realloc(rc->apps, n * sizeof(*a))) == NULL) {
-			fprintf(stderr, "messec-mfa: out of memory\n");
-			return -1;
-		}
-		rc->apps = a;
-		rc->apps_alloc = n;
-	}
+	a = grow_array(rc->apps, rc->apps_count, &rc->apps_alloc, sizeof(*a));
+	if (a == NULL)
+		return -1;
+	rc->apps = a;
 	a = &rc->apps[rc->apps_count++];
 	(void)str_copy(a->user, rc->user, sizeof(a->user));
 	memcpy(a->id, rec->id, sizeof(a->id));
@@ -574,17 +588,10 @@ static int rekey_collect_user(const char *user, struct mfa_user_rec *rec, void *
 	struct rekey_ctx *rc = ctx;
 	struct rekey_user *u;
 
-	if (rc->users_count == rc->users_alloc) {
-		size_t n = rc->users_alloc == 0 ? 16 : rc->users_alloc * 2;
-
-		if (n > SIZE_MAX / sizeof(*u) ||
-		    (u = realloc(rc->users, n * sizeof(*u))) == NULL) {
-			fprintf(stderr, "messec-mfa: out of memory\n");
-			return -1;
-		}
-		rc->users = u;
-		rc->users_alloc = n;
-	}
+	u = grow_array(rc->users, rc->users_count, &rc->users_alloc, sizeof(*u));
+	if (u == NULL)
+		return -1;
+	rc->users = u;
 	u = &rc->users[rc->users_count++];
 	(void)str_copy(u->name, user, sizeof(u->name));
 	u->rec = *rec;
