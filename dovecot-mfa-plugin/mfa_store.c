@@ -2,12 +2,12 @@
 /* NAME
 /*	mfa_store 3
 /* SUMMARY
-/*	MFA records: encoding, keys, and common/'s store underneath
+/*	MFA records: keys, and common/'s store underneath
 /* DESCRIPTION
-/*	See mfa_store.h. This file encodes and checks the records and keeps
-/*	them in common/'s store (store.h): values are versioned,
-/*	little-endian, length-checked on read: a short or unknown record is
-/*	an error, never a default. The same bytes on both backends.
+/*	See mfa_store.h. This file keeps the records in common/'s store
+/*	(store.h); their bytes (versioned, little-endian, checked on read:
+/*	a short or unknown record is an error, never a default; the same
+/*	bytes on both backends) are mfa_record.c's.
 /*
 /*	Keys, as the plugin's own store code wrote them before it moved onto
 /*	common/ (tests/compat/ holds such stores; mfa_test_store_compat
@@ -55,15 +55,7 @@
 #include "mfa_settings.h"
 #include "mfa_store.h"
 
-#define USER_REC_FIXED 34
-#define APP_REC_FIXED_V1 17
-#define APP_REC_FIXED 18
-#define APP_REC_VERSION 2
-#define IP_REC_LEN 13
 #define IP_MAX 64
-#define REC_VERSION 1
-#define REC_MAX (APP_REC_FIXED + MFA_APP_NAME_MAX + MFA_APP_SERVICES_MAX + \
-		 MFA_APP_HASH_MAX + 3)
 #define URI_MAX (MFA_PATH_MAX + 64)
 #define KEY_MAX (MFA_USER_MAX + 16)
 
@@ -623,45 +615,25 @@ static int app_id_ok(const char *id)
 
 /* --- users */
 
-static int user_decode(const uint8_t *p, size_t len, struct mfa_user_rec *rec)
+/* A record's bytes that do not decode: an error of the store. */
+static enum mfa_store_result rec_bad(const char *error)
 {
-	size_t sealed_len;
-
-	if (len < USER_REC_FIXED || p[0] != REC_VERSION)
-		goto bad;
-	memset(rec, 0, sizeof(*rec));
-	rec->algorithm = (enum mfa_totp_alg)p[1];
-	rec->digits = p[2];
-	rec->last_used = mfa_get_u64(p + 4);
-	rec->failures = mfa_get_u32(p + 12);
-	rec->locked_until = (int64_t)mfa_get_u64(p + 16);
-	rec->created = (int64_t)mfa_get_u64(p + 24);
-	sealed_len = (size_t)p[32] | ((size_t)p[33] << 8);
-	if (rec->algorithm > MFA_TOTP_SHA512 || rec->digits < MFA_DIGITS_MIN ||
-	    rec->digits > MFA_DIGITS_MAX || sealed_len > sizeof(rec->sealed) ||
-	    len != USER_REC_FIXED + sealed_len)
-		goto bad;
-	memcpy(rec->sealed, p + USER_REC_FIXED, sealed_len);
-	rec->sealed_len = sealed_len;
-	return 0;
-bad:
-	(void)set_error("store: malformed user record");
-	return -1;
+	return set_error("store: %s", error);
 }
 
 enum mfa_store_result mfa_user_get(struct mfa_txn *txn, const char *user,
 				   struct mfa_user_rec *rec_r)
 {
-	uint8_t val[REC_MAX];
+	uint8_t val[MFA_REC_MAX];
 	enum mfa_store_result ret;
+	const char *error;
 	size_t len;
 
 	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	ret = rec_get(txn, MFA_TABLE_USER, user, NULL, val,
-				   sizeof(val), &len);
-	if (ret == MFA_STORE_OK && user_decode(val, len, rec_r) < 0)
-		ret = MFA_STORE_ERROR;
+	ret = rec_get(txn, MFA_TABLE_USER, user, NULL, val, sizeof(val), &len);
+	if (ret == MFA_STORE_OK && mfa_user_rec_decode(val, len, rec_r, &error) < 0)
+		ret = rec_bad(error);
 	secret_wipe(val, sizeof(val));
 	return ret;
 }
@@ -669,26 +641,17 @@ enum mfa_store_result mfa_user_get(struct mfa_txn *txn, const char *user,
 enum mfa_store_result mfa_user_put(struct mfa_txn *txn, const char *user,
 				   const struct mfa_user_rec *rec)
 {
-	uint8_t val[USER_REC_FIXED + sizeof(rec->sealed)];
+	uint8_t val[MFA_USER_REC_FIXED + sizeof(rec->sealed)];
 	enum mfa_store_result ret;
+	const char *error;
+	size_t len;
 
 	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	if (rec->sealed_len > sizeof(rec->sealed))
-		return set_error("store: sealed secret too long");
-	memset(val, 0, USER_REC_FIXED);
-	val[0] = REC_VERSION;
-	val[1] = (uint8_t)rec->algorithm;
-	val[2] = (uint8_t)rec->digits;
-	mfa_put_u64(val + 4, rec->last_used);
-	mfa_put_u32(val + 12, rec->failures);
-	mfa_put_u64(val + 16, (uint64_t)rec->locked_until);
-	mfa_put_u64(val + 24, (uint64_t)rec->created);
-	val[32] = (uint8_t)rec->sealed_len;
-	val[33] = (uint8_t)(rec->sealed_len >> 8);
-	memcpy(val + USER_REC_FIXED, rec->sealed, rec->sealed_len);
-	ret = rec_put(txn, MFA_TABLE_USER, user, NULL, val,
-				   USER_REC_FIXED + rec->sealed_len);
+	if (mfa_user_rec_encode(rec, val, sizeof(val), &len, &error) < 0)
+		ret = rec_bad(error);
+	else
+		ret = rec_put(txn, MFA_TABLE_USER, user, NULL, val, len);
 	secret_wipe(val, sizeof(val));
 	return ret;
 }
@@ -711,14 +674,17 @@ static int user_iter_one(const char *name, size_t name_len,
 	struct user_iter *it = ctx;
 	struct mfa_user_rec rec;
 	char user[MFA_USER_MAX + 1];
+	const char *error;
 	int ret;
 
 	if (name_len == 0 || name_len > MFA_USER_MAX) {
 		(void)set_error("store: malformed user key");
 		return -1;
 	}
-	if (user_decode(val, len, &rec) < 0)
+	if (mfa_user_rec_decode(val, len, &rec, &error) < 0) {
+		(void)rec_bad(error);
 		return -1;
+	}
 	memcpy(user, name, name_len);
 	user[name_len] = '\0';
 	ret = it->fn(user, &rec, it->ctx);
@@ -733,118 +699,40 @@ mfa_user_foreach(struct mfa_txn *txn,
 {
 	struct user_iter it = { fn, ctx };
 
-	return rec_foreach(txn, MFA_TABLE_USER, NULL,
-					user_iter_one, &it);
+	return rec_foreach(txn, MFA_TABLE_USER, NULL, user_iter_one, &it);
 }
 
-/* --- app passwords: value =
-   version 1: 1, created, last_used, name\0services\0hash\0 (yescrypt);
-   version 2: 2, scheme, created, last_used, name\0services\0hash\0. */
-
-/* The hash field fits its scheme (the scheme byte is never trusted
-   alone: an HMAC record must hold exactly a 32-byte tag in hex). */
-static int app_hash_ok(enum mfa_app_scheme scheme, const char *hash, size_t len)
-{
-	switch (scheme) {
-	case MFA_APP_SCHEME_YESCRYPT:
-		return len > 0;
-	case MFA_APP_SCHEME_HMAC_SHA256:
-		if (len != 64)
-			return 0;
-		for (size_t i = 0; i < len; i++) {
-			if (strchr("0123456789abcdef", hash[i]) == NULL ||
-			    hash[i] == '\0')
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-static int app_decode(const char *id, size_t idlen, const uint8_t *val,
-		      size_t len, struct mfa_app_rec *rec)
-{
-	const char *p, *end, *fields[3];
-	size_t lens[3], fixed;
-
-	memset(rec, 0, sizeof(*rec));
-	if (len < APP_REC_FIXED_V1 || idlen == 0 || idlen > MFA_APP_ID_LEN)
-		goto bad;
-	if (val[0] == REC_VERSION) {
-		rec->scheme = MFA_APP_SCHEME_YESCRYPT;
-		fixed = APP_REC_FIXED_V1;
-	} else if (val[0] == APP_REC_VERSION && len >= APP_REC_FIXED) {
-		rec->scheme = (enum mfa_app_scheme)val[1];
-		fixed = APP_REC_FIXED;
-	} else {
-		goto bad;
-	}
-	memcpy(rec->id, id, idlen);
-	rec->created = (int64_t)mfa_get_u64(val + fixed - 16);
-	rec->last_used = (int64_t)mfa_get_u64(val + fixed - 8);
-	p = (const char *)val + fixed;
-	end = (const char *)val + len;
-	for (int i = 0; i < 3; i++) {
-		const char *nul = memchr(p, '\0', (size_t)(end - p));
-
-		if (nul == NULL)
-			goto bad;
-		fields[i] = p;
-		lens[i] = (size_t)(nul - p);
-		p = nul + 1;
-	}
-	if (lens[0] > MFA_APP_NAME_MAX || lens[1] > MFA_APP_SERVICES_MAX ||
-	    lens[2] > MFA_APP_HASH_MAX || p != end ||
-	    !app_hash_ok(rec->scheme, fields[2], lens[2]))
-		goto bad;
-	memcpy(rec->name, fields[0], lens[0]);
-	memcpy(rec->services, fields[1], lens[1]);
-	memcpy(rec->hash, fields[2], lens[2]);
-	return 0;
-bad:
-	(void)set_error("store: malformed app password record");
-	return -1;
-}
+/* --- app passwords (the bytes: mfa_record.h) */
 
 enum mfa_store_result mfa_app_get(struct mfa_txn *txn, const char *user,
 				  const char *id, struct mfa_app_rec *rec_r)
 {
-	uint8_t val[REC_MAX];
+	uint8_t val[MFA_REC_MAX];
 	enum mfa_store_result ret;
+	const char *error;
 	size_t len;
 
 	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(id))
 		return MFA_STORE_ERROR;
-	ret = rec_get(txn, MFA_TABLE_APP, user, id, val,
-				   sizeof(val), &len);
-	if (ret == MFA_STORE_OK && app_decode(id, strlen(id), val, len, rec_r) < 0)
-		return MFA_STORE_ERROR;
+	ret = rec_get(txn, MFA_TABLE_APP, user, id, val, sizeof(val), &len);
+	if (ret == MFA_STORE_OK &&
+	    mfa_app_rec_decode(id, strlen(id), val, len, rec_r, &error) < 0)
+		return rec_bad(error);
 	return ret;
 }
 
 enum mfa_store_result mfa_app_put(struct mfa_txn *txn, const char *user,
 				  const struct mfa_app_rec *rec)
 {
-	uint8_t val[REC_MAX];
-	size_t o = APP_REC_FIXED, l;
-	const char *fields[3] = { rec->name, rec->services, rec->hash };
+	uint8_t val[MFA_REC_MAX];
+	const char *error;
+	size_t len;
 
 	if (!key_ok(user, MFA_USER_MAX) || !app_id_ok(rec->id))
 		return MFA_STORE_ERROR;
-	if (!app_hash_ok(rec->scheme, rec->hash, strlen(rec->hash)))
-		return set_error("store: app password hash does not fit its scheme");
-	val[0] = APP_REC_VERSION;
-	val[1] = (uint8_t)rec->scheme;
-	mfa_put_u64(val + 2, (uint64_t)rec->created);
-	mfa_put_u64(val + 10, (uint64_t)rec->last_used);
-	/* UNSAFE: each field is NUL-terminated inside its fixed array, so
-	   the sum of lengths fits val (sized for all three maxima). */
-	for (int i = 0; i < 3; i++) {
-		l = strlen(fields[i]) + 1;
-		memcpy(val + o, fields[i], l);
-		o += l;
-	}
-	return rec_put(txn, MFA_TABLE_APP, user, rec->id, val, o);
+	if (mfa_app_rec_encode(rec, val, sizeof(val), &len, &error) < 0)
+		return rec_bad(error);
+	return rec_put(txn, MFA_TABLE_APP, user, rec->id, val, len);
 }
 
 enum mfa_store_result mfa_app_del(struct mfa_txn *txn, const char *user,
@@ -865,9 +753,12 @@ static int app_iter_one(const char *name, size_t name_len,
 {
 	struct app_iter *it = ctx;
 	struct mfa_app_rec rec;
+	const char *error;
 
-	if (app_decode(name, name_len, val, len, &rec) < 0)
+	if (mfa_app_rec_decode(name, name_len, val, len, &rec, &error) < 0) {
+		(void)rec_bad(error);
 		return -1;
+	}
 	return it->fn(&rec, it->ctx);
 }
 
@@ -879,8 +770,7 @@ mfa_app_foreach(struct mfa_txn *txn, const char *user,
 
 	if (!key_ok(user, MFA_USER_MAX))
 		return MFA_STORE_ERROR;
-	return rec_foreach(txn, MFA_TABLE_APP, user,
-					app_iter_one, &it);
+	return rec_foreach(txn, MFA_TABLE_APP, user, app_iter_one, &it);
 }
 
 /* --- per-IP failures */
@@ -888,32 +778,29 @@ mfa_app_foreach(struct mfa_txn *txn, const char *user,
 enum mfa_store_result mfa_ip_get(struct mfa_txn *txn, const char *ip,
 				 struct mfa_ip_rec *rec_r)
 {
-	uint8_t val[REC_MAX];
+	uint8_t val[MFA_REC_MAX];
 	enum mfa_store_result ret;
+	const char *error;
 	size_t len;
 
 	if (!key_ok(ip, IP_MAX))
 		return MFA_STORE_ERROR;
-	ret = rec_get(txn, MFA_TABLE_IP, ip, NULL, val,
-				   sizeof(val), &len);
-	if (ret != MFA_STORE_OK)
-		return ret;
-	if (len != IP_REC_LEN || val[0] != REC_VERSION)
-		return set_error("store: malformed ip record");
-	rec_r->failures = mfa_get_u32(val + 1);
-	rec_r->since = (int64_t)mfa_get_u64(val + 5);
-	return MFA_STORE_OK;
+	ret = rec_get(txn, MFA_TABLE_IP, ip, NULL, val, sizeof(val), &len);
+	if (ret == MFA_STORE_OK && mfa_ip_rec_decode(val, len, rec_r, &error) < 0)
+		return rec_bad(error);
+	return ret;
 }
 
 enum mfa_store_result mfa_ip_put(struct mfa_txn *txn, const char *ip,
 				 const struct mfa_ip_rec *rec)
 {
-	uint8_t val[IP_REC_LEN];
+	uint8_t val[MFA_IP_REC_LEN];
+	const char *error;
+	size_t len;
 
 	if (!key_ok(ip, IP_MAX))
 		return MFA_STORE_ERROR;
-	val[0] = REC_VERSION;
-	mfa_put_u32(val + 1, rec->failures);
-	mfa_put_u64(val + 5, (uint64_t)rec->since);
-	return rec_put(txn, MFA_TABLE_IP, ip, NULL, val, sizeof(val));
+	if (mfa_ip_rec_encode(rec, val, sizeof(val), &len, &error) < 0)
+		return rec_bad(error);
+	return rec_put(txn, MFA_TABLE_IP, ip, NULL, val, len);
 }

@@ -81,53 +81,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mfa_seal.h"
-#include "mfa_totp.h"
-
-#define MFA_USER_MAX 255
-#define MFA_APP_ID_LEN 4
-#define MFA_APP_NAME_MAX 63
-#define MFA_APP_HASH_MAX 255
-#define MFA_APP_SERVICES_MAX 255
+#include "mfa_record.h"
 
 enum mfa_store_result {
 	MFA_STORE_ERROR = -1,
 	MFA_STORE_NOTFOUND = 0,
 	MFA_STORE_OK = 1,
-};
-
-struct mfa_user_rec {
-	enum mfa_totp_alg algorithm;
-	unsigned int digits;
-	uint64_t last_used;	/* last accepted counter + 1; 0 = none */
-	uint32_t failures;	/* consecutive failures */
-	int64_t locked_until;	/* unix time; 0 = not locked */
-	int64_t created;
-	size_t sealed_len;
-	uint8_t sealed[MFA_SECRET_MAX + MFA_SEAL_OVERHEAD];
-};
-
-/* How an app password record's hash is made (mfa_apppass.h). The value
-   is stored as one byte; YESCRYPT is what records without the byte
-   (version 1, before issue 19) hold. */
-enum mfa_app_scheme {
-	MFA_APP_SCHEME_YESCRYPT = 0,		/* crypt(3) "$y$..." */
-	MFA_APP_SCHEME_HMAC_SHA256 = 1,		/* 64 hex digits */
-};
-
-struct mfa_app_rec {
-	char id[MFA_APP_ID_LEN + 1];
-	enum mfa_app_scheme scheme;
-	char name[MFA_APP_NAME_MAX + 1];
-	char services[MFA_APP_SERVICES_MAX + 1];	/* "" = all */
-	char hash[MFA_APP_HASH_MAX + 1];
-	int64_t created;
-	int64_t last_used;	/* 0 = never */
-};
-
-struct mfa_ip_rec {
-	uint32_t failures;
-	int64_t since;		/* start of the counting window */
 };
 
 struct mfa_store;

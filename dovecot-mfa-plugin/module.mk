@@ -32,7 +32,7 @@ MFA_DOVECOT24 := $(call mfa_is24,$(DOVECOT_INCLUDE))
 # prerequisites, where make takes "-pthread" for a file.
 MFA_THREAD_FLAGS := -pthread
 EXTRA_CFLAGS_dovecot-mfa-plugin := -Wno-comment $(MFA_THREAD_FLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) $(HIREDIS_CFLAGS) $(CMOCKA_CFLAGS) -I$(MFA_DIR)
-MFA_CORE := mfa_util mfa_log mfa_totp mfa_seal mfa_settings mfa_store \
+MFA_CORE := mfa_util mfa_log mfa_totp mfa_seal mfa_settings mfa_record mfa_store \
 	mfa_apppass mfa_policy mfa_worker
 MFA_CORE_OBJS := $(MFA_CORE:%=$(B)/$(MFA_DIR)/%.o)
 MFA_LIBS := $(COMMON_LIBS) -lcrypt
