@@ -12,6 +12,22 @@
 #	printed secret, as bob's authenticator app would. "OFF" is bob before
 #	enrolment: for him the layer does nothing yet, his password alone opens
 #	the mailbox (the same as Dovecot without the plugin).
+#
+#	Webmail (docs/mfa.md, "Webmail"): two real Roundcubes (Debian's
+#	roundcube-core, demo/webmail, PHP's built-in server in the lab) drive
+#	IMAP the way a webmail does, logging in again on every HTTP request.
+#	One logs in to IMAP from 192.0.2.81, an ordinary address: carol types
+#	password + code, the first request passes, the next one is refused as
+#	a replay (what does not work). The other is the recommended set-up:
+#	the webmail host 203.0.113.80 is the only entry of exempt_nets, bob
+#	logs in there with his password, every request passes as "exempt
+#	network", while the same password from anywhere else is still
+#	refused. The webmail's own second factor is not shown: Debian 12 ships
+#	no TOTP plugin for Roundcube (the docs say what to use).
+
+# The webmail host (the only exempt address) and an ordinary one.
+DEMO_WEBMAIL_ADDR=203.0.113.80
+DEMO_WEBMAIL_PLAIN_ADDR=192.0.2.81
 
 setup() {
 	MFA_SO=$DEMO_B/dovecot-mfa-plugin/libauthdb_mfa.so
@@ -19,7 +35,8 @@ setup() {
 	[ -r "$MFA_SO" ] && [ -x "$MFA_CLI" ] || { echo "40-mfa: build the plugin first (make)" >&2; return 1; }
 	export LAB_DOVECOT_AUTH_PLUGIN=$MFA_SO
 	# Not a pipeline: demo_add_* export variables, which a subshell would lose.
-	demo_add_passdb_first < <(sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb unenrolled=allow|" \
+	# exempt_nets: the webmail host only (one address, /32).
+	demo_add_passdb_first < <(sed "s|^  args = .*|  args = store=@LABDIR@/mfa/mfa.lmdb unenrolled=allow exempt_nets=$DEMO_WEBMAIL_ADDR/32|" \
 		packaging/dovecot/05-messec-mfa.conf)
 	# The store must exist before the first login of any layer: with
 	# unenrolled=allow the plugin never creates it (an empty store would let
@@ -123,5 +140,87 @@ run() {
 		"Le journal dit ce qui a été décidé, jamais le mot de passe ni le code."
 	demo_lesson "A stolen password is no longer enough: the attacker also needs the code of the minute, and a code works once." \
 		"Un mot de passe volé ne suffit plus : il faut aussi le code du moment, et un code ne sert qu’une fois."
+	_demo_webmail || return 1
+	return 0
+}
+
+# _demo_logins IP: the mfa decisions and IMAP logins of Dovecot's log from
+# that address (the auth prefix cut), as the "log" part.
+_demo_logins() {
+	demo_part log
+	grep -E "(mfa\([^,]*,$1,|imap-login: .*rip=$1,)" "$LAB_DOVECOT_LOG" |
+		grep -E "mfa: |Login: |auth failed" | sed -E 's/^[0-9: -]+//; s/^auth: [A-Za-z]+: //' |
+		sed -E 's/, (lip|mpid|session)=[^,]*//g' | tail -n "${2:-6}" | demo_show
+}
+
+# _demo_webmail_start NAME ADDR: a Roundcube serving on ADDR:8080 and
+# logging in to IMAP from ADDR (demo/webmail); 1 (said) when it fails.
+_demo_webmail_start() {
+	local msg
+	demo_showcmd demo/webmail LABDIR "$1" "$2" "$2"
+	msg=$(demo/webmail "$LAB_DIR" "$1" "$2" "$2" 2>&1) && return 0
+	printf '%s\n' "$msg" | demo_show
+	demo_bad "Roundcube did not start" "Roundcube n’a pas démarré"
+	return 1
+}
+
+# _demo_webmail_use ADDR USER SHOWN PASSWORD: the "send" and "answer"
+# parts of a browser logging in to the Roundcube on ADDR and clicking
+# twice (PASSWORD typed, SHOWN printed); its lines in $out.
+_demo_webmail_use() {
+	local url=http://$1:8080/
+	demo_part send
+	demo_showcmd python3 demo/webmail_client.py "$url" "$2" "$3" 2
+	out=$(lab_exec python3 demo/webmail_client.py "$url" "$2" "$4" 2 2>&1)
+	demo_part answer
+	printf '%s\n' "$out" | demo_show
+}
+
+# Scenarios 7 and 8: a webmail in front of Dovecot (docs/mfa.md, "Webmail").
+_demo_webmail() {
+	local secret code
+	demo_scenario "7. Webmail, what does NOT work: carol types password + code into Roundcube" \
+		"7. Webmail, ce qui ne marche PAS : carol saisit mot de passe + code dans Roundcube"
+	demo_say "Roundcube (Debian's roundcube-core) logs in to IMAP again on EVERY web request, with what was typed in its login form." \
+		"Roundcube (paquet Debian roundcube-core) se reconnecte à IMAP à CHAQUE requête web, avec ce qui a été saisi dans son formulaire."
+	_demo_webmail_start plain "$DEMO_WEBMAIL_PLAIN_ADDR" || return 1
+	out=$("$MFA_CLI" --store "$LAB_DIR/mfa/mfa.lmdb" enroll --force --no-qr "$LAB_CAROL" 2>&1)
+	secret=$(printf '%s\n' "$out" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+	[ -n "$secret" ] || { demo_bad "carol's enrolment printed no URI" "l’enrôlement de carol n’a pas affiché d’URI"; return 1; }
+	code=$(_demo_totp "$secret")
+	_demo_webmail_use "$DEMO_WEBMAIL_PLAIN_ADDR" "$LAB_CAROL" "<password>$code" "$LAB_CAROL_PASSWORD$code"
+	_demo_logins "$DEMO_WEBMAIL_PLAIN_ADDR"
+	[[ $out == *"login: ok"*"click 1: refused"* ]] &&
+		grep -qE "mfa\($LAB_CAROL,$DEMO_WEBMAIL_PLAIN_ADDR,.*mfa: next: code ok" "$LAB_DOVECOT_LOG" &&
+		grep -qE "mfa\($LAB_CAROL,$DEMO_WEBMAIL_PLAIN_ADDR,.*mfa: fail: code already used" "$LAB_DOVECOT_LOG" ||
+		{ demo_bad "Roundcube's second IMAP login was not refused as a replay" \
+			"la deuxième connexion IMAP de Roundcube n’a pas été refusée comme rejeu"; return 1; }
+	demo_ok "the first IMAP login passes, the next request replays the same code and is refused: carol is thrown out (and each replay counts towards her lockout)." \
+		"la première connexion IMAP passe, la requête suivante rejoue le même code et est refusée : carol est déconnectée (et chaque rejeu compte pour son verrouillage)."
+	demo_lesson "A one-time code cannot go through a webmail that logs in again on every click." \
+		"Un code à usage unique ne peut pas traverser un webmail qui se reconnecte à chaque clic."
+
+	demo_scenario "8. Webmail, the recommended set-up: the webmail host ($DEMO_WEBMAIL_ADDR) is the only entry of exempt_nets" \
+		"8. Webmail, la configuration recommandée : l’hôte du webmail ($DEMO_WEBMAIL_ADDR) est la seule entrée d’exempt_nets"
+	demo_say "Dovecot sees the webmail's address, not the browser's; the webmail must ask for the second factor itself (docs/mfa.md, Webmail)." \
+		"Dovecot voit l’adresse du webmail, pas celle du navigateur ; le webmail doit demander lui-même le second facteur (docs/mfa.md, Webmail)."
+	demo_showcmd grep exempt_nets dovecot.conf
+	grep -h "exempt_nets" "$LAB_DOVECOT_CONFIG" | sed 's/^ *//' | demo_show
+	_demo_webmail_start webmail "$DEMO_WEBMAIL_ADDR" || return 1
+	_demo_webmail_use "$DEMO_WEBMAIL_ADDR" "$LAB_BOB" "<password>" "$LAB_BOB_PASSWORD"
+	[[ $out == *"click 2: ok"* ]] ||
+		{ demo_bad "bob's webmail session did not last" "la session webmail de bob n’a pas tenu"; return 1; }
+	_demo_logins "$DEMO_WEBMAIL_ADDR"
+	demo_say "The same password, straight to IMAP from anywhere else ($LAB_OUT_BAD):" \
+		"Le même mot de passe, directement en IMAP depuis n’importe où ailleurs ($LAB_OUT_BAD) :"
+	demo_showcmd python3 tests/lab/mail.py imap-login --user "$LAB_BOB" --password "<password>" --bind "$LAB_OUT_BAD"
+	out=$(lab_mail imap-login --user "$LAB_BOB" --password "$LAB_BOB_PASSWORD" --bind "$LAB_OUT_BAD" 2>&1 | tail -n 1)
+	printf '%s\n' "$out" | demo_show
+	[[ $out == NO* ]] || { demo_bad "the bare password was accepted outside the webmail" "le mot de passe seul a été accepté hors du webmail"; return 1; }
+	_demo_logins "$LAB_OUT_BAD" 2
+	demo_ok "through the webmail host the password is enough for Dovecot; from anywhere else a code is still needed." \
+		"depuis l’hôte du webmail, le mot de passe suffit à Dovecot ; de partout ailleurs, le code reste exigé."
+	demo_lesson "Exempting the webmail moves the gate to the webmail: it must ask for its own second factor, and only its address may be exempt." \
+		"Exempter le webmail déplace la porte vers le webmail : il doit demander son propre second facteur, et seule son adresse peut être exemptée."
 	return 0
 }

@@ -17,6 +17,11 @@
 #	    messec-postfix-setup enable policyd, the 4th message over the rate
 #	    limit deferred 450 4.7.1 with the alert line, greylisting 450 then
 #	    250, and the layer disabled again;
+#	    mfa webmail: a real Roundcube given password + code passes once,
+#	    the next click is refused as a replay; the recommended set-up
+#	    (webmail host in exempt_nets): the password alone logs in from
+#	    the webmail's address on every click, and is refused from
+#	    anywhere else;
 #	  - LAYER=dmarc,policy in French with DEMO_STEP=1: exit 0 without
 #	    waiting (stdin is no terminal), French narration with its
 #	    typography, the software's own output unchanged;
@@ -97,6 +102,21 @@ why=$(in_order "$out/all" '^==== Layer headers' '1\. OFF' 'Authentication-Result
 why=$(in_order "$out/all" '^==== Layer mfa' '1\. OFF' '\| OK Logged in' 'otpauth://totp/' '3\. ON' \
 	'\| NO \[AUTHENTICATIONFAILED\]' 'mfa: fail: no code' '\| OK Logged in' '\| NO \[AUTHENTICATIONFAILED\]' 'replay') &&
 	ok "mfa: password alone accepted OFF, refused ON; code accepted once" || fail "mfa: password alone accepted OFF, refused ON; code accepted once" "$why"
+# Webmail (issue 21 item 6): real Roundcubes. Password + code through a
+# webmail that is not exempt: the first IMAP login passes, the next click
+# is a replay. The recommended set-up: from the webmail host (the only
+# exempt_nets entry) the bare password logs in on every click; the same
+# password from anywhere else is refused.
+why=$(in_order "$out/all" '^==== Layer mfa' '7\. Webmail' '\| login: ok' '\| click 1: refused' \
+	'mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: next: code ok' \
+	'mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: fail: code already used \(replay\)' '^  Lesson: A one-time code' \
+	'8\. Webmail' 'exempt_nets=203\.0\.113\.80/32' '\| login: ok' '\| click 1: ok' '\| click 2: ok' \
+	'mfa\(bob@lab\.example,203\.0\.113\.80,.*mfa: pass-through: exempt network' \
+	'Login: user=<bob@lab\.example>, method=PLAIN, rip=203\.0\.113\.80' \
+	'\| NO \[AUTHENTICATIONFAILED\]' 'mfa\(bob@lab\.example,198\.51\.100\.10,.*mfa: fail: no code' \
+	'^  Lesson: Exempting the webmail') &&
+	ok "mfa webmail: Roundcube with password + code fails on the next click (replay); from the exempt webmail host the password alone logs in, from elsewhere refused" ||
+	fail "mfa webmail: Roundcube with password + code fails on the next click (replay); from the exempt webmail host the password alone logs in, from elsewhere refused" "$why"
 
 why=$(in_order "$out/all" '^==== Layer dkim' '1\. ' 'dkim=pass' '2\. ' 'dkim=fail' '3\. Outbound' \
 	'\$ swaks .*--port 587 .*--auth-user alice .*--from alice@lab\.example --to friend@remote\.example' \
