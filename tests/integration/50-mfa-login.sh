@@ -11,7 +11,8 @@
 #	Cases: wrong password, password without code, password + code, replay
 #	(IMAP, POP3, SMTP), a code from 10 minutes ago, wrong password + valid
 #	code, code alone, not enrolled (a real user, right password), lockout and unlock, app passwords,
-#	exempt network, secrets absent from log and store.
+#	exempt network (and a forwarded exempt address from an untrusted host
+#	ignored), secrets absent from log and store.
 #
 #	Determinism (the machine may be loaded, other labs run in parallel):
 #	- fresh() sets CODE in this shell (never call it in $(...)): the last
@@ -172,6 +173,13 @@ imap "$B_" wrong "$EXEMPT"
 expect "exempt network: wrong password still refused" no "$R"
 imap "$B_" "$BP" "$LAB_OUT_GOOD"
 expect "exempt network: other hosts still need a code" no "$R"
+# A host outside login_trusted_networks (empty here) that claims the
+# webmail's address (IMAP ID x-originating-ip): Dovecot ignores the claim,
+# the passdb sees the real address, a code is needed (docs/mfa.md, Webmail).
+newsrc
+R=$(lab_mail imap-login --user "$B_" --password "$BP" --bind "$SRC" --forward-ip "$EXEMPT" 2>&1)
+expect "exempt network: a forwarded webmail address from an untrusted host is ignored" no "$R"
+logged "log: refused under the real address, not the forwarded one" "$(dblog mfa "$B_" "$SRC")mfa: fail: no code"
 
 #
 # Nothing secret in the log or the store.

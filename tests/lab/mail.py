@@ -6,6 +6,7 @@
 #	        [--helo NAME] [--starttls] [--auth USER PASS] [--file msg.eml |
 #	        --subject S --body B [--header-from F] [--header 'N: v'...]]
 #	mail.py imap-login  --user U --password P [--bind IP] [--plain]
+#	        [--forward-ip IP]
 #	mail.py imap-fetch  --user U --password P [--search ALL] [--mailbox INBOX]
 #	        [--headers-only] [--wait SECONDS] [--count N]
 #	mail.py pop3-login  --user U --password P [--bind IP] [--plain]
@@ -220,6 +221,11 @@ def imap_open(args):
     m = BoundIMAP(default_host(args), args.port or 143, args.bind, args.timeout)
     if not args.plain:
         m.starttls(tls_context(args))
+    if getattr(args, "forward_ip", None):
+        # RFC 2971 ID with Dovecot's "x-originating-ip": a proxy or webmail
+        # telling the client's address; Dovecot takes it only from hosts
+        # in login_trusted_networks.
+        m.xatom("ID", '("x-originating-ip" "%s")' % args.forward_ip)
     typ, data = m.login(args.user, args.password)
     return m, data
 
@@ -358,6 +364,8 @@ def parser():
         p.add_argument("--password", required=True)
         p.add_argument("--plain", action="store_true", help="no STARTTLS/STLS")
         p.add_argument("--headers-only", action="store_true")
+        if name == "imap-login":
+            p.add_argument("--forward-ip", help="claim this client address (IMAP ID x-originating-ip)")
         if name == "imap-fetch":
             p.add_argument("--search", default="ALL")
             p.add_argument("--mailbox", default="INBOX")
