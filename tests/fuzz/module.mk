@@ -51,6 +51,7 @@ $(eval $(call fuzz_target,dkim_sign,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_L
 $(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c milter-auth/hdrbook.c milter-auth/authres.c $(MA_ALL_SRCS) common/tests/fake_dns.c,$(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_ALL_OBJS) $(FAKE_DNS_OBJ),$(MA_ALL_LIBS) -lpthread,$(OPENDKIM_CFLAGS),-Wl$(comma)--wrap=dns_query))
 $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
 $(eval $(call fuzz_target,mfa_settings,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))
+$(eval $(call fuzz_target,mfa_record,dovecot-mfa-plugin/mfa_record.c dovecot-mfa-plugin/mfa_util.c,$(B)/dovecot-mfa-plugin/mfa_record.o $(B)/dovecot-mfa-plugin/mfa_util.o,,-Idovecot-mfa-plugin))
 # messec-dmarc-report ingest: reports received (zlib, libxml2).
 $(eval $(call fuzz_target,dmarc_ingest,milter-auth/dmarc_ingest.c milter-auth/dmarc_ingest_sum.c,$(MA_INGEST_OBJS),$(MA_ZLIB_LIBS) $(MA_XML2_LIBS),$(XML2_CFLAGS)))
 # messec-inspect: message fields, Received hops, anomaly rules.
