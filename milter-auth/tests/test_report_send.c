@@ -19,6 +19,7 @@
 #include "../dmarc_report.h"
 #include "../dmarc_rua.h"
 #include "../dmarc_send.h"
+#include "report_row.h"
 
 /* --- rua parsing --------------------------------------------------------- */
 
@@ -288,19 +289,7 @@ static struct store *store;
 
 static struct ma_report_row row(const char *ip)
 {
-	struct ma_report_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.policy_domain = "policy.example";
-	r.p = r.sp = "none";
-	r.pct = 100;
-	r.source_ip = ip;
-	r.disposition = "none";
-	r.header_from = "policy.example";
-	r.spf_domain = "policy.example";
-	r.spf_scope = "mfrom";
-	r.spf_result = "pass";
-	return r;
+	return report_row("policy.example", ip);
 }
 
 static void keep(const char *hash, int64_t count, void *ctx)
