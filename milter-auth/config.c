@@ -328,6 +328,9 @@ static int create_libs(struct ma_config *mc, FILE *err)
 	dkim_cfg.allow_rsa_sha1 = cfg_bool(mc->cfg, "dkim_allow_rsa_sha1");
 	dkim_cfg.min_rsa_bits = (unsigned) cfg_int(mc->cfg, "dkim_min_rsa_bits");
 	dkim_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dkim_dns_timeout") * 1000;
+	/* mlfi_header hands the verify stage the exact bytes after the
+	   colon, whatever was negotiated (milter.c) */
+	dkim_cfg.header_leadspc = 1;
 	if ((mc->dkim = ma_dkim_lib_new(&dkim_cfg, &error)) == NULL) {
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;

@@ -17,8 +17,9 @@
  *	for every signature (about 0.5 ms of CPU, more than an RSA-2048
  *	signature: docs/dkim.md, Cost), wiped when the signer is freed.
  *
- *	Header fields are joined as "name: value" with CRLF line endings
- *	(Postfix strips the space after the colon and may fold with bare LF,
+ *	Header fields are joined as "name:" + the exact bytes after the
+ *	colon (SMFIP_HDR_LEADSPC: milter.c puts back the space an MTA
+ *	without it ate), with CRLF line endings (Postfix folds with bare LF,
  *	as for verification: dkim_verify.c), kept until the end of the
  *	header, then replayed to every handle.
  *
@@ -550,8 +551,7 @@ int ma_dkim_sign_header(struct ma_dkim_sign *g, const char *name, const char *va
 	}
 	put_crlf(g, name);
 	put(g, ':');
-	put(g, ' ');
-	put_crlf(g, value);
+	put_crlf(g, value);	/* raw: its leading white space is the field's */
 	put(g, '\0');
 	return 0;
 }

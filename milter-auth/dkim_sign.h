@@ -92,8 +92,11 @@ const char *ma_dkim_signer_match(const struct ma_dkim_signer *signer, const char
 struct ma_dkim_sign *ma_dkim_sign_new(const struct ma_dkim_signer *signer, const char *id,
 				      size_t max_header_bytes);
 void ma_dkim_sign_free(struct ma_dkim_sign **sign);
-/* name and value as libmilter gives them (no leading space, LF or CRLF
-   folding). 0 ok, -1 with *error_r. */
+/* name, and value: the field's exact bytes after the colon, leading
+   white space included (" foo" for "Subject: foo"; LF or CRLF folding),
+   as libmilter gives them with SMFIP_HDR_LEADSPC: the field is signed as
+   "name:" + value, so simple header canonicalization (RFC 6376 section
+   3.4.1) hashes what the recipient sees. 0 ok, -1 with *error_r. */
 int ma_dkim_sign_header(struct ma_dkim_sign *sign, const char *name, const char *value,
 			const char **error_r);
 /* domain: the d= (borrowed from the signer), or NULL: sign nothing. */

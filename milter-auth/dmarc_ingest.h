@@ -86,6 +86,9 @@ int ma_ingest_summary_add_part(struct ma_ingest_summary *sum, const struct ma_in
    first): messages, DMARC pass, SPF and DKIM aligned, dispositions, the
    DKIM d= seen (which sending service signs) and the reporters. */
 void ma_ingest_summary_print(const struct ma_ingest_summary *sum, FILE *out);
+/* The same as one JSON object, stable keys for scripts (version 1:
+   dmarc_ingest_sum.c, docs/milter-auth.md). */
+void ma_ingest_summary_print_json(const struct ma_ingest_summary *sum, FILE *out);
 
 /* The reports kept in the common/ store (dmarc_ingest_store.c). */
 struct store;

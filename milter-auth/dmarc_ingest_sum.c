@@ -205,6 +205,61 @@ static void names_print(FILE *out, const struct names *l)
 		fputs(",...", out);
 }
 
+static void names_json(FILE *out, const char *key, const struct names *l)
+{
+	size_t i;
+
+	fprintf(out, ",\"%s\":[", key);
+	for (i = 0; i < l->n; i++) {
+		fputs(i ? "," : "", out);
+		codec_json_string(out, l->name[i]);
+	}
+	fprintf(out, "],\"%s_more\":%s", key, l->more ? "true" : "false");
+}
+
+/*
+ * The same table as one JSON object (RFC 8259), for scripts: the keys
+ * below are stable (version 1; a change of meaning is a new version):
+ * {"version":1,"reports":N,"begin":T,"end":T,"domains":[{"domain":D,
+ *  "sources":[{"ip":..,"messages":N,"dmarc_pass":N,"spf_aligned":N,
+ *  "dkim_aligned":N,"none":N,"quarantine":N,"reject":N,"dkim":["d:result"],
+ *  "dkim_more":B,"reporters":[..],"reporters_more":B,"fails_dmarc":B}]}]}
+ * T: seconds since the epoch (0 when no report); domains by name,
+ * sources by messages (most first), as in the table.
+ */
+void ma_ingest_summary_print_json(const struct ma_ingest_summary *s, FILE *out)
+{
+	const char *cur = NULL;
+	size_t i;
+
+	if (s->n > 0)
+		qsort(s->rows, s->n, sizeof(s->rows[0]), by_domain_then_messages);
+	fprintf(out, "{\"version\":1,\"reports\":%zu,\"begin\":%" PRId64 ",\"end\":%" PRId64
+		",\"domains\":[", s->reports, s->reports ? s->begin : 0, s->reports ? s->end : 0);
+	for (i = 0; i < s->n && s->reports > 0; i++) {
+		const struct sum_row *r = &s->rows[i];
+
+		if (cur == NULL || strcmp(cur, r->domain) != 0) {
+			fputs(cur == NULL ? "{\"domain\":" : "]},{\"domain\":", out);
+			codec_json_string(out, r->domain);
+			fputs(",\"sources\":[", out);
+			cur = r->domain;
+		} else {
+			fputc(',', out);
+		}
+		fputs("{\"ip\":", out);
+		codec_json_string(out, r->ip);
+		fprintf(out, ",\"messages\":%" PRIu64 ",\"dmarc_pass\":%" PRIu64
+			",\"spf_aligned\":%" PRIu64 ",\"dkim_aligned\":%" PRIu64 ",\"none\":%" PRIu64
+			",\"quarantine\":%" PRIu64 ",\"reject\":%" PRIu64, r->messages, r->dmarc_pass,
+			r->spf_aligned, r->dkim_aligned, r->none, r->quarantine, r->reject);
+		names_json(out, "dkim", &r->dkim_d);
+		names_json(out, "reporters", &r->reporters);
+		fprintf(out, ",\"fails_dmarc\":%s}", r->dmarc_pass < r->messages ? "true" : "false");
+	}
+	fputs(cur != NULL ? "]}]}\n" : "]}\n", out);
+}
+
 void ma_ingest_summary_print(const struct ma_ingest_summary *s, FILE *out)
 {
 	char b[32], e[32], disp[80];

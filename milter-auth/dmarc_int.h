@@ -36,6 +36,10 @@ int dmarc_domain_normalise(const char *in, size_t len, char *out_r, size_t size)
 
 /* 1 when the record's first tag is exactly v=DMARC1 (RFC 7489 section 6.6.3 step 3). */
 int dmarc_record_is_dmarc(const char *record);
+/* The raw value of tag name of a "v=DMARC1; ..." list (no p= needed):
+   1 copied, 0 absent, -1 longer than size - 1 (dmarc_record.c). */
+int dmarc_record_tag_any(const char *record, size_t len, const char *name, char *out,
+			 size_t size);
 
 /* DNS TXT lookup with res_n* (dmarc_dns.c); timeout bounds the whole call. */
 enum ma_dmarc_lookup dmarc_dns_txt(const char *name, unsigned timeout_ms,

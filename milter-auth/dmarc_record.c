@@ -307,22 +307,20 @@ int dmarc_record_is_dmarc(const char *record)
 }
 
 /*
- * The raw value of one tag (aggregate reports read "rua", RFC 7489
- * section 6.3), for a record ma_dmarc_record_parse() accepts: 1 copied,
- * 0 absent, -1 record ignored or value longer than size - 1 (never cut:
- * a cut URI list could name another address).
+ * The raw value of one tag of a "v=DMARC1; tag=value..." list, whatever
+ * its other tags (a verification record of RFC 7489 section 7.1 has no
+ * p=): 1 copied, 0 absent or not v=DMARC1 first, -1 value longer than
+ * size - 1 (never cut: a cut URI list could name another address).
  */
-int ma_dmarc_record_tag(const char *record, size_t len, const char *name, char *out,
-			size_t size)
+int dmarc_record_tag_any(const char *record, size_t len, const char *name, char *out,
+			 size_t size)
 {
-	struct ma_dmarc_record rec;
-	const char *pos = record, *end = record + len, *error;
+	const char *pos = record, *end = record + len;
 	struct tag tag;
 	int rc;
 
-	if (size == 0 || ma_dmarc_record_parse(record, len, &rec, &error) != 0)
-		return -1;
-	(void) version_tag(&pos, end);
+	if (size == 0 || version_tag(&pos, end) != 0)
+		return 0;
 	while (pos < end) {
 		if ((rc = next_tag(&pos, end, &tag)) <= 0)
 			continue;
@@ -335,4 +333,20 @@ int ma_dmarc_record_tag(const char *record, size_t len, const char *name, char *
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The raw value of one tag (aggregate reports read "rua", RFC 7489
+ * section 6.3), for a record ma_dmarc_record_parse() accepts: 1 copied,
+ * 0 absent, -1 record ignored or value longer than size - 1.
+ */
+int ma_dmarc_record_tag(const char *record, size_t len, const char *name, char *out,
+			size_t size)
+{
+	struct ma_dmarc_record rec;
+	const char *error;
+
+	if (size == 0 || ma_dmarc_record_parse(record, len, &rec, &error) != 0)
+		return -1;
+	return dmarc_record_tag_any(record, len, name, out, size);
 }

@@ -209,15 +209,63 @@ size_t ma_rua_parse(const char *value, struct ma_rua_dest *dests, size_t max)
 	return n;
 }
 
+/*
+ * Section 7.1 steps 5-8 on the records found at the verification name:
+ * those not starting with v=DMARC1 are discarded; one left at least:
+ * verified. Step 8: a rua tag there replaces the policy record's URI;
+ * two records with different rua values: which the Report Receiver
+ * meant cannot be told, so nothing is sent (never a guess).
+ */
+static enum ma_rua_result confirm(const struct ma_dmarc_txt *txt, char *override,
+				  size_t override_size, const char **why_r)
+{
+	char rua[MA_RUA_VALUE_MAX];
+	size_t i, valid = 0;
+	int rc;
+
+	override[0] = '\0';
+	for (i = 0; i < txt->count; i++) {
+		if (!dmarc_record_is_dmarc(txt->records[i]))
+			continue;
+		valid++;
+		rc = dmarc_record_tag_any(txt->records[i], strlen(txt->records[i]), "rua",
+					  rua, sizeof(rua) < override_size ? sizeof(rua) :
+					  override_size);
+		if (rc < 0) {
+			*why_r = "external destination's rua override too long: not sent";
+			override[0] = '\0';
+			return MA_RUA_NONE;
+		}
+		if (rc == 0)
+			continue;
+		if (override[0] != '\0' && strcmp(override, rua) != 0) {
+			*why_r = "external destination publishes two different rua overrides: not sent";
+			override[0] = '\0';
+			return MA_RUA_NONE;
+		}
+		memcpy(override, rua, strlen(rua) + 1);
+	}
+	if (valid == 0) {
+		*why_r = txt->count == 0 ? "external destination not verified (no TXT record)" :
+			"external destination not verified (no record starts with v=DMARC1)";
+		return MA_RUA_NONE;
+	}
+	*why_r = override[0] != '\0' ? "external destination verified, with its own rua" :
+		"external destination verified";
+	return MA_RUA_OK;
+}
+
 enum ma_rua_result ma_rua_verify(const struct ma_dmarc *dmarc, const char *policy_domain,
 				 const char *dest_domain, ma_dmarc_lookup_fn *lookup,
-				 void *ctx, unsigned timeout_ms, const char **why_r)
+				 void *ctx, unsigned timeout_ms, char *override,
+				 size_t override_size, const char **why_r)
 {
 	char org_p[NAME_MAX_LEN + 1], org_d[NAME_MAX_LEN + 1], name[3 * NAME_MAX_LEN];
 	struct ma_dmarc_txt txt;
 	enum ma_rua_result rc;
 	int n;
 
+	override[0] = '\0';
 	if (ma_dmarc_org_domain(dmarc, policy_domain, org_p, sizeof(org_p)) != 0 ||
 	    ma_dmarc_org_domain(dmarc, dest_domain, org_d, sizeof(org_d)) != 0) {
 		*why_r = "unusable domain";
@@ -246,18 +294,33 @@ enum ma_rua_result ma_rua_verify(const struct ma_dmarc *dmarc, const char *polic
 		*why_r = "DNS temporary failure verifying the external destination";
 		return MA_RUA_RETRY;
 	}
-	/* Steps 5-6: exactly one TXT record, starting with v=DMARC1. */
-	if (txt.count != 1) {
-		*why_r = txt.count == 0 ? "external destination not verified (no TXT record)" :
-			"external destination not verified (several TXT records)";
-		rc = MA_RUA_NONE;
-	} else if (!dmarc_record_is_dmarc(txt.records[0])) {
-		*why_r = "external destination not verified (record is not v=DMARC1)";
-		rc = MA_RUA_NONE;
-	} else {
-		*why_r = "external destination verified";
-		rc = MA_RUA_OK;
-	}
+	rc = confirm(&txt, override, override_size, why_r);
 	ma_dmarc_txt_clear(&txt);
 	return rc;
+}
+
+size_t ma_rua_override(const char *value, const char *dest_domain, struct ma_rua_dest *dests,
+		       size_t max, const char **why_r)
+{
+	size_t n = ma_rua_parse(value, dests, max), i;
+
+	for (i = 0; i < n; i++) {
+		/* step 8: "the overriding URI MUST use the same destination
+		   host"; one that does not (or cannot be read): neither the
+		   original nor the override gets a report */
+		if (dests[i].error != NULL) {
+			*why_r = "external destination's rua override is unusable: not sent";
+			return 0;
+		}
+		if (strcasecmp(dests[i].domain, dest_domain) != 0) {
+			*why_r = "external destination's rua override names another host: not sent";
+			return 0;
+		}
+	}
+	if (n == 0) {
+		*why_r = "external destination's rua override is empty: not sent";
+		return 0;
+	}
+	*why_r = "external destination's own rua";
+	return n;
 }

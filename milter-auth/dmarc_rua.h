@@ -60,12 +60,27 @@ size_t ma_rua_parse(const char *value, struct ma_rua_dest *dests, size_t max);
 /*
  * RFC 7489 section 7.1: OK when the destination domain has the same
  * organizational domain as the policy domain, or when
- * <policy_domain>._report._dmarc.<dest_domain> has exactly one TXT
- * record and it starts with v=DMARC1; NONE when not; RETRY on a DNS
- * temporary failure. *why_r: one line for the log (static text).
+ * <policy_domain>._report._dmarc.<dest_domain> has at least one TXT
+ * record starting with v=DMARC1 (steps 5-7); NONE when not; RETRY on a
+ * DNS temporary failure. override (override_size bytes, at most
+ * MA_RUA_VALUE_MAX used): "" or, step 8, the rua value those records
+ * carry, which replaces the destination (ma_rua_override()); records
+ * with two different rua values: NONE. *why_r: one line for the log
+ * (static text).
  */
 enum ma_rua_result ma_rua_verify(const struct ma_dmarc *dmarc, const char *policy_domain,
 				 const char *dest_domain, ma_dmarc_lookup_fn *lookup,
-				 void *ctx, unsigned timeout_ms, const char **why_r);
+				 void *ctx, unsigned timeout_ms, char *override,
+				 size_t override_size, const char **why_r);
+
+/*
+ * Section 7.1 step 8: the destinations of a verified external
+ * destination's own rua value. Every URI must be a usable mailto: at
+ * dest_domain (the host verified); one that is not: 0, and neither the
+ * original nor the override gets a report ("MUST NOT generate a report
+ * to either"). Else how many were filled. *why_r: for the log.
+ */
+size_t ma_rua_override(const char *value, const char *dest_domain, struct ma_rua_dest *dests,
+		       size_t max, const char **why_r);
 
 #endif

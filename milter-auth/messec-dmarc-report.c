@@ -178,40 +178,31 @@ static void write_file(struct run *r, const char *domain, const char *day, const
 
 enum dest_outcome { DEST_SENT, DEST_REFUSED, DEST_RETRY };
 
-/* One destination of one report. */
-static enum dest_outcome send_dest(struct run *r, const char *domain, const char *day,
-				   const struct ma_rua_dest *d, const struct ma_send_mail *base)
+/* 1 sent already (logged), 0 not, -1 store error (logged). */
+static int already_sent(struct run *r, const char *domain, const char *day, const char *address)
+{
+	switch (ma_report_was_sent(r->store, domain, day, address)) {
+	case 1:
+		printf("%s %s %s: already sent\n", domain, day, address);
+		return 1;
+	case 0:
+		return 0;
+	default:
+		fprintf(stderr, "messec-dmarc-report: %s\n", store_error());
+		return -1;
+	}
+}
+
+/* One verified address of one report: build, size check, send, mark. */
+static enum dest_outcome send_to(struct run *r, const char *domain, const char *day,
+				 const struct ma_rua_dest *d, const struct ma_send_mail *base)
 {
 	struct ma_send_mail m = *base;
-	const char *why = NULL, *error = NULL;
+	const char *error = NULL;
 	char err[256];
 	struct sbuf *msg;
 	enum dest_outcome out;
 
-	if (d->error != NULL) {
-		printf("%s %s %s: not sent: %s\n", domain, day, d->shown, d->error);
-		return DEST_REFUSED;
-	}
-	switch (ma_report_was_sent(r->store, domain, day, d->address)) {
-	case 1:
-		printf("%s %s %s: already sent\n", domain, day, d->address);
-		return DEST_SENT;
-	case 0:
-		break;
-	default:
-		fprintf(stderr, "messec-dmarc-report: %s\n", store_error());
-		return DEST_RETRY;
-	}
-	switch (ma_rua_verify(r->dmarc, domain, d->domain, NULL, NULL, r->dns_timeout, &why)) {
-	case MA_RUA_OK:
-		break;
-	case MA_RUA_NONE:
-		printf("%s %s %s: not sent: %s\n", domain, day, d->address, why);
-		return DEST_REFUSED;
-	default:
-		printf("%s %s %s: not sent, will retry: %s\n", domain, day, d->address, why);
-		return DEST_RETRY;
-	}
 	m.to = d->address;
 	if ((msg = sbuf_new(MSG_MAX)) == NULL || ma_send_message(msg, &m) != 0) {
 		fprintf(stderr, "messec-dmarc-report: %s %s: cannot build the message\n", domain, day);
@@ -242,6 +233,72 @@ static enum dest_outcome send_dest(struct run *r, const char *domain, const char
 	}
 	sbuf_free(&msg);
 	return out;
+}
+
+/*
+ * RFC 7489 section 7.1 step 8: a verified external destination that
+ * publishes its own rua gets the report there instead (each address at
+ * the verified host, or nowhere: ma_rua_override()).
+ */
+static enum dest_outcome send_override(struct run *r, const char *domain, const char *day,
+				       const struct ma_rua_dest *d, const char *value,
+				       const struct ma_send_mail *base)
+{
+	struct ma_rua_dest over[MA_RUA_MAX];
+	const char *why = NULL;
+	size_t i, n = ma_rua_override(value, d->domain, over, MA_RUA_MAX, &why);
+	int sent = 0, retry = 0;
+
+	if (n == 0) {
+		printf("%s %s %s: not sent: %s\n", domain, day, d->address, why);
+		return DEST_REFUSED;
+	}
+	for (i = 0; i < n; i++) {
+		printf("%s %s %s: %s: %s\n", domain, day, d->address, why, over[i].address);
+		switch (already_sent(r, domain, day, over[i].address)) {
+		case 1: sent++; continue;
+		case 0: break;
+		default: retry++; continue;
+		}
+		switch (send_to(r, domain, day, &over[i], base)) {
+		case DEST_SENT: sent++; break;
+		case DEST_RETRY: retry++; break;
+		default: break;
+		}
+	}
+	return retry > 0 ? DEST_RETRY : sent > 0 ? DEST_SENT : DEST_REFUSED;
+}
+
+/* One destination of one report. */
+static enum dest_outcome send_dest(struct run *r, const char *domain, const char *day,
+				   const struct ma_rua_dest *d, const struct ma_send_mail *base)
+{
+	char override[MA_RUA_VALUE_MAX];
+	const char *why = NULL;
+
+	if (d->error != NULL) {
+		printf("%s %s %s: not sent: %s\n", domain, day, d->shown, d->error);
+		return DEST_REFUSED;
+	}
+	switch (already_sent(r, domain, day, d->address)) {
+	case 1: return DEST_SENT;
+	case 0: break;
+	default: return DEST_RETRY;
+	}
+	switch (ma_rua_verify(r->dmarc, domain, d->domain, NULL, NULL, r->dns_timeout,
+			      override, sizeof(override), &why)) {
+	case MA_RUA_OK:
+		break;
+	case MA_RUA_NONE:
+		printf("%s %s %s: not sent: %s\n", domain, day, d->address, why);
+		return DEST_REFUSED;
+	default:
+		printf("%s %s %s: not sent, will retry: %s\n", domain, day, d->address, why);
+		return DEST_RETRY;
+	}
+	if (override[0] != '\0')
+		return send_override(r, domain, day, d, override, base);
+	return send_to(r, domain, day, d, base);
 }
 
 static void send_report(struct run *r, const char *domain, const char *day, const char *id)
@@ -450,7 +507,7 @@ static int ingest_dir(const char *dir, struct ingest *in, int depth)
 static void ingest_usage(void)
 {
 	fprintf(stderr, "usage: messec-dmarc-report ingest [-s STORE [--days N] "
-		"[--retention SECONDS]] FILE|DIR|MAILDIR...\n");
+		"[--retention SECONDS]] [--json] FILE|DIR|MAILDIR...\n");
 	exit(EX_USAGE);
 }
 
@@ -465,18 +522,21 @@ static int ingest_main(int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "retention", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest in = { NULL, NULL, 400 * 86400 };
+	int json = 0;
 	const char *addr = NULL, *error = NULL;
 	uint64_t days = 31, v;
 	struct stat st;
 	char since[9];
 	int i, c, errors = 0;
 
-	while ((c = getopt_long(argc, argv, "s:d:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:r:j", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': addr = optarg; break;
+		case 'j': json = 1; break;
 		case 'd':
 			if (ms_str_parse_uint(optarg, 1, 3660, &days) != 0)
 				ingest_usage();
@@ -510,7 +570,10 @@ static int ingest_main(int argc, char **argv)
 		}
 		store_close(&in.store);
 	}
-	ma_ingest_summary_print(in.sum, stdout);
+	if (json)
+		ma_ingest_summary_print_json(in.sum, stdout);
+	else
+		ma_ingest_summary_print(in.sum, stdout);
 	ma_ingest_summary_free(&in.sum);
 	xmlCleanupParser();
 	if (errors > 0)

@@ -39,6 +39,7 @@
 #include <time.h>
 #include "messec/log.h"
 #include "messec/sbuf.h"
+#include "messec/codec.h"
 #include "messec/str.h"
 #include "authres.h"
 #include "dkim_verify.h"
@@ -376,56 +377,10 @@ static void print_text(const struct opts *o, const struct result *r)
 		printf("  [%s] %s\n", r->flags[i].code, r->flags[i].text);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
-   surrogates, at most U+10FFFF), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-/* JSON string (RFC 8259): quotes, backslash and controls escaped, valid
-   UTF-8 as is, any other byte as U+FFFD. */
+/* JSON string (common/: codec.h). */
 static void js(const char *str)
 {
-	const unsigned char *s = (const unsigned char *) str;
-	size_t n;
-
-	putchar('"');
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			printf("\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putchar(*s++);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, stdout);
-			s += n;
-		} else {
-			fputs("\\ufffd", stdout);
-			s++;
-		}
-	}
-	putchar('"');
+	codec_json_string(stdout, str);
 }
 
 static void print_json(const struct result *r)

@@ -35,9 +35,10 @@
  *	goes to conn->base.deferred; EOM turns them into the reply. Without the
  *	private data (smfi_setpriv failed, only possible for a NULL ctx)
  *	nothing can be recorded: negotiation then falls back to replies at
- *	every stage. SMFIP_HDR_LEADSPC is not asked for: the DKIM module is
- *	configured with header_leadspc = 0 (Postfix strips the one space
- *	after the colon; dkim_verify.c joins "name: value").
+ *	every stage. SMFIP_HDR_LEADSPC is asked for when offered (Postfix
+ *	does): each header value reaches the stages both trimmed, for the
+ *	parsers, and as the exact bytes after the colon, for DKIM (the
+ *	verifier is configured with header_leadspc = 1: "name:" + raw).
  *
  *	Trust boundary: everything libmilter hands over comes from the SMTP
  *	client (and the MTA's macros). Text is sanitised before it is
@@ -192,13 +193,14 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 /* The hook calls of the stage list (stage.h): active stages, in order,
    until the message has an internal error (nothing more is fed then). */
-static void stages_header(const struct ma_stage_call *c, const char *name, const char *value)
+static void stages_header(const struct ma_stage_call *c, const char *name, const char *value,
+			  const char *raw)
 {
 	const struct ma_stage *s;
 
 	for (s = ma_stages; s->name != NULL && !c->msg->internal_error; s++)
 		if (s->header != NULL && s->active(c->msg))
-			s->header(c, name, value);
+			s->header(c, name, value, raw);
 }
 
 static void stages_eoh(const struct ma_stage_call *c)
@@ -253,23 +255,45 @@ static void stages_decided(SMFICTX *ctx, struct ma_conn *conn, struct ma_msg *ms
 			s->decided(&call, ev);
 }
 
+/*
+ * Each value in two forms (messec/milter.h, Header values): the parse
+ * form for the header book and the parsers (From, A-R, tag header), and
+ * the exact bytes after the colon for DKIM, whose simple header
+ * canonicalization (RFC 6376 section 3.4.1) keeps them all. With
+ * SMFIP_HDR_LEADSPC (Postfix offers it) libmilter's value is the raw
+ * form; without, the MTA ate one space and it is put back.
+ */
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct ma_conn *conn = milter_conn_get(ctx);
 	struct ma_stage_call call;
+	const char *lead, *text;
+	char *raw = NULL;
 	int within;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	if ((call.msg = msg_get(ctx, conn)) == NULL)
 		return stage_fail(conn, SMFIP_NR_HDR, "no configuration");
+	if (value == NULL)
+		value = "";
+	text = milter_header_text(value);
 	/* Over the limits: recorded in the book, decided at EOM. */
-	within = ma_hdrbook_add(call.msg->book, name, value);
+	within = ma_hdrbook_add(call.msg->book, name, text);
 	if (!within || call.msg->in_body)
 		return stage_ok(conn, SMFIP_NR_HDR);
 	call.ctx = ctx;
 	call.conn = conn;
-	stages_header(&call, name, value);
+	lead = milter_header_lead(&conn->base);
+	if (*lead != '\0') {	/* bounded: within the book's byte cap */
+		size_t n = strlen(value);
+
+		raw = xmalloc(n + 2);
+		raw[0] = *lead;
+		memcpy(raw + 1, value, n + 1);
+	}
+	stages_header(&call, name, text, raw != NULL ? raw : value);
+	free(raw);
 	return stage_ok(conn, SMFIP_NR_HDR);
 }
 
@@ -472,6 +496,7 @@ static const struct milter_def def = {
 	.actions = MA_ACTIONS,
 	.noreply = MA_NOREPLY,
 	.nosend = MA_NOSEND,
+	.opts = SMFIP_HDR_LEADSPC,
 };
 
 const struct milter_def *ma_milter_def(void)

@@ -103,7 +103,8 @@ static int verify_begun(const struct ma_msg *msg)
 	return msg->dkim != NULL;
 }
 
-static void verify_header(const struct ma_stage_call *c, const char *name, const char *value)
+static void verify_header(const struct ma_stage_call *c, const char *name, const char *value,
+			  const char *raw)
 {
 	struct ma_msg *msg = c->msg;
 	const char *error = NULL;
@@ -118,8 +119,10 @@ static void verify_header(const struct ma_stage_call *c, const char *name, const
 		ma_msg_error(msg, "dkim", error);
 		return;
 	}
+	(void) value;
+	/* raw: the library is configured with header_leadspc (config.c) */
 	if (ma_dkim_verify_header(msg->dkim, name != NULL ? name : "",
-				  value != NULL ? value : "", &error) != 0)
+				  raw != NULL ? raw : "", &error) != 0)
 		ma_msg_error(msg, "dkim header", error);
 }
 
@@ -175,7 +178,8 @@ static int verify_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 
 			to_lf(value);
 			/* RFC 8601 section 7.1: ours goes on top, above the Received: */
-			if (smfi_insheader(c->ctx, 0, ar_name, value) != MI_SUCCESS) {
+			if (milter_add_header(c->ctx, &c->conn->base, 0, ar_name, value) !=
+			    MI_SUCCESS) {
 				*error_r = "smfi_insheader failed";
 				ret = -1;
 			}
@@ -186,8 +190,8 @@ static int verify_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 			snprintf(tag, sizeof(tag), "%s reason=%s header.from=%s",
 				 ev->dec.ar.dmarc_result ? ev->dec.ar.dmarc_result : "none",
 				 ev->dec.reason ? ev->dec.reason : "-", ev->dec.dmarc_from);
-			if (smfi_insheader(c->ctx, 0, (char *) c->msg->cfg->tag_header,
-					   tag) != MI_SUCCESS) {
+			if (milter_add_header(c->ctx, &c->conn->base, 0, c->msg->cfg->tag_header,
+					      tag) != MI_SUCCESS) {
 				*error_r = "smfi_insheader (tag) failed";
 				ret = -1;
 			}
@@ -216,11 +220,13 @@ static int clean_begun(const struct ma_msg *msg)
 	return msg->clean != NULL;
 }
 
-static void clean_header(const struct ma_stage_call *c, const char *name, const char *value)
+static void clean_header(const struct ma_stage_call *c, const char *name, const char *value,
+			 const char *raw)
 {
 	struct ma_msg *msg = c->msg;
 
 	(void) value;
+	(void) raw;
 	if (msg->clean == NULL)
 		msg->clean = ma_clean_new(&msg->cfg->clean_rules);
 	/* read by the sign stage, next in the list, for this same field */
@@ -278,15 +284,17 @@ static void sign_start(const struct ma_stage_call *c)
 				     (size_t) msg->cfg->max_header_bytes);
 }
 
-static void sign_header(const struct ma_stage_call *c, const char *name, const char *value)
+static void sign_header(const struct ma_stage_call *c, const char *name, const char *value,
+			const char *raw)
 {
 	const char *error = NULL;
 
+	(void) value;
 	sign_start(c);
 	if (c->msg->header_dropped)
 		return;		/* the clean stage deletes it: never signed */
 	if (ma_dkim_sign_header(c->msg->sign, name != NULL ? name : "",
-				value != NULL ? value : "", &error) != 0)
+				raw != NULL ? raw : "", &error) != 0)
 		ma_msg_error(c->msg, "dkim sign header", error);
 }
 
@@ -350,15 +358,13 @@ static int sign_eom(const struct ma_stage_call *c, const struct ma_eval *ev,
 	/* Inserted at the top, last key first: they read in table order. */
 	n = ma_dkim_sign_count(msg->sign);
 	for (i = n; i-- > 0;) {
-		char *value = xstrdup(ma_dkim_sign_value(msg->sign, i));
-
-		if (smfi_insheader(c->ctx, 0, sig_name, value) != MI_SUCCESS) {
-			free(value);
+		/* hashed as "DKIM-Signature: v=1...": the space must be there */
+		if (milter_add_header(c->ctx, &c->conn->base, 0, sig_name,
+				      ma_dkim_sign_value(msg->sign, i)) != MI_SUCCESS) {
 			*reason_r = "header-change-failed";
 			*error_r = "smfi_insheader (DKIM-Signature) failed";
 			return -1;
 		}
-		free(value);
 	}
 	return 0;
 }

@@ -54,7 +54,11 @@ struct ma_stage {
 	const char *name;
 	int (*active)(const struct ma_msg *msg);
 	int (*begun)(const struct ma_msg *msg);
-	void (*header)(const struct ma_stage_call *c, const char *name, const char *value);
+	/* value: past its leading white space and folds, for parsing;
+	   raw: the field's exact bytes after the colon, for DKIM
+	   (milter.h of common/, Header values). */
+	void (*header)(const struct ma_stage_call *c, const char *name, const char *value,
+		       const char *raw);
 	void (*eoh)(const struct ma_stage_call *c);
 	void (*body)(const struct ma_stage_call *c, const unsigned char *data, size_t len);
 	int (*eom)(const struct ma_stage_call *c, const struct ma_eval *ev,

@@ -5,8 +5,10 @@
  *	messec-milter-av libmilter callbacks: spool, scan, act
  * DESCRIPTION
  *	MAIL starts a message: a spool (spool.h) and a reference on the
- *	config. Each header is spooled as "name: value" CRLF, the end of
- *	headers as an empty line, the body chunks as Postfix sends them
+ *	config. Each header is spooled as it was received: "name:" and the
+ *	value's exact bytes (SMFIP_HDR_LEADSPC, asked for when offered;
+ *	without it the one space the MTA ate is put back: messec/milter.h,
+ *	Header values), CRLF; the end of headers as an empty line, the body chunks as Postfix sends them
  *	(CRLF lines), so the scanner reads the message as received. At end
  *	of message the current engine (engine.h) scans it, verdict.h
  *	decides, and the reply is made: reject (554 5.7.1 with what was
@@ -187,7 +189,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	else if (strcasecmp(name, AV_LINK_HEADER) == 0)
 		m->old_links++;
 	spool(m, name, strlen(name));
-	spool(m, ": ", 2);
+	spool(m, ":", 1);
+	spool(m, milter_header_lead(&conn->base), strlen(milter_header_lead(&conn->base)));
 	spool(m, value, strlen(value));
 	spool(m, "\r\n", 2);
 	return milter_stage_ok(&conn->base, SMFIP_NR_HDR);
@@ -273,8 +276,8 @@ static void scan(struct av_msg *m, struct av_engine *engine, struct av_scan_resu
 
 /* Delete forged verdict headers (highest index first), add ours.
    0, or -1 when libmilter refused a change. */
-static int tag(SMFICTX *ctx, const struct av_msg *m, const struct av_engine *engine,
-	       const struct av_verdict *v, const char *links)
+static int tag(SMFICTX *ctx, const struct av_conn *conn, const struct av_msg *m,
+	       const struct av_engine *engine, const struct av_verdict *v, const char *links)
 {
 	char scanned[300];
 	unsigned i;
@@ -288,10 +291,11 @@ static int tag(SMFICTX *ctx, const struct av_msg *m, const struct av_engine *eng
 		rc |= smfi_chgheader(ctx, (char *) AV_LINK_HEADER, (int) i, NULL) == MI_SUCCESS ? 0 : -1;
 	snprintf(scanned, sizeof(scanned), "messec-milter-av %s; %s", MESSEC_VERSION,
 		 engine != NULL ? av_engine_version(engine) : "no engine");
-	rc |= smfi_addheader(ctx, (char *) HDR_SCANNED, scanned) == MI_SUCCESS ? 0 : -1;
-	rc |= smfi_addheader(ctx, (char *) HDR_STATUS, (char *) v->status) == MI_SUCCESS ? 0 : -1;
+	rc |= milter_add_header(ctx, &conn->base, -1, HDR_SCANNED, scanned) == MI_SUCCESS ? 0 : -1;
+	rc |= milter_add_header(ctx, &conn->base, -1, HDR_STATUS, v->status) == MI_SUCCESS ? 0 : -1;
 	if (links[0] != '\0')
-		rc |= smfi_addheader(ctx, (char *) AV_LINK_HEADER, (char *) links) == MI_SUCCESS ? 0 : -1;
+		rc |= milter_add_header(ctx, &conn->base, -1, AV_LINK_HEADER, links) == MI_SUCCESS ?
+			0 : -1;
 	return rc;
 }
 
@@ -303,8 +307,8 @@ static sfsistat reply(SMFICTX *ctx, const struct av_verdict *v, sfsistat status)
 	return status;
 }
 
-static sfsistat act(SMFICTX *ctx, struct av_msg *m, const struct av_engine *engine,
-		    struct av_verdict *v, const char *links)
+static sfsistat act(SMFICTX *ctx, const struct av_conn *conn, struct av_msg *m,
+		    const struct av_engine *engine, struct av_verdict *v, const char *links)
 {
 	if (v->action == AV_QUARANTINE &&
 	    smfi_quarantine(ctx, v->reason[0] != '\0' ? v->reason : (char *) "virus") != MI_SUCCESS) {
@@ -312,7 +316,7 @@ static sfsistat act(SMFICTX *ctx, struct av_msg *m, const struct av_engine *engi
 		v->action = AV_TEMPFAIL;
 	}
 	if ((v->action == AV_ACCEPT || v->action == AV_QUARANTINE) && v->tag &&
-	    tag(ctx, m, engine, v, links) != 0) {
+	    tag(ctx, conn, m, engine, v, links) != 0) {
 		/* Never deliver without our verdict header. */
 		log_warnx("%s: cannot add the X-Virus headers", m->queue_id);
 		v->action = AV_TEMPFAIL;
@@ -362,7 +366,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	scan(m, engine, &r);
 	av_verdict_decide(&m->cfg->actions, &r.outcome, &v);
 	av_linkcheck_message(&m->cfg->links, m->spool, m->queue_id, &v, links, sizeof(links));
-	status = act(ctx, m, engine, &v, links);
+	status = act(ctx, conn, m, engine, &v, links);
 	log_verdict(m->queue_id, "av=%s action=%s size=%llu%s%s",
 		    av_outcome_name(r.outcome.kind), av_action_name(v.action),
 		    (unsigned long long) (m->spool != NULL ? av_spool_size(m->spool) : 0),
@@ -398,6 +402,7 @@ const struct milter_def *av_milter_def(void)
 		.actions = AV_ACTIONS,
 		.noreply = AV_NOREPLY,
 		.nosend = AV_NOSEND,
+		.opts = SMFIP_HDR_LEADSPC,
 	};
 
 	return &def;

@@ -28,6 +28,7 @@
 #include "messec/store.h"
 #include "dmarc_report.h"
 #include "dmarc_report_writer.h"
+#include "tests/report_row.h"
 
 static double now_us(void)
 {
@@ -39,20 +40,8 @@ static double now_us(void)
 
 static struct ma_report_row row(int i, char *ip)
 {
-	struct ma_report_row r;
-
-	memset(&r, 0, sizeof(r));
 	snprintf(ip, 32, "192.0.2.%d", i % 16);
-	r.policy_domain = "bench.example";
-	r.p = r.sp = "none";
-	r.pct = 100;
-	r.source_ip = ip;
-	r.disposition = "none";
-	r.header_from = "bench.example";
-	r.spf_domain = "bench.example";
-	r.spf_scope = "mfrom";
-	r.spf_result = "pass";
-	return r;
+	return report_row("bench.example", ip);
 }
 
 /* The per-message path before the writer (three commits), for the

@@ -133,10 +133,12 @@ void milter_conn_reset(void *conn)
 {
 	struct milter_conn *base = conn;
 	unsigned long noreply = base->noreply;	/* negotiated for the connection */
+	unsigned long opts = base->opts;
 
 	milter_msg_end(base);
 	memset(conn, 0, milter_def->conn_size);
 	base->noreply = noreply;
+	base->opts = opts;
 }
 
 void milter_msg_end(struct milter_conn *conn)
@@ -178,7 +180,7 @@ sfsistat milter_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (conn == NULL)
 		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
 	return milter_negotiate(conn, milter_def->actions, milter_def->noreply,
-				milter_def->nosend, f1, pf0, pf1, pf2, pf3);
+				milter_def->nosend, milter_def->opts, f1, pf0, pf1, pf2, pf3);
 }
 
 /* What a callback that ran fine answers: nothing at a no-reply stage. */
@@ -201,24 +203,61 @@ sfsistat milter_stage_fail(struct milter_conn *conn, unsigned long nr_bit, const
  * offers. libmilter ORs every SMFIP_NR_* bit into f1 whether the MTA has
  * it or not, and answers CONTINUE on our behalf to an MTA that lacks one
  * (engine.c, fake_pflags), so asking for no-reply never fails and the
- * callbacks need not know what the MTA offered; the SMFIP_NO* steps are
- * asked for only when offered (libmilter aborts the session otherwise).
+ * callbacks need not know what the MTA offered; the SMFIP_NO* steps and
+ * SMFIP_HDR_LEADSPC are asked for only when offered (libmilter aborts
+ * the session otherwise), so a callback asks conn->opts (milter.h,
+ * Header values).
  * The actions are required, as without xxfi_negotiate: libmilter aborts
  * the session if the MTA does not allow them (its default action then).
  */
 sfsistat milter_negotiate(struct milter_conn *conn, unsigned long actions,
-			  unsigned long noreply, unsigned long nosend, unsigned long f1,
-			  unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+			  unsigned long noreply, unsigned long nosend, unsigned long opts,
+			  unsigned long f1, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 			  unsigned long *pf3)
 {
 	if (conn == NULL)
 		return SMFIS_ALL_OPTS;	/* nowhere to record failures: reply always */
 	*pf0 = actions;
-	*pf1 = f1 & (noreply | nosend);
+	*pf1 = f1 & (noreply | nosend | (opts & SMFIP_HDR_LEADSPC));
 	*pf2 = 0;
 	*pf3 = 0;
 	conn->noreply = *pf1 & noreply;
+	conn->opts = *pf1 & SMFIP_HDR_LEADSPC;
 	return SMFIS_CONTINUE;
+}
+
+const char *milter_header_lead(const struct milter_conn *conn)
+{
+	return conn != NULL && (conn->opts & SMFIP_HDR_LEADSPC) != 0 ? "" : " ";
+}
+
+int milter_add_header(SMFICTX *ctx, const struct milter_conn *conn, int index,
+		      const char *name, const char *value)
+{
+	char *spaced = NULL;
+	int ret;
+
+	if (*milter_header_lead(conn) == '\0') {	/* HDR_LEADSPC: ours to add */
+		size_t n = strlen(value);
+
+		spaced = xmalloc(n + 2);
+		spaced[0] = ' ';
+		memcpy(spaced + 1, value, n + 1);
+		value = spaced;
+	}
+	ret = index < 0 ? smfi_addheader(ctx, (char *) name, (char *) value) :
+		smfi_insheader(ctx, index, (char *) name, (char *) value);
+	free(spaced);
+	return ret;
+}
+
+const char *milter_header_text(const char *value)
+{
+	if (value == NULL)
+		return "";
+	while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
+		value++;
+	return value;
 }
 
 void milter_client_ip(const _SOCK_ADDR *hostaddr, char *buf, size_t size)

@@ -113,3 +113,54 @@ long codec_base32_decode(const char *text, uint8_t *out, size_t out_size)
 	}
 	return (long)o;
 }
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+   surrogates, at most U+10FFFF), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* RFC 8259 section 7 (codec.h). */
+void codec_json_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	size_t n;
+
+	fputc('"', out);
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			fprintf(out, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(out, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			fputc(*s++, out);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			fputs("\\ufffd", out);
+			s++;
+		}
+	}
+	fputc('"', out);
+}

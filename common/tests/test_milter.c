@@ -20,30 +20,75 @@
 struct neg_case {
 	const char *name;
 	unsigned long offered;		/* f1 from the MTA (libmilter adds NR_*) */
-	unsigned long want_pf1, want_noreply;
+	unsigned long want_pf1, want_noreply, want_opts;
 };
 
 static const struct neg_case neg_cases[] = {
-	{ "MTA offers nothing: no-reply only (libmilter fakes it)", NR, NR, NR },
+	{ "MTA offers nothing: no-reply only (libmilter fakes it)", NR, NR, NR, 0 },
 	{ "MTA offers every step: the wanted ones", NR | NOSEND | SMFIP_NOHDRS,
-	  NR | NOSEND, NR },
-	{ "MTA offers NORCPT only: not NODATA", NR | SMFIP_NORCPT, NR | SMFIP_NORCPT, NR },
-	{ "no NR_* in f1: none asked", 0, 0, 0 },
+	  NR | NOSEND, NR, 0 },
+	{ "MTA offers NORCPT only: not NODATA", NR | SMFIP_NORCPT, NR | SMFIP_NORCPT, NR, 0 },
+	{ "no NR_* in f1: none asked", 0, 0, 0, 0 },
+	{ "MTA offers HDR_LEADSPC (Postfix): asked, recorded",
+	  NR | NOSEND | SMFIP_HDR_LEADSPC | SMFIP_NOHDRS,
+	  NR | NOSEND | SMFIP_HDR_LEADSPC, NR, SMFIP_HDR_LEADSPC },
 };
 
 static void test_negotiate(void **state)
 {
 	const struct neg_case *c = *state;
-	struct milter_conn conn = { 0, NULL, NULL };
+	struct milter_conn conn = { 0, NULL, NULL, 0 };
 	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
 
-	assert_int_equal(milter_negotiate(&conn, ACTIONS, NR, NOSEND, c->offered,
-					  &pf0, &pf1, &pf2, &pf3), SMFIS_CONTINUE);
+	assert_int_equal(milter_negotiate(&conn, ACTIONS, NR, NOSEND, SMFIP_HDR_LEADSPC,
+					  c->offered, &pf0, &pf1, &pf2, &pf3), SMFIS_CONTINUE);
 	assert_int_equal(pf0, ACTIONS);
 	assert_int_equal(pf1, c->want_pf1);
 	assert_int_equal(pf2, 0);
 	assert_int_equal(pf3, 0);
 	assert_int_equal(conn.noreply, c->want_noreply);
+	assert_int_equal(conn.opts, c->want_opts);
+	/* what goes between "name:" and the value to rebuild the field */
+	assert_string_equal(milter_header_lead(&conn), c->want_opts ? "" : " ");
+}
+
+/* A milter that does not ask for HDR_LEADSPC never gets it. */
+static void test_negotiate_no_leadspc(void **state)
+{
+	struct milter_conn conn = { 0, NULL, NULL, 0 };
+	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
+
+	(void) state;
+	assert_int_equal(milter_negotiate(&conn, ACTIONS, NR, NOSEND, 0,
+					  NR | SMFIP_HDR_LEADSPC, &pf0, &pf1, &pf2, &pf3),
+			 SMFIS_CONTINUE);
+	assert_int_equal(pf1, NR);
+	assert_int_equal(conn.opts, 0);
+	assert_string_equal(milter_header_lead(&conn), " ");
+}
+
+/* No libmilter context: the add fails (and the spaced copy is freed). */
+static void test_add_header_no_ctx(void **state)
+{
+	struct milter_conn conn = { 0, NULL, NULL, SMFIP_HDR_LEADSPC };
+
+	(void) state;
+	assert_int_equal(milter_add_header(NULL, &conn, 0, "X-Test", "v"), MI_FAILURE);
+	assert_int_equal(milter_add_header(NULL, &conn, -1, "X-Test", "v"), MI_FAILURE);
+	conn.opts = 0;
+	assert_int_equal(milter_add_header(NULL, &conn, -1, "X-Test", "v"), MI_FAILURE);
+}
+
+/* The parse form: past leading SP, TAB and folds; nothing else cut. */
+static void test_header_text(void **state)
+{
+	(void) state;
+	assert_string_equal(milter_header_text(" foo"), "foo");
+	assert_string_equal(milter_header_text("\n\tfoo bar "), "foo bar ");
+	assert_string_equal(milter_header_text("\r\n \t  x\n\ty"), "x\n\ty");
+	assert_string_equal(milter_header_text("foo"), "foo");
+	assert_string_equal(milter_header_text(" \t "), "");
+	assert_string_equal(milter_header_text(NULL), "");
 }
 
 static void test_negotiate_no_conn(void **state)
@@ -51,13 +96,13 @@ static void test_negotiate_no_conn(void **state)
 	unsigned long pf0 = 9, pf1 = 9, pf2 = 9, pf3 = 9;
 
 	/* Nowhere to record a failure: replies at every stage. */
-	assert_int_equal(milter_negotiate(NULL, ACTIONS, NR, NOSEND, NR | NOSEND,
+	assert_int_equal(milter_negotiate(NULL, ACTIONS, NR, NOSEND, 0, NR | NOSEND,
 					  &pf0, &pf1, &pf2, &pf3), SMFIS_ALL_OPTS);
 }
 
 static void test_stages(void **state)
 {
-	struct milter_conn conn = { SMFIP_NR_HDR, NULL, NULL };
+	struct milter_conn conn = { SMFIP_NR_HDR, NULL, NULL, 0 };
 
 	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_HDR), SMFIS_NOREPLY);
 	assert_int_equal(milter_stage_ok(&conn, SMFIP_NR_EOH), SMFIS_CONTINUE);
@@ -98,11 +143,13 @@ static void test_reset(void **state)
 	milter_define(&my_def);
 	memset(&c, 0x55, sizeof(c));
 	c.base.noreply = NR;
+	c.base.opts = SMFIP_HDR_LEADSPC;
 	c.base.msg = malloc(8);
 	freed = 0;
 	milter_conn_reset(&c);
 	assert_int_equal(freed, 1);		/* the message went through the hook */
 	assert_int_equal(c.base.noreply, NR);	/* negotiated once per connection */
+	assert_int_equal(c.base.opts, SMFIP_HDR_LEADSPC);
 	assert_null(c.base.deferred);
 	assert_null(c.base.msg);
 	assert_int_equal(c.name[15], 0);
@@ -173,6 +220,11 @@ int main(void)
 
 	tests_add_table(&l, neg_cases, test_negotiate);
 	tests_add(&l, "negotiate without connection state: ALL_OPTS", test_negotiate_no_conn, NULL);
+	tests_add(&l, "HDR_LEADSPC offered but not wanted: not asked", test_negotiate_no_leadspc, NULL);
+	tests_add(&l, "adding a header without a libmilter context fails", test_add_header_no_ctx,
+		  NULL);
+	tests_add(&l, "header value parse form: leading white space and folds skipped",
+		  test_header_text, NULL);
 	tests_add(&l, "no-reply stages: ok, fail deferred (first wins)", test_stages, NULL);
 	tests_add(&l, "connection reset keeps the negotiation", test_reset, NULL);
 	tests_add(&l, "message end frees through the hook, forgets deferred", test_msg_end, NULL);

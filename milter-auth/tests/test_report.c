@@ -23,6 +23,7 @@
 #include "messec/store.h"
 #include "dmarc_report.h"
 #include "dmarc_report_writer.h"
+#include "report_row.h"
 
 static char dir[256];
 static struct store *store;
@@ -60,22 +61,13 @@ static int teardown(void **state)
 
 static struct ma_report_row base_row(void)
 {
-	struct ma_report_row r;
+	struct ma_report_row r = report_row("reject.example", "192.0.2.10");
 
-	memset(&r, 0, sizeof(r));
-	r.policy_domain = "reject.example";
 	r.p = "reject";
 	r.sp = "reject";
-	r.pct = 100;
-	r.source_ip = "192.0.2.10";
-	r.disposition = "none";
 	r.dkim_aligned = 1;
 	r.spf_aligned = 1;
-	r.header_from = "reject.example";
 	r.envelope_from = "reject.example";
-	r.spf_domain = "reject.example";
-	r.spf_scope = "mfrom";
-	r.spf_result = "pass";
 	r.dkim[0].domain = "reject.example";
 	r.dkim[0].selector = "rsa2048";
 	r.dkim[0].result = "pass";

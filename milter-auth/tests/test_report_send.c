@@ -19,6 +19,7 @@
 #include "../dmarc_report.h"
 #include "../dmarc_rua.h"
 #include "../dmarc_send.h"
+#include "report_row.h"
 
 /* --- rua parsing --------------------------------------------------------- */
 
@@ -98,6 +99,14 @@ static const struct fake_rr fake_dns[] = {
 	{ "policy.example._report._dmarc.reports.example", MA_DMARC_LOOKUP_FOUND, { "v=DMARC1" } },
 	{ "policy.example._report._dmarc.two.example", MA_DMARC_LOOKUP_FOUND,
 	  { "v=DMARC1", "v=DMARC1; rua=mailto:z@two.example" } },
+	{ "policy.example._report._dmarc.over.example", MA_DMARC_LOOKUP_FOUND,
+	  { "v=DMARC1; rua=mailto:agg@over.example, mailto:b@Over.Example!1m" } },
+	{ "policy.example._report._dmarc.conflict.example", MA_DMARC_LOOKUP_FOUND,
+	  { "v=DMARC1; rua=mailto:a@conflict.example", "v=DMARC1; rua=mailto:b@conflict.example" } },
+	{ "policy.example._report._dmarc.same.example", MA_DMARC_LOOKUP_FOUND,
+	  { "v=DMARC1; rua=mailto:a@same.example", "v=DMARC1;rua=mailto:a@same.example" } },
+	{ "policy.example._report._dmarc.mixed.example", MA_DMARC_LOOKUP_FOUND,
+	  { "v=spf1 -all", "v=DMARC1" } },
 	{ "policy.example._report._dmarc.spf.example", MA_DMARC_LOOKUP_FOUND, { "v=spf1 -all" } },
 	{ "policy.example._report._dmarc.flaky.example", MA_DMARC_LOOKUP_RETRY, { NULL } },
 };
@@ -144,16 +153,26 @@ struct verify_case {
 	const char *name, *dest;
 	enum ma_rua_result want;
 	int queries;
+	const char *override;		/* the destination's own rua, "" none */
 };
 
 static const struct verify_case verify_cases[] = {
-	{ "7.1: same domain, no query", "policy.example", MA_RUA_OK, 0 },
-	{ "7.1: same organizational domain, no query", "reports.policy.example", MA_RUA_OK, 0 },
-	{ "7.1: external, one v=DMARC1 record: verified", "reports.example", MA_RUA_OK, 1 },
-	{ "7.1: external, no record: not verified", "other.example", MA_RUA_NONE, 1 },
-	{ "7.1: external, two records: not verified", "two.example", MA_RUA_NONE, 1 },
-	{ "7.1: external, not v=DMARC1: not verified", "spf.example", MA_RUA_NONE, 1 },
-	{ "7.1: external, DNS error: retry", "flaky.example", MA_RUA_RETRY, 1 },
+	{ "7.1: same domain, no query", "policy.example", MA_RUA_OK, 0, "" },
+	{ "7.1: same organizational domain, no query", "reports.policy.example", MA_RUA_OK, 0, "" },
+	{ "7.1: external, one v=DMARC1 record: verified", "reports.example", MA_RUA_OK, 1, "" },
+	{ "7.1: external, no record: not verified", "other.example", MA_RUA_NONE, 1, "" },
+	{ "7.1 steps 5-8: two v=DMARC1 records, one rua: verified, its rua", "two.example",
+	  MA_RUA_OK, 1, "mailto:z@two.example" },
+	{ "7.1 step 5: records not v=DMARC1 discarded, one left: verified", "mixed.example",
+	  MA_RUA_OK, 1, "" },
+	{ "7.1 step 8: the destination's own rua replaces ours", "over.example", MA_RUA_OK, 1,
+	  "mailto:agg@over.example, mailto:b@Over.Example!1m" },
+	{ "7.1 step 8: two records, the same rua: verified, that rua", "same.example",
+	  MA_RUA_OK, 1, "mailto:a@same.example" },
+	{ "7.1 step 8: two different rua overrides: not sent", "conflict.example",
+	  MA_RUA_NONE, 1, "" },
+	{ "7.1: external, not v=DMARC1: not verified", "spf.example", MA_RUA_NONE, 1, "" },
+	{ "7.1: external, DNS error: retry", "flaky.example", MA_RUA_RETRY, 1, "" },
 };
 
 static struct ma_dmarc *dmarc;
@@ -163,6 +182,7 @@ static void test_verify(void **state)
 	const struct verify_case *c = *state;
 	const char *why = NULL, *error = NULL;
 	struct ma_dmarc_config cfg;
+	char override[MA_RUA_VALUE_MAX];
 
 	if (dmarc == NULL) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -170,10 +190,47 @@ static void test_verify(void **state)
 			fail_msg("ma_dmarc_new: %s", error);
 	}
 	lookups = 0;
-	assert_int_equal(ma_rua_verify(dmarc, "policy.example", c->dest, fake_lookup, NULL, 0, &why),
-			 c->want);
+	strcpy(override, "junk");
+	assert_int_equal(ma_rua_verify(dmarc, "policy.example", c->dest, fake_lookup, NULL, 0,
+				       override, sizeof(override), &why), c->want);
 	assert_non_null(why);
 	assert_int_equal(lookups, c->queries);
+	assert_string_equal(override, c->override);
+}
+
+struct override_case {
+	const char *name, *value, *dest;
+	size_t want;
+	const char *first;		/* address of the first destination */
+};
+
+static const struct override_case override_cases[] = {
+	{ "7.1 step 8: override at the verified host: used", "mailto:agg@over.example",
+	  "over.example", 1, "agg@over.example" },
+	{ "7.1 step 8: two addresses, host in any case: both",
+	  "mailto:agg@over.example, mailto:b@Over.Example!1m", "over.example", 2,
+	  "agg@over.example" },
+	{ "7.1 step 8: override at another host: nothing sent", "mailto:x@third.example",
+	  "over.example", 0, NULL },
+	{ "7.1 step 8: one of two at another host: nothing sent",
+	  "mailto:a@over.example,mailto:x@third.example", "over.example", 0, NULL },
+	{ "7.1 step 8: a subdomain is another host: nothing sent", "mailto:a@sub.over.example",
+	  "over.example", 0, NULL },
+	{ "7.1 step 8: unusable override URI: nothing sent", "https://over.example/dmarc",
+	  "over.example", 0, NULL },
+	{ "7.1 step 8: empty override: nothing sent", " , ", "over.example", 0, NULL },
+};
+
+static void test_override(void **state)
+{
+	const struct override_case *c = *state;
+	struct ma_rua_dest d[MA_RUA_MAX];
+	const char *why = NULL;
+
+	assert_int_equal(ma_rua_override(c->value, c->dest, d, MA_RUA_MAX, &why), c->want);
+	assert_non_null(why);
+	if (c->first != NULL)
+		assert_string_equal(d[0].address, c->first);
 }
 
 /* --- gzip and the mail ------------------------------------------------ */
@@ -288,19 +345,7 @@ static struct store *store;
 
 static struct ma_report_row row(const char *ip)
 {
-	struct ma_report_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.policy_domain = "policy.example";
-	r.p = r.sp = "none";
-	r.pct = 100;
-	r.source_ip = ip;
-	r.disposition = "none";
-	r.header_from = "policy.example";
-	r.spf_domain = "policy.example";
-	r.spf_scope = "mfrom";
-	r.spf_result = "pass";
-	return r;
+	return report_row("policy.example", ip);
 }
 
 static void keep(const char *hash, int64_t count, void *ctx)
@@ -403,6 +448,7 @@ int main(void)
 	tests_add_table(&l, rua_cases, test_rua);
 	tests_add(&l, "rua read from _dmarc.<policy domain>; DNS error is retry", test_fetch, NULL);
 	tests_add_table(&l, verify_cases, test_verify);
+	tests_add_table(&l, override_cases, test_override);
 	tests_add(&l, "gzip: zlib inflates it back", test_gzip, NULL);
 	tests_add(&l, "report mail: section 7.2.1.1 subject, base64 attachment, no injection",
 		  test_message, NULL);

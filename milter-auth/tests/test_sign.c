@@ -176,9 +176,7 @@ static char *sign_message(struct ma_dkim_signer *s, const char *msg, size_t *cou
 
 		assert_non_null(colon);
 		snprintf(name, sizeof(name), "%.*s", (int) (colon - p), p);
-		end = colon + 1;
-		if (*end == ' ')
-			end++;
+		end = colon + 1;	/* raw, as with SMFIP_HDR_LEADSPC */
 		for (;;) {
 			const char *nl = strchr(end, '\n');
 
@@ -841,6 +839,79 @@ static void test_same_as_libopendkim(void **state)
 }
 
 /*
+ * Fields folded or spaced before their first word, as libmilter gives
+ * them with SMFIP_HDR_LEADSPC ("To:" LF TAB "friend", "Reply-To: " TAB):
+ * signed as they are, so the simple header canonicalization of the
+ * verifier (RFC 6376 3.4.1: no change at all) hashes the same bytes.
+ */
+static const char fold_message[] =
+	"From: Alice <alice@lab.example>\n"
+	"To:\n"
+	"\tfriend@remote.example,\n"
+	" bob@remote.example\n"
+	"Reply-To: \t  Alice <alice@lab.example>\n"
+	"In-Reply-To:\n"
+	" <parent@lab.example>\n"
+	"Subject:\tno space\n"
+	"Date: Wed, 02 Dec 2026 06:00:00 +0000\n"
+	"Message-ID: <fold-1@lab.example>\n"
+	"\n"
+	"body\n";
+
+struct fold_case {
+	const char *name;
+	int engine, ed, h, b;
+};
+
+static const struct fold_case fold_cases[] = {
+	{ "fold before the first word: messec rsa simple/simple verifies",
+	  MA_DKIM_ENGINE_MESSEC, 0, 0, 0 },
+	{ "fold before the first word: messec ed25519 simple/simple verifies",
+	  MA_DKIM_ENGINE_MESSEC, 1, 0, 0 },
+	{ "fold before the first word: messec rsa relaxed/relaxed verifies",
+	  MA_DKIM_ENGINE_MESSEC, 0, 1, 1 },
+	{ "fold before the first word: libopendkim rsa simple/simple verifies",
+	  MA_DKIM_ENGINE_OPENDKIM, 0, 0, 0 },
+};
+
+static void test_fold(void **state)
+{
+	const struct fold_case *c = *state;
+	char entry[400], errbuf[1024] = "";
+	const char *keys[2] = { entry, NULL };
+	const char *domains[2] = { "lab.example", NULL };
+	struct ma_dkim_signer *s;
+	struct ma_dkim_verify *v;
+	const struct ma_dkim_sig *sig;
+	char *signed_msg;
+	size_t n;
+
+	snprintf(entry, sizeof(entry), "lab.example:%s:%s", c->ed ? "ed25519" : "rsa2048",
+		 c->ed ? ed_path : rsa_path);
+	canon_h = c->h;
+	canon_b = c->b;
+	sign_engine = c->engine;
+	s = signer_with(keys, domains, errbuf, sizeof(errbuf));
+	canon_h = canon_b = 1;
+	sign_engine = MA_DKIM_ENGINE_MESSEC;
+	if (s == NULL)
+		fail_msg("signer: %s", errbuf);
+	signed_msg = sign_message(s, fold_message, &n);
+	assert_int_equal(n, 1);
+	/* the signed copy still has the odd folds, byte for byte */
+	assert_non_null(strstr(signed_msg, "\r\nTo:\r\n\tfriend@remote.example,\r\n bob"));
+	assert_non_null(strstr(signed_msg, "\r\nReply-To: \t  Alice"));
+	v = verify(signed_msg);
+	assert_int_equal(ma_dkim_verify_count(v), 1);
+	sig = ma_dkim_verify_sig(v, 0);
+	if (sig->result != MA_DKIM_PASS)
+		fail_msg("%s: %s %s", sig->algorithm, ma_dkim_result_name(sig->result), sig->reason);
+	verify_done(&v);
+	free(signed_msg);
+	ma_dkim_signer_free(&s);
+}
+
+/*
  * RFC 6376 3.4.4 changes only WSP and line ends: a CR not followed by LF
  * is body content and stays (dkimpy agrees). libopendkim deletes it
  * (pitfall 15); the own canonicalization keeps it.
@@ -879,5 +950,6 @@ int main(void)
 	tests_add(&l, "messec's signer = libopendkim, byte for byte (2400 signatures)",
 		  test_same_as_libopendkim, NULL);
 	tests_add(&l, "relaxed body keeps a lone CR (RFC 6376 3.4.4)", test_lone_cr, NULL);
+	tests_add_table(&l, fold_cases, test_fold);
 	return tests_run(&l, "dkim_sign", setup, teardown);
 }

@@ -9,7 +9,8 @@
  *	Ed25519), then a message: header lines up to an empty line ("Name:
  *	value", continuation lines start with SP or HTAB), then the body
  *	(each bare LF made CRLF and a CRLF added at the end when missing, as
- *	a milter gets it from Postfix). Fed as libmilter gives it to both engines (dkim_sign.h) with
+ *	a milter gets it from Postfix). Fed as libmilter gives it to both engines
+ *	(dkim_sign.h: the value's exact bytes after the colon) with
  *	the same keys (tests/lab/keys/, run from the repository root) and
  *	t=, one-line values: they must be identical byte for byte, except
  *	where libopendkim is known wrong (docs/dkim.md pitfalls 11 and 15:
@@ -208,10 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const unsigned char *v = colon + 1;
 			size_t vn = n - (size_t) (v - p);
 
-			if (vn > 0 && *v == ' ') {	/* libmilter: without the first SP */
-				v++;
-				vn--;
-			}
+			/* as libmilter gives it with SMFIP_HDR_LEADSPC: all of it */
 			memcpy(f[nf].name, p, (size_t) (colon - p));
 			f[nf].name[colon - p] = '\0';
 			if (vn >= MAX_VALUE)

@@ -2,7 +2,7 @@
  * NAME
  *	codec 3h
  * SUMMARY
- *	RFC 4648 base16 (hex) and base32, bounded
+ *	RFC 4648 base16 (hex) and base32, bounded; RFC 8259 JSON strings
  * DESCRIPTION
  *	codec_hex_encode(): lower-case hex of len bytes, NUL-terminated;
  *	0, or -1 when out_size < 2 * len + 1.
@@ -19,16 +19,22 @@
  *	-1 on any other character or when out_size is too small.
  *
  *	Callers wipe out themselves when it holds a secret (secret.h).
+ *	codec_json_string(): s as an RFC 8259 string on out, quotes
+ *	included: '"' and '\\' escaped, control characters (and DEL) as
+ *	\u00XX, valid UTF-8 as is, any other byte as \ufffd: the output is
+ *	valid JSON whatever s holds (mail and report texts are anyone's).
  *--*/
 #ifndef MESSEC_CODEC_H
 #define MESSEC_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 int codec_hex_encode(const uint8_t *data, size_t len, char *out, size_t out_size);
 long codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_size);
 int codec_base32_encode(const uint8_t *data, size_t len, char *out, size_t out_size);
 long codec_base32_decode(const char *text, uint8_t *out, size_t out_size);
+void codec_json_string(FILE *out, const char *s);
 
 #endif

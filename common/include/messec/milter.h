@@ -58,6 +58,29 @@
  *	a replying stage, else kept in conn->deferred (first reason wins) for
  *	the end of message to turn into the reply.
  *
+ *	Header values. With SMFIP_HDR_LEADSPC (def->opts; asked for only
+ *	when the MTA offers it, as Postfix does with milter_protocol 6),
+ *	libmilter hands xxfi_header the value exactly as it follows the
+ *	colon: " foo" for "Subject: foo", "\n\tfoo" for "Subject:" LF TAB
+ *	"foo" (Postfix folds with LF). Without it the MTA eats the one space
+ *	(not tab) after the colon (Postfix milter8.c, Sendmail's default),
+ *	so an odd fold ("To:" LF TAB "bob") cannot be told from the usual
+ *	"To: bob" and a field cannot be rebuilt byte for byte.
+ *	milter_header_lead() is what goes between "name:" and the value to
+ *	rebuild the field as it is in the message ("" with LEADSPC, " "
+ *	without: the best guess): what DKIM's simple header
+ *	canonicalization (RFC 6376 section 3.4.1) and a spool need.
+ *	milter_header_text() is the value past its leading white space and
+ *	folds (SP, TAB, CR, LF): what a parser or a comparison needs, the
+ *	same whatever was negotiated.
+ *	The option works both ways: with it the MTA adds no space either
+ *	after the colon of a field the milter adds or inserts (Postfix
+ *	milter8.c, MILTER8_HDR_SPACE), so "A-R:value" would reach the
+ *	mailbox and a DKIM-Signature hashed as "DKIM-Signature: v=1" would
+ *	fail simple canonicalization. milter_add_header() writes "name:
+ *	value" whatever was negotiated; no milter calls smfi_addheader() or
+ *	smfi_insheader() itself.
+ *
  *	Thread stacks. libmilter starts a thread per MTA connection (two per
  *	message with Postfix: smtpd's and cleanup's) with default attributes,
  *	so their stack is RLIMIT_STACK: 8 MiB. glibc keeps a 40 MiB cache of
@@ -83,6 +106,7 @@ struct milter_conn {
 	const char *deferred;		/* static text: a no-reply stage failed
 					   with no other place to record it */
 	void *msg;			/* the milter's message, or NULL */
+	unsigned long opts;		/* SMFIP_HDR_LEADSPC if granted at OPTNEG */
 };
 
 struct milter_def {
@@ -93,6 +117,7 @@ struct milter_def {
 	unsigned long actions;		/* SMFIF_*: required at OPTNEG */
 	unsigned long noreply;		/* SMFIP_NR_*: stages without a reply */
 	unsigned long nosend;		/* SMFIP_NO*: steps not sent, if offered */
+	unsigned long opts;		/* SMFIP_HDR_LEADSPC: asked for if offered */
 };
 
 /* def must outlive the milter (a static). */
@@ -120,9 +145,19 @@ sfsistat milter_stage_fail(struct milter_conn *conn, unsigned long nr_bit,
 			   const char *why);
 /* xxfi_negotiate's body. conn NULL: replies at every stage (SMFIS_ALL_OPTS). */
 sfsistat milter_negotiate(struct milter_conn *conn, unsigned long actions,
-			  unsigned long noreply, unsigned long nosend, unsigned long f1,
+			  unsigned long noreply, unsigned long nosend, unsigned long opts,
+			  unsigned long f1,
 			  unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 			  unsigned long *pf3);
+
+/* Header values (see Header values above). */
+const char *milter_header_lead(const struct milter_conn *conn);
+const char *milter_header_text(const char *value);
+/* smfi_insheader() (index >= 0) or smfi_addheader() (index < 0) of the
+   field "name: value": the space goes in the value when HDR_LEADSPC was
+   negotiated. MI_SUCCESS or MI_FAILURE. */
+int milter_add_header(SMFICTX *ctx, const struct milter_conn *conn, int index,
+		      const char *name, const char *value);
 
 /* The client address of xxfi_connect as text ("" when not IPv4/IPv6). */
 void milter_client_ip(const _SOCK_ADDR *hostaddr, char *buf, size_t size);
