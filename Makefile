@@ -6,7 +6,7 @@
 #   make deps       install missing Debian packages (root)
 #   make install    DESTDIR/PREFIX honoured
 #   make deb        Debian packages into build/deb/; make lintian, make check-packages,
-#                   make rpm (packaging/packaging.mk, docs/packaging.md)
+#                   make check-systemd, make rpm (packaging/packaging.mk, docs/packaging.md)
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
 # Each component has a module.mk that appends to BINS, UNIT_TESTS,
@@ -120,7 +120,7 @@ MFA_LAB_TESTS := $(sort $(wildcard tests/integration/5[0-4]-mfa-*.sh))
 check: deps-check
 	$(MAKE) -j$(JOBS) all $(UNIT_TESTS)
 	$(MAKE) -j$(JOBS) fuzz-replay-san
-	$(MAKE) dovecot24
+	$(MAKE) dovecot24 systemd-root
 	@B=$(B) tests/run $(UNIT_TESTS) $(FUZZ_SAN_REPLAYS) -- $(sort $(wildcard tests/integration/*.sh)) \
 		LAB_DOVECOT=2.4 $(MFA_LAB_TESTS)
 
@@ -128,7 +128,7 @@ unit: all $(UNIT_TESTS)
 	@B=$(B) tests/run $(UNIT_TESTS) --
 
 integration: all
-	$(MAKE) dovecot24
+	$(MAKE) dovecot24 systemd-root
 	@B=$(B) tests/run -- $(sort $(wildcard tests/integration/*.sh)) LAB_DOVECOT=2.4 $(MFA_LAB_TESTS)
 
 # make demo [LAYER=dmarc,tls] [DEMO_LANG=fr] [DEMO_STEP=1] (docs/demo.md)

@@ -32,6 +32,18 @@ lintian:
 check-packages: all deb
 	@B=$(B) tests/run -- tests/packages/70-debian-packages.sh
 
+# make systemd-root: the Debian 12 root lab 63 boots with systemd-nspawn,
+# debootstrapped once per machine into /var/cache/messec/bookworm-systemd
+# (tests/systemd/build-root; make check calls it, like make dovecot24).
+# make check-systemd: lab 63 alone on build/deb's packages (the packaged
+# units started by a real systemd in that container).
+.PHONY: systemd-root check-systemd
+systemd-root:
+	tests/systemd/build-root
+
+check-systemd: deb systemd-root
+	@B=$(B) DEB_DIR=$(abspath $(DEB_DIR)) tests/run -- tests/integration/63-systemd-units.sh
+
 # make rpm: rpmspec -P, then rpmbuild -bb of packaging/rpm/messec.spec into
 # $(RPM_DIR). On Debian (the rpm package, no Fedora macros, no Fedora -devel
 # packages) it is a trial build: --nodeps, and the systemd/sysusers macros
