@@ -16,6 +16,9 @@
 #	- the sandbox is in force, seen from inside the service's own mount
 #	  namespace (nsenter): a write in /etc or /usr fails (read-only file
 #	  system), one in its ReadWritePaths succeeds; /home is empty;
+#	- systemctl reload keeps it active, same process (ExecReload, SIGHUP);
+#	  a SIGKILL makes systemd restart it (Restart=on-failure) and the
+#	  new process serves;
 #	- systemctl stop stops it (inactive).
 #	Then the container is powered off. The root is built once per machine
 #	(tests/systemd/build-root: debootstrap into
@@ -162,6 +165,35 @@ for d in milter-auth milter-av policyd; do
 	ct mkdir -p /home/someone
 	h=$(ct nsenter -t "$pid" -m -- ls -A /home 2>&1)
 	[ -z "$h" ] && ok "$unit: /home is empty inside (ProtectHome)" || fail "$unit: /home is empty inside (ProtectHome)" "$h"
+	# ExecReload (SIGHUP: the daemon rereads its config, same process)
+	# and Restart=on-failure (a SIGKILL: systemd starts it again).
+	out=$(ct systemctl reload "$unit" 2>&1); rc=$?
+	sleep 0.5
+	st=$(ct systemctl is-active "$unit" 2>&1)
+	npid=$(ct systemctl show -P MainPID "$unit")
+	if [ "$rc" -eq 0 ] && [ "$st" = active ] && [ "$npid" = "$pid" ]; then
+		ok "systemctl reload $unit: still active, same process"
+	else
+		fail "systemctl reload $unit: still active, same process" "rc=$rc $st pid $pid -> $npid $out"
+	fi
+	# The killed process's socket file stays until the new one replaces
+	# it: wait for an answer, not for the file.
+	ct kill -KILL "$pid"
+	npid=$pid out=
+	for _ in $(seq 100); do
+		npid=$(ct systemctl show -P MainPID "$unit")
+		if [ "$npid" != "$pid" ] && [ "$npid" != 0 ]; then
+			out=$(probe "$d")
+			[ "$out" = "$want" ] && break
+		fi
+		sleep 0.2
+	done
+	st=$(ct systemctl is-active "$unit" 2>&1)
+	if [ "$npid" != "$pid" ] && [ "$npid" != 0 ] && [ "$st" = active ] && [ "$out" = "$want" ]; then
+		ok "$unit killed (SIGKILL): systemd restarts it and it serves again"
+	else
+		fail "$unit killed (SIGKILL): systemd restarts it and it serves again" "pid $pid -> $npid, $st, $out"
+	fi
 	out=$(ct systemctl stop "$unit" 2>&1)
 	st=$(ct systemctl is-active "$unit" 2>&1)
 	[ "$st" = inactive ] && ok "systemctl stop $unit: inactive" || fail "systemctl stop $unit: inactive" "$st $out"
