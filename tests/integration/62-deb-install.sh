@@ -14,14 +14,15 @@
 #	Around it this script checks:
 #	- writes inside the root do not reach the host (a marker file);
 #	- after the purge, the overlay's upper directory (every file, link,
-#	  directory and deletion the whole run made below /, except /run and
-#	  /tmp, where the labs work) holds nothing of ours: only dpkg's and debconf's own records
-#	  and logs, and /etc/passwd, group, shadow, gshadow byte-identical to
-#	  the host's again; no directory that is not on the host, no host file
-#	  deleted, no host directory with another owner or mode; nothing left
-#	  in /run but what the lab itself keeps;
+#	  directory and deletion the whole run made below /, but /run) holds
+#	  nothing of ours: only dpkg's and debconf's records, logs, the labs'
+#	  /tmp files, and /etc/passwd, group, shadow, gshadow, subuid, subgid
+#	  byte-identical to the host's again; no directory that is not on the
+#	  host, no host file deleted, no host directory with another owner or
+#	  mode; nothing left in /run but what the lab itself keeps;
 #	- no process is left running in the root;
-#	- on the host, afterwards: no messec package, no messec user.
+#	- on the host, afterwards: its messec packages, user, /etc/messec
+#	  (normally none) as before.
 #	The .debs are lab 61's ($B/deb-check; built first when missing or
 #	older than the tree: debs.bash). DEB_DIR=dir uses other .debs (a
 #	broken scratch build, to watch this fail). Needs root, unshare and
