@@ -32,16 +32,32 @@ lintian:
 check-packages: all deb
 	@B=$(B) tests/run -- tests/packages/70-debian-packages.sh
 
+# make systemd-root: the Debian 12 root lab 63 boots with systemd-nspawn,
+# debootstrapped once per machine into /var/cache/messec/bookworm-systemd
+# (tests/systemd/build-root; make check calls it, like make dovecot24).
+# make check-systemd: lab 63 alone on build/deb's packages (the packaged
+# units started by a real systemd in that container).
+.PHONY: systemd-root check-systemd
+systemd-root:
+	tests/systemd/build-root
+
+check-systemd: deb systemd-root
+	@B=$(B) DEB_DIR=$(abspath $(DEB_DIR)) tests/run -- tests/integration/63-systemd-units.sh
+
 # make rpm: rpmspec -P, then rpmbuild -bb of packaging/rpm/messec.spec into
 # $(RPM_DIR). On Debian (the rpm package, no Fedora macros, no Fedora -devel
 # packages) it is a trial build: --nodeps, and the systemd/sysusers macros
 # Fedora's systemd-rpm-macros would give are defined as no-ops or Debian
 # paths. The RPMs it makes are for checking the spec, not for a Fedora host.
+# RPM_DOVECOT_CONFIG: the Dovecot to build the plugin against (e.g. the
+# lab's 2.4.1, whose dovecot-config makes the spec ship the settings
+# module too: tests/lab/build-dovecot24 --prefix, lib/dovecot/dovecot-config).
 RPM_DIR ?= build/rpm
 RPM_TOP := $(abspath $(RPM_DIR))
 RPM_ON_FEDORA := $(shell rpm --eval '%{?_unitdir}' 2>/dev/null)
+RPM_DOVECOT_CONFIG ?= /usr/lib/dovecot/dovecot-config
 ifeq ($(RPM_ON_FEDORA),)
-RPM_DEFS := --nodeps -D "dovecot_config /usr/lib/dovecot/dovecot-config" \
+RPM_DEFS := --nodeps -D "dovecot_config $(RPM_DOVECOT_CONFIG)" \
 	-D "_unitdir /lib/systemd/system" -D "_sysusersdir /usr/lib/sysusers.d" \
 	-D "_tmpfilesdir /usr/lib/tmpfiles.d" -D "sysusers_create_compat() :" \
 	-D "tmpfiles_create() :" -D "systemd_post() :" -D "systemd_preun() :" \
