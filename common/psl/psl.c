@@ -439,6 +439,9 @@ int ms_psl_domain_normalise(const char *in, size_t len, char *out_r, size_t size
 		}
 		out_r[i] = (char)ch;
 	}
+	/* "example.com.." is "example.com." once one dot is dropped: an empty last label. */
+	if (label_len == 0)
+		return -1;
 	out_r[len] = '\0';
 	return 0;
 }

@@ -104,6 +104,7 @@ static const struct reg_case sys_cases[] = {
 	{ "sys: empty", "", -1, "" },
 	{ "sys: label of 64", "a.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", -1, "" },
 	{ "sys: space", "exa mple.com", -1, "" },
+	{ "sys: two trailing dots", "mail.example.com..", -1, "" },
 };
 
 /* The small list: each rule kind on its own. */
@@ -197,6 +198,8 @@ struct norm_case {
 static const struct norm_case norm_cases[] = {
 	{ "normalise: lower case", "MAIL.Example.COM", 0, "mail.example.com" },
 	{ "normalise: one trailing dot", "example.com.", 0, "example.com" },
+	{ "normalise: two trailing dots", "example.com..", -1, "" },
+	{ "normalise: only a dot", ".", -1, "" },
 	{ "normalise: underscore kept", "_dmarc.example.com", 0, "_dmarc.example.com" },
 	{ "normalise: leading dot", ".example.com", -1, "" },
 	{ "normalise: 8-bit", "ex\xc3\xa4mple.com", -1, "" },
