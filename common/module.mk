@@ -69,3 +69,6 @@ $(B)/tests/common_test_milter: $(B)/common/tests/test_milter.o $(LIBMESSEC_MILTE
 
 # common/spf/ - the SPF engine, its own archive (see common/spf/spf.mk).
 include common/spf/spf.mk
+
+# common/psl/ - the public suffix list, its own archive (see common/psl/psl.mk).
+include common/psl/psl.mk

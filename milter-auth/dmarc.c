@@ -50,7 +50,7 @@
 #include "dmarc_int.h"
 
 struct ma_dmarc {
-	struct dmarc_psl *psl;
+	struct ms_psl *psl;
 	unsigned timeout_ms;
 	ma_dmarc_lookup_fn *lookup;
 	void *lookup_ctx;
@@ -61,9 +61,9 @@ struct ma_dmarc {
 struct ma_dmarc *ma_dmarc_new(const struct ma_dmarc_config *cfg, const char **error_r)
 {
 	struct ma_dmarc *dmarc;
-	struct dmarc_psl *psl;
+	struct ms_psl *psl;
 
-	psl = dmarc_psl_load(cfg->psl_path ? cfg->psl_path : MA_DMARC_PSL_DEFAULT, error_r);
+	psl = ms_psl_load(cfg->psl_path ? cfg->psl_path : MA_DMARC_PSL_DEFAULT, error_r);
 	if (psl == NULL)
 		return NULL;
 	dmarc = xcalloc(1, sizeof(*dmarc));
@@ -80,7 +80,7 @@ void ma_dmarc_free(struct ma_dmarc **dmarc_p)
 {
 	if (*dmarc_p == NULL)
 		return;
-	dmarc_psl_free(&(*dmarc_p)->psl);
+	ms_psl_free(&(*dmarc_p)->psl);
 	free(*dmarc_p);
 	*dmarc_p = NULL;
 }
@@ -107,7 +107,7 @@ void ma_dmarc_txt_clear(struct ma_dmarc_txt *txt)
 int ma_dmarc_org_domain(const struct ma_dmarc *dmarc, const char *domain,
 			char *org_r, size_t org_size)
 {
-	return dmarc_psl_org_domain(dmarc->psl, domain, org_r, org_size);
+	return ms_psl_registered_domain(dmarc->psl, domain, org_r, org_size);
 }
 
 int ma_dmarc_aligned(const struct ma_dmarc *dmarc, const char *from_domain,
@@ -118,15 +118,15 @@ int ma_dmarc_aligned(const struct ma_dmarc *dmarc, const char *from_domain,
 
 	/* Domain names compare case-insensitively: normalise both first. */
 	if (from_domain == NULL || auth_domain == NULL ||
-	    dmarc_domain_normalise(from_domain, strlen(from_domain), from, sizeof(from)) < 0 ||
-	    dmarc_domain_normalise(auth_domain, strlen(auth_domain), auth, sizeof(auth)) < 0)
+	    ms_psl_domain_normalise(from_domain, strlen(from_domain), from, sizeof(from)) < 0 ||
+	    ms_psl_domain_normalise(auth_domain, strlen(auth_domain), auth, sizeof(auth)) < 0)
 		return 0;
 	/* RFC 7489 section 3.1.1/3.1.2: strict mode wants an exact match. */
 	if (strict)
 		return strcmp(from, auth) == 0;
 	/* Relaxed mode: the same organizational domain. */
-	if (dmarc_psl_org_domain(dmarc->psl, from, from_org, sizeof(from_org)) < 0 ||
-	    dmarc_psl_org_domain(dmarc->psl, auth, auth_org, sizeof(auth_org)) < 0)
+	if (ms_psl_registered_domain(dmarc->psl, from, from_org, sizeof(from_org)) < 0 ||
+	    ms_psl_registered_domain(dmarc->psl, auth, auth_org, sizeof(auth_org)) < 0)
 		return 0;
 	return strcmp(from_org, auth_org) == 0;
 }
@@ -280,13 +280,13 @@ enum ma_dmarc_result ma_dmarc_evaluate(struct ma_dmarc *dmarc, const struct ma_d
 
 	/* Section 6.6.1: a usable RFC5322.From domain, lower-cased. */
 	if (in->from_domain == NULL ||
-	    dmarc_domain_normalise(in->from_domain, strlen(in->from_domain),
-				   v->from_domain, sizeof(v->from_domain)) < 0) {
+	    ms_psl_domain_normalise(in->from_domain, strlen(in->from_domain),
+				    v->from_domain, sizeof(v->from_domain)) < 0) {
 		set_reason(v, "no usable RFC5322.From domain");
 		return v->result = MA_DMARC_PERMERROR;
 	}
-	if (dmarc_psl_org_domain(dmarc->psl, v->from_domain, v->org_domain,
-				 sizeof(v->org_domain)) < 0) {
+	if (ms_psl_registered_domain(dmarc->psl, v->from_domain, v->org_domain,
+				     sizeof(v->org_domain)) < 0) {
 		set_reason(v, "no organizational domain");
 		return v->result = MA_DMARC_PERMERROR;
 	}

@@ -27,6 +27,7 @@
 #define MA_DMARC_H
 
 #include <stddef.h>
+#include "messec/psl.h"
 
 enum ma_dmarc_result {		/* RFC 7489 section 11.2: the A-R "dmarc" results */
 	MA_DMARC_NONE = 0,	/* no policy record */
@@ -76,7 +77,7 @@ struct ma_dmarc_config {
 	/* Testing only: pct sampling draw in 0..99. NULL: getrandom(2). */
 	unsigned (*test_pct_draw)(void *ctx);
 };
-#define MA_DMARC_PSL_DEFAULT "/usr/share/publicsuffix/public_suffix_list.dat"
+#define MA_DMARC_PSL_DEFAULT MS_PSL_PATH_DEFAULT
 #define MA_DMARC_DNS_TIMEOUT_DEFAULT 5000
 
 /* A parsed DMARC record (RFC 7489 section 6.3). */

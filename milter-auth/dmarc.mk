@@ -3,9 +3,11 @@
 #
 # For the daemon (milter.mk): link $(MA_DMARC_OBJS) $(MA_AUTHRES_OBJS) and
 # add $(MA_DMARC_LIBS) (res_n* and ns_parse live in libresolv).
-MA_DMARC_SRCS := milter-auth/dmarc.c milter-auth/dmarc_record.c milter-auth/dmarc_psl.c \
+# The public suffix list is common/psl/ (libmessec-psl.a, shared with
+# messec-milter-av): last in MA_DMARC_OBJS, after its callers.
+MA_DMARC_SRCS := milter-auth/dmarc.c milter-auth/dmarc_record.c \
 	milter-auth/dmarc_dns.c milter-auth/dmarc_from.c
-MA_DMARC_OBJS := $(MA_DMARC_SRCS:%.c=$(B)/%.o)
+MA_DMARC_OBJS := $(MA_DMARC_SRCS:%.c=$(B)/%.o) $(LIBMESSEC_PSL)
 MA_DMARC_LIBS := -lresolv
 MA_AUTHRES_OBJS := $(B)/milter-auth/authres.o
 

@@ -24,7 +24,7 @@
  *	daemon rejects or evaluates the first, as configured; several From
  *	header fields are the daemon's to count (one call per field).
  * LIMITS
- *	Domains must be LDH names (dmarc_domain_normalise): domain literals
+ *	Domains must be LDH names (ms_psl_domain_normalise): domain literals
  *	("[192.0.2.1]") and non-ASCII (RFC 6532) domains are not usable. A
  *	mailbox longer than 512 octets is not usable.
  * TRUST BOUNDARY
@@ -117,7 +117,7 @@ static int mbox_domain(const struct mailbox *mb, char *domain_r, size_t size)
 	if (at == NULL)
 		return -1;
 	at++;
-	return dmarc_domain_normalise(at, (size_t)(mb->text + mb->len - at), domain_r, size);
+	return ms_psl_domain_normalise(at, (size_t)(mb->text + mb->len - at), domain_r, size);
 }
 
 /* One finished mailbox: count it and compare its domain with the first. */

@@ -2,7 +2,7 @@
  * NAME
  *	dmarc_int 3h
  * SUMMARY
- *	internals shared by dmarc.c, dmarc_psl.c, dmarc_dns.c, dmarc_from.c
+ *	internals shared by dmarc.c, dmarc_dns.c, dmarc_from.c
  * DESCRIPTION
  *	Not for use outside the DMARC module; the daemon uses dmarc.h.
  *--*/
@@ -10,29 +10,11 @@
 #define MA_DMARC_INT_H
 
 #include <stddef.h>
+#include "messec/psl.h"
 #include "dmarc.h"
 
-/* RFC 1035 section 2.3.4: 255 octets on the wire, 253 in text form. */
-#define DMARC_DOMAIN_MAX 253
-
-/* Public suffix list (dmarc_psl.c). Read-only once loaded. */
-struct dmarc_psl;
-
-/* Load the list at path. NULL with *error_r (static text) on failure. */
-struct dmarc_psl *dmarc_psl_load(const char *path, const char **error_r);
-void dmarc_psl_free(struct dmarc_psl **psl);
-/* Number of rules loaded (for tests and the startup log line). */
-size_t dmarc_psl_count(const struct dmarc_psl *psl);
-/* Organizational domain of a lower-cased, validated domain. 0 ok, -1 bad input. */
-int dmarc_psl_org_domain(const struct dmarc_psl *psl, const char *domain,
-			 char *org_r, size_t org_size);
-
-/*
- * Normalise a domain: copy lower-cased into out_r, drop one trailing dot,
- * check RFC 1035 shape (labels 1..63 octets of [a-z0-9_-], total <= 253).
- * 0 ok, -1 unusable (empty, too long, bad character, empty label).
- */
-int dmarc_domain_normalise(const char *in, size_t len, char *out_r, size_t size);
+/* Domains and the public suffix list: common/psl/ (messec/psl.h). */
+#define DMARC_DOMAIN_MAX MS_PSL_DOMAIN_MAX
 
 /* 1 when the record's first tag is exactly v=DMARC1 (RFC 7489 section 6.6.3 step 3). */
 int dmarc_record_is_dmarc(const char *record);

@@ -173,7 +173,7 @@ static void parse_one(const char *start, const char *end, struct ma_rua_dest *d)
 			return;
 		}
 	}
-	if (dmarc_domain_normalise(at + 1, strlen(at + 1), dom, sizeof(dom)) != 0 ||
+	if (ms_psl_domain_normalise(at + 1, strlen(at + 1), dom, sizeof(dom)) != 0 ||
 	    strchr(dom, '.') == NULL) {
 		d->error = "unusable domain";
 		return;

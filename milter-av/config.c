@@ -12,6 +12,7 @@
  *	Trust boundary: the config file is the administrator's.
  *--*/
 #include <stdlib.h>
+#include "messec/psl.h"
 #include "messec/str.h"
 #include "config.h"
 
@@ -70,6 +71,8 @@ const struct cfg_def av_config_defs[] = {
 	 "links not all checked (link_max_hosts, link_max_bytes, MIME depth)"},
 	{"link_dns_error_action", CFG_ENUM, "tempfail", 0, 0, AV_UNSCANNED_ACTIONS,
 	 "a DNS list could not be asked (timeout, SERVFAIL, budget spent)"},
+	{"psl_path", CFG_PATH, MS_PSL_PATH_DEFAULT, 0, 0, NULL,
+	 "public suffix list: link hosts are asked to DNS lists as their registered domain"},
 	{"link_dns_timeout", CFG_TIME, "5s", 1, 60, NULL, "DNS time budget per message, all lists"},
 	{"link_max_hosts", CFG_INT, "20", 1, AV_LINKS_HOSTS_MAX, NULL, "distinct link hosts checked per message"},
 	{"link_max_bytes", CFG_SIZE, "4M", 1024, 256LL << 20, NULL, "message bytes searched for links"},
@@ -80,6 +83,7 @@ static void conf_free(struct daemon_ref *ref)
 {
 	struct av_config *c = DAEMON_CONF(ref, struct av_config, ref);
 
+	av_linkcheck_free(&c->links);
 	cfg_free(&c->cfg);
 	free(c);
 }

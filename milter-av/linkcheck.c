@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include "messec/log.h"
 #include "messec/metrics.h"
+#include "messec/psl.h"
 #include "messec/str.h"
 #include "engine.h"
 #include "linkcheck.h"
@@ -122,10 +123,24 @@ int av_linkcheck_config(const struct cfg *cfg, struct av_link_config *lc, FILE *
 	lc->extract.max_depth = 20;
 	lc->extract.max_parts = 1000;
 	lc->extract.max_decoded = lc->max_bytes;
+	if (lc->nlists > 0) {
+		const char *path = cfg_path(cfg, "psl_path"), *error = NULL;
+
+		/* The list is needed to ask the registered domain: no list, no start. */
+		if ((lc->psl = ms_psl_load(path, &error)) == NULL) {
+			fprintf(err, "%s: psl_path: %s: %s\n", cfg_origin(cfg, "psl_path"), path, error);
+			rc = -1;
+		}
+	}
 	lc->enabled = lc->nlists > 0 ||
 		(lc->deny_domains[0] != NULL && lc->deny != AV_HIT_OFF) ||
 		lc->ip != AV_HIT_OFF || lc->mismatch != AV_HIT_OFF || lc->idn != AV_HIT_OFF;
 	return rc;
+}
+
+void av_linkcheck_free(struct av_link_config *lc)
+{
+	ms_psl_free(&lc->psl);
 }
 
 /* Record a finding: the strongest action keeps its text for the reply. */
@@ -233,30 +248,21 @@ static enum listed ask(const struct dns_resolver *res, const char *name,
 	return out;
 }
 
-/* The names a host is asked under (see linkcheck.h): 1 or 2. */
-static int candidates(const char *host, char cand[2][AV_LINKS_HOST_MAX + 1])
+/* The name a host is asked under (see linkcheck.h): 1, or 0 for none. */
+static int candidate(const struct ms_psl *psl, const char *host, char cand[AV_LINKS_HOST_MAX + 1])
 {
 	struct in_addr ip4;
-	const char *p;
-	int dots = 0, n = 0;
 
 	if (inet_pton(AF_INET, host, &ip4) == 1) {
 		const uint8_t *b = (const uint8_t *) &ip4;
 
-		snprintf(cand[0], sizeof(cand[0]), "%u.%u.%u.%u", b[3], b[2], b[1], b[0]);
+		snprintf(cand, AV_LINKS_HOST_MAX + 1, "%u.%u.%u.%u", b[3], b[2], b[1], b[0]);
 		return 1;
 	}
 	if (av_links_host_is_ip(host) || !is_ascii(host))
 		return 0;
-	/* The last two labels, then the last three when there are more. */
-	for (p = host + strlen(host); p > host; p--)
-		if (p[-1] == '.' && ++dots >= 2) {	/* p: the last `dots` labels */
-			str_copy(cand[n++], p, sizeof(cand[0]));
-			if (dots == 3)
-				return n;
-		}
-	str_copy(cand[n++], host, sizeof(cand[0]));	/* the whole host: 1 to 3 labels */
-	return n;
+	/* The registered domain; a name that is no domain cannot be listed. */
+	return ms_psl_registered_domain(psl, host, cand, AV_LINKS_HOST_MAX + 1) == 0;
 }
 
 void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver *res,
@@ -294,40 +300,38 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
 		deadline.tv_nsec -= 1000000000;
 	}
 	for (i = 0; i < links->nhosts && !r->dns_error; i++) {
-		char cand[2][AV_LINKS_HOST_MAX + 1];
-		int nc = candidates(links->hosts[i], cand), c;
+		char cand[AV_LINKS_HOST_MAX + 1];
+		unsigned k;
 
-		for (c = 0; c < nc && !r->dns_error; c++) {
-			unsigned k;
+		if (!candidate(lc->psl, links->hosts[i], cand))
+			continue;
+		for (k = 0; k < nseen; k++)
+			if (strcmp(seen[k], cand) == 0)
+				break;
+		if (k < nseen)
+			continue;
+		if (nseen >= QUERIED_MAX) {
+			finding(r, AV_LINK_LIMITS, lc->limits, "links not all checked (limit reached)");
+			break;
+		}
+		str_copy(seen[nseen++], cand, sizeof(seen[0]));
+		for (l = 0; l < lc->nlists; l++) {
+			char name[2 * AV_LINKS_HOST_MAX + 2];
+			enum listed s;
 
-			for (k = 0; k < nseen; k++)
-				if (strcmp(seen[k], cand[c]) == 0)
-					break;
-			if (k < nseen)
-				continue;
-			if (nseen >= QUERIED_MAX) {
-				finding(r, AV_LINK_LIMITS, lc->limits, "links not all checked (limit reached)");
+			if (snprintf(name, sizeof(name), "%s.%s", cand,
+				     lc->lists[l].zone) >= (int) sizeof(name))
+				continue;	/* cannot happen: 253 + 1 + 200 */
+			s = ask(res, name, &deadline, r);
+			if (s == LIST_ERROR) {
+				r->dns_error = 1;
+				r->kinds |= AV_LINK_DNS_ERROR;
 				break;
 			}
-			str_copy(seen[nseen++], cand[c], sizeof(seen[0]));
-			for (l = 0; l < lc->nlists; l++) {
-				char name[2 * AV_LINKS_HOST_MAX + 2];
-				enum listed s;
-
-				if (snprintf(name, sizeof(name), "%s.%s", cand[c],
-					     lc->lists[l].zone) >= (int) sizeof(name))
-					continue;	/* cannot happen: 253 + 1 + 200 */
-				s = ask(res, name, &deadline, r);
-				if (s == LIST_ERROR) {
-					r->dns_error = 1;
-					r->kinds |= AV_LINK_DNS_ERROR;
-					break;
-				}
-				if (s == LISTED)
-					finding(r, AV_LINK_LISTED, lc->lists[l].action, "link to %s listed by %s",
-						av_links_host_is_ip(links->hosts[i]) ?
-						links->hosts[i] : cand[c], lc->lists[l].zone);
-			}
+			if (s == LISTED)
+				finding(r, AV_LINK_LISTED, lc->lists[l].action, "link to %s listed by %s",
+					av_links_host_is_ip(links->hosts[i]) ?
+					links->hosts[i] : cand, lc->lists[l].zone);
 		}
 	}
 	free(seen);

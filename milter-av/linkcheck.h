@@ -15,16 +15,17 @@
  *	tests/test_linkcheck.c). av_linkcheck_message() is the milter's
  *	hook: read the spool, extract, run, apply, log.
  *
- *	DNS lists (URIBL/SURBL convention): the query is the domain with
- *	the list zone appended, type A; an answer in 127.0.0.0/8 means
- *	listed, except 127.255.255.0/24 (the lists' "query refused"
- *	codes: a configuration problem, handled as a DNS error). Without a
- *	public suffix list here (milter-auth/dmarc_psl.c is not in common/
- *	yet), the domain queried is the last two labels of the host, and
- *	the last three when it has more (so "evil.co.uk" is asked as
- *	well as "co.uk"). An IPv4 literal is asked reversed (SURBL:
- *	"4.3.2.1.zone" for 1.2.3.4). Non-ASCII hosts are not asked (the
- *	idn finding covers them).
+ *	DNS lists (URIBL/SURBL convention): the query is the host's
+ *	registered domain with the list zone appended, type A; an answer in
+ *	127.0.0.0/8 means listed, except 127.255.255.0/24 (the lists' "query
+ *	refused" codes: a configuration problem, handled as a DNS error).
+ *	The registered domain is the public suffix plus one label, from the
+ *	public suffix list (psl_path, common/psl/): "a.b.evil.co.uk" is
+ *	asked as "evil.co.uk.zone", never "co.uk" nor "b.evil.co.uk". A
+ *	host the list code cannot use as a domain (a label over 63 octets,
+ *	an empty label) is not asked: no list could hold it. An IPv4 literal
+ *	is asked reversed (SURBL: "4.3.2.1.zone" for 1.2.3.4). Non-ASCII
+ *	hosts are not asked (the idn finding covers them).
  *
  *	DNS results: NXDOMAIN, NODATA and DNS_BADNAME (a name the sender
  *	made too long or malformed) are "not listed"; a timeout, SERVFAIL
@@ -51,8 +52,11 @@ struct av_link_list {
 	enum av_hit_action action;
 };
 
+struct ms_psl;
+
 struct av_link_config {
 	int enabled;			/* some check is not off */
+	struct ms_psl *psl;		/* loaded when a DNS list is configured */
 	struct av_link_list lists[AV_LINK_LISTS_MAX];
 	unsigned nlists;
 	const char *const *deny_domains;	/* borrowed from cfg, lower case */
@@ -63,9 +67,11 @@ struct av_link_config {
 	struct av_links_limits extract;
 };
 
-/* The link_* keys into *lc. 0, or -1 with "origin: key: problem" lines
-   written to err. */
+/* The link_* keys (and psl_path) into *lc. 0, or -1 with "origin: key:
+   problem" lines written to err. av_linkcheck_free() releases what it
+   loaded (after a failure too). */
 int av_linkcheck_config(const struct cfg *cfg, struct av_link_config *lc, FILE *err);
+void av_linkcheck_free(struct av_link_config *lc);
 
 #define AV_LINK_TEXT_MAX 300
 

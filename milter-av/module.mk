@@ -6,6 +6,8 @@ EXTRA_CFLAGS_milter-av := $(CLAMAV_CFLAGS) $(CMOCKA_CFLAGS) -Imilter-av
 AV_CORE_SRCS := milter-av/config.c milter-av/verdict.c milter-av/policy.c \
 	milter-av/spool.c milter-av/engine.c milter-av/links.c milter-av/linkcheck.c
 AV_CORE_OBJS := $(AV_CORE_SRCS:%.c=$(B)/%.o)
+# The public suffix list (common/psl/, linkcheck.c) follows its callers.
+AV_CORE_OBJS += $(LIBMESSEC_PSL)
 AV_DAEMON_OBJS := $(B)/milter-av/main.o $(B)/milter-av/milter.o $(AV_CORE_OBJS)
 
 $(eval $(call daemon,milter-av/messec-milter-av,$(AV_DAEMON_OBJS) $(LIBMESSEC_MILTER),$(MILTER_LIBS) $(CLAMAV_LIBS) -lpthread))

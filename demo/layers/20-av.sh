@@ -13,9 +13,16 @@
 #	  3. EICAR inside a zip refused;
 #	  4. invoice.pdf.exe refused by the attachment policy (no signature:
 #	     the name alone);
-#	  5. a clean PDF attachment delivered with X-Virus-Status: clean.
+#	  5. a clean PDF attachment delivered with X-Virus-Status: clean;
+#	  6. a phishing link (the text shows www.bank.example, the href leads
+#	     to login.evil-link.example, a domain on the lab's blocklist
+#	     dbl.example served by its unbound): OFF (link analysis not
+#	     configured) delivered with nothing said; ON (link_dns_lists =
+#	     dbl.example:tag, link_mismatch_action = tag, SIGHUP) delivered
+#	     flagged with X-Link-Status naming both findings, and the
+#	     milter's "links=" log line.
 #	At the end port 25 gets back the milters it had, so later layers are
-#	unaffected. Phishing-link detection is not part of milter-av (yet).
+#	unaffected.
 
 DEMO_AV_GEN=tests/integration/av_messages.py
 
@@ -65,7 +72,18 @@ _av_send() {
 _av_headers() {
 	lab_mail imap-fetch --user alice --password "$LAB_ALICE_PASSWORD" --headers-only \
 		--search "SUBJECT $1" --count 1 --wait 15 2>/dev/null |
-		grep -iE '^(from|subject|x-virus-scanned|x-virus-status):' | tr -d '\r'
+		grep -iE '^(from|subject|x-virus-scanned|x-virus-status|x-link-status):' | tr -d '\r'
+}
+
+# _av_reconfigure LINE...: append the lines to the milter's config, show
+# them, SIGHUP, wait for the reload line (the new config is then in use).
+_av_reconfigure() {
+	local conf=$DEMO_TMP/av/milter-av.conf mark
+	mark=$(lab_log_mark "$LAB_DIR/milter-av.log")
+	printf '%s\n' "$@" >>"$conf"
+	demo_cmd "tail -n $# milter-av.conf" tail -n "$#" "$conf"
+	demo_cmd "kill -HUP \$(pidof messec-milter-av)" kill -HUP "$(cat "$LAB_DIR/pids/milter-av.pid")"
+	lab_wait_log_since "$LAB_DIR/milter-av.log" "$mark" "engine reload \(SIGHUP\)" 20
 }
 
 # _av_logline TEXT...: the newest milter-av log line holding every TEXT.
@@ -161,6 +179,38 @@ run() {
 		"livré, avec X-Virus-Status: clean (un en-tête falsifié par l’expéditeur aurait été remplacé)."
 	demo_lesson "The layer is invisible for legitimate mail: it only adds a header saying it was scanned." \
 		"La couche est invisible pour le courrier légitime : elle ajoute seulement un en-tête disant qu’il a été analysé."
+
+	demo_scenario "6. Link analysis OFF: a phishing mail, its link shows www.bank.example but leads to login.evil-link.example" \
+		"6. Analyse des liens DÉSACTIVÉE : un courriel d’hameçonnage, son lien affiche www.bank.example mais mène à login.evil-link.example"
+	demo_say "The HTML part (base64) holds <a href=\"https://login.evil-link&#46;example/verify\">www.bank.example</a>: the reader sees the bank, the click goes elsewhere." \
+		"La partie HTML (en base64) contient <a href=\"https://login.evil-link&#46;example/verify\">www.bank.example</a> : le lecteur voit la banque, le clic mène ailleurs."
+	demo_say "evil-link.example is on the lab's blocklist dbl.example (URIBL/SURBL style, served by the lab's unbound):" \
+		"evil-link.example est sur la liste de blocage du labo, dbl.example (à la manière d’URIBL/SURBL, servie par l’unbound du labo) :"
+	demo_cmd "dig +short evil-link.example.dbl.example A" lab_dig +short evil-link.example.dbl.example A
+	tok=av-phish-off-$RANDOM tr=$DEMO_TMP/av-phish-off.swaks
+	_av_delivered "$tok" link-listed "$tr" || return 1
+	[[ $AV_HDR == *"X-Virus-Status: clean"* && $AV_HDR != *X-Link-Status* ]] ||
+		{ demo_bad "expected X-Virus-Status: clean and no X-Link-Status" "attendu X-Virus-Status: clean et aucun X-Link-Status"; return 1; }
+	demo_ok "delivered as clean: no virus in a link, and nothing looked at the links." \
+		"livré comme sain : un lien n’est pas un virus, et personne n’a regardé les liens."
+	demo_lesson "An antivirus alone does not see phishing: the danger is where the link leads, not in a file." \
+		"Un antivirus seul ne voit pas l’hameçonnage : le danger est là où mène le lien, pas dans un fichier."
+
+	demo_scenario "7. Link analysis ON: the same phishing mail" "7. Analyse des liens ACTIVÉE : le même courriel d’hameçonnage"
+	demo_say "Two checks, action tag (a header; reject or quarantine are as easy): the blocklist, and link text that names another host than the target." \
+		"Deux contrôles, action tag (un en-tête ; reject ou quarantine sont aussi simples) : la liste de blocage, et le texte d’un lien qui nomme un autre hôte que sa cible."
+	_av_reconfigure "link_dns_lists = dbl.example:tag" "link_mismatch_action = tag" ||
+		{ demo_bad "the milter did not reload its configuration" "le milter n’a pas rechargé sa configuration"; return 1; }
+	tok=av-phish-on-$RANDOM tr=$DEMO_TMP/av-phish-on.swaks
+	_av_delivered "$tok" link-listed "$tr" || return 1
+	[[ $AV_HDR == *"X-Link-Status: link text www.bank.example leads to login.evil-link.example; link to evil-link.example listed by dbl.example"* ]] ||
+		{ demo_bad "no X-Link-Status naming the mismatch and the list" "aucun X-Link-Status citant la discordance et la liste"; return 1; }
+	_av_logline "$(demo_swaks_qid "$tr"): links=" "evil-link.example_listed_by_dbl.example" ||
+		{ demo_bad "no links= line in the milter's log" "aucune ligne links= dans le journal du milter"; return 1; }
+	demo_ok "flagged: X-Link-Status names the false link text and the blocklisted domain (asked as its registered domain)." \
+		"signalé : X-Link-Status cite le texte de lien trompeur et le domaine sur liste de blocage (interrogé par son domaine enregistré)."
+	demo_lesson "Check where links lead, not what they show: a blocklist and a text/target mismatch flag phishing that no signature catches." \
+		"Vérifier où mènent les liens, pas ce qu’ils affichent : une liste de blocage et une discordance texte/cible signalent l’hameçonnage qu’aucune signature ne détecte."
 
 	demo_postfix_set "lab_port25_milters=$milters" >/dev/null ||
 		{ demo_bad "postfix reload failed" "échec de postfix reload"; return 1; }

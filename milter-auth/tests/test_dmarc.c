@@ -267,38 +267,7 @@ static void test_record_binary(void **state)
 	free(big);
 }
 
-/* ---- organizational domains (PSL) beyond the conformance table ---- */
-
-struct org_case {
-	const char *name, *domain;
-	int want_rc;
-	const char *want;
-};
-
-static const struct org_case org_cases[] = {
-	{ "org: IDN rule 公司.hk in A-label form", "a.xn--55qx5d.hk", 0, "a.xn--55qx5d.hk" },
-	{ "org: IDN rule 公司.hk, deeper", "b.a.xn--55qx5d.hk", 0, "a.xn--55qx5d.hk" },
-	{ "org: IDN two labels 個人.香港", "x.y.xn--gmqw5a.xn--j6w193g", 0, "y.xn--gmqw5a.xn--j6w193g" },
-	{ "org: IDN TLD みんな", "a.b.xn--q9jyb4c", 0, "b.xn--q9jyb4c" },
-	{ "org: private section rule", "a.b.blogspot.com", 0, "b.blogspot.com" },
-	{ "org: unknown TLD uses the * rule", "a.b.example-unlisted-tld", 0, "b.example-unlisted-tld" },
-	{ "org: domain that is a suffix is its own", "co.uk", 0, "co.uk" },
-	{ "org: single label", "localhost", 0, "localhost" },
-	{ "org: trailing dot", "mail.example.com.", 0, "example.com" },
-	{ "org: empty label", "a..example.com", -1, "" },
-	{ "org: 8-bit", "\xc3\xa9.example.com", -1, "" },
-	{ "org: empty", "", -1, "" },
-};
-
-static void test_org(void **state)
-{
-	const struct org_case *c = *state;
-	char org[256] = "";
-
-	assert_int_equal(ma_dmarc_org_domain(dmarc, c->domain, org, sizeof(org)), c->want_rc);
-	if (c->want_rc == 0)
-		assert_string_equal(org, c->want);
-}
+/* The public suffix list itself (rules, IDN, wildcards): common/tests/test_psl.c. */
 
 /* ---- evaluation against the fake DNS ---- */
 
@@ -597,7 +566,6 @@ int main(void)
 	tests_add(&l, "from: 1 MB values", test_from_huge, NULL);
 	tests_add(&l, "from: second mailbox 200 KB / 5000 folds in is seen", test_from_second_far,
 		  NULL);
-	tests_add_table(&l, org_cases, test_org);
 	tests_add_table(&l, record_cases, test_record);
 	tests_add(&l, "record: NUL, 8-bit, 1 MB", test_record_binary, NULL);
 	tests_add_table(&l, eval_cases, test_eval);

@@ -2,8 +2,8 @@
  * NAME
  *	test_linkcheck - link findings, DNS lists (fake DNS server), verdict
  * DESCRIPTION
- *	The DNS list "dbl.example" is served by common/tests/fake_dns: a
- *	name under evil.example or the IP 192.0.2.66 is listed (127.0.1.2),
+ *	The DNS list "dbl.example" is served by common/tests/fake_dns:
+ *	evil.example, evil.co.uk and the IP 192.0.2.66 are listed (127.0.1.2),
  *	"refused.example" gets the lists' refusal code 127.255.255.254,
  *	"silent.example" no answer (a timeout), "servfail.example"
  *	SERVFAIL, any other name NXDOMAIN.
@@ -52,6 +52,7 @@ static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *reply, s
 		a[1] = a[2] = 255;
 		a[3] = 254;
 	} else if (strcmp(name, "evil.example.dbl.example") != 0 &&
+		   strcmp(name, "evil.co.uk.dbl.example") != 0 &&
 		   strcmp(name, "66.2.0.192.dbl.example") != 0) {
 		return fake_dns_begin(q, qlen, reply, size, ns_r_nxdomain);
 	}
@@ -94,14 +95,26 @@ static const struct kcase cases[] = {
 	{ "listed domain: reject naming list and domain", LISTS,
 	  "see http://www.evil.example/x\r\n", "link to evil.example listed by dbl.example",
 	  AV_REJECT, "Message refused: link to evil.example listed by dbl.example",
-	  "evil.example.dbl.example www.evil.example.dbl.example " },
-	{ "subdomain: asked as last 2 and 3 labels", LISTS,
+	  "evil.example.dbl.example " },
+	{ "subdomain: asked as its registered domain", LISTS,
 	  "http://a.b.evil.example/\r\n", "link to evil.example listed by dbl.example", AV_REJECT, NULL,
-	  "evil.example.dbl.example b.evil.example.dbl.example " },
+	  "evil.example.dbl.example " },
+	{ "multi-label public suffix: a.b.evil.co.uk asked as evil.co.uk", LISTS,
+	  "http://a.b.evil.co.uk/\r\n", "link to evil.co.uk listed by dbl.example", AV_REJECT,
+	  "Message refused: link to evil.co.uk listed by dbl.example", "evil.co.uk.dbl.example " },
+	{ "a.b.example.co.uk asked as example.co.uk only", LISTS, "http://a.b.example.co.uk/\r\n",
+	  "", AV_ACCEPT, NULL, "example.co.uk.dbl.example " },
+	{ "com.au, upper case: WWW.Shop.Example.COM.AU asked as example.com.au", LISTS,
+	  "http://WWW.Shop.Example.COM.AU/\r\n", "", AV_ACCEPT, NULL, "example.com.au.dbl.example " },
+	{ "private-section suffix: x.y.blogspot.com asked as y.blogspot.com", LISTS,
+	  "http://x.y.blogspot.com/\r\n", "", AV_ACCEPT, NULL, "y.blogspot.com.dbl.example " },
+	{ "a host that is a public suffix is asked as itself", LISTS, "http://co.uk/\r\n",
+	  "", AV_ACCEPT, NULL, "co.uk.dbl.example " },
 	{ "clean: nothing added", LISTS, "http://good.example/\r\n", "", AV_ACCEPT, NULL,
 	  "good.example.dbl.example " },
-	{ "same domain asked once", LISTS, "http://good.example/ http://x.good.example http://good.example/2\r\n",
-	  "", AV_ACCEPT, NULL, "good.example.dbl.example x.good.example.dbl.example " },
+	{ "same registered domain asked once", LISTS,
+	  "http://good.example/ http://x.good.example http://good.example/2 http://a.b.good.example\r\n",
+	  "", AV_ACCEPT, NULL, "good.example.dbl.example " },
 	{ "list action tag", "link_dns_lists = dbl.example:tag\n", "http://evil.example/\r\n",
 	  "link to evil.example listed by dbl.example", AV_ACCEPT, NULL, NULL },
 	{ "list action quarantine", "link_dns_lists = dbl.example:quarantine\n", "http://evil.example/\r\n",
@@ -198,6 +211,8 @@ static const struct ecase errors[] = {
 	{ "bad zone", "link_dns_lists = dbl..example\n", "test:1: link_dns_lists: dbl..example: not a DNS zone" },
 	{ "bad action", "link_dns_lists = dbl.example:drop\n", "test:1: link_dns_lists: dbl.example:drop: bad action" },
 	{ "upper-case deny domain", "link_deny_domains = Bad.example\n", "test:1: link_deny_domains: Bad.example" },
+	{ "public suffix list missing", "link_dns_lists = dbl.example\npsl_path = /nonexistent/psl.dat\n",
+	  "test:2: psl_path: /nonexistent/psl.dat: cannot open the public suffix list" },
 };
 
 static void test_error(void **state)
@@ -214,13 +229,16 @@ static void test_error(void **state)
 	free(out);
 }
 
-/* Nothing configured: off, the message is not even read. */
+/* Nothing configured: off, the message is not even read, and the
+   public suffix list is not loaded (nor needed). */
 static void test_off_by_default(void **state)
 {
-	struct av_config *conf = av_config_load_string("", stderr);
+	struct av_config *conf = av_config_load_string("psl_path = /nonexistent/psl.dat\n", stderr);
 
 	(void) state;
+	assert_non_null(conf);
 	assert_false(conf->links.enabled);
+	assert_null(conf->links.psl);
 	av_config_release(&conf);
 }
 

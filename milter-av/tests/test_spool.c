@@ -120,6 +120,77 @@ static void test_zero_memory(void **state)
 	test_rmtree(&dir);
 }
 
+/* write(2) calls of this process so far (/proc/self/io, proc(5): syscw). */
+static long write_calls(void)
+{
+	FILE *fp = fopen("/proc/self/io", "r");
+	char line[128];
+	long n = -1;
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "syscw: %ld", &n) == 1)
+			break;
+	fclose(fp);
+	assert_true(n >= 0);
+	return n;
+}
+
+/*
+ * Headers arrive as many small pieces: they are gathered, not written
+ * one write(2) each. 1000 pieces of 7 bytes (7000 bytes, under the
+ * buffer) cost at most one write, at av_spool_fd(); the bytes read back
+ * are the pieces in order.
+ */
+static void test_small_writes_gathered(void **state)
+{
+	char *dir = test_tmpdir(), want[7001];
+	const char *error;
+	struct av_spool *s = av_spool_new(dir, 1 << 20, 1 << 20, &error);
+	long before;
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		snprintf(want + 7 * i, 8, "h%04d\r\n", i);
+	before = write_calls();
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(av_spool_write(s, want + 7 * i, 7, &error), 0);
+	assert_int_equal(write_calls() - before, 0);
+	assert_true(av_spool_fd(s, &error) >= 0);
+	assert_int_equal(write_calls() - before, 1);
+	read_back(s, want, 7000);
+	av_spool_free(&s);
+	test_rmtree(&dir);
+}
+
+/* Small pieces, a large one, small again, across the move to the file:
+   every byte in order (the buffer is written before the move). */
+static void test_mixed_writes(void **state)
+{
+	char *dir = test_tmpdir();
+	const char *error;
+	size_t n = 100000, off = 0, step[] = { 3, 9000, 1, 20000, 8191, 8192, 5, 40000 };
+	char *data = malloc(n);
+	struct av_spool *s = av_spool_new(dir, 30000, 1 << 20, &error);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		data[i] = (char) ('A' + i % 53);
+	for (i = 0; off < n; i++) {
+		size_t len = step[i % (sizeof(step) / sizeof(step[0]))];
+
+		len = len > n - off ? n - off : len;
+		assert_int_equal(av_spool_write(s, data + off, len, &error), 0);
+		off += len;
+	}
+	assert_true(av_spool_in_file(s));
+	assert_int_equal(av_spool_size(s), n);
+	read_back(s, data, n);
+	free(data);
+	av_spool_free(&s);
+	test_rmtree(&dir);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -129,5 +200,7 @@ int main(void)
 	tests_add(&l, "max_message_size: exactly max kept, one byte more marks it over", test_cap, NULL);
 	tests_add(&l, "spool dir missing: write error reported", test_bad_dir, NULL);
 	tests_add(&l, "memory_spool_max 0: file from the first byte", test_zero_memory, NULL);
+	tests_add(&l, "1000 small header pieces: one write(2), bytes in order", test_small_writes_gathered, NULL);
+	tests_add(&l, "small and large pieces across the move to the file: bytes in order", test_mixed_writes, NULL);
 	return tests_run(&l, "milter-av spool", NULL, NULL);
 }

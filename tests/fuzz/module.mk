@@ -32,19 +32,19 @@ FUZZ_REPLAY_CFLAGS := -DFUZZ_REPLAY -Imilter-auth -Icommon/spf -Idovecot-mfa-plu
 # One line per target (mk/rules.mk, fuzz_target): name, sources of the
 # clang build (besides common/), objects of the replay, libraries,
 # clang-only compile flags, link flags.
-MA_ALL_SRCS := $(SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS)
+MA_ALL_SRCS := $(SPF_SRCS) $(MA_DKIM_SRCS) $(MA_DMARC_SRCS) $(PSL_SRCS)
 MA_ALL_OBJS := $(MA_AUTHRES_OBJS) $(MA_DKIM_OBJS) $(MA_DMARC_OBJS) $(MA_SPF_OBJS)
 MA_ALL_LIBS := $(SPF2_LIBS) $(OPENDKIM_LIBS) $(OPENDMARC_LIBS) -lresolv
 FUZZ_TARGETS :=
 FUZZ_SPF_SRCS := common/spf/spf_record.c common/spf/spf_macro.c common/spf/spf_dns.c
 
 $(eval $(call fuzz_target,authres,milter-auth/authres.c,$(MA_AUTHRES_OBJS)))
-$(eval $(call fuzz_target,dmarc,milter-auth/dmarc_record.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c,$(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
+$(eval $(call fuzz_target,dmarc,milter-auth/dmarc_record.c milter-auth/dmarc_from.c $(PSL_SRCS),$(MA_DMARC_OBJS),$(MA_DMARC_LIBS)))
 $(eval $(call fuzz_target,cfg))
 $(eval $(call fuzz_target,addr))
 $(eval $(call fuzz_target,spf,$(FUZZ_SPF_SRCS),$(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
 $(eval $(call fuzz_target,spf_eval,common/spf/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/common/spf/spf_eval.o $(FUZZ_SPF_SRCS:%.c=$(B)/%.o),-lresolv))
-$(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c milter-auth/dmarc_psl.c $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(B)/milter-auth/dmarc_psl.o $(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
+$(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c $(PSL_SRCS) $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(MA_DKIM_OBJS) $(LIBMESSEC_PSL),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,milter_config,milter-auth/config.c milter-auth/decide.c milter-auth/authres.c $(MA_ALL_SRCS),$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_ALL_OBJS),$(MA_ALL_LIBS),$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,dkim_sign,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 # fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)

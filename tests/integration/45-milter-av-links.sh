@@ -10,6 +10,10 @@
 #	must decode to find them:
 #	- a listed href domain -> 554 5.7.1 naming the list and the domain,
 #	  not delivered; an IPv4 link listed in reverse -> 554 too;
+#	- a host under a multi-label public suffix (login.evil-school.k12.ca.us,
+#	  suffix k12.ca.us) -> 554 naming its registered domain: the list
+#	  holds only evil-school.k12.ca.us, so the milter must ask the
+#	  registered domain (not ca.us or k12.ca.us);
 #	- a domain on the "tag" list -> delivered with X-Link-Status naming
 #	  list and domain (a forged X-Link-Status is deleted);
 #	- a clean message (links to an unlisted domain) -> delivered, no
@@ -51,6 +55,14 @@ send_kind link-ip "$s"
 [[ $AV_REPLY == *"554 5.7.1"*"198.51.100.66 listed by dbl.example"* ]] &&
 	ok "IPv4 link listed in reverse (66.100.51.198.dbl.example) -> 554 5.7.1" ||
 	fail "IPv4 link listed in reverse -> 554 5.7.1" "reply: $AV_REPLY"
+
+s=$run-psl
+send_kind link-psl "$s"
+if [[ $AV_REPLY == *"554 5.7.1"*"link to evil-school.k12.ca.us listed by dbl.example"* ]] && av_not_delivered "$s"; then
+	ok "host under the public suffix k12.ca.us -> its registered domain asked, 554 5.7.1 naming it"
+else
+	fail "host under k12.ca.us -> registered domain evil-school.k12.ca.us asked, 554" "reply: $AV_REPLY"
+fi
 
 s=$run-tagged
 f=$(av_msg link-tagged "$s")
@@ -95,13 +107,13 @@ send_kind link-clean "$s"
 	ok "DNS list timeout -> 451 4.4.3 (link_dns_error_action = tempfail)" ||
 	fail "DNS list timeout -> 451 4.4.3" "reply: $AV_REPLY"
 
-# Metrics: messages per kind of link finding (listed: listed, ip, tagged).
+# Metrics: messages per kind of link finding (listed: listed, ip, psl, tagged).
 m=$(milter_metrics 9479)
-if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 3$' <<<"$m" &&
+if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 4$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="mismatch"} 1$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="dns_error"} 1$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="ip"} 0$' <<<"$m"; then
-	ok "metrics: link findings by kind (listed 3, mismatch 1, dns_error 1)"
+	ok "metrics: link findings by kind (listed 4, mismatch 1, dns_error 1)"
 else
 	fail "metrics: link findings by kind" "$(grep link_findings <<<"$m" | grep -v '^#' | tr '\n' '|')"
 fi

@@ -12,7 +12,10 @@
 #	    and verified by Mail::DKIM at the capture sink; av: EICAR accepted OFF, refused ON (554 naming the
 #	    signature), in a zip refused, invoice.pdf.exe refused by policy,
 #	    a clean attachment delivered with X-Virus-Status: clean, each with
-#	    the milter's log line; policy: alice sending as ceo@ accepted OFF,
+#	    the milter's log line; a phishing link (visible text and target
+#	    differ, target domain on the lab blocklist) delivered unflagged
+#	    with link analysis off, flagged with X-Link-Status and the
+#	    milter's links= log line once it is on; policy: alice sending as ceo@ accepted OFF,
 #	    refused ON (554 5.7.1 not owned by login) after
 #	    messec-postfix-setup enable policyd, the 4th message over the rate
 #	    limit deferred 450 4.7.1 with the alert line, greylisting 450 then
@@ -135,6 +138,16 @@ why=$(in_order "$out/all" '^==== Layer av' '1\. OFF' '\$ python3 tests/integrati
 	'5\. ON' 'msg clean-attachment' '\| 250 2\.0\.0 Ok: queued as' '\| X-Virus-Status: clean' 'av=clean action=accept' '^  Lesson: ') &&
 	ok "av: EICAR accepted OFF then refused ON, zip refused, invoice.pdf.exe blocked by policy, clean delivered with X-Virus-Status" ||
 	fail "av: EICAR accepted OFF then refused ON, zip refused, invoice.pdf.exe blocked by policy, clean delivered with X-Virus-Status" "$why"
+why=$(in_order "$out/all" '^==== Layer av' '5\. ON' '^  Lesson: ' \
+	'6\. Link analysis OFF' '\$ dig \+short evil-link\.example\.dbl\.example A' '\| 127\.0\.1\.2$' 'msg link-listed' \
+	'\| <-  250 2\.0\.0 Ok: queued as' '\| X-Virus-Status: clean' 'delivered as clean: no virus in a link' '^  Lesson: ' \
+	'7\. Link analysis ON' 'link_dns_lists = dbl\.example:tag' 'link_mismatch_action = tag' 'kill -HUP' 'msg link-listed' \
+	'\| <-  250 2\.0\.0 Ok: queued as' \
+	'\| X-Link-Status: link text www\.bank\.example leads to login\.evil-link\.example; link to evil-link\.example listed by dbl\.example$' \
+	'\[The daemon.s log line' 'links=[0-9]+ queries=[0-9]+ .*evil-link\.example_listed_by_dbl\.example' '^  Lesson: ') &&
+	! in_order "$out/all" '6\. Link analysis OFF' 'X-Link-Status' '7\. Link analysis ON' >/dev/null &&
+	ok "av: a phishing link (text www.bank.example, target on the lab blocklist) delivered unflagged OFF, flagged ON with X-Link-Status and the log line" ||
+	fail "av: a phishing link delivered unflagged OFF, flagged ON with X-Link-Status and the log line" "${why:-an X-Link-Status in the OFF scenario}"
 why=$(in_order "$out/all" '^==== Layer policy' '1\. OFF' \
 	'\$ swaks .*--port 587 .*--auth-user alice@lab\.example .*--from ceo@lab\.example' '\| <~  250 2\.0\.0 Ok: queued as' \
 	'\| From: CEO <ceo@lab\.example>' 'any logged-in user can send as the CEO' \

@@ -252,6 +252,9 @@ def link_message(what, subject):
     elif what == "ip":		# an IPv4 literal listed in reverse (SURBL)
         html = b"<p>Pay at <a href='http://198.51.100.66/pay'>our portal</a></p>"
         text = b"Pay at http://198.51.100.66/pay\r\n"
+    elif what == "psl":		# under the public suffix k12.ca.us: asked as evil-school.k12.ca.us
+        html = b"<p>Grades: <a href='https://login.evil-school.k12.ca.us/g'>your grades</a></p>"
+        text = b"Grades: https://login.evil-school.k12.ca.us/g\r\n"
     elif what == "badname":	# a 70-octet label: no DNS name, never an error
         html = b"<p>ok</p>"
         text = b"See http://" + b"a" * 70 + b".good-link.example/ and http://good-link.example/\r\n"

@@ -1,14 +1,14 @@
 /*++
  * NAME
- *	dmarc_psl 3
+ *	psl 3
  * SUMMARY
- *	public suffix list and organizational domains (RFC 7489 section 3.2)
+ *	public suffix list: registered (organizational) domains
  * SYNOPSIS
- *	#include "dmarc_int.h"
+ *	#include "messec/psl.h"
  *
- *	struct dmarc_psl *dmarc_psl_load(const char *path, const char **error_r);
- *	int dmarc_psl_org_domain(const struct dmarc_psl *psl, const char *domain,
- *				 char *org_r, size_t org_size);
+ *	struct ms_psl *ms_psl_load(const char *path, const char **error_r);
+ *	int ms_psl_registered_domain(const struct ms_psl *psl, const char *domain,
+ *				     char *org_r, size_t org_size);
  * DESCRIPTION
  *	Reads the Mozilla public suffix list format (publicsuffix.org/list/:
  *	one rule per line, "//" comments, "*." wildcard and "!" exception
@@ -16,8 +16,10 @@
  *	open-addressing hash table. The table is read-only after loading, so
  *	any number of threads may look up at once.
  *
- *	The organizational domain is the public suffix plus one label (RFC
- *	7489 section 3.2). Matching follows the list's own algorithm: an
+ *	The registered domain is the public suffix plus one label: DMARC's
+ *	organizational domain (RFC 7489 section 3.2, milter-auth) and the
+ *	name a URIBL/SURBL-style list is asked about (milter-av's link
+ *	analysis). Matching follows the list's own algorithm: an
  *	exception rule prevails; otherwise the rule with most labels; no match
  *	means the implicit rule "*" (the TLD is the suffix). A domain that is
  *	itself a public suffix is its own organizational domain (OpenDMARC
@@ -40,7 +42,8 @@
  *	Load: NULL with *error_r (static text). Lookup: -1 for bad input.
  * TRUST BOUNDARY
  *	The list is a root-owned system file; domains come from peers (the
- *	From header) and are normalised (dmarc_domain_normalise) first.
+ *	From header, link hosts) and are normalised (ms_psl_domain_normalise)
+ *	first.
  *--*/
 #include <stdio.h>
 #include <stdint.h>
@@ -49,7 +52,7 @@
 #include <errno.h>
 
 #include "messec/str.h"
-#include "dmarc_int.h"
+#include "messec/psl.h"
 
 #define RULE_NORMAL	0x1	/* "example.com" */
 #define RULE_WILDCARD	0x2	/* "*.example.com": stored as "example.com" */
@@ -60,7 +63,7 @@ struct psl_slot {
 	unsigned flags;
 };
 
-struct dmarc_psl {
+struct ms_psl {
 	struct psl_slot *slots;
 	size_t size;		/* power of two */
 	size_t count;
@@ -79,7 +82,7 @@ static uint64_t psl_hash(const char *s, size_t len)
 	return h;
 }
 
-static struct psl_slot *psl_find(const struct dmarc_psl *psl, const char *name, size_t len)
+static struct psl_slot *psl_find(const struct ms_psl *psl, const char *name, size_t len)
 {
 	size_t i = (size_t)psl_hash(name, len) & (psl->size - 1);
 
@@ -98,7 +101,7 @@ static struct psl_slot *psl_find(const struct dmarc_psl *psl, const char *name, 
 	}
 }
 
-static void psl_grow(struct dmarc_psl *psl)
+static void psl_grow(struct ms_psl *psl)
 {
 	struct psl_slot *old = psl->slots;
 	size_t old_size = psl->size, i;
@@ -112,7 +115,7 @@ static void psl_grow(struct dmarc_psl *psl)
 	free(old);
 }
 
-static void psl_add(struct dmarc_psl *psl, const char *name, size_t len, unsigned flags)
+static void psl_add(struct ms_psl *psl, const char *name, size_t len, unsigned flags)
 {
 	struct psl_slot *slot;
 
@@ -226,18 +229,18 @@ static long utf8_next(const unsigned char *s, size_t len, size_t *used)
 static int rule_to_ascii(const char *rule, size_t len, char *out, size_t size)
 {
 	const unsigned char *p = (const unsigned char *)rule, *end = p + len;
-	uint32_t cp[DMARC_DOMAIN_MAX];
+	uint32_t cp[MS_PSL_DOMAIN_MAX];
 	size_t out_len = 0;
 
 	while (p < end) {
 		size_t n = 0, used, label_len;
 		int ascii = 1;
-		char label[DMARC_DOMAIN_MAX + 1];
+		char label[MS_PSL_DOMAIN_MAX + 1];
 
 		while (p < end && *p != '.') {
 			long c = utf8_next(p, (size_t)(end - p), &used);
 
-			if (c < 0 || n >= DMARC_DOMAIN_MAX)
+			if (c < 0 || n >= MS_PSL_DOMAIN_MAX)
 				return -1;
 			ascii &= c < 0x80;
 			cp[n++] = (uint32_t)c;
@@ -265,9 +268,9 @@ static int rule_to_ascii(const char *rule, size_t len, char *out, size_t size)
 }
 
 /* Parse one list line into the table; blank, comment and odd lines are skipped. */
-static void psl_line(struct dmarc_psl *psl, char *line)
+static void psl_line(struct ms_psl *psl, char *line)
 {
-	char ascii[DMARC_DOMAIN_MAX + 2];
+	char ascii[MS_PSL_DOMAIN_MAX + 2];
 	unsigned flags = RULE_NORMAL;
 	size_t len, i;
 
@@ -283,7 +286,7 @@ static void psl_line(struct dmarc_psl *psl, char *line)
 		flags = RULE_WILDCARD;
 		line += 2, len -= 2;
 	}
-	if (len == 0 || len > 4 * DMARC_DOMAIN_MAX)
+	if (len == 0 || len > 4 * MS_PSL_DOMAIN_MAX)
 		return;
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)line[i] >= 0x80) {
@@ -301,14 +304,14 @@ static void psl_line(struct dmarc_psl *psl, char *line)
 		if (line[i] >= 'A' && line[i] <= 'Z')
 			line[i] = (char)(line[i] - 'A' + 'a');
 	}
-	if (len > DMARC_DOMAIN_MAX)
+	if (len > MS_PSL_DOMAIN_MAX)
 		return;
 	psl_add(psl, line, len, flags);
 }
 
-struct dmarc_psl *dmarc_psl_load(const char *path, const char **error_r)
+struct ms_psl *ms_psl_load(const char *path, const char **error_r)
 {
-	struct dmarc_psl *psl;
+	struct ms_psl *psl;
 	char line[1024];
 	FILE *fp;
 
@@ -333,16 +336,16 @@ struct dmarc_psl *dmarc_psl_load(const char *path, const char **error_r)
 		*error_r = ferror(fp) ? "read error on the public suffix list" :
 		    "the public suffix list has no rules";
 		fclose(fp);
-		dmarc_psl_free(&psl);
+		ms_psl_free(&psl);
 		return NULL;
 	}
 	fclose(fp);
 	return psl;
 }
 
-void dmarc_psl_free(struct dmarc_psl **psl_p)
+void ms_psl_free(struct ms_psl **psl_p)
 {
-	struct dmarc_psl *psl = *psl_p;
+	struct ms_psl *psl = *psl_p;
 	size_t i;
 
 	if (psl == NULL)
@@ -354,27 +357,27 @@ void dmarc_psl_free(struct dmarc_psl **psl_p)
 	*psl_p = NULL;
 }
 
-size_t dmarc_psl_count(const struct dmarc_psl *psl)
+size_t ms_psl_count(const struct ms_psl *psl)
 {
 	return psl->count;
 }
 
-static unsigned psl_flags(const struct dmarc_psl *psl, const char *name)
+static unsigned psl_flags(const struct ms_psl *psl, const char *name)
 {
 	const struct psl_slot *slot = psl_find(psl, name, strlen(name));
 
 	return slot->name ? slot->flags : 0;
 }
 
-int dmarc_psl_org_domain(const struct dmarc_psl *psl, const char *domain,
+int ms_psl_registered_domain(const struct ms_psl *psl, const char *domain,
 			 char *org_r, size_t org_size)
 {
-	const char *label[DMARC_DOMAIN_MAX / 2 + 2];
-	char norm[DMARC_DOMAIN_MAX + 1];
+	const char *label[MS_PSL_DOMAIN_MAX / 2 + 2];
+	char norm[MS_PSL_DOMAIN_MAX + 1];
 	size_t nlabels = 0, suffix = 1, i;
 	const char *p;
 
-	if (dmarc_domain_normalise(domain, strlen(domain), norm, sizeof(norm)) < 0)
+	if (ms_psl_domain_normalise(domain, strlen(domain), norm, sizeof(norm)) < 0)
 		return -1;
 	/* label[i] points at the suffix made of labels i..nlabels-1. */
 	label[nlabels++] = norm;
@@ -408,14 +411,14 @@ found:
 	return 0;
 }
 
-int dmarc_domain_normalise(const char *in, size_t len, char *out_r, size_t size)
+int ms_psl_domain_normalise(const char *in, size_t len, char *out_r, size_t size)
 {
 	size_t i, label_len = 0;
 
 	/* One trailing dot (absolute form) is the same domain. */
 	if (len > 0 && in[len - 1] == '.')
 		len--;
-	if (len == 0 || len > DMARC_DOMAIN_MAX || len >= size)
+	if (len == 0 || len > MS_PSL_DOMAIN_MAX || len >= size)
 		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)in[i];
@@ -436,6 +439,9 @@ int dmarc_domain_normalise(const char *in, size_t len, char *out_r, size_t size)
 		}
 		out_r[i] = (char)ch;
 	}
+	/* "example.com.." is "example.com." once one dot is dropped: an empty last label. */
+	if (label_len == 0)
+		return -1;
 	out_r[len] = '\0';
 	return 0;
 }
