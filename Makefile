@@ -118,7 +118,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Dovecot 2.4.1 (make dovecot24 builds it once per machine, ~20 min on 2
 # cores, into DOVECOT24_PREFIX; tests/lab/build-dovecot24). The MFA package
 # is also built and run on Debian 13's Dovecot 2.4.1 (make check-trixie,
-# below; make trixie-root makes its root once per machine, ~4 min).
+# below; make trixie-root makes its root once per machine, ~2-3 min).
 MFA_LAB_TESTS := $(sort $(wildcard tests/integration/5[0-4]-mfa-*.sh))
 check: deps-check
 	$(MAKE) -j$(JOBS) all $(UNIT_TESTS)
@@ -139,7 +139,7 @@ integration: all
 # against Debian 13's own dovecot-dev, lintian-checked, installed and
 # logging in with Debian 13's Dovecot 2.4.1, in a trixie root made once per
 # machine (make trixie-root: tests/lab/build-trixie-root debootstraps
-# /var/cache/messec/trixie-root from deb.debian.org, ~4 min and ~850 MB,
+# /var/cache/messec/trixie-root from deb.debian.org, ~2-3 min and ~850 MB,
 # locked, then reused) and never changed by the test
 # (tests/packages/80-trixie-mfa.sh, as root; about 1 min when the root is
 # there). make check runs it too (a failed make trixie-root, e.g. offline,

@@ -37,7 +37,7 @@
 #	shared lock on it, so several runs can share one root.
 #	In make check (and make check-trixie): with the root cached a run
 #	takes about a minute (the whole project compiled in the root, lintian,
-#	the logins); the first run on a machine also makes the root (~4 min,
+#	the logins); the first run on a machine also makes the root (2-3 min,
 #	~300 MB downloaded from deb.debian.org, ~850 MB on disk).
 # ENVIRONMENT
 #	TRIXIE_ROOT, TRIXIE_MIRROR: see tests/lab/build-trixie-root.
