@@ -7,6 +7,7 @@
 #   make install    DESTDIR/PREFIX honoured
 #   make deb        Debian packages into build/deb/; make lintian, make check-packages,
 #                   make check-systemd, make rpm (packaging/packaging.mk, docs/packaging.md)
+#   make check-trixie  the MFA package built and run on Debian 13 in a cached root (also in make check)
 #   make SANITIZE=1 ...   ASan + UBSan build (into build-san/)
 #
 # Each component has a module.mk that appends to BINS, UNIT_TESTS,
@@ -115,7 +116,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # The MFA lab tests run twice: on Debian's Dovecot 2.3 and on the lab's
 # Dovecot 2.4.1 (make dovecot24 builds it once per machine, ~20 min on 2
-# cores, into DOVECOT24_PREFIX; tests/lab/build-dovecot24).
+# cores, into DOVECOT24_PREFIX; tests/lab/build-dovecot24). The MFA package
+# is also built and run on Debian 13's Dovecot 2.4.1 (make check-trixie,
+# below; make trixie-root makes its root once per machine, ~2-3 min).
 MFA_LAB_TESTS := $(sort $(wildcard tests/integration/5[0-4]-mfa-*.sh))
 # Lab 63's Debian 12 root (make systemd-root, debootstrap once per machine):
 # when it cannot be made (no network the first time), the other tests still
@@ -125,8 +128,9 @@ check: deps-check
 	$(MAKE) -j$(JOBS) fuzz-replay-san
 	$(MAKE) dovecot24
 	-$(MAKE) systemd-root
+	-$(MAKE) trixie-root
 	@B=$(B) tests/run $(UNIT_TESTS) $(FUZZ_SAN_REPLAYS) -- $(sort $(wildcard tests/integration/*.sh)) \
-		LAB_DOVECOT=2.4 $(MFA_LAB_TESTS)
+		tests/packages/80-trixie-mfa.sh LAB_DOVECOT=2.4 $(MFA_LAB_TESTS)
 
 unit: all $(UNIT_TESTS)
 	@B=$(B) tests/run $(UNIT_TESTS) --
@@ -135,6 +139,21 @@ integration: all
 	$(MAKE) dovecot24
 	-$(MAKE) systemd-root
 	@B=$(B) tests/run -- $(sort $(wildcard tests/integration/*.sh)) LAB_DOVECOT=2.4 $(MFA_LAB_TESTS)
+
+# make check-trixie: the Dovecot plugin's package built with dpkg-buildpackage
+# against Debian 13's own dovecot-dev, lintian-checked, installed and
+# logging in with Debian 13's Dovecot 2.4.1, in a trixie root made once per
+# machine (make trixie-root: tests/lab/build-trixie-root debootstraps
+# /var/cache/messec/trixie-root from deb.debian.org, ~2-3 min and ~850 MB,
+# locked, then reused) and never changed by the test
+# (tests/packages/80-trixie-mfa.sh, as root; about 1 min when the root is
+# there). make check runs it too (a failed make trixie-root, e.g. offline,
+# is then the test's failing case "trixie root", the other tests still run).
+.PHONY: trixie-root check-trixie
+trixie-root:
+	tests/lab/build-trixie-root
+check-trixie: trixie-root
+	@B=$(B) tests/run -- tests/packages/80-trixie-mfa.sh
 
 # make demo [LAYER=dmarc,tls] [DEMO_LANG=fr] [DEMO_STEP=1] (docs/demo.md)
 demo: deps-check
