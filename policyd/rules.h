@@ -43,6 +43,11 @@ struct pd_rules;
 
 #define PD_ACTION_MAX 600
 
+/* What a rule saw, for --explain only: size 0 (no explain) skips the
+   formatting, which would otherwise cost more than the rule itself. */
+#define PD_SAID(buf, size, ...) \
+	((size) > 0 ? (void) snprintf((buf), (size), __VA_ARGS__) : (void) 0)
+
 struct pd_verdict {
 	char action[PD_ACTION_MAX];	/* "DUNNO", "REJECT 5.7.1 ..." */
 	const char *rule;		/* deciding rule's name, or "none" */

@@ -216,7 +216,7 @@ static int store_failed_(const struct pd_state *st, const struct store *store, c
 {
 	log_warnx("%s: store error (%s): answering store_fail_action %s", what,
 		  store != NULL ? store_error() : "store not open", st->fail_action);
-	snprintf(said, ssize, "store error: store_fail_action %s", st->fail_action);
+	PD_SAID(said, ssize, "store error: store_fail_action %s", st->fail_action);
 	if (strcmp(st->fail_action, "DUNNO") == 0)
 		return 0;	/* not decisive: the next rules still run */
 	str_copy(v, st->fail_action, vsize);
@@ -287,7 +287,7 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 
 	if (eom && ms_str_parse_uint(pd_req_get(req, PD_A_RECIPIENT_COUNT), 0, 1000000, &rcpts) < 0)
 		rcpts = 1;	/* missing or odd: count at least one */
-	snprintf(said, ssize, "%u limits, none exceeded", st->nlimits);
+	PD_SAID(said, ssize, "%u limits, none exceeded", st->nlimits);
 	if (store == NULL && st->nlimits > 0)
 		return store_failed(st, "ratelimit", v, vsize, said, ssize);
 	for (unsigned i = 0; i < st->nlimits; i++) {
@@ -336,7 +336,7 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 					  (unsigned long long) l->count, what_names[l->what],
 					  (unsigned long long) l->window);
 			str_copy(v, st->rate_action, vsize);
-			snprintf(said, ssize, "%s %s: %lld %s in this %llus window, limit %llu: %s",
+			PD_SAID(said, ssize, "%s %s: %lld %s in this %llus window, limit %llu: %s",
 				 key_names[l->key], val, (long long) cur, what_names[l->what],
 				 (unsigned long long) l->window, (unsigned long long) l->count, st->rate_action);
 			return 1;
@@ -380,7 +380,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	const char *spf;
 
 	if (pd_req_get(req, PD_A_SASL_USERNAME)[0] != '\0') {
-		snprintf(said, ssize, "authenticated: never greylisted");
+		PD_SAID(said, ssize, "authenticated: never greylisted");
 		return 0;
 	}
 	/* Large senders (rotating pools) by verified name or network,
@@ -416,7 +416,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 			return store_failed(st, "greylist", v, vsize, said, ssize);
 		if (r == STORE_OK && strtoull(val, NULL, 10) >= st->gl_auto) {
 			free(val);
-			snprintf(said, ssize, "%s %s auto-allowed", strncmp(net, "spf:", 4) == 0 ? "sender domain" : "client network", net);
+			PD_SAID(said, ssize, "%s %s auto-allowed", strncmp(net, "spf:", 4) == 0 ? "sender domain" : "client network", net);
 			return 0;
 		}
 		free(val);
@@ -434,12 +434,12 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		if (r == STORE_ERROR)
 			return store_failed(st, "greylist", v, vsize, said, ssize);
 		str_copy(v, st->gl_action, vsize);
-		snprintf(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
+		PD_SAID(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
 		return 1;
 	}
 	if (strcmp(val, "p") == 0) {
 		free(val);
-		snprintf(said, ssize, "triplet passed before");
+		PD_SAID(said, ssize, "triplet passed before");
 		return 0;
 	}
 	long long first = strtoll(val, NULL, 10);
@@ -447,7 +447,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	free(val);
 	if (t - first < (time_t) st->gl_delay) {
 		str_copy(v, st->gl_action, vsize);
-		snprintf(said, ssize, "retry after %llds, before the %llus delay: %s", t - first,
+		PD_SAID(said, ssize, "retry after %llds, before the %llus delay: %s", t - first,
 			 (unsigned long long) st->gl_delay, st->gl_action);
 		return 1;
 	}
@@ -456,6 +456,6 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		r = store_incr(store, nkey, (size_t) nklen, 1, (uint32_t) st->gl_expiry, NULL);
 	if (r != STORE_OK)
 		return store_failed(st, "greylist", v, vsize, said, ssize);
-	snprintf(said, ssize, "retry after %llds: passes", t - first);
+	PD_SAID(said, ssize, "retry after %llds: passes", t - first);
 	return 0;
 }

@@ -39,23 +39,11 @@ static pd_job_done_fn *on_done;
 
 static void evaluate(struct pd_job *job)
 {
-	/* The loop parsed these bytes under these limits: they parse. */
-	const struct pd_limits lim = { job->len, job->len, 1000000 };
 	const struct pd_conf *conf = DAEMON_CONF(job->conf, struct pd_conf, ref);
-	struct pd_request req;
-	size_t used;
-	const char *err = NULL;
 
-	if (pd_proto_parse(job->raw, job->len, &lim, &req, &used, &err) != PD_PARSE_DONE) {
-		/* Cannot happen; never answer more than DUNNO for it. */
-		log_error("worker: request no longer parses (%s): DUNNO", err ? err : "incomplete");
-		str_copy(job->v.action, "DUNNO", sizeof(job->v.action));
-		job->v.rule = "none";
-		return;
-	}
-	pd_rules_eval(conf->rules, get_store(), &req, &job->v, NULL, NULL);
+	pd_rules_eval(conf->rules, get_store(), &job->req, &job->v, NULL, NULL);
 	if (on_done != NULL)
-		on_done(&req, &job->v);
+		on_done(&job->req, &job->v);
 }
 
 static void *worker_main(void *arg)
@@ -155,6 +143,21 @@ void pd_workers_stop(void)
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	nthreads = 0;
+}
+
+struct pd_job *pd_job_new(void *owner, const char *buf, size_t used, const struct pd_request *req)
+{
+	struct pd_job *job = xcalloc(1, sizeof(*job));
+
+	job->owner = owner;
+	job->raw = xmalloc(used);
+	job->len = used;
+	memcpy(job->raw, buf, used);
+	job->req = *req;
+	for (int a = 0; a < PD_A_COUNT; a++)
+		if (req->attr[a] != NULL)
+			job->req.attr[a] = job->raw + (req->attr[a] - buf);
+	return job;
 }
 
 void pd_job_free(struct pd_job *job)
