@@ -425,6 +425,11 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 	return 1;
 }
 
+int pd_rules_batchable(const struct pd_rules *r)
+{
+	return pd_state_batchable(r->state);
+}
+
 int pd_rules_stateful(const struct pd_rules *r, const char *state)
 {
 	const enum rule_kind *order = NULL;

@@ -64,6 +64,8 @@ void pd_rules_eval(const struct pd_rules *rules, struct store *store, const stru
 
 /* 1 when the rules of this protocol_state may call the store. */
 int pd_rules_stateful(const struct pd_rules *rules, const char *state);
+/* 1 when requests may be evaluated inside a store batch (state.h). */
+int pd_rules_batchable(const struct pd_rules *rules);
 
 /* Names of the rules for the metrics label ("allow|deny|..."). */
 extern const char pd_rule_names[];

@@ -200,6 +200,11 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 	return st;
 }
 
+int pd_state_batchable(const struct pd_state *st)
+{
+	return st == NULL || st->spf == NULL;
+}
+
 void pd_state_free(struct pd_state **st)
 {
 	if (*st != NULL) {

@@ -441,6 +441,52 @@ static enum store_result commit(struct lmdb_env *e, MDB_txn *txn, const char *wh
 }
 
 /*
+ * Batches (store_batch_begin): the calling thread's single-key calls on
+ * the batch's environment use its write transaction instead of one each;
+ * store_batch_end() commits once. A call that fails inside the batch
+ * marks it failed (an LMDB error can leave the transaction unusable):
+ * the end then writes nothing and answers STORE_ERROR.
+ */
+static __thread struct {
+	struct lmdb_env *e;
+	MDB_txn *txn;
+	int failed;
+} batch;
+
+static int in_batch(const struct lmdb_env *e)
+{
+	return batch.txn != NULL && batch.e == e;
+}
+
+/* A write transaction: the batch's, or a new one. */
+static int wtxn_begin(struct lmdb_env *e, MDB_txn **txn)
+{
+	if (in_batch(e)) {
+		*txn = batch.txn;
+		return 0;
+	}
+	return mdb_txn_begin(e->env, NULL, 0, txn);
+}
+
+/* Give up txn: a batch's stays open (failed: marks the batch failed). */
+static void wtxn_abort(struct lmdb_env *e, MDB_txn *txn, int failed)
+{
+	if (in_batch(e) && txn == batch.txn) {
+		if (failed)
+			batch.failed = 1;
+		return;
+	}
+	mdb_txn_abort(txn);
+}
+
+static enum store_result wtxn_commit(struct lmdb_env *e, MDB_txn *txn, const char *what)
+{
+	if (in_batch(e) && txn == batch.txn)
+		return STORE_OK;	/* store_batch_end() commits */
+	return commit(e, txn, what);
+}
+
+/*
  * Find the live record of key in txn: OK with its value in *v (inside
  * the transaction), NOTFOUND (absent or expired), or ERROR.
  */
@@ -484,6 +530,14 @@ static enum store_result lmdb_get(struct store *store, const void *key, size_t k
 	enum store_result ret;
 	int rc;
 
+	if (in_batch(e)) {	/* sees the batch's own writes */
+		ret = rec_get(e, batch.txn, key, klen, &v, "get");
+		if (ret == STORE_OK && value_r != NULL)
+			copy_value(e, &v, value_r, len_r);
+		if (ret == STORE_ERROR)
+			batch.failed = 1;
+		return ret;
+	}
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return lmdb_fail(e, "get", rc);
 	ret = rec_get(e, txn, key, klen, &v, "get");
@@ -531,20 +585,20 @@ static enum store_result put_common(struct store *store, const void *key, size_t
 
 	if (ttl_ok(e, ttl) != STORE_OK)
 		return STORE_ERROR;
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "put", rc);
 	if (only_new) {
 		ret = rec_get(e, txn, key, klen, &v, "put");
 		if (ret != STORE_NOTFOUND) {
-			mdb_txn_abort(txn);
+			wtxn_abort(e, txn, ret == STORE_ERROR);
 			return ret == STORE_OK ? STORE_EXISTS : STORE_ERROR;
 		}
 	}
 	if ((rc = write_record(e, txn, &k, expiry_for(ttl), value, vlen)) != 0) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return lmdb_fail(e, "put", rc);
 	}
-	return commit(e, txn, "put");
+	return wtxn_commit(e, txn, "put");
 }
 
 static enum store_result lmdb_put(struct store *store, const void *key, size_t klen,
@@ -573,11 +627,11 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 
 	if (ttl_ok(e, ttl) != STORE_OK)
 		return STORE_ERROR;
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "incr", rc);
 	ret = rec_get(e, txn, key, klen, &v, "incr");
 	if (ret == STORE_ERROR) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return STORE_ERROR;
 	}
 	if (ret == STORE_OK) {
@@ -585,22 +639,22 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 		expiry = e->hdr > 0 ? get_expiry(v.mv_data) : 0;
 		if (store_parse_int((unsigned char *)v.mv_data + e->hdr,
 				    v.mv_size - e->hdr, &cur) < 0) {
-			mdb_txn_abort(txn);
+			wtxn_abort(e, txn, 0);	/* nothing written */
 			return store_set_error("%s: incr: value is not an integer", e->path);
 		}
 	}
 	if ((delta > 0 && cur > INT64_MAX - delta) ||
 	    (delta < 0 && cur < INT64_MIN - delta)) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 0);
 		return store_set_error("%s: incr: integer overflow", e->path);
 	}
 	cur += delta;
 	n = snprintf(text, sizeof(text), "%lld", (long long)cur);
 	if ((rc = write_record(e, txn, &k, expiry, text, (size_t)n)) != 0) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return lmdb_fail(e, "incr", rc);
 	}
-	if (commit(e, txn, "incr") != STORE_OK)
+	if (wtxn_commit(e, txn, "incr") != STORE_OK)
 		return STORE_ERROR;
 	if (value_r != NULL)
 		*value_r = cur;
@@ -631,14 +685,14 @@ static enum store_result lmdb_del(struct store *store, const void *key, size_t k
 	enum store_result ret;
 	int rc;
 
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "del", rc);
 	ret = del_in(e, txn, key, klen);
 	if (ret == STORE_ERROR) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return STORE_ERROR;
 	}
-	if (commit(e, txn, "del") != STORE_OK)
+	if (wtxn_commit(e, txn, "del") != STORE_OK)
 		return STORE_ERROR;
 	return ret;
 }
@@ -750,6 +804,10 @@ static struct store_txn *lmdb_txn_begin(struct store *store)
 	MDB_txn *txn;
 	int rc;
 
+	if (in_batch(e)) {	/* would wait for the batch's own lock */
+		store_set_error("%s: begin: a batch is open in this thread", e->path);
+		return NULL;
+	}
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		lmdb_fail(e, "begin", rc);
 		return NULL;
@@ -902,6 +960,40 @@ static void lmdb_txn_abort(struct store_txn *txn)
 	free(t);
 }
 
+static enum store_result lmdb_batch_begin(struct store *store)
+{
+	struct lmdb_env *e = env_of(store);
+	int rc;
+
+	if (batch.txn != NULL)
+		return store_set_error("%s: batch: one is open in this thread", e->path);
+	if ((rc = mdb_txn_begin(e->env, NULL, 0, &batch.txn)) != 0) {
+		batch.txn = NULL;
+		return lmdb_fail(e, "batch", rc);
+	}
+	batch.e = e;
+	batch.failed = 0;
+	return STORE_OK;
+}
+
+static enum store_result lmdb_batch_end(struct store *store, int keep)
+{
+	struct lmdb_env *e = env_of(store);
+	MDB_txn *txn = batch.txn;
+	int failed = batch.failed;
+
+	if (!in_batch(e))
+		return store_set_error("%s: batch: none open in this thread", e->path);
+	batch.txn = NULL;
+	batch.e = NULL;
+	if (failed || !keep) {
+		mdb_txn_abort(txn);
+		return failed ? store_set_error("%s: batch: a call in it failed, nothing written",
+						e->path) : STORE_OK;
+	}
+	return commit(e, txn, "batch");
+}
+
 const struct store_ops store_lmdb_ops = {
 	.scheme = "lmdb",
 	.open = lmdb_open,
@@ -928,4 +1020,6 @@ const struct store_ops store_lmdb_ops = {
 	.sync_pending = lmdb_sync_pending,
 	.txn_commit = lmdb_txn_commit,
 	.txn_abort = lmdb_txn_abort,
+	.batch_begin = lmdb_batch_begin,
+	.batch_end = lmdb_batch_end,
 };

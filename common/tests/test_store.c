@@ -664,6 +664,62 @@ static void test_sync_pending(void **state)
 	test_rmtree(&dir);
 }
 
+/* Group commit: one write transaction for the calling thread's calls. */
+struct batch_peek {
+	struct store *store;
+	enum store_result seen;
+};
+
+static void *peek_thread(void *arg)
+{
+	struct batch_peek *p = arg;
+
+	p->seen = store_exists(p->store, "b1", 2);
+	return NULL;
+}
+
+static void test_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct batch_peek peek = { f->store, STORE_ERROR };
+	pthread_t t;
+	int64_t n = 0;
+	void *v = NULL;
+
+	assert_int_equal(store_put(f->store, "c", 1, "5", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_begin(f->store), STORE_OK);
+	assert_int_equal(store_batch_begin(f->store), STORE_ERROR);	/* one per thread */
+	assert_int_equal(store_put_new(f->store, "b1", 2, "x", 1, 60), STORE_OK);
+	/* The batch sees its own writes ... */
+	assert_int_equal(store_put_new(f->store, "b1", 2, "y", 1, 60), STORE_EXISTS);
+	assert_int_equal(store_get(f->store, "b1", 2, &v, NULL), STORE_OK);
+	assert_string_equal(v, "x");
+	free(v);
+	assert_int_equal(store_incr(f->store, "c", 1, 2, 0, &n), STORE_OK);
+	assert_int_equal(n, 7);
+	assert_int_equal(store_del(f->store, "c", 1), STORE_OK);
+	assert_int_equal(store_incr(f->store, "c", 1, 1, 0, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_null(store_txn_begin(f->store));	/* would wait for itself */
+	/* ... another thread does not, before the end. */
+	assert_int_equal(pthread_create(&t, NULL, peek_thread, &peek), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(peek.seen, STORE_NOTFOUND);
+	assert_int_equal(store_batch_end(f->store, 1), STORE_OK);
+	assert_int_equal(store_batch_end(f->store, 1), STORE_ERROR);	/* none open */
+	assert_int_equal(pthread_create(&t, NULL, peek_thread, &peek), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(peek.seen, STORE_OK);
+	assert_int_equal(store_get(f->store, "c", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "1");
+	free(v);
+	/* Discarded: nothing written. */
+	assert_int_equal(store_batch_begin(f->store), STORE_OK);
+	assert_int_equal(store_put(f->store, "b2", 2, "z", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_end(f->store, 0), STORE_OK);
+	assert_int_equal(store_exists(f->store, "b2", 2), STORE_NOTFOUND);
+}
+
 static void test_check_address(void **state)
 {
 	const char *err = NULL;
@@ -690,6 +746,7 @@ static const struct {
 	const char *name;
 	CMUnitTestFunction fn;
 } fixture_cases[] = {
+	{ "batch: one write transaction, sees its own writes, others see them at the end; discard", test_batch },
 	{ "put, get, overwrite, binary and empty values, file mode 0600", test_put_get },
 	{ "del: OK then NOTFOUND", test_del },
 	{ "TTL expiry with the test clock; TTL 0 never expires", test_ttl },

@@ -150,6 +150,24 @@ long store_expire(struct store *store);
    STORE_SYNC_INTERVAL_MS passed since the last sync. Else a no-op. */
 enum store_result store_sync(struct store *store, int force);
 
+/*
+ * Batches (group commit): between store_batch_begin() and
+ * store_batch_end() the calling thread's single-key calls on this store
+ * (get, exists, put, put_new, incr, del) run in ONE write transaction:
+ * each sees the batch's earlier writes, nothing is visible to others
+ * nor durable before the end, and the end commits once (one fdatasync
+ * with sync=data instead of one per write). Only on LMDB: on other
+ * backends begin answers STORE_NOTFOUND and calls go one by one as
+ * usual. begin: OK, NOTFOUND, or ERROR (e.g. a batch already open in
+ * this thread). end with commit 1: OK (all written) or ERROR (nothing
+ * written: a call in the batch failed, or the commit did; run the work
+ * again call by call to get per-call results); commit 0 discards. While
+ * a batch is open the thread holds LMDB's writer lock: keep it short (no
+ * network waits), and no store_txn_begin(), foreach or expire from it.
+ */
+enum store_result store_batch_begin(struct store *store);
+enum store_result store_batch_end(struct store *store, int commit);
+
 /* Transactions (see DESCRIPTION). begin: NULL with store_error(). */
 struct store_txn *store_txn_begin(struct store *store);
 /* value_r NULL: existence only. */
