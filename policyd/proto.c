@@ -48,7 +48,8 @@ const char *pd_attr_name(enum pd_attr a)
 int pd_attr_lookup(const char *name, size_t len)
 {
 	for (int i = 0; i < PD_A_COUNT; i++)
-		if (attrs[i].len == len && memcmp(attrs[i].name, name, len) == 0)
+		if (attrs[i].len == len && attrs[i].name[0] == name[0] &&
+		    memcmp(attrs[i].name, name, len) == 0)
 			return i;
 	return -1;
 }
