@@ -45,12 +45,36 @@ const char *pd_attr_name(enum pd_attr a)
 	return (unsigned) a < PD_A_COUNT ? attrs[a].name : "?";
 }
 
+/* Candidates by name length (a request has ~50 lines, ~16 of them
+   ours): at most three comparisons per line. Checked against attrs[]
+   by policyd_test_proto ("every attribute name is found"). */
+static const signed char by_len[20][4] = {
+	[4] = { PD_A_SIZE, -1 },
+	[6] = { PD_A_SENDER, -1 },
+	[7] = { PD_A_REQUEST, -1 },
+	[8] = { PD_A_QUEUE_ID, PD_A_INSTANCE, -1 },
+	[9] = { PD_A_HELO_NAME, PD_A_RECIPIENT, -1 },
+	[11] = { PD_A_CLIENT_NAME, PD_A_SASL_METHOD, PD_A_SASL_SENDER, -1 },
+	[13] = { PD_A_PROTOCOL_NAME, PD_A_SASL_USERNAME, -1 },
+	[14] = { PD_A_PROTOCOL_STATE, PD_A_CLIENT_ADDRESS, -1 },
+	[15] = { PD_A_RECIPIENT_COUNT, -1 },
+	[19] = { PD_A_REVERSE_CLIENT_NAME, -1 },
+};
+
 int pd_attr_lookup(const char *name, size_t len)
 {
-	for (int i = 0; i < PD_A_COUNT; i++)
-		if (attrs[i].len == len && attrs[i].name[0] == name[0] &&
-		    memcmp(attrs[i].name, name, len) == 0)
+	if (len >= sizeof(by_len) / sizeof(by_len[0]))
+		return -1;
+	/* Unlisted lengths are all zeros: attribute 0 (request, length 7)
+	   fails the length check below. */
+	for (int k = 0; k < 4 && by_len[len][k] >= 0; k++) {
+		int i = by_len[len][k];
+
+		if (attrs[i].len == len && memcmp(attrs[i].name, name, len) == 0)
 			return i;
+		if (i == 0)
+			break;
+	}
 	return -1;
 }
 
