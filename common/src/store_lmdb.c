@@ -5,7 +5,7 @@
  *	LMDB backend of store.h
  * SYNOPSIS
  *	"lmdb:/var/lib/messec/x.lmdb[?map_size=256M][&sync=always|data|periodic]"
- *	     "[&records=expiry|plain][&create=yes|no]"
+ *	     "[&records=expiry|plain][&create=yes|no][&writemap=yes|no]"
  * DESCRIPTION
  *	One file per store (MDB_NOSUBDIR; LMDB adds "<path>-lock"), created
  *	mode 0600, default map size 64 MiB (the file grows as needed up to
@@ -50,6 +50,14 @@
  *	cache (other processes see them at once) and mdb_env_sync() runs
  *	from store_sync() and after a commit, at most every
  *	STORE_SYNC_INTERVAL_MS; an OS crash may lose the commits since.
+ *	writemap=yes: MDB_WRITEMAP, a commit writes into the shared mapping
+ *	instead of one pwrite() per dirty page (policyd's greylisting: ~5
+ *	system calls per single-write commit become none; syncs use msync).
+ *	LMDB's own warnings apply: a wild pointer write in the process can
+ *	damage the file (no longer protected by a read-only map), every
+ *	process opening the file must use the same setting ("do not mix"),
+ *	and the file's apparent size is map_size at once (sparse on Linux
+ *	filesystems: the blocks used grow as before).
  * TRUST BOUNDARY
  *	Keys and values are opaque bytes from the daemons; the file is
  *	private to the daemon user (0600).
@@ -94,6 +102,7 @@ struct lmdb_env {
 	pid_t pid;			/* the process that opened it */
 	enum lmdb_sync sync;
 	int plain;			/* records=plain: no expiry header */
+	int writemap;			/* writemap=yes: MDB_WRITEMAP */
 	size_t hdr;			/* EXPIRY_LEN, or 0 when plain */
 	dev_t lock_dev;
 	ino_t lock_ino;
@@ -161,6 +170,7 @@ struct lmdb_opts {
 	enum lmdb_sync sync;
 	int plain;
 	int create;
+	int writemap;
 };
 
 /* "yes"/"no" (or the two words of another option); 0/1, -1 if neither. */
@@ -176,8 +186,9 @@ static int parse_choice(const char *v, const char *zero, const char *one)
 static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 		      struct lmdb_opts *o)
 {
-	static const char *const names[] = { "map_size", "sync", "records", "create", NULL };
-	char *values[4];
+	static const char *const names[] = { "map_size", "sync", "records", "create", "writemap",
+					      NULL };
+	char *values[5];
 	const char *q = strchr(rest, '?'), *err;
 	size_t len = q != NULL ? (size_t)(q - rest) : strlen(rest);
 	int ret = -1;
@@ -187,6 +198,7 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 	o->sync = LMDB_SYNC_DATA;
 	o->plain = 0;
 	o->create = 1;
+	o->writemap = 0;
 	if (*rest != '/' || len >= size || rest[len - 1] == '/') {
 		store_set_error("%s: bad path (expected lmdb:/absolute/path)", uri);
 		return -1;
@@ -226,6 +238,12 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 				uri, values[3]);
 		goto out;
 	}
+	if (values[4] != NULL &&
+	    (o->writemap = parse_choice(values[4], "no", "yes")) < 0) {
+		store_set_error("%s: bad writemap \"%s\" (expected yes or no)",
+				uri, values[4]);
+		goto out;
+	}
 	ret = 0;
 out:
 	store_free_values(names, values);
@@ -256,6 +274,7 @@ static struct lmdb_env *env_create(const char *path, const struct lmdb_opts *o)
 	e->path = xstrdup(path);
 	e->sync = o->sync;
 	e->plain = o->plain;
+	e->writemap = o->writemap;
 	e->hdr = o->plain ? 0 : EXPIRY_LEN;
 	/* Before LMDB creates anything: create=no, and never a directory or
 	   a device where a store file is expected. */
@@ -272,6 +291,8 @@ static struct lmdb_env *env_create(const char *path, const struct lmdb_opts *o)
 		flags |= MDB_NOMETASYNC;
 	else if (o->sync == LMDB_SYNC_PERIODIC)
 		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+	if (o->writemap)
+		flags |= MDB_WRITEMAP;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(e->env, (size_t)o->map_size)) != 0 ||
 	    (rc = mdb_env_open(e->env, path, flags, 0600)) != 0 ||
@@ -334,10 +355,11 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 				break;
 		}
 	}
-	if (e != NULL && (e->sync != o.sync || e->plain != o.plain)) {
+	if (e != NULL && (e->sync != o.sync || e->plain != o.plain || e->writemap != o.writemap)) {
 		/* One environment, one set of flags: refuse, never ignore. */
-		store_set_error("%s: already open in this process with sync=%s&records=%s",
-				uri, sync_names[e->sync], e->plain ? "plain" : "expiry");
+		store_set_error("%s: already open in this process with sync=%s&records=%s&writemap=%s",
+				uri, sync_names[e->sync], e->plain ? "plain" : "expiry",
+				e->writemap ? "yes" : "no");
 		e = NULL;
 	} else if (e == NULL && (e = env_create(path, &o)) != NULL) {
 		e->next = envs;

@@ -286,7 +286,9 @@ static const struct uri_case uri_cases[] = {
 	{ "lmdb empty", "lmdb:", "lmdb:: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb directory", "lmdb:/tmp/dir/", "lmdb:/tmp/dir/: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb unknown option", "lmdb:/tmp/x.lmdb?foo=1",
-	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync, records, create)" },
+	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync, records, create, writemap)" },
+	{ "lmdb bad writemap", "lmdb:/tmp/x.lmdb?writemap=1",
+	  "lmdb:/tmp/x.lmdb?writemap=1: bad writemap \"1\" (expected yes or no)" },
 	{ "lmdb bad records", "lmdb:/tmp/x.lmdb?records=raw",
 	  "lmdb:/tmp/x.lmdb?records=raw: bad records \"raw\" (expected expiry or plain)" },
 	{ "lmdb bad create", "lmdb:/tmp/x.lmdb?create=0",
@@ -428,6 +430,28 @@ static void test_sync_modes(void **state)
 	free(v);
 	assert_int_equal(store_put(s, "k2", 2, "v", 1, 0), STORE_OK);
 	assert_int_equal(store_sync(s, 1), STORE_OK);
+	store_close(&s);
+	/* writemap=yes: the same data through a writable map, in a batch
+	   too; a handle without it on the open file is refused. */
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb?sync=periodic&writemap=yes", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "k2", 2, &v, NULL), STORE_OK);
+	free(v);
+	assert_int_equal(store_batch_begin(s), STORE_OK);
+	assert_int_equal(store_put_new(s, "k3", 2, "w", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_end(s, 1), STORE_OK);
+	assert_int_equal(store_sync(s, 1), STORE_OK);
+	snprintf(uri2, sizeof(uri2), "lmdb:%s/p.lmdb?sync=periodic", dir);
+	assert_null(store_open(uri2, &err));
+	assert_non_null(strstr(err, "writemap=yes"));
+	store_close(&s);
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "k3", 2, &v, NULL), STORE_OK);
+	assert_string_equal(v, "w");
+	free(v);
 	store_close(&s);
 	test_rmtree(&dir);
 }
@@ -773,7 +797,7 @@ int main(void)
 	tests_add_table(&l, uri_cases, test_uri);
 	tests_add(&l, "a full map is STORE_ERROR \"store full\"", test_map_size, NULL);
 	tests_add(&l, "an address over 1024 bytes is refused", test_uri_too_long, NULL);
-	tests_add(&l, "sync=periodic/always; another sync mode on an open file refused",
+	tests_add(&l, "sync=periodic/always, writemap; another mode on an open file refused",
 		  test_sync_modes, NULL);
 	tests_add(&l, "records=plain: values as they are on disk, TTL refused", test_plain_records, NULL);
 	tests_add(&l, "create=no: a missing file is an error, nothing created; not a directory",

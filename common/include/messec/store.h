@@ -11,7 +11,7 @@
  *	Address grammar (strict: an unknown option, a repeated option, an
  *	empty value or trailing text is an error naming the address):
  *	  lmdb:/abs/path[?map_size=SIZE][&sync=always|data|periodic]
- *	       [&records=expiry|plain][&create=yes|no]
+ *	       [&records=expiry|plain][&create=yes|no][&writemap=yes|no]
  *	    a file created 0600 with "<path>-lock" beside it (create=no: a
  *	    missing file is an error, nothing is created); map_size
  *	    (default 64M, at least 1M; k/M/G suffixes) caps its growth;
@@ -24,6 +24,9 @@
  *	    8-byte expiry; "plain" stores values as they are, for files
  *	    written before this store (the MFA plugin's): no TTL there (a
  *	    ttl other than 0 is STORE_ERROR) and store_expire() returns 0.
+ *	    writemap=yes: LMDB's MDB_WRITEMAP, commits without a pwrite()
+ *	    per dirty page (store_lmdb.c says what it gives up); every
+ *	    process opening the file must use the same setting.
  *	  redis://host[:port][/db][?timeout_ms=N][&auth_file=/abs/path]
  *	    TCP; port 6379, db 0..15 (default 0), host a name, an IPv4
  *	    address or "[v6]".
