@@ -423,7 +423,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	client_net(pd_req_get(req, PD_A_CLIENT_ADDRESS), net, sizeof(net));
 	keyval(pd_req_get(req, PD_A_SENDER), snd, sizeof(snd));
 	keyval(pd_req_get(req, PD_A_RECIPIENT), rcpt, sizeof(rcpt));
-	int klen = snprintf(key, sizeof(key), "pd:gl:t:spf:%s/%s/%s", spf != NULL ? spf : "", snd, rcpt);
+	int klen = spf != NULL ? snprintf(key, sizeof(key), "pd:gl:t:spf:%s/%s/%s", spf, snd, rcpt) : -1;
 
 	if (spf == NULL || klen < 0 || (size_t) klen >= sizeof(key)) {
 		/* No SPF pass, or a key too long with the domain: the
