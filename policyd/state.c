@@ -39,6 +39,8 @@ struct limit {
 	enum rl_scope scope;
 	uint64_t count;
 	uint64_t window;	/* seconds */
+	char prefix[64];	/* "pd:rl:KEY:WHAT:WINDOW:", built once */
+	size_t plen;
 };
 
 struct pd_state {
@@ -111,6 +113,8 @@ static int parse_limit(const char *spec, struct limit *l, const char **error_r)
 		*error_r = "N: 1..100000000, WINDOW: 1s..90d";
 		return -1;
 	}
+	l->plen = (size_t) snprintf(l->prefix, sizeof(l->prefix), "pd:rl:%s:%s:%llu:", key_names[l->key],
+				    what_names[l->what], (unsigned long long) l->window);
 	l->scope = RS_ANY;
 	if (f[3] != NULL) {
 		static const char *const scopes[] = { "any", "auth", "anon" };
@@ -323,12 +327,25 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 
 		if (!limit_applies(l, req, val, sizeof(val)))
 			continue;
-		int klen = snprintf(key, sizeof(key), "pd:rl:%s:%s:%llu:%llu:%s", key_names[l->key],
-				    what_names[l->what], (unsigned long long) l->window,
-				    (unsigned long long) ((uint64_t) t / l->window), val);
+		/* "pd:rl:KEY:WHAT:WINDOW:INDEX:VALUE", per request without
+		   snprintf: the prefix is the limit's, INDEX the window's. */
+		char num[24], *np = num + sizeof(num);
+		uint64_t idx = (uint64_t) t / l->window;
+		size_t vlen = strlen(val);
 
-		if (klen < 0 || (size_t) klen >= sizeof(key))
+		do {
+			*--np = (char) ('0' + idx % 10);
+			idx /= 10;
+		} while (idx > 0);
+		size_t nlen = (size_t) (num + sizeof(num) - np);
+		int klen = (int) (l->plen + nlen + 1 + vlen);
+
+		if ((size_t) klen >= sizeof(key))
 			continue;
+		memcpy(key, l->prefix, l->plen);
+		memcpy(key + l->plen, np, nlen);
+		key[l->plen + nlen] = ':';
+		memcpy(key + l->plen + nlen + 1, val, vlen + 1);
 		if (eom) {
 			r = store_incr(store, key, (size_t) klen, delta, (uint32_t) l->window, &cur);
 		} else {
