@@ -72,6 +72,7 @@ struct conn {
 	int pending;		/* a worker has its request: read, don't parse */
 	int dead;		/* closed while pending: freed when the job returns */
 	int rd_eof;		/* the peer sent all it will (read 0) */
+	uint32_t events;	/* what epoll watches now */
 };
 
 /* A listener's epoll tag: distinguished from a struct conn by address. */
@@ -235,6 +236,9 @@ static void conn_watch(struct conn *c)
 		ev.events |= EPOLLIN;
 	if (c->out_len > 0)
 		ev.events |= EPOLLOUT;
+	if (ev.events == c->events)
+		return;		/* one system call per request saved */
+	c->events = ev.events;
 	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -307,6 +311,7 @@ static void do_accept(struct listener *l, const struct pd_conf *conf, time_t now
 		list_append(c);
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 
+		c->events = EPOLLIN;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			log_warn("epoll_ctl");
 			list_unlink(c);
@@ -334,13 +339,18 @@ static void log_request(const struct pd_request *req, const struct pd_verdict *v
 {
 	char qid[40], client[80], login[120], sender[300], rcpt[300];
 	const char *id = pd_req_get(req, PD_A_QUEUE_ID);
+	int dunno = strcmp(v->action, "DUNNO") == 0;
 
+	/* DUNNO lines are debug, verdicts info (log_verdict): build
+	   neither when it would be filtered out. */
+	if (!log_wants(dunno ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
+		return;
 	ms_str_sanitize(qid, sizeof(qid), id[0] ? id : "NOQUEUE", 32);
 	ms_str_sanitize(client, sizeof(client), pd_req_get(req, PD_A_CLIENT_ADDRESS), 64);
 	ms_str_sanitize(login, sizeof(login), pd_req_get(req, PD_A_SASL_USERNAME), 100);
 	ms_str_sanitize(sender, sizeof(sender), pd_req_get(req, PD_A_SENDER), 256);
 	ms_str_sanitize(rcpt, sizeof(rcpt), pd_req_get(req, PD_A_RECIPIENT), 256);
-	if (strcmp(v->action, "DUNNO") == 0) {
+	if (dunno) {
 		log_debug("%s: state=%s client=%s sasl_username=%s from=<%s> to=<%s>: rule=%s action=DUNNO",
 			  qid, pd_req_get(req, PD_A_PROTOCOL_STATE)[0] == 'R' ? "RCPT" : "other",
 			  client, login, sender, rcpt, v->rule);
@@ -378,19 +388,13 @@ static struct store *current_store(void)
 	return pd_upkeep_store();
 }
 
-/* Hand a stateful request to a worker; its bytes are copied back to
-   their wire form (the parser NUL-ended the lines in place). */
-static void submit(struct conn *c, size_t used)
+/* Hand a stateful request to a worker, parsed (pd_job_new copies it). */
+static void submit(struct conn *c, size_t used, const struct pd_request *req, double t0)
 {
-	struct pd_job *job = xcalloc(1, sizeof(*job));
+	struct pd_job *job = pd_job_new(c, c->in, used, req);
 
-	job->owner = c;
 	job->conf = daemon_conf_acquire();
-	job->raw = xmalloc(used);
-	job->len = used;
-	for (size_t i = 0; i < used; i++)
-		job->raw[i] = c->in[i] == '\0' ? '\n' : c->in[i];
-	job->t0 = mono();
+	job->t0 = t0;
 	c->pending = 1;
 	pd_workers_submit(job);
 }
@@ -440,7 +444,7 @@ static int serve(struct conn *c, const struct pd_conf *conf)
 		}
 		if (pd_workers_count() > 0 &&
 		    pd_rules_stateful(conf->rules, pd_req_get(&req, PD_A_PROTOCOL_STATE))) {
-			submit(c, used);
+			submit(c, used, &req, t0);
 			memmove(c->in, c->in + used, c->in_len - used);
 			c->in_len -= used;
 			c->requests++;

@@ -14,35 +14,67 @@
 #include <string.h>
 #include "proto.h"
 
-static const char *const attr_names[PD_A_COUNT] = {
-	[PD_A_REQUEST] = "request",
-	[PD_A_PROTOCOL_STATE] = "protocol_state",
-	[PD_A_PROTOCOL_NAME] = "protocol_name",
-	[PD_A_HELO_NAME] = "helo_name",
-	[PD_A_QUEUE_ID] = "queue_id",
-	[PD_A_SENDER] = "sender",
-	[PD_A_RECIPIENT] = "recipient",
-	[PD_A_RECIPIENT_COUNT] = "recipient_count",
-	[PD_A_CLIENT_ADDRESS] = "client_address",
-	[PD_A_CLIENT_NAME] = "client_name",
-	[PD_A_REVERSE_CLIENT_NAME] = "reverse_client_name",
-	[PD_A_INSTANCE] = "instance",
-	[PD_A_SASL_METHOD] = "sasl_method",
-	[PD_A_SASL_USERNAME] = "sasl_username",
-	[PD_A_SASL_SENDER] = "sasl_sender",
-	[PD_A_SIZE] = "size",
+/* Names with their lengths: the lookup compares lengths first (most of
+   Postfix's 50-odd attributes per request are not ours), then bytes. */
+#define A(name) { name, sizeof(name) - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} attrs[PD_A_COUNT] = {
+	[PD_A_REQUEST] = A("request"),
+	[PD_A_PROTOCOL_STATE] = A("protocol_state"),
+	[PD_A_PROTOCOL_NAME] = A("protocol_name"),
+	[PD_A_HELO_NAME] = A("helo_name"),
+	[PD_A_QUEUE_ID] = A("queue_id"),
+	[PD_A_SENDER] = A("sender"),
+	[PD_A_RECIPIENT] = A("recipient"),
+	[PD_A_RECIPIENT_COUNT] = A("recipient_count"),
+	[PD_A_CLIENT_ADDRESS] = A("client_address"),
+	[PD_A_CLIENT_NAME] = A("client_name"),
+	[PD_A_REVERSE_CLIENT_NAME] = A("reverse_client_name"),
+	[PD_A_INSTANCE] = A("instance"),
+	[PD_A_SASL_METHOD] = A("sasl_method"),
+	[PD_A_SASL_USERNAME] = A("sasl_username"),
+	[PD_A_SASL_SENDER] = A("sasl_sender"),
+	[PD_A_SIZE] = A("size"),
 };
+#undef A
 
 const char *pd_attr_name(enum pd_attr a)
 {
-	return (unsigned) a < PD_A_COUNT ? attr_names[a] : "?";
+	return (unsigned) a < PD_A_COUNT ? attrs[a].name : "?";
 }
+
+/* Candidates by name length (a request has ~50 lines, ~16 of them
+   ours): at most three comparisons per line. Checked against attrs[]
+   by policyd_test_proto ("every attribute name is found"). */
+static const signed char by_len[20][4] = {
+	[4] = { PD_A_SIZE, -1 },
+	[6] = { PD_A_SENDER, -1 },
+	[7] = { PD_A_REQUEST, -1 },
+	[8] = { PD_A_QUEUE_ID, PD_A_INSTANCE, -1 },
+	[9] = { PD_A_HELO_NAME, PD_A_RECIPIENT, -1 },
+	[11] = { PD_A_CLIENT_NAME, PD_A_SASL_METHOD, PD_A_SASL_SENDER, -1 },
+	[13] = { PD_A_PROTOCOL_NAME, PD_A_SASL_USERNAME, -1 },
+	[14] = { PD_A_PROTOCOL_STATE, PD_A_CLIENT_ADDRESS, -1 },
+	[15] = { PD_A_RECIPIENT_COUNT, -1 },
+	[19] = { PD_A_REVERSE_CLIENT_NAME, -1 },
+};
 
 int pd_attr_lookup(const char *name, size_t len)
 {
-	for (int i = 0; i < PD_A_COUNT; i++)
-		if (strlen(attr_names[i]) == len && memcmp(attr_names[i], name, len) == 0)
+	if (len >= sizeof(by_len) / sizeof(by_len[0]))
+		return -1;
+	/* Unlisted lengths are all zeros: attribute 0 (request, length 7)
+	   fails the length check below. */
+	for (int k = 0; k < 4 && by_len[len][k] >= 0; k++) {
+		int i = by_len[len][k];
+
+		if (attrs[i].len == len && memcmp(attrs[i].name, name, len) == 0)
 			return i;
+		if (i == 0)
+			break;
+	}
 	return -1;
 }
 
@@ -58,16 +90,21 @@ const char *pd_req_get(const struct pd_request *req, enum pd_attr a)
  * '_' and '-' (ccert_*, encryption_*, policy_context). Anything else is
  * not Postfix talking.
  */
+static const unsigned char name_char[256] = {
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 1, ['-'] = 1,
+};
+
 static int name_ok(const char *s, size_t len)
 {
 	if (len == 0 || len > 64)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+	for (size_t i = 0; i < len; i++)
+		if (!name_char[(unsigned char) s[i]])
 			return 0;
-	}
 	return 1;
 }
 
@@ -75,7 +112,7 @@ static int name_ok(const char *s, size_t len)
  * Check one line [s, s+len) (newline excluded). Returns the known
  * attribute index, PD_A_COUNT for an unknown one, -1 when malformed.
  */
-static int check_line(const char *s, size_t len, const char **error_r)
+static int check_line(const char *s, size_t len, size_t *eq_r, const char **error_r)
 {
 	const char *eq = memchr(s, '=', len);
 
@@ -89,6 +126,7 @@ static int check_line(const char *s, size_t len, const char **error_r)
 	}
 	int a = pd_attr_lookup(s, (size_t) (eq - s));
 
+	*eq_r = (size_t) (eq - s);
 	return a < 0 ? PD_A_COUNT : a;
 }
 
@@ -99,6 +137,7 @@ enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limit
 	size_t pos = 0, end = 0;
 	unsigned nattrs = 0;
 	unsigned seen = 0;		/* bit per known attribute */
+	size_t val[PD_A_COUNT], eol[PD_A_COUNT];	/* offsets, for pass 2 */
 	int done = 0;
 
 	*used_r = 0;
@@ -142,7 +181,8 @@ enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limit
 			*error_r = "too many attributes";
 			return PD_PARSE_ERROR;
 		}
-		int a = check_line(buf + pos, llen, error_r);
+		size_t eq = 0;
+		int a = check_line(buf + pos, llen, &eq, error_r);
 
 		if (a < 0)
 			return PD_PARSE_ERROR;
@@ -154,6 +194,8 @@ enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limit
 				return PD_PARSE_ERROR;
 			}
 			seen |= 1u << a;
+			val[a] = pos + eq + 1;
+			eol[a] = pos + llen;
 		}
 		pos += llen + 1;
 	}
@@ -164,18 +206,15 @@ enum pd_parse_result pd_proto_parse(char *buf, size_t len, const struct pd_limit
 		return PD_PARSE_ERROR;
 	}
 
-	/* Pass 2: NUL-end the lines in place and record the known values. */
+	/* Pass 2: NUL-end the known values in place (the other lines keep
+	   their newlines) and record them. */
 	memset(req, 0, sizeof(*req));
 	req->nattrs = nattrs;
-	for (pos = 0; pos + 1 < end;) {
-		char *nl = memchr(buf + pos, '\n', end - pos);
-		char *eq = memchr(buf + pos, '=', (size_t) (nl - (buf + pos)));
-		int a = pd_attr_lookup(buf + pos, (size_t) (eq - (buf + pos)));
-
-		*nl = '\0';
-		if (a >= 0)
-			req->attr[a] = eq + 1;
-		pos = (size_t) (nl - buf) + 1;
+	for (int a = 0; a < PD_A_COUNT; a++) {
+		if (!(seen & (1u << a)))
+			continue;
+		buf[eol[a]] = '\0';
+		req->attr[a] = buf + val[a];
 	}
 	buf[end - 1] = '\0';
 	if (req->attr[PD_A_REQUEST] == NULL || strcmp(req->attr[PD_A_REQUEST], "smtpd_access_policy") != 0) {

@@ -14,8 +14,10 @@
  *	pd_proto_parse() looks at the start of a connection's input buffer
  *	and answers PD_PARSE_MORE (no whole request yet, nothing wrong so
  *	far: read more), PD_PARSE_DONE (one request, *used_r bytes long,
- *	whose known attributes are now in *req; the lines are NUL-ended in
- *	place, so req points into buf until the caller drops those bytes)
+ *	whose known attributes are now in *req; their values are NUL-ended
+ *	in place (the newline after each becomes a NUL; other lines are left
+ *	as they are), so req points into buf until the caller drops those
+ *	bytes)
  *	or PD_PARSE_ERROR (*error_r says why; the caller logs it and closes
  *	the connection without a reply, as SMTPD_POLICY_README asks of a
  *	server in trouble). Strict: a line longer than max_line, a request

@@ -351,11 +351,11 @@ static int rule_list(const struct list *l, const char *name, const struct pd_req
 	char why[300];
 
 	if (list_match(l, req, why, sizeof(why)) == NULL) {
-		snprintf(said, size, "no %s entry matches", name);
+		PD_SAID(said, size, "no %s entry matches", name);
 		return 0;
 	}
 	str_copy(v->action, l->action, sizeof(v->action));
-	snprintf(said, size, "%s listed: %s", why, l->action);
+	PD_SAID(said, size, "%s listed: %s", why, l->action);
 	return 1;
 }
 
@@ -383,21 +383,21 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 
 		if (at == NULL || r->local_domains[0] == NULL ||
 		    lower_copy(at + 1, lc, sizeof(lc)) == NULL || !in_words(r->local_domains, lc)) {
-			snprintf(said, size, "not authenticated, sender not in a local domain");
+			PD_SAID(said, size, "not authenticated, sender not in a local domain");
 			return 0;
 		}
 		if (r->trusted != NULL && cidr_list_match_str(r->trusted, client)) {
-			snprintf(said, size, "not authenticated, local sender from a trusted client");
+			PD_SAID(said, size, "not authenticated, local sender from a trusted client");
 			return 0;
 		}
 		snprintf(v->action, sizeof(v->action),
 			 "REJECT 5.7.1 Sender address <%s> in a local domain needs authentication",
 			 clean);
-		snprintf(said, size, "not authenticated, local sender <%s> from outside: reject", clean);
+		PD_SAID(said, size, "not authenticated, local sender <%s> from outside: reject", clean);
 		return 1;
 	}
 	if (sender[0] == '\0' && !r->null_sender_reject) {
-		snprintf(said, size, "null sender allowed (sender_login_null_sender = allow)");
+		PD_SAID(said, size, "null sender allowed (sender_login_null_sender = allow)");
 		return 0;
 	}
 	int own = sender[0] == '\0' ? 0 : r->login_db != NULL ?
@@ -407,7 +407,7 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 
 	ms_str_sanitize(user, sizeof(user), login, 200);
 	if (own == 1) {
-		snprintf(said, size, "login owns <%s>", clean);
+		PD_SAID(said, size, "login owns <%s>", clean);
 		return 0;
 	}
 	if (own < 0) {
@@ -416,13 +416,18 @@ static int rule_sender_login(const struct pd_rules *r, const struct pd_request *
 		   other mail system status, transient. */
 		str_copy(v->action, "DEFER 4.3.0 Sender login map unavailable, try again later",
 			 sizeof(v->action));
-		snprintf(said, size, "login map unreadable for %s <%s>: defer", user, clean);
+		PD_SAID(said, size, "login map unreadable for %s <%s>: defer", user, clean);
 		return 1;
 	}
 	snprintf(v->action, sizeof(v->action),
 		 "REJECT 5.7.1 Sender address <%s> is not owned by login %s", clean, user);
-	snprintf(said, size, "login %s does not own <%s>: reject", user, clean);
+	PD_SAID(said, size, "login %s does not own <%s>: reject", user, clean);
 	return 1;
+}
+
+int pd_rules_batchable(const struct pd_rules *r)
+{
+	return pd_state_batchable(r->state);
 }
 
 int pd_rules_stateful(const struct pd_rules *r, const char *state)
@@ -450,6 +455,7 @@ void pd_rules_eval(const struct pd_rules *r, struct store *store, const struct p
 	const enum rule_kind *order = NULL;
 	unsigned n = 0;
 	char said[2 * PD_ACTION_MAX];
+	size_t ssize = explain != NULL ? sizeof(said) : 0;	/* 0: no text */
 
 	str_copy(v->action, "DUNNO", sizeof(v->action));
 	v->rule = "none";
@@ -465,19 +471,19 @@ void pd_rules_eval(const struct pd_rules *r, struct store *store, const struct p
 
 		switch (order[i]) {
 		case R_ALLOW:
-			d = rule_list(&r->allow, "allow", req, v, said, sizeof(said));
+			d = rule_list(&r->allow, "allow", req, v, said, ssize);
 			break;
 		case R_DENY:
-			d = rule_list(&r->deny, "deny", req, v, said, sizeof(said));
+			d = rule_list(&r->deny, "deny", req, v, said, ssize);
 			break;
 		case R_SENDER_LOGIN:
-			d = rule_sender_login(r, req, v, said, sizeof(said));
+			d = rule_sender_login(r, req, v, said, ssize);
 			break;
 		case R_RATELIMIT:
-			d = pd_rate_check(r->state, store, req, v->action, sizeof(v->action), said, sizeof(said));
+			d = pd_rate_check(r->state, store, req, v->action, sizeof(v->action), said, ssize);
 			break;
 		case R_GREYLIST:
-			d = pd_greylist_check(r->state, store, req, v->action, sizeof(v->action), said, sizeof(said));
+			d = pd_greylist_check(r->state, store, req, v->action, sizeof(v->action), said, ssize);
 			break;
 		}
 		if (explain != NULL)

@@ -43,6 +43,11 @@ struct pd_rules;
 
 #define PD_ACTION_MAX 600
 
+/* What a rule saw, for --explain only: size 0 (no explain) skips the
+   formatting, which would otherwise cost more than the rule itself. */
+#define PD_SAID(buf, size, ...) \
+	((size) > 0 ? (void) snprintf((buf), (size), __VA_ARGS__) : (void) 0)
+
 struct pd_verdict {
 	char action[PD_ACTION_MAX];	/* "DUNNO", "REJECT 5.7.1 ..." */
 	const char *rule;		/* deciding rule's name, or "none" */
@@ -59,6 +64,8 @@ void pd_rules_eval(const struct pd_rules *rules, struct store *store, const stru
 
 /* 1 when the rules of this protocol_state may call the store. */
 int pd_rules_stateful(const struct pd_rules *rules, const char *state);
+/* 1 when requests may be evaluated inside a store batch (state.h). */
+int pd_rules_batchable(const struct pd_rules *rules);
 
 /* Names of the rules for the metrics label ("allow|deny|..."). */
 extern const char pd_rule_names[];

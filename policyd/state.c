@@ -39,6 +39,8 @@ struct limit {
 	enum rl_scope scope;
 	uint64_t count;
 	uint64_t window;	/* seconds */
+	char prefix[64];	/* "pd:rl:KEY:WHAT:WINDOW:", built once */
+	size_t plen;
 };
 
 struct pd_state {
@@ -111,6 +113,8 @@ static int parse_limit(const char *spec, struct limit *l, const char **error_r)
 		*error_r = "N: 1..100000000, WINDOW: 1s..90d";
 		return -1;
 	}
+	l->plen = (size_t) snprintf(l->prefix, sizeof(l->prefix), "pd:rl:%s:%s:%llu:", key_names[l->key],
+				    what_names[l->what], (unsigned long long) l->window);
 	l->scope = RS_ANY;
 	if (f[3] != NULL) {
 		static const char *const scopes[] = { "any", "auth", "anon" };
@@ -200,6 +204,11 @@ struct pd_state *pd_state_build(const struct cfg *cfg, FILE *err)
 	return st;
 }
 
+int pd_state_batchable(const struct pd_state *st)
+{
+	return st == NULL || st->spf == NULL;
+}
+
 void pd_state_free(struct pd_state **st)
 {
 	if (*st != NULL) {
@@ -216,7 +225,7 @@ static int store_failed_(const struct pd_state *st, const struct store *store, c
 {
 	log_warnx("%s: store error (%s): answering store_fail_action %s", what,
 		  store != NULL ? store_error() : "store not open", st->fail_action);
-	snprintf(said, ssize, "store error: store_fail_action %s", st->fail_action);
+	PD_SAID(said, ssize, "store error: store_fail_action %s", st->fail_action);
 	if (strcmp(st->fail_action, "DUNNO") == 0)
 		return 0;	/* not decisive: the next rules still run */
 	str_copy(v, st->fail_action, vsize);
@@ -233,18 +242,37 @@ static void keyval(const char *in, char *out, size_t size)
 	str_lower(out);
 }
 
+/* "a.b.c.0/24" of an IPv4 address (per request: no snprintf). */
+static void net24(const unsigned char *b, char *out, size_t size)
+{
+	char t[24], *p = t;
+
+	for (int i = 0; i < 3; i++) {
+		unsigned v = b[i];
+
+		if (v >= 100)
+			*p++ = (char) ('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char) ('0' + v / 10 % 10);
+		*p++ = (char) ('0' + v % 10);
+		*p++ = '.';
+	}
+	memcpy(p, "0/24", 5);
+	str_copy(out, t, size);
+}
+
 /* The client's /24 (IPv4) or /64 (IPv6) network as text. */
 static void client_net(const char *addr, char *out, size_t size)
 {
 	unsigned char b[16];
 
 	if (inet_pton(AF_INET, addr, b) == 1) {
-		snprintf(out, size, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+		net24(b, out, size);
 	} else if (inet_pton(AF_INET6, addr, b) == 1) {
 		char t[INET6_ADDRSTRLEN];
 
 		if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-			snprintf(out, size, "%u.%u.%u.0/24", b[12], b[13], b[14]);
+			net24(b + 12, out, size);
 			return;
 		}
 		memset(b + 8, 0, 8);
@@ -287,7 +315,7 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 
 	if (eom && ms_str_parse_uint(pd_req_get(req, PD_A_RECIPIENT_COUNT), 0, 1000000, &rcpts) < 0)
 		rcpts = 1;	/* missing or odd: count at least one */
-	snprintf(said, ssize, "%u limits, none exceeded", st->nlimits);
+	PD_SAID(said, ssize, "%u limits, none exceeded", st->nlimits);
 	if (store == NULL && st->nlimits > 0)
 		return store_failed(st, "ratelimit", v, vsize, said, ssize);
 	for (unsigned i = 0; i < st->nlimits; i++) {
@@ -299,12 +327,25 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 
 		if (!limit_applies(l, req, val, sizeof(val)))
 			continue;
-		int klen = snprintf(key, sizeof(key), "pd:rl:%s:%s:%llu:%llu:%s", key_names[l->key],
-				    what_names[l->what], (unsigned long long) l->window,
-				    (unsigned long long) ((uint64_t) t / l->window), val);
+		/* "pd:rl:KEY:WHAT:WINDOW:INDEX:VALUE", per request without
+		   snprintf: the prefix is the limit's, INDEX the window's. */
+		char num[24], *np = num + sizeof(num);
+		uint64_t idx = (uint64_t) t / l->window;
+		size_t vlen = strlen(val);
 
-		if (klen < 0 || (size_t) klen >= sizeof(key))
+		do {
+			*--np = (char) ('0' + idx % 10);
+			idx /= 10;
+		} while (idx > 0);
+		size_t nlen = (size_t) (num + sizeof(num) - np);
+		int klen = (int) (l->plen + nlen + 1 + vlen);
+
+		if ((size_t) klen >= sizeof(key))
 			continue;
+		memcpy(key, l->prefix, l->plen);
+		memcpy(key + l->plen, np, nlen);
+		key[l->plen + nlen] = ':';
+		memcpy(key + l->plen + nlen + 1, val, vlen + 1);
 		if (eom) {
 			r = store_incr(store, key, (size_t) klen, delta, (uint32_t) l->window, &cur);
 		} else {
@@ -336,7 +377,7 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 					  (unsigned long long) l->count, what_names[l->what],
 					  (unsigned long long) l->window);
 			str_copy(v, st->rate_action, vsize);
-			snprintf(said, ssize, "%s %s: %lld %s in this %llus window, limit %llu: %s",
+			PD_SAID(said, ssize, "%s %s: %lld %s in this %llus window, limit %llu: %s",
 				 key_names[l->key], val, (long long) cur, what_names[l->what],
 				 (unsigned long long) l->window, (unsigned long long) l->count, st->rate_action);
 			return 1;
@@ -380,7 +421,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	const char *spf;
 
 	if (pd_req_get(req, PD_A_SASL_USERNAME)[0] != '\0') {
-		snprintf(said, ssize, "authenticated: never greylisted");
+		PD_SAID(said, ssize, "authenticated: never greylisted");
 		return 0;
 	}
 	/* Large senders (rotating pools) by verified name or network,
@@ -399,7 +440,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	client_net(pd_req_get(req, PD_A_CLIENT_ADDRESS), net, sizeof(net));
 	keyval(pd_req_get(req, PD_A_SENDER), snd, sizeof(snd));
 	keyval(pd_req_get(req, PD_A_RECIPIENT), rcpt, sizeof(rcpt));
-	int klen = snprintf(key, sizeof(key), "pd:gl:t:spf:%s/%s/%s", spf != NULL ? spf : "", snd, rcpt);
+	int klen = spf != NULL ? snprintf(key, sizeof(key), "pd:gl:t:spf:%s/%s/%s", spf, snd, rcpt) : -1;
 
 	if (spf == NULL || klen < 0 || (size_t) klen >= sizeof(key)) {
 		/* No SPF pass, or a key too long with the domain: the
@@ -416,7 +457,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 			return store_failed(st, "greylist", v, vsize, said, ssize);
 		if (r == STORE_OK && strtoull(val, NULL, 10) >= st->gl_auto) {
 			free(val);
-			snprintf(said, ssize, "%s %s auto-allowed", strncmp(net, "spf:", 4) == 0 ? "sender domain" : "client network", net);
+			PD_SAID(said, ssize, "%s %s auto-allowed", strncmp(net, "spf:", 4) == 0 ? "sender domain" : "client network", net);
 			return 0;
 		}
 		free(val);
@@ -434,12 +475,12 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		if (r == STORE_ERROR)
 			return store_failed(st, "greylist", v, vsize, said, ssize);
 		str_copy(v, st->gl_action, vsize);
-		snprintf(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
+		PD_SAID(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
 		return 1;
 	}
 	if (strcmp(val, "p") == 0) {
 		free(val);
-		snprintf(said, ssize, "triplet passed before");
+		PD_SAID(said, ssize, "triplet passed before");
 		return 0;
 	}
 	long long first = strtoll(val, NULL, 10);
@@ -447,7 +488,7 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 	free(val);
 	if (t - first < (time_t) st->gl_delay) {
 		str_copy(v, st->gl_action, vsize);
-		snprintf(said, ssize, "retry after %llds, before the %llus delay: %s", t - first,
+		PD_SAID(said, ssize, "retry after %llds, before the %llus delay: %s", t - first,
 			 (unsigned long long) st->gl_delay, st->gl_action);
 		return 1;
 	}
@@ -456,6 +497,6 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		r = store_incr(store, nkey, (size_t) nklen, 1, (uint32_t) st->gl_expiry, NULL);
 	if (r != STORE_OK)
 		return store_failed(st, "greylist", v, vsize, said, ssize);
-	snprintf(said, ssize, "retry after %llds: passes", t - first);
+	PD_SAID(said, ssize, "retry after %llds: passes", t - first);
 	return 0;
 }

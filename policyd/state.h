@@ -53,6 +53,10 @@ int pd_rate_check(const struct pd_state *st, struct store *store, const struct p
 int pd_greylist_check(const struct pd_state *st, struct store *store, const struct pd_request *req,
 		      char *v_action, size_t vsize, char *said, size_t ssize);
 
+/* 1 when the rules may run inside a store batch (no network wait while
+   the batch holds the store's writer lock): not with greylist_spf. */
+int pd_state_batchable(const struct pd_state *st);
+
 /* Test hook: the clock of both rules (NULL: time()). */
 void pd_state_set_clock(time_t (*now_fn)(void));
 

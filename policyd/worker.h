@@ -14,8 +14,8 @@
  *	eventfd (pd_workers_done_fd) from which it takes the finished list.
  *
  *	A job holds a reference on the config it was parsed under and a
- *	copy of the request bytes (already validated by the loop; parsed
- *	again here so the pointers are the job's own).
+ *	copy of the parsed request's bytes, its attributes pointing into
+ *	that copy (pd_job_new): the worker does not parse again.
  *--*/
 #ifndef PD_WORKER_H
 #define PD_WORKER_H
@@ -29,8 +29,9 @@ struct pd_job {
 	struct pd_job *next;
 	void *owner;			/* the loop's connection */
 	struct daemon_ref *conf;	/* held until the job is freed */
-	char *raw;			/* the request's bytes */
+	char *raw;			/* the parsed request's bytes */
 	size_t len;
+	struct pd_request req;		/* pointing into raw */
 	struct pd_verdict v;		/* the answer, filled by a worker */
 	double t0;			/* for the latency histogram */
 };
@@ -47,6 +48,9 @@ int pd_workers_done_fd(void);
 struct pd_job *pd_workers_take_done(void);
 /* Finish the queued jobs, join the threads. */
 void pd_workers_stop(void);
+/* A job for the request req parsed from buf (used bytes): both copied,
+   req's attributes moved to point into the copy. conf: NULL. */
+struct pd_job *pd_job_new(void *owner, const char *buf, size_t used, const struct pd_request *req);
 void pd_job_free(struct pd_job *job);
 
 #endif

@@ -68,6 +68,11 @@ void log_set_level(enum log_level min_level)
 	atomic_store(&log_min_level, (int)min_level);
 }
 
+int log_wants(enum log_level level)
+{
+	return (int)level >= atomic_load(&log_min_level);
+}
+
 void log_set_handler(log_handler_fn *fn, void *ctx)
 {
 	log_handler = fn;

@@ -304,6 +304,16 @@ enum store_result store_sync(struct store *store, int force)
 	return store->ops->sync(store, force);
 }
 
+enum store_result store_batch_begin(struct store *store)
+{
+	return store->ops->batch_begin != NULL ? store->ops->batch_begin(store) : STORE_NOTFOUND;
+}
+
+enum store_result store_batch_end(struct store *store, int commit)
+{
+	return store->ops->batch_end != NULL ? store->ops->batch_end(store, commit) : STORE_OK;
+}
+
 struct store_txn *store_txn_begin(struct store *store)
 {
 	return store->ops->txn_begin(store);

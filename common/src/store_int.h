@@ -63,6 +63,9 @@ struct store_ops {
 	/* Both free the transaction. */
 	enum store_result (*txn_commit)(struct store_txn *txn);
 	void (*txn_abort)(struct store_txn *txn);
+	/* NULL: the backend does not batch (store_batch_begin: NOTFOUND). */
+	enum store_result (*batch_begin)(struct store *store);
+	enum store_result (*batch_end)(struct store *store, int commit);
 };
 
 /* Every backend's handle starts with this. */

@@ -5,7 +5,7 @@
  *	LMDB backend of store.h
  * SYNOPSIS
  *	"lmdb:/var/lib/messec/x.lmdb[?map_size=256M][&sync=always|data|periodic]"
- *	     "[&records=expiry|plain][&create=yes|no]"
+ *	     "[&records=expiry|plain][&create=yes|no][&writemap=yes|no]"
  * DESCRIPTION
  *	One file per store (MDB_NOSUBDIR; LMDB adds "<path>-lock"), created
  *	mode 0600, default map size 64 MiB (the file grows as needed up to
@@ -50,6 +50,14 @@
  *	cache (other processes see them at once) and mdb_env_sync() runs
  *	from store_sync() and after a commit, at most every
  *	STORE_SYNC_INTERVAL_MS; an OS crash may lose the commits since.
+ *	writemap=yes: MDB_WRITEMAP, a commit writes into the shared mapping
+ *	instead of one pwrite() per dirty page (policyd's greylisting: ~5
+ *	system calls per single-write commit become none; syncs use msync).
+ *	LMDB's own warnings apply: a wild pointer write in the process can
+ *	damage the file (no longer protected by a read-only map), every
+ *	process opening the file must use the same setting ("do not mix"),
+ *	and the file's apparent size is map_size at once (sparse on Linux
+ *	filesystems: the blocks used grow as before).
  * TRUST BOUNDARY
  *	Keys and values are opaque bytes from the daemons; the file is
  *	private to the daemon user (0600).
@@ -94,6 +102,7 @@ struct lmdb_env {
 	pid_t pid;			/* the process that opened it */
 	enum lmdb_sync sync;
 	int plain;			/* records=plain: no expiry header */
+	int writemap;			/* writemap=yes: MDB_WRITEMAP */
 	size_t hdr;			/* EXPIRY_LEN, or 0 when plain */
 	dev_t lock_dev;
 	ino_t lock_ino;
@@ -161,6 +170,7 @@ struct lmdb_opts {
 	enum lmdb_sync sync;
 	int plain;
 	int create;
+	int writemap;
 };
 
 /* "yes"/"no" (or the two words of another option); 0/1, -1 if neither. */
@@ -176,8 +186,9 @@ static int parse_choice(const char *v, const char *zero, const char *one)
 static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 		      struct lmdb_opts *o)
 {
-	static const char *const names[] = { "map_size", "sync", "records", "create", NULL };
-	char *values[4];
+	static const char *const names[] = { "map_size", "sync", "records", "create", "writemap",
+					      NULL };
+	char *values[5];
 	const char *q = strchr(rest, '?'), *err;
 	size_t len = q != NULL ? (size_t)(q - rest) : strlen(rest);
 	int ret = -1;
@@ -187,6 +198,7 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 	o->sync = LMDB_SYNC_DATA;
 	o->plain = 0;
 	o->create = 1;
+	o->writemap = 0;
 	if (*rest != '/' || len >= size || rest[len - 1] == '/') {
 		store_set_error("%s: bad path (expected lmdb:/absolute/path)", uri);
 		return -1;
@@ -226,6 +238,12 @@ static int parse_rest(const char *uri, const char *rest, char *buf, size_t size,
 				uri, values[3]);
 		goto out;
 	}
+	if (values[4] != NULL &&
+	    (o->writemap = parse_choice(values[4], "no", "yes")) < 0) {
+		store_set_error("%s: bad writemap \"%s\" (expected yes or no)",
+				uri, values[4]);
+		goto out;
+	}
 	ret = 0;
 out:
 	store_free_values(names, values);
@@ -256,6 +274,7 @@ static struct lmdb_env *env_create(const char *path, const struct lmdb_opts *o)
 	e->path = xstrdup(path);
 	e->sync = o->sync;
 	e->plain = o->plain;
+	e->writemap = o->writemap;
 	e->hdr = o->plain ? 0 : EXPIRY_LEN;
 	/* Before LMDB creates anything: create=no, and never a directory or
 	   a device where a store file is expected. */
@@ -272,6 +291,8 @@ static struct lmdb_env *env_create(const char *path, const struct lmdb_opts *o)
 		flags |= MDB_NOMETASYNC;
 	else if (o->sync == LMDB_SYNC_PERIODIC)
 		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+	if (o->writemap)
+		flags |= MDB_WRITEMAP;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(e->env, (size_t)o->map_size)) != 0 ||
 	    (rc = mdb_env_open(e->env, path, flags, 0600)) != 0 ||
@@ -334,10 +355,11 @@ static struct store *lmdb_open(const char *uri, const char *rest)
 				break;
 		}
 	}
-	if (e != NULL && (e->sync != o.sync || e->plain != o.plain)) {
+	if (e != NULL && (e->sync != o.sync || e->plain != o.plain || e->writemap != o.writemap)) {
 		/* One environment, one set of flags: refuse, never ignore. */
-		store_set_error("%s: already open in this process with sync=%s&records=%s",
-				uri, sync_names[e->sync], e->plain ? "plain" : "expiry");
+		store_set_error("%s: already open in this process with sync=%s&records=%s&writemap=%s",
+				uri, sync_names[e->sync], e->plain ? "plain" : "expiry",
+				e->writemap ? "yes" : "no");
 		e = NULL;
 	} else if (e == NULL && (e = env_create(path, &o)) != NULL) {
 		e->next = envs;
@@ -441,6 +463,52 @@ static enum store_result commit(struct lmdb_env *e, MDB_txn *txn, const char *wh
 }
 
 /*
+ * Batches (store_batch_begin): the calling thread's single-key calls on
+ * the batch's environment use its write transaction instead of one each;
+ * store_batch_end() commits once. A call that fails inside the batch
+ * marks it failed (an LMDB error can leave the transaction unusable):
+ * the end then writes nothing and answers STORE_ERROR.
+ */
+static __thread struct {
+	struct lmdb_env *e;
+	MDB_txn *txn;
+	int failed;
+} batch;
+
+static int in_batch(const struct lmdb_env *e)
+{
+	return batch.txn != NULL && batch.e == e;
+}
+
+/* A write transaction: the batch's, or a new one. */
+static int wtxn_begin(struct lmdb_env *e, MDB_txn **txn)
+{
+	if (in_batch(e)) {
+		*txn = batch.txn;
+		return 0;
+	}
+	return mdb_txn_begin(e->env, NULL, 0, txn);
+}
+
+/* Give up txn: a batch's stays open (failed: marks the batch failed). */
+static void wtxn_abort(struct lmdb_env *e, MDB_txn *txn, int failed)
+{
+	if (in_batch(e) && txn == batch.txn) {
+		if (failed)
+			batch.failed = 1;
+		return;
+	}
+	mdb_txn_abort(txn);
+}
+
+static enum store_result wtxn_commit(struct lmdb_env *e, MDB_txn *txn, const char *what)
+{
+	if (in_batch(e) && txn == batch.txn)
+		return STORE_OK;	/* store_batch_end() commits */
+	return commit(e, txn, what);
+}
+
+/*
  * Find the live record of key in txn: OK with its value in *v (inside
  * the transaction), NOTFOUND (absent or expired), or ERROR.
  */
@@ -484,6 +552,14 @@ static enum store_result lmdb_get(struct store *store, const void *key, size_t k
 	enum store_result ret;
 	int rc;
 
+	if (in_batch(e)) {	/* sees the batch's own writes */
+		ret = rec_get(e, batch.txn, key, klen, &v, "get");
+		if (ret == STORE_OK && value_r != NULL)
+			copy_value(e, &v, value_r, len_r);
+		if (ret == STORE_ERROR)
+			batch.failed = 1;
+		return ret;
+	}
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return lmdb_fail(e, "get", rc);
 	ret = rec_get(e, txn, key, klen, &v, "get");
@@ -531,20 +607,20 @@ static enum store_result put_common(struct store *store, const void *key, size_t
 
 	if (ttl_ok(e, ttl) != STORE_OK)
 		return STORE_ERROR;
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "put", rc);
 	if (only_new) {
 		ret = rec_get(e, txn, key, klen, &v, "put");
 		if (ret != STORE_NOTFOUND) {
-			mdb_txn_abort(txn);
+			wtxn_abort(e, txn, ret == STORE_ERROR);
 			return ret == STORE_OK ? STORE_EXISTS : STORE_ERROR;
 		}
 	}
 	if ((rc = write_record(e, txn, &k, expiry_for(ttl), value, vlen)) != 0) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return lmdb_fail(e, "put", rc);
 	}
-	return commit(e, txn, "put");
+	return wtxn_commit(e, txn, "put");
 }
 
 static enum store_result lmdb_put(struct store *store, const void *key, size_t klen,
@@ -573,11 +649,11 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 
 	if (ttl_ok(e, ttl) != STORE_OK)
 		return STORE_ERROR;
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "incr", rc);
 	ret = rec_get(e, txn, key, klen, &v, "incr");
 	if (ret == STORE_ERROR) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return STORE_ERROR;
 	}
 	if (ret == STORE_OK) {
@@ -585,22 +661,22 @@ static enum store_result lmdb_incr(struct store *store, const void *key, size_t 
 		expiry = e->hdr > 0 ? get_expiry(v.mv_data) : 0;
 		if (store_parse_int((unsigned char *)v.mv_data + e->hdr,
 				    v.mv_size - e->hdr, &cur) < 0) {
-			mdb_txn_abort(txn);
+			wtxn_abort(e, txn, 0);	/* nothing written */
 			return store_set_error("%s: incr: value is not an integer", e->path);
 		}
 	}
 	if ((delta > 0 && cur > INT64_MAX - delta) ||
 	    (delta < 0 && cur < INT64_MIN - delta)) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 0);
 		return store_set_error("%s: incr: integer overflow", e->path);
 	}
 	cur += delta;
 	n = snprintf(text, sizeof(text), "%lld", (long long)cur);
 	if ((rc = write_record(e, txn, &k, expiry, text, (size_t)n)) != 0) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return lmdb_fail(e, "incr", rc);
 	}
-	if (commit(e, txn, "incr") != STORE_OK)
+	if (wtxn_commit(e, txn, "incr") != STORE_OK)
 		return STORE_ERROR;
 	if (value_r != NULL)
 		*value_r = cur;
@@ -631,14 +707,14 @@ static enum store_result lmdb_del(struct store *store, const void *key, size_t k
 	enum store_result ret;
 	int rc;
 
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+	if ((rc = wtxn_begin(e, &txn)) != 0)
 		return lmdb_fail(e, "del", rc);
 	ret = del_in(e, txn, key, klen);
 	if (ret == STORE_ERROR) {
-		mdb_txn_abort(txn);
+		wtxn_abort(e, txn, 1);
 		return STORE_ERROR;
 	}
-	if (commit(e, txn, "del") != STORE_OK)
+	if (wtxn_commit(e, txn, "del") != STORE_OK)
 		return STORE_ERROR;
 	return ret;
 }
@@ -750,6 +826,10 @@ static struct store_txn *lmdb_txn_begin(struct store *store)
 	MDB_txn *txn;
 	int rc;
 
+	if (in_batch(e)) {	/* would wait for the batch's own lock */
+		store_set_error("%s: begin: a batch is open in this thread", e->path);
+		return NULL;
+	}
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		lmdb_fail(e, "begin", rc);
 		return NULL;
@@ -902,6 +982,40 @@ static void lmdb_txn_abort(struct store_txn *txn)
 	free(t);
 }
 
+static enum store_result lmdb_batch_begin(struct store *store)
+{
+	struct lmdb_env *e = env_of(store);
+	int rc;
+
+	if (batch.txn != NULL)
+		return store_set_error("%s: batch: one is open in this thread", e->path);
+	if ((rc = mdb_txn_begin(e->env, NULL, 0, &batch.txn)) != 0) {
+		batch.txn = NULL;
+		return lmdb_fail(e, "batch", rc);
+	}
+	batch.e = e;
+	batch.failed = 0;
+	return STORE_OK;
+}
+
+static enum store_result lmdb_batch_end(struct store *store, int keep)
+{
+	struct lmdb_env *e = env_of(store);
+	MDB_txn *txn = batch.txn;
+	int failed = batch.failed;
+
+	if (!in_batch(e))
+		return store_set_error("%s: batch: none open in this thread", e->path);
+	batch.txn = NULL;
+	batch.e = NULL;
+	if (failed || !keep) {
+		mdb_txn_abort(txn);
+		return failed ? store_set_error("%s: batch: a call in it failed, nothing written",
+						e->path) : STORE_OK;
+	}
+	return commit(e, txn, "batch");
+}
+
 const struct store_ops store_lmdb_ops = {
 	.scheme = "lmdb",
 	.open = lmdb_open,
@@ -928,4 +1042,6 @@ const struct store_ops store_lmdb_ops = {
 	.sync_pending = lmdb_sync_pending,
 	.txn_commit = lmdb_txn_commit,
 	.txn_abort = lmdb_txn_abort,
+	.batch_begin = lmdb_batch_begin,
+	.batch_end = lmdb_batch_end,
 };

@@ -286,7 +286,9 @@ static const struct uri_case uri_cases[] = {
 	{ "lmdb empty", "lmdb:", "lmdb:: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb directory", "lmdb:/tmp/dir/", "lmdb:/tmp/dir/: bad path (expected lmdb:/absolute/path)" },
 	{ "lmdb unknown option", "lmdb:/tmp/x.lmdb?foo=1",
-	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync, records, create)" },
+	  "lmdb:/tmp/x.lmdb?foo=1: unknown option \"foo\" (expected map_size, sync, records, create, writemap)" },
+	{ "lmdb bad writemap", "lmdb:/tmp/x.lmdb?writemap=1",
+	  "lmdb:/tmp/x.lmdb?writemap=1: bad writemap \"1\" (expected yes or no)" },
 	{ "lmdb bad records", "lmdb:/tmp/x.lmdb?records=raw",
 	  "lmdb:/tmp/x.lmdb?records=raw: bad records \"raw\" (expected expiry or plain)" },
 	{ "lmdb bad create", "lmdb:/tmp/x.lmdb?create=0",
@@ -428,6 +430,28 @@ static void test_sync_modes(void **state)
 	free(v);
 	assert_int_equal(store_put(s, "k2", 2, "v", 1, 0), STORE_OK);
 	assert_int_equal(store_sync(s, 1), STORE_OK);
+	store_close(&s);
+	/* writemap=yes: the same data through a writable map, in a batch
+	   too; a handle without it on the open file is refused. */
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb?sync=periodic&writemap=yes", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "k2", 2, &v, NULL), STORE_OK);
+	free(v);
+	assert_int_equal(store_batch_begin(s), STORE_OK);
+	assert_int_equal(store_put_new(s, "k3", 2, "w", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_end(s, 1), STORE_OK);
+	assert_int_equal(store_sync(s, 1), STORE_OK);
+	snprintf(uri2, sizeof(uri2), "lmdb:%s/p.lmdb?sync=periodic", dir);
+	assert_null(store_open(uri2, &err));
+	assert_non_null(strstr(err, "writemap=yes"));
+	store_close(&s);
+	snprintf(uri, sizeof(uri), "lmdb:%s/p.lmdb", dir);
+	s = store_open(uri, &err);
+	assert_non_null(s);
+	assert_int_equal(store_get(s, "k3", 2, &v, NULL), STORE_OK);
+	assert_string_equal(v, "w");
+	free(v);
 	store_close(&s);
 	test_rmtree(&dir);
 }
@@ -664,6 +688,62 @@ static void test_sync_pending(void **state)
 	test_rmtree(&dir);
 }
 
+/* Group commit: one write transaction for the calling thread's calls. */
+struct batch_peek {
+	struct store *store;
+	enum store_result seen;
+};
+
+static void *peek_thread(void *arg)
+{
+	struct batch_peek *p = arg;
+
+	p->seen = store_exists(p->store, "b1", 2);
+	return NULL;
+}
+
+static void test_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct batch_peek peek = { f->store, STORE_ERROR };
+	pthread_t t;
+	int64_t n = 0;
+	void *v = NULL;
+
+	assert_int_equal(store_put(f->store, "c", 1, "5", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_begin(f->store), STORE_OK);
+	assert_int_equal(store_batch_begin(f->store), STORE_ERROR);	/* one per thread */
+	assert_int_equal(store_put_new(f->store, "b1", 2, "x", 1, 60), STORE_OK);
+	/* The batch sees its own writes ... */
+	assert_int_equal(store_put_new(f->store, "b1", 2, "y", 1, 60), STORE_EXISTS);
+	assert_int_equal(store_get(f->store, "b1", 2, &v, NULL), STORE_OK);
+	assert_string_equal(v, "x");
+	free(v);
+	assert_int_equal(store_incr(f->store, "c", 1, 2, 0, &n), STORE_OK);
+	assert_int_equal(n, 7);
+	assert_int_equal(store_del(f->store, "c", 1), STORE_OK);
+	assert_int_equal(store_incr(f->store, "c", 1, 1, 0, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_null(store_txn_begin(f->store));	/* would wait for itself */
+	/* ... another thread does not, before the end. */
+	assert_int_equal(pthread_create(&t, NULL, peek_thread, &peek), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(peek.seen, STORE_NOTFOUND);
+	assert_int_equal(store_batch_end(f->store, 1), STORE_OK);
+	assert_int_equal(store_batch_end(f->store, 1), STORE_ERROR);	/* none open */
+	assert_int_equal(pthread_create(&t, NULL, peek_thread, &peek), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(peek.seen, STORE_OK);
+	assert_int_equal(store_get(f->store, "c", 1, &v, NULL), STORE_OK);
+	assert_string_equal(v, "1");
+	free(v);
+	/* Discarded: nothing written. */
+	assert_int_equal(store_batch_begin(f->store), STORE_OK);
+	assert_int_equal(store_put(f->store, "b2", 2, "z", 1, 0), STORE_OK);
+	assert_int_equal(store_batch_end(f->store, 0), STORE_OK);
+	assert_int_equal(store_exists(f->store, "b2", 2), STORE_NOTFOUND);
+}
+
 static void test_check_address(void **state)
 {
 	const char *err = NULL;
@@ -690,6 +770,7 @@ static const struct {
 	const char *name;
 	CMUnitTestFunction fn;
 } fixture_cases[] = {
+	{ "batch: one write transaction, sees its own writes, others see them at the end; discard", test_batch },
 	{ "put, get, overwrite, binary and empty values, file mode 0600", test_put_get },
 	{ "del: OK then NOTFOUND", test_del },
 	{ "TTL expiry with the test clock; TTL 0 never expires", test_ttl },
@@ -716,7 +797,7 @@ int main(void)
 	tests_add_table(&l, uri_cases, test_uri);
 	tests_add(&l, "a full map is STORE_ERROR \"store full\"", test_map_size, NULL);
 	tests_add(&l, "an address over 1024 bytes is refused", test_uri_too_long, NULL);
-	tests_add(&l, "sync=periodic/always; another sync mode on an open file refused",
+	tests_add(&l, "sync=periodic/always, writemap; another mode on an open file refused",
 		  test_sync_modes, NULL);
 	tests_add(&l, "records=plain: values as they are on disk, TTL refused", test_plain_records, NULL);
 	tests_add(&l, "create=no: a missing file is an error, nothing created; not a directory",

@@ -10,6 +10,7 @@
  *	the reply renderer.
  *--*/
 #include "../../common/tests/test_util.h"
+#include <messec/str.h>
 #include "proto.h"
 
 #define REQ "request=smtpd_access_policy\n"
@@ -196,6 +197,25 @@ static void test_full_buffer(void **state)
 	assert_string_equal(err, "request too long");
 }
 
+static void test_lookup(void **state)
+{
+	for (int i = 0; i < PD_A_COUNT; i++) {
+		const char *n = pd_attr_name((enum pd_attr) i);
+
+		assert_int_equal(pd_attr_lookup(n, strlen(n)), i);
+		/* Same length, other bytes; one byte shorter: unknown. */
+		char other[64];
+
+		str_copy(other, n, sizeof(other));
+		other[strlen(other) - 1] = 'Q';
+		assert_int_equal(pd_attr_lookup(other, strlen(other)), -1);
+		assert_int_equal(pd_attr_lookup(n, strlen(n) - 1), -1);
+	}
+	assert_int_equal(pd_attr_lookup("ccert_subject", 13), -1);
+	assert_int_equal(pd_attr_lookup("x", 1), -1);
+	assert_int_equal(pd_attr_lookup("a_name_longer_than_any_attribute", 32), -1);
+}
+
 static void test_reply(void **state)
 {
 	char out[64];
@@ -222,6 +242,7 @@ int main(void)
 	tests_add(&l, "pipelined requests come out in order", test_pipelined, NULL);
 	tests_add(&l, "max_request enforced before the request ends", test_request_limit, NULL);
 	tests_add(&l, "a full buffer that is not a whole request is an error", test_full_buffer, NULL);
+	tests_add(&l, "every attribute name is found, near misses are not", test_lookup, NULL);
 	tests_add(&l, "reply: action line, control characters removed, cut to fit", test_reply, NULL);
 	return tests_run(&l, "proto", NULL, NULL);
 }

@@ -93,6 +93,16 @@ static void test_messages_per_user(void **state)
 		assert_string_equal(ask(&e, e.store, RCPT_ALICE), "DUNNO");
 		assert_string_equal(ask(&e, e.store, EOM_ALICE), "DUNNO");
 	}
+	/* The key's form is shared state (Redis between versions, LMDB files
+	   across upgrades): window 3600 s, index now / 3600, the login. */
+	void *cnt = NULL;
+	char k[128];
+	int kl = snprintf(k, sizeof(k), "pd:rl:sasl_username:messages:3600:%lld:alice",
+			  (long long) (fake_now / 3600));
+
+	assert_int_equal(store_get(e.store, k, (size_t) kl, &cnt, NULL), STORE_OK);
+	assert_string_equal(cnt, "3");
+	free(cnt);
 	/* The 4th message: deferred at END-OF-MESSAGE... */
 	assert_string_equal(ask(&e, e.store, EOM_ALICE), "DEFER 4.7.1 Rate limit exceeded, try again later");
 	/* ...and the next one already at RCPT. */

@@ -4,8 +4,8 @@
  * SUMMARY
  *	unit tests of policyd's store workers (worker.c) on a real LMDB store
  * DESCRIPTION
- *	Jobs are submitted as the event loop does (request bytes in wire
- *	form, a config reference) to a pool of 4 threads sharing one LMDB
+ *	Jobs are submitted as the event loop does (a parsed request copied
+ *	by pd_job_new, a config reference) to a pool of 4 threads sharing one LMDB
  *	store: every job comes back once, with its owner, and the shared
  *	rate-limit counter is exact under concurrency (limit 50, 120
  *	messages: 50 DUNNO, 70 DEFER). The done callback sees each request.
@@ -58,13 +58,19 @@ static void test_pool(void **state)
 	assert_int_equal(pd_workers_start(4, get_store, done_cb), 0);
 	assert_int_equal(pd_workers_count(), 4);
 	for (int i = 0; i < N; i++) {
-		struct pd_job *job = xcalloc(1, sizeof(*job));
+		/* As the loop does: parse in the connection's buffer, copy. */
+		char buf[sizeof(req)];
+		const struct pd_limits lim = { 4096, sizeof(buf), 100 };
+		struct pd_request pr;
+		size_t used = 0;
+		const char *perr = NULL;
 
-		job->owner = &owners[i];
+		memcpy(buf, req, sizeof(req));
+		assert_int_equal(pd_proto_parse(buf, sizeof(req) - 1, &lim, &pr, &used, &perr), PD_PARSE_DONE);
+		struct pd_job *job = pd_job_new(&owners[i], buf, used, &pr);
+
+		memset(buf, 'x', sizeof(buf));	/* the job holds its own copy */
 		job->conf = daemon_conf_acquire();
-		job->len = sizeof(req) - 1;
-		job->raw = xmalloc(job->len);
-		memcpy(job->raw, req, job->len);
 		pd_workers_submit(job);
 	}
 	while (back < N) {

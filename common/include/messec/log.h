@@ -46,6 +46,10 @@ void log_set_handler(log_handler_fn *fn, void *ctx);
 /* Parse "debug", "info", "notice", "warning", "error". 0 ok, -1 unknown. */
 int log_level_parse(const char *name, enum log_level *level_r);
 
+/* 1 when a line at level would be written: lets a hot path skip building
+   the arguments of a line that is filtered out. */
+int log_wants(enum log_level level);
+
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -11,7 +11,7 @@
  *	Address grammar (strict: an unknown option, a repeated option, an
  *	empty value or trailing text is an error naming the address):
  *	  lmdb:/abs/path[?map_size=SIZE][&sync=always|data|periodic]
- *	       [&records=expiry|plain][&create=yes|no]
+ *	       [&records=expiry|plain][&create=yes|no][&writemap=yes|no]
  *	    a file created 0600 with "<path>-lock" beside it (create=no: a
  *	    missing file is an error, nothing is created); map_size
  *	    (default 64M, at least 1M; k/M/G suffixes) caps its growth;
@@ -24,6 +24,9 @@
  *	    8-byte expiry; "plain" stores values as they are, for files
  *	    written before this store (the MFA plugin's): no TTL there (a
  *	    ttl other than 0 is STORE_ERROR) and store_expire() returns 0.
+ *	    writemap=yes: LMDB's MDB_WRITEMAP, commits without a pwrite()
+ *	    per dirty page (store_lmdb.c says what it gives up); every
+ *	    process opening the file must use the same setting.
  *	  redis://host[:port][/db][?timeout_ms=N][&auth_file=/abs/path]
  *	    TCP; port 6379, db 0..15 (default 0), host a name, an IPv4
  *	    address or "[v6]".
@@ -149,6 +152,24 @@ long store_expire(struct store *store);
 /* sync=periodic: write pending commits to disk when force is set or
    STORE_SYNC_INTERVAL_MS passed since the last sync. Else a no-op. */
 enum store_result store_sync(struct store *store, int force);
+
+/*
+ * Batches (group commit): between store_batch_begin() and
+ * store_batch_end() the calling thread's single-key calls on this store
+ * (get, exists, put, put_new, incr, del) run in ONE write transaction:
+ * each sees the batch's earlier writes, nothing is visible to others
+ * nor durable before the end, and the end commits once (one fdatasync
+ * with sync=data instead of one per write). Only on LMDB: on other
+ * backends begin answers STORE_NOTFOUND and calls go one by one as
+ * usual. begin: OK, NOTFOUND, or ERROR (e.g. a batch already open in
+ * this thread). end with commit 1: OK (all written) or ERROR (nothing
+ * written: a call in the batch failed, or the commit did; run the work
+ * again call by call to get per-call results); commit 0 discards. While
+ * a batch is open the thread holds LMDB's writer lock: keep it short (no
+ * network waits), and no store_txn_begin(), foreach or expire from it.
+ */
+enum store_result store_batch_begin(struct store *store);
+enum store_result store_batch_end(struct store *store, int commit);
 
 /* Transactions (see DESCRIPTION). begin: NULL with store_error(). */
 struct store_txn *store_txn_begin(struct store *store);
