@@ -70,8 +70,12 @@ $(MFA_SO): $(MFA_SO_OBJS) $(LIBMESSEC_SO)
 	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) \
 		-o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS)
 
+# The settings module calls nothing, so nothing would be NEEDED: linked
+# with libc anyway (--no-as-needed keeps it), or trixie's lintian warns
+# shared-library-lacks-prerequisites.
+MFA_SETTINGS_LIBS := -Wl,--no-as-needed -lc
 $(B)/$(MFA_DIR)/libmessec_mfa_settings.so: $(B)/$(MFA_DIR)/so/passdb_mfa24_settings_module.o
-	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) -o $@ $^
+	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) -o $@ $^ $(MFA_SETTINGS_LIBS)
 
 # --- the lab's Dovecot 2.4.1 (tests/lab/build-dovecot24) and its plugin
 ifndef DOVECOT24_PREFIX
@@ -95,7 +99,7 @@ $(MFA24_SO): $(MFA_SO_CORE_OBJS) $(MFA24_DIR)/passdb_mfa24.o $(MFA24_DIR)/passdb
 		-o $@ $^ $(MFA_LIBS) $(MFA_THREAD_FLAGS)
 
 $(MFA24_SETTINGS_SO): $(MFA24_DIR)/passdb_mfa24_settings_module.o
-	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) -o $@ $^
+	$(CC) -shared $(filter-out $(SAN_FLAGS),$(BASE_LDFLAGS)) -o $@ $^ $(MFA_SETTINGS_LIBS)
 
 .PHONY: dovecot24 mfa24
 # make dovecot24: Dovecot 2.4.1 into DOVECOT24_PREFIX when it is not there
