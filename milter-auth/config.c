@@ -99,6 +99,9 @@ const struct cfg_def ma_config_defs[] = {
 	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
 	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
 	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
+	{"dkim_verify_engine", CFG_ENUM, "opendkim", 0, 0, "messec|opendkim",
+	 "who verifies: opendkim (libopendkim) or messec (own verifier on the "
+	 "signer's canonicalization and OpenSSL; same results, docs/dkim.md)"},
 	{"dkim_sign_keys", CFG_LIST, "", 0, 0, NULL,
 	 "DKIM signing keys: domain:selector:/path/key.pem (mode 0600; RSA >= 2048 "
 	 "bits or Ed25519; two keys for a domain give two signatures)"},
@@ -328,6 +331,8 @@ static int create_libs(struct ma_config *mc, FILE *err)
 	dkim_cfg.allow_rsa_sha1 = cfg_bool(mc->cfg, "dkim_allow_rsa_sha1");
 	dkim_cfg.min_rsa_bits = (unsigned) cfg_int(mc->cfg, "dkim_min_rsa_bits");
 	dkim_cfg.dns_timeout_ms = (unsigned) cfg_time(mc->cfg, "dkim_dns_timeout") * 1000;
+	dkim_cfg.engine = strcmp(cfg_str(mc->cfg, "dkim_verify_engine"), "messec") == 0 ?
+	    MA_DKIM_VERIFY_MESSEC : MA_DKIM_VERIFY_OPENDKIM;
 	if ((mc->dkim = ma_dkim_lib_new(&dkim_cfg, &error)) == NULL) {
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;

@@ -52,7 +52,14 @@ struct ma_dkim_sig {
 	unsigned key_bits;	/* RSA key size, 0 if unknown/ed25519 */
 };
 
+/* dkim_verify_engine: which code checks the signatures */
+enum ma_dkim_verify_engine {
+	MA_DKIM_VERIFY_OPENDKIM = 0,	/* libopendkim (dkim_result.c around it) */
+	MA_DKIM_VERIFY_MESSEC,		/* dkim_vossl.c on dkim_canon.c and OpenSSL */
+};
+
 struct ma_dkim_config {
+	enum ma_dkim_verify_engine engine;	/* default MA_DKIM_VERIFY_OPENDKIM */
 	unsigned max_signatures;	/* default 8 */
 	int allow_rsa_sha1;		/* default 0 (RFC 8301) */
 	unsigned min_rsa_bits;		/* default 1024 (RFC 8301 section 3.2) */

@@ -627,8 +627,15 @@ int main(void)
 	ADD(test_config_bounds, "config out of bounds refused");
 	ADD(test_dns_long_txt, "DNS reply: TXT split in 255-byte strings");
 #undef ADD
-	failed = _cmocka_run_group_tests("dkim_verify", tests, n, group_setup, group_teardown);
-	failed += td_vector_tests();
-	failed += td_resolver_tests();
+	/* every group once per engine (dkim_verify_engine) */
+	failed = 0;
+	for (i = 0; i < 2; i++) {
+		td_engine = i == 0 ? MA_DKIM_VERIFY_OPENDKIM : MA_DKIM_VERIFY_MESSEC;
+		printf("# dkim_verify_engine = %s\n", td_engine_name());
+		failed += _cmocka_run_group_tests("dkim_verify", tests, n, group_setup,
+						  group_teardown);
+		failed += td_vector_tests();
+		failed += td_resolver_tests();
+	}
 	return failed != 0;
 }

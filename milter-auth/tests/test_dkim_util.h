@@ -34,6 +34,11 @@
 
 #include "dkim_verify.h"
 
+/* The engine td_lib() and the resolver tests use (main() runs every
+   group once per engine). */
+extern enum ma_dkim_verify_engine td_engine;
+const char *td_engine_name(void);
+
 const char *td_conformance(void);
 char *td_read(const char *path, size_t *len_r);
 char *td_conf_read(const char *rel, size_t *len_r);
