@@ -637,5 +637,6 @@ int main(void)
 		failed += td_vector_tests();
 		failed += td_resolver_tests();
 	}
+	failed += td_diff_tests();
 	return failed != 0;
 }
