@@ -73,6 +73,7 @@
 
 struct ma_dkim_lib {
 	DKIM_LIB *dkim;
+	struct ma_vossl_keys *keys;	/* engine messec: parsed keys */
 	struct ma_dkim_dns *dns;
 	struct ma_dkim_config cfg;	/* key_file cleared: borrowed at new() */
 };
@@ -179,8 +180,12 @@ struct ma_dkim_lib *ma_dkim_lib_new(const struct ma_dkim_config *cfg, const char
 		free(lib);
 		return NULL;
 	}
-	if (cfg->engine == MA_DKIM_VERIFY_MESSEC)
+	log_info("dkim verification engine: %s",
+		 cfg->engine == MA_DKIM_VERIFY_MESSEC ? "messec" : "opendkim");
+	if (cfg->engine == MA_DKIM_VERIFY_MESSEC) {
+		lib->keys = ma_vossl_keys_new();
 		return lib;		/* no libopendkim at all */
+	}
 	if ((lib->dkim = dkim_init(NULL, NULL)) == NULL) {
 		*error_r = "dkim_init() failed";
 		ma_dkim_lib_free(&lib);
@@ -216,6 +221,7 @@ void ma_dkim_lib_free(struct ma_dkim_lib **libp)
 	if (lib->dkim != NULL)
 		dkim_close(lib->dkim);
 	ma_dkim_dns_free(&lib->dns);
+	ma_vossl_keys_free(&lib->keys);
 	free(lib);
 	*libp = NULL;
 }
@@ -230,7 +236,7 @@ struct ma_dkim_verify *ma_dkim_verify_new(struct ma_dkim_lib *lib, const char *i
 	ms_str_sanitize(v->id, sizeof(v->id), id != NULL ? id : "NOQUEUE", sizeof(v->id) - 4);
 	v->state = VERIFY_HEADERS;
 	if (lib->cfg.engine == MA_DKIM_VERIFY_MESSEC) {
-		v->own = ma_vossl_new(lib->dns, &lib->cfg);
+		v->own = ma_vossl_new(lib->dns, lib->keys, &lib->cfg);
 		return v;
 	}
 	v->dkim = dkim_verify(lib->dkim, (const unsigned char *)v->id, NULL, &status);

@@ -37,6 +37,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -157,8 +159,33 @@ struct vsig {
 	struct ma_canon_body body;
 };
 
+/*
+ * Parsed public keys, shared by all messages of one ma_dkim_lib (all
+ * threads): OpenSSL 3's d2i_PUBKEY() goes through its decoder framework
+ * and costs about 1.2 million instructions per RSA-2048 key (callgrind),
+ * three times the RSA verification itself. Keyed by the decoded p=
+ * bytes and the key kind, so a hit gives exactly what parsing would.
+ * Bounded (KEYCACHE_MAX, round-robin replacement); an EVP_PKEY is
+ * reference counted, so one replaced while another thread verifies with
+ * it stays valid until that thread frees its reference.
+ */
+#define KEYCACHE_MAX 64
+#define KEYCACHE_KEYLEN 2048	/* DER bytes; longer keys are not cached */
+
+struct ma_vossl_keys {
+	pthread_mutex_t mu;
+	struct {
+		unsigned char *der;
+		size_t len;
+		int ed;
+		EVP_PKEY *pkey;
+	} e[KEYCACHE_MAX];
+	size_t count, next;
+};
+
 struct ma_vossl {
 	struct ma_dkim_dns *dns;
+	struct ma_vossl_keys *keys;
 	struct ma_dkim_config cfg;
 	struct field *fields;
 	size_t nfields, total;
@@ -186,11 +213,12 @@ static void collapse(char *s)
 	*r = '\0';
 }
 
-static void tag_add(struct tagset *set, char *name, char *value)
+static void tag_add_ex(struct tagset *set, char *name, char *value, int collapse_name)
 {
 	size_t i;
 
-	collapse(name);
+	if (collapse_name)
+		collapse(name);
 	collapse(value);
 	for (i = 0; i < set->count; i++)
 		if (strcasecmp(set->tags[i].name, name) == 0) {
@@ -201,6 +229,11 @@ static void tag_add(struct tagset *set, char *name, char *value)
 	set->tags[set->count].name = name;
 	set->tags[set->count].value = value;
 	set->count++;
+}
+
+static void tag_add(struct tagset *set, char *name, char *value)
+{
+	tag_add_ex(set, name, value, 1);
 }
 
 static void parse_tags(struct tagset *set, const char *str, size_t len)
@@ -269,7 +302,9 @@ static void parse_tags(struct tagset *set, const char *str, size_t len)
 	if (state == 3 && value != NULL)
 		tag_add(set, param, value);
 	else if (state == 2)
-		tag_add(set, param, p);		/* empty value at the end */
+		/* empty value at the end: libopendkim keeps the name as
+		   written ("d =" is a tag "d ", so d= is missing) */
+		tag_add_ex(set, param, p, 0);
 	else if (state == 1)
 		set->bad = 1;
 }
@@ -619,11 +654,80 @@ static void sig_setup(struct vsig *s, time_t now)
 	s->setup_done = 1;
 }
 
-struct ma_vossl *ma_vossl_new(struct ma_dkim_dns *dns, const struct ma_dkim_config *cfg)
+struct ma_vossl_keys *ma_vossl_keys_new(void)
+{
+	struct ma_vossl_keys *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void ma_vossl_keys_free(struct ma_vossl_keys **cp)
+{
+	struct ma_vossl_keys *c = *cp;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->count; i++) {
+		free(c->e[i].der);
+		EVP_PKEY_free(c->e[i].pkey);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	*cp = NULL;
+}
+
+/* A new reference to the key parsed from der (NULL if it does not parse). */
+static EVP_PKEY *key_parse(struct ma_vossl_keys *c, const unsigned char *der, size_t len,
+			   int ed)
+{
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p = der;
+	size_t i;
+
+	if (c != NULL && len <= KEYCACHE_KEYLEN) {
+		pthread_mutex_lock(&c->mu);
+		for (i = 0; i < c->count; i++)
+			if (c->e[i].ed == ed && c->e[i].len == len &&
+			    memcmp(c->e[i].der, der, len) == 0) {
+				pkey = c->e[i].pkey;
+				EVP_PKEY_up_ref(pkey);
+				break;
+			}
+		pthread_mutex_unlock(&c->mu);
+		if (pkey != NULL)
+			return pkey;
+	}
+	if (ed)
+		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, len);
+	else
+		pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	if (pkey == NULL || c == NULL || len > KEYCACHE_KEYLEN)
+		return pkey;
+	pthread_mutex_lock(&c->mu);
+	i = c->count < KEYCACHE_MAX ? c->count++ : c->next++ % KEYCACHE_MAX;
+	if (c->e[i].pkey != NULL) {
+		free(c->e[i].der);
+		EVP_PKEY_free(c->e[i].pkey);
+	}
+	c->e[i].der = xmalloc(len > 0 ? len : 1);
+	memcpy(c->e[i].der, der, len);
+	c->e[i].len = len;
+	c->e[i].ed = ed;
+	c->e[i].pkey = pkey;
+	EVP_PKEY_up_ref(pkey);
+	pthread_mutex_unlock(&c->mu);
+	return pkey;
+}
+
+struct ma_vossl *ma_vossl_new(struct ma_dkim_dns *dns, struct ma_vossl_keys *keys,
+			      const struct ma_dkim_config *cfg)
 {
 	struct ma_vossl *o = xcalloc(1, sizeof(*o));
 
 	o->dns = dns;
+	o->keys = keys;
 	o->cfg = *cfg;
 	return o;
 }
@@ -835,7 +939,8 @@ done:
 }
 
 /* 1 verified, 0 not, -1 key unusable (KEYDECODE). */
-static int crypto_verify(struct vsig *s, const unsigned char *key, size_t keylen)
+static int crypto_verify(struct ma_vossl *o, struct vsig *s, const unsigned char *key,
+			 size_t keylen)
 {
 	EVP_PKEY *pkey = NULL;
 	int ret = -1;
@@ -844,7 +949,7 @@ static int crypto_verify(struct vsig *s, const unsigned char *key, size_t keylen
 		/* RFC 8463 3: pure Ed25519 over the SHA-256 of the header hash input */
 		EVP_MD_CTX *md;
 
-		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, keylen);
+		pkey = key_parse(o->keys, key, keylen, 1);
 		if (pkey == NULL || (md = EVP_MD_CTX_new()) == NULL)
 			goto done;
 		if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) != 1) {
@@ -855,10 +960,9 @@ static int crypto_verify(struct vsig *s, const unsigned char *key, size_t keylen
 		EVP_MD_CTX_free(md);
 	} else {
 		/* RFC 6376 3.3.1: RSASSA-PKCS1-v1_5, key as SubjectPublicKeyInfo */
-		const unsigned char *p = key;
 		EVP_PKEY_CTX *ctx;
 
-		pkey = d2i_PUBKEY(NULL, &p, (long)keylen);
+		pkey = key_parse(o->keys, key, keylen, 0);
 		if (pkey == NULL || (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA &&
 				     EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA_PSS))
 			goto done;
@@ -948,7 +1052,7 @@ static int sig_process(struct ma_vossl *o, struct vsig *s)
 	s->flags |= MA_SIGST_PROCESSED;
 	if ((s->err = key_check(s, s->keyrec, &key, &keylen)) != E_UNKNOWN)
 		return 0;
-	v = crypto_verify(s, key, keylen);
+	v = crypto_verify(o, s, key, keylen);
 	free(key);
 	if (v < 0) {
 		s->err = E_KEYDECODE;

@@ -40,8 +40,16 @@
 #include "dkim_verify.h"
 
 struct ma_vossl;
+struct ma_vossl_keys;
 
-struct ma_vossl *ma_vossl_new(struct ma_dkim_dns *dns, const struct ma_dkim_config *cfg);
+/* Parsed public keys shared by every message of one ma_dkim_lib
+   (thread-safe, bounded); free after the last ma_vossl using it. */
+struct ma_vossl_keys *ma_vossl_keys_new(void);
+void ma_vossl_keys_free(struct ma_vossl_keys **keys);
+
+/* keys may be NULL (no cache). */
+struct ma_vossl *ma_vossl_new(struct ma_dkim_dns *dns, struct ma_vossl_keys *keys,
+			      const struct ma_dkim_config *cfg);
 void ma_vossl_free(struct ma_vossl **o);
 /* 0, or -1 with *error_r (internal: too much header). */
 int ma_vossl_header(struct ma_vossl *o, const char *field, size_t len, const char **error_r);
