@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Input: a message (header fields up to an empty line, continuation
  *	lines starting with SP or HTAB, CRLF or LF; then the body, bare LFs
- *	made CRLF as Postfix gives it to a milter). Each raw field goes to
+ *	made CRLF and a final CRLF added when missing, as Postfix gives it to
+ *	a milter). Each raw field goes to
  *	ma_dkim_verify_header_raw() of both engines (same key records:
  *	dkim_keys.h and the lab keys, tests/lab/keys/, run from the
  *	repository root), then eoh, the body in 61-byte chunks, eom. Both
@@ -188,13 +189,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(msg, data, size);
 	msg[size] = '\0';
 	off = split(msg, size, f, &n, &comparable);
-	body = xmalloc(2 * (size - off) + 1);
+	body = xmalloc(2 * (size - off) + 3);
 	for (i = off; i < size; i++) {
 		if (msg[i] == '\n' && (i == off || msg[i - 1] != '\r'))
 			body[blen++] = '\r';
 		if (msg[i] == '\r' && (i + 1 >= size || msg[i + 1] != '\n'))
 			comparable = 0;		/* lone CR: pitfall 15 */
 		body[blen++] = msg[i];
+	}
+	/* Postfix ends every body with CRLF (RFC 5321 4.1.1.4); libopendkim
+	   fails every signature without it (docs/dkim.md pitfall 17) */
+	if (blen > 0 && (blen < 2 || body[blen - 2] != '\r' || body[blen - 1] != '\n')) {
+		if (body[blen - 1] == '\r')
+			blen--;
+		body[blen++] = '\r';
+		body[blen++] = '\n';
 	}
 	a = run(libs[0], f, n, body, blen);
 	b = run(libs[1], f, n, body, blen);
