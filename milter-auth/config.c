@@ -99,9 +99,9 @@ const struct cfg_def ma_config_defs[] = {
 	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
 	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
 	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
-	{"dkim_verify_engine", CFG_ENUM, "opendkim", 0, 0, "messec|opendkim",
-	 "who verifies: opendkim (libopendkim) or messec (own verifier on the "
-	 "signer's canonicalization and OpenSSL; same results, docs/dkim.md)"},
+	{"dkim_verify_engine", CFG_ENUM, "messec", 0, 0, "messec|opendkim",
+	 "who verifies: messec (own verifier on the signer's canonicalization and "
+	 "OpenSSL, keys parsed once) or opendkim (libopendkim; same results, docs/dkim.md)"},
 	{"dkim_sign_keys", CFG_LIST, "", 0, 0, NULL,
 	 "DKIM signing keys: domain:selector:/path/key.pem (mode 0600; RSA >= 2048 "
 	 "bits or Ed25519; two keys for a domain give two signatures)"},

@@ -106,7 +106,7 @@ struct ma_dkim_verify {
 void ma_dkim_config_defaults(struct ma_dkim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->engine = MA_DKIM_VERIFY_OPENDKIM;
+	cfg->engine = MA_DKIM_VERIFY_MESSEC;
 	cfg->max_signatures = 8;
 	cfg->allow_rsa_sha1 = 0;
 	cfg->min_rsa_bits = 1024;
