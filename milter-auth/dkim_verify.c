@@ -2,10 +2,18 @@
  * NAME
  *	dkim_verify 3
  * SUMMARY
- *	DKIM verification (RFC 6376, RFC 8463, RFC 8301) around libopendkim
+ *	DKIM verification (RFC 6376, RFC 8463, RFC 8301): messec's own
+ *	verifier (dkim_vossl.c) or libopendkim
  * SYNOPSIS
  *	#include "dkim_verify.h"
  * DESCRIPTION
+ *	dkim_verify_engine (cfg->engine) picks what checks the signatures:
+ *	MA_DKIM_VERIFY_MESSEC (dkim_vossl.c, no libopendkim call at all) or
+ *	MA_DKIM_VERIFY_OPENDKIM. Everything in this file (joining, drops,
+ *	limits, d=/s= syntax, repeated tags, result order) is shared, and so
+ *	is the verdict (dkim_result.c). What follows describes the
+ *	libopendkim engine; dkim_vossl.c reproduces it (docs/dkim.md).
+ *
  *	The milter (milter-auth/main.c and friends) creates one ma_dkim_lib
  *	at startup (one DKIM_LIB, shared read-only by every milter thread:
  *	libopendkim documents a DKIM_LIB as usable from several threads and

@@ -199,9 +199,10 @@ struct ma_vossl {
  * character outside printable ASCII and white space, a name not starting
  * with a letter or digit, white space inside a name, or a name without
  * "=" stops the parse (set->bad); the tags read so far are kept. A
- * repeated name (without case) replaces the value (the field never gets
- * here with one: dkim_verify.c reports it first, see
- * ma_dkim_tags_duplicate()).
+ * repeated name (without case) replaces the value. No signature field
+ * gets here with one: dkim_verify.c reports it first (permerror, see
+ * ma_dkim_tags_duplicate()); libopendkim's merging of "D=" into "d="
+ * differs from this and is never reached. Key records can repeat.
  */
 static void collapse(char *s)
 {
