@@ -199,10 +199,11 @@ struct ma_vossl {
  * character outside printable ASCII and white space, a name not starting
  * with a letter or digit, white space inside a name, or a name without
  * "=" stops the parse (set->bad); the tags read so far are kept. A
- * repeated name (without case) replaces the value. No signature field
- * gets here with one: dkim_verify.c reports it first (permerror, see
- * ma_dkim_tags_duplicate()); libopendkim's merging of "D=" into "d="
- * differs from this and is never reached. Key records can repeat.
+ * repeated name replaces the value when its first byte is the same and
+ * the rest equal without case ("k=a; k=b" is k=b, "kX=; kx=" one tag
+ * named "kX", "K=; k=" two tags), as libopendkim keeps them. No
+ * signature field gets here with a repeat: dkim_verify.c reports it first
+ * (permerror, ma_dkim_tags_duplicate()). Key records can repeat tags.
  */
 static void collapse(char *s)
 {
@@ -221,8 +222,10 @@ static void tag_add_ex(struct tagset *set, char *name, char *value, int collapse
 	if (collapse_name)
 		collapse(name);
 	collapse(value);
+	/* libopendkim hashes on the exact first byte, then compares the
+	   name without case; the name first written stays */
 	for (i = 0; i < set->count; i++)
-		if (strcasecmp(set->tags[i].name, name) == 0) {
+		if (set->tags[i].name[0] == name[0] && strcasecmp(set->tags[i].name, name) == 0) {
 			set->tags[i].value = value;
 			return;
 		}
