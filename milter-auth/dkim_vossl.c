@@ -23,7 +23,10 @@
  *	fields together at most MAX_HEADER_TOTAL (else internal error:
  *	tempfail); at most max_signatures signatures reach this file; key
  *	records at most KEYREC_MAX bytes; h= is read up to 4095 bytes
- *	(libopendkim's DKIM_MAXHEADER buffer).
+ *	(libopendkim's DKIM_MAXHEADER buffer). Header selection costs
+ *	names in h= times fields, per signature, as libopendkim's does (at
+ *	most 2048 names; the field count is bounded by Postfix's
+ *	header_size_limit and MAX_HEADER_TOTAL).
  * TRUST BOUNDARY
  *	Every field, every tag and the key records are hostile.
  *--*/
@@ -188,7 +191,7 @@ struct ma_vossl {
 	struct ma_vossl_keys *keys;
 	struct ma_dkim_config cfg;
 	struct field *fields;
-	size_t nfields, total;
+	size_t nfields, fields_cap, total;
 	struct vsig *sigs;
 	size_t nsigs;
 };
@@ -787,7 +790,10 @@ int ma_vossl_header(struct ma_vossl *o, const char *text, size_t len, const char
 	o->total += len;
 	for (end = colon; end > 0 && isspace((unsigned char)text[end - 1]); end--)
 		;
-	o->fields = xrealloc(o->fields, (o->nfields + 1) * sizeof(*o->fields));
+	if (o->nfields == o->fields_cap) {
+		o->fields_cap = o->fields_cap == 0 ? 32 : 2 * o->fields_cap;
+		o->fields = xrealloc(o->fields, o->fields_cap * sizeof(*o->fields));
+	}
 	f = &o->fields[o->nfields++];
 	f->text = xmalloc(len + 1);
 	memcpy(f->text, text, len);
