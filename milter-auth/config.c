@@ -99,6 +99,9 @@ const struct cfg_def ma_config_defs[] = {
 	 "accept rsa-sha1 signatures (RFC 8301 says no)"},
 	{"dkim_min_rsa_bits", CFG_INT, "1024", 512, 8192, NULL,
 	 "smallest RSA key accepted (RFC 8301 section 3.2)"},
+	{"dkim_verify_engine", CFG_ENUM, "messec", 0, 0, "messec|opendkim",
+	 "who verifies: messec (own verifier on the signer's canonicalization and "
+	 "OpenSSL, keys parsed once) or opendkim (libopendkim; same results, docs/dkim.md)"},
 	{"dkim_sign_keys", CFG_LIST, "", 0, 0, NULL,
 	 "DKIM signing keys: domain:selector:/path/key.pem (mode 0600; RSA >= 2048 "
 	 "bits or Ed25519; two keys for a domain give two signatures)"},
@@ -331,6 +334,8 @@ static int create_libs(struct ma_config *mc, FILE *err)
 	/* mlfi_header hands the verify stage the exact bytes after the
 	   colon, whatever was negotiated (milter.c) */
 	dkim_cfg.header_leadspc = 1;
+	dkim_cfg.engine = strcmp(cfg_str(mc->cfg, "dkim_verify_engine"), "messec") == 0 ?
+	    MA_DKIM_VERIFY_MESSEC : MA_DKIM_VERIFY_OPENDKIM;
 	if ((mc->dkim = ma_dkim_lib_new(&dkim_cfg, &error)) == NULL) {
 		fprintf(err, "DKIM initialisation failed: %s\n", error);
 		return -1;

@@ -1,7 +1,7 @@
 # milter-auth/dkim.mk - DKIM verification module (libopendkim) and its unit test.
 # MA_DKIM_OBJS: linked by the milter daemon (milter.mk) and by the test.
 MA_DKIM_SRCS := milter-auth/dkim_verify.c milter-auth/dkim_result.c milter-auth/dkim_dns.c milter-auth/dkim_sign.c \
-	milter-auth/dkim_canon.c milter-auth/dkim_sign_ossl.c
+	milter-auth/dkim_canon.c milter-auth/dkim_sign_ossl.c milter-auth/dkim_vossl.c
 MA_DKIM_OBJS := $(MA_DKIM_SRCS:%.c=$(B)/%.o)
 
 # Unit test: milter-auth/tests/test_dkim*.c -> $(B)/tests/milter-auth_test_dkim.

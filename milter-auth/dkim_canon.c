@@ -19,7 +19,14 @@
 
 static int flush(struct ma_canon_body *b)
 {
-	if (b->n > 0 && EVP_DigestUpdate(b->md, b->buf, b->n) != 1)
+	size_t n = b->n;
+
+	/* l=: bytes past the limit are counted, not hashed */
+	if (b->limited)
+		n = b->total >= b->limit ? 0 :
+			(b->limit - b->total < n ? (size_t)(b->limit - b->total) : n);
+	b->total += b->n;
+	if (n > 0 && EVP_DigestUpdate(b->md, b->buf, n) != 1)
 		return -1;
 	b->n = 0;
 	return 0;
@@ -35,11 +42,19 @@ static int out(struct ma_canon_body *b, unsigned char c)
 
 int ma_canon_body_init(struct ma_canon_body *b, int relaxed)
 {
+	return ma_canon_body_init_ex(b, relaxed, EVP_sha256(), 0, 0);
+}
+
+int ma_canon_body_init_ex(struct ma_canon_body *b, int relaxed, const EVP_MD *md,
+			  int limited, unsigned long long limit)
+{
 	memset(b, 0, sizeof(*b));
 	b->relaxed = relaxed;
+	b->limited = limited;
+	b->limit = limit;
 	if ((b->md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(b->md, md, NULL) != 1) {
 		EVP_MD_CTX_free(b->md);
 		b->md = NULL;
 		return -1;
@@ -97,6 +112,18 @@ int ma_canon_body_update(struct ma_canon_body *b, const unsigned char *data, siz
 
 int ma_canon_body_final(struct ma_canon_body *b, unsigned char md[32])
 {
+	unsigned char out[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (ma_canon_body_final_ex(b, out, &n, NULL) != 0 || n != 32)
+		return -1;
+	memcpy(md, out, 32);
+	return 0;
+}
+
+int ma_canon_body_final_ex(struct ma_canon_body *b, unsigned char md[EVP_MAX_MD_SIZE],
+			   unsigned *out_len, unsigned long long *total_r)
+{
 	unsigned int n = 0;
 	int ret = -1;
 
@@ -110,8 +137,11 @@ int ma_canon_body_final(struct ma_canon_body *b, unsigned char md[32])
 	 */
 	if ((b->any || !b->relaxed) && (out(b, '\r') != 0 || out(b, '\n') != 0))
 		goto done;
-	if (flush(b) != 0 || EVP_DigestFinal_ex(b->md, md, &n) != 1 || n != 32)
+	if (flush(b) != 0 || EVP_DigestFinal_ex(b->md, md, &n) != 1)
 		goto done;
+	*out_len = n;
+	if (total_r != NULL)
+		*total_r = b->total;
 	ret = 0;
 done:
 	ma_canon_body_free(b);

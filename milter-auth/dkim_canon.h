@@ -33,6 +33,9 @@ struct ma_canon_body {
 	int wsp;		/* relaxed: white space pending in this line */
 	int any;		/* something other than empty lines was hashed */
 	size_t crlfs;		/* line ends held back */
+	unsigned long long total;	/* canonical bytes produced so far */
+	unsigned long long limit;	/* hash at most this many (l=) */
+	int limited;		/* limit applies */
 	size_t n;
 	unsigned char buf[4096];
 };
@@ -43,6 +46,17 @@ int ma_canon_body_update(struct ma_canon_body *b, const unsigned char *data, siz
 /* The SHA-256 of the canonical body (32 bytes into out); frees the context. */
 int ma_canon_body_final(struct ma_canon_body *b, unsigned char out[32]);
 void ma_canon_body_free(struct ma_canon_body *b);
+
+/*
+ * For verification (dkim_vossl.c): any digest (SHA-1 for rsa-sha1), and
+ * with limited set only the first limit canonical bytes are hashed
+ * (RFC 6376 3.5 l=). _final_ex gives the digest length and the length
+ * of the whole canonical body (to compare with l=, RFC 6376 6.1.3).
+ */
+int ma_canon_body_init_ex(struct ma_canon_body *b, int relaxed, const EVP_MD *md,
+			  int limited, unsigned long long limit);
+int ma_canon_body_final_ex(struct ma_canon_body *b, unsigned char out[EVP_MAX_MD_SIZE],
+			   unsigned *out_len, unsigned long long *total_r);
 
 int ma_canon_header(EVP_MD_CTX *md, int relaxed, const char *field, size_t len, int crlf);
 

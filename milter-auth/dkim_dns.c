@@ -549,6 +549,99 @@ static int query_waitreply(void *srv, void *qh, struct timeval *timeout, size_t 
 	return q->status;
 }
 
+static unsigned get16(const unsigned char *p)
+{
+	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+enum ma_dkim_key_status ma_dkim_dns_lookup(struct ma_dkim_dns *dns, const char *name,
+					   char *out, size_t size)
+{
+	enum { BUFLEN = 65536 };
+	unsigned char *buf = xmalloc(BUFLEN), *txt = NULL;
+	const unsigned char *p, *end;
+	enum ma_dkim_key_status ret = MA_KEY_FAIL;
+	unsigned qd, an, type = 0, class = 0, rdlen, txtlen = 0;
+	struct dns_query *q;
+	void *qh;
+	size_t n = 0;
+	int skip;
+
+	out[0] = '\0';
+	(void)query_start(dns, T_TXT, (unsigned char *)name, buf, BUFLEN, &qh);
+	q = qh;
+	if (q->status != DKIM_DNS_SUCCESS || q->len < HFIXEDSZ)
+		goto done;
+	p = buf + HFIXEDSZ;
+	end = buf + q->len;
+	qd = get16(buf + 4);
+	an = get16(buf + 6);
+	for (; qd > 0; qd--) {
+		if ((skip = dn_skipname(p, end)) < 0 || end - p < skip + QFIXEDSZ)
+			goto done;
+		p += skip;
+		type = get16(p);
+		class = get16(p + 2);
+		p += QFIXEDSZ;
+	}
+	if (type != T_TXT || class != C_IN)
+		goto done;
+	if ((buf[3] & 0x0f) == ns_r_nxdomain) {
+		ret = MA_KEY_NONE;
+		goto done;
+	}
+	if ((buf[2] & 0x02) != 0)	/* TC */
+		goto done;
+	if (an == 0) {
+		ret = MA_KEY_NONE;
+		goto done;
+	}
+	for (; an > 0 && p < end; an--) {
+		if ((skip = dn_skipname(p, end)) < 0 || end - p < skip + RRFIXEDSZ)
+			goto done;
+		p += skip;
+		type = get16(p);
+		rdlen = get16(p + 8);
+		p += RRFIXEDSZ;
+		if (type == T_CNAME || type == ns_t_rrsig) {
+			p += rdlen;
+			continue;
+		}
+		if (type != T_TXT)
+			goto done;
+		if (txt != NULL) {
+			ret = MA_KEY_MULTI;
+			goto done;
+		}
+		txt = (unsigned char *)p;
+		txtlen = rdlen;
+		p += rdlen;
+	}
+	if (txt == NULL) {
+		ret = MA_KEY_NONE;
+		goto done;
+	}
+	if (txt + txtlen > end)
+		goto done;	/* libopendkim: "reply corrupt" (DKIM_STAT_SYNTAX) */
+	/* the character strings, joined (RFC 6376 3.6.2.2) */
+	while (txtlen > 0 && n + 1 < size) {
+		unsigned c = *txt++;
+
+		txtlen--;
+		while (c > 0 && txtlen > 0 && n + 1 < size) {
+			out[n++] = (char)*txt++;
+			c--;
+			txtlen--;
+		}
+	}
+	out[n] = '\0';
+	ret = MA_KEY_OK;
+done:
+	free(qh);
+	free(buf);
+	return ret;
+}
+
 /* dkim_close() calls this on the service: we own and free it ourselves. */
 static void service_close(void *srv)
 {

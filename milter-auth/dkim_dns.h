@@ -61,6 +61,20 @@ const char *ma_dkim_keyset_find(const struct ma_dkim_keyset *set, const char *se
 				const char *domain);
 void ma_dkim_keyset_clear(struct ma_dkim_keyset *set);
 
+/*
+ * For messec's own verifier (dkim_vossl.c): the key record at name
+ * (selector._domainkey.domain), asked through the same service as
+ * libopendkim's lookups, and read the way libopendkim's
+ * dkim_get_key_dns() reads the reply (so both engines agree):
+ * NXDOMAIN, no answer or only CNAMEs -> MA_KEY_NONE; SERVFAIL, timeout,
+ * truncated or corrupt reply, other record type -> MA_KEY_FAIL; two TXT
+ * records -> MA_KEY_MULTI; else the first TXT, its strings joined, into
+ * out (cut at size - 1 bytes and at a NUL byte).
+ */
+enum ma_dkim_key_status { MA_KEY_OK, MA_KEY_NONE, MA_KEY_FAIL, MA_KEY_MULTI };
+enum ma_dkim_key_status ma_dkim_dns_lookup(struct ma_dkim_dns *dns, const char *name,
+					   char *out, size_t size);
+
 /* Build a DNS reply for name/TXT into buf: rcode (ns_r_noerror,
    ns_r_nxdomain, ...) and, when txt is not NULL, one TXT answer holding
    txt split in 255-byte strings. Returns the length, or -1 if it does not

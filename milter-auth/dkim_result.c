@@ -27,6 +27,7 @@
 
 #include <messec/str.h>
 
+#define MA_DKIM_RESULT_OPENDKIM
 #include "dkim_result.h"
 
 static void copy_token(char *dst, size_t size, const unsigned char *src, int lower)
@@ -90,9 +91,9 @@ static void set_reason(struct ma_dkim_sig *out, const char *reason)
 	str_copy(out->reason, reason != NULL ? reason : "unknown", sizeof(out->reason));
 }
 
-static int is_rsa(dkim_alg_t alg)
+static int is_rsa(enum ma_dkim_alg alg)
 {
-	return alg == DKIM_SIGN_RSASHA1 || alg == DKIM_SIGN_RSASHA256;
+	return alg == MA_ALG_RSA_SHA1 || alg == MA_ALG_RSA_SHA256;
 }
 
 /*
@@ -129,7 +130,7 @@ int ma_dkim_result_valid_name(const unsigned char *name)
  * passes an a=rsa-sha256 signature whose key record says k=ed25519.
  * Returns the k= value if it does not suit, else NULL.
  */
-static const char *key_type_mismatch(const char *keyrec, dkim_alg_t alg, char *buf,
+static const char *key_type_mismatch(const char *keyrec, enum ma_dkim_alg alg, char *buf,
 				     size_t size)
 {
 	const char *p = keyrec;
@@ -155,13 +156,13 @@ static const char *key_type_mismatch(const char *keyrec, dkim_alg_t alg, char *b
 		if (p != NULL)
 			p++;
 	}
-	if (alg == DKIM_SIGN_ED25519SHA256)
+	if (alg == MA_ALG_ED25519_SHA256)
 		return strcasecmp(buf, "ed25519") == 0 ? NULL : buf;
 	return strcasecmp(buf, "rsa") == 0 ? NULL : buf;
 }
 
 /* A signature that verified: apply RFC 6376 section 6.1.2 (k=) and RFC 8301. */
-static void check_policy(struct ma_dkim_sig *out, dkim_alg_t alg,
+static void check_policy(struct ma_dkim_sig *out, enum ma_dkim_alg alg,
 			 const struct ma_dkim_config *cfg, const char *keyrec)
 {
 	char why[128], ktype[32];
@@ -179,7 +180,7 @@ static void check_policy(struct ma_dkim_sig *out, dkim_alg_t alg,
 		/* cannot happen after a verified signature; never pass blind */
 		out->result = MA_DKIM_TEMPERROR;
 		set_reason(out, "key record not seen");
-	} else if (alg == DKIM_SIGN_RSASHA1 && !cfg->allow_rsa_sha1) {
+	} else if (alg == MA_ALG_RSA_SHA1 && !cfg->allow_rsa_sha1) {
 		out->result = MA_DKIM_POLICY;
 		set_reason(out, "rsa-sha1 not accepted (RFC 8301)");
 	} else if (is_rsa(alg) && out->key_bits < cfg->min_rsa_bits) {
@@ -200,57 +201,91 @@ static int internal_status(DKIM_STAT status)
 		status == DKIM_STAT_CBTRYAGAIN || status == DKIM_STAT_KEYFAIL;
 }
 
+/*
+ * The verdict from an engine's signature state: shared by the opendkim
+ * engine (below, from a DKIM_SIGINFO) and messec's own (dkim_vossl.c),
+ * so the two can only differ in the state they report.
+ */
+void ma_dkim_result_from_state(const struct ma_dkim_sigstate *st,
+			       const struct ma_dkim_config *cfg, const char *keyrec,
+			       struct ma_dkim_sig *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_token(out->domain, sizeof(out->domain), st->domain, 1);
+	copy_token(out->selector, sizeof(out->selector), st->selector, 0);
+	copy_token(out->algorithm, sizeof(out->algorithm), st->a, 1);
+	copy_token(out->b_prefix, sizeof(out->b_prefix), st->b, 0);
+	if (is_rsa(st->alg) && st->have_bits)
+		out->key_bits = st->bits;
+
+	if ((st->flags & MA_SIGST_IGNORE) != 0) {
+		out->result = MA_DKIM_POLICY;
+		set_reason(out, "too many signatures");
+	} else if (st->domain != NULL && !ma_dkim_result_valid_name(st->domain)) {
+		out->result = MA_DKIM_NEUTRAL;
+		set_reason(out, "d= is not a domain name");
+	} else if (st->selector != NULL && !ma_dkim_result_valid_name(st->selector)) {
+		out->result = MA_DKIM_NEUTRAL;
+		set_reason(out, "s= is not a selector name");
+	} else if (st->error) {
+		out->result = st->err_result;
+		if (out->result == MA_DKIM_FAIL && st->bh == MA_BH_MISMATCH)
+			set_reason(out, "body hash mismatch");
+		else
+			set_reason(out, st->err_reason);
+	} else if ((st->flags & MA_SIGST_PROCESSED) == 0) {
+		/* the engine stopped before this one */
+		out->result = st->internal ? MA_DKIM_TEMPERROR : MA_DKIM_NEUTRAL;
+		set_reason(out, "not verified");
+	} else if (st->bh != MA_BH_MATCH) {
+		/* includes PASSED with a mismatching body hash: libopendkim defect */
+		out->result = MA_DKIM_FAIL;
+		set_reason(out, st->bh == MA_BH_MISMATCH ? "body hash mismatch" :
+			   "body hash not computed");
+	} else if ((st->flags & MA_SIGST_PASSED) == 0) {
+		out->result = MA_DKIM_FAIL;
+		set_reason(out, "signature did not verify");
+	} else {
+		check_policy(out, st->alg, cfg, keyrec);
+	}
+}
+
 void ma_dkim_result_from_sig(DKIM_SIGINFO *sig, const struct ma_dkim_config *cfg,
 			     DKIM_STAT eom_status, const char *keyrec, struct ma_dkim_sig *out)
 {
+	struct ma_dkim_sigstate st;
 	unsigned flags = dkim_sig_getflags(sig);
 	int err = dkim_sig_geterror(sig);
 	int bh = dkim_sig_getbh(sig);
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 	unsigned bits = 0;
 
-	memset(out, 0, sizeof(*out));
-	copy_token(out->domain, sizeof(out->domain), dkim_sig_getdomain(sig), 1);
-	copy_token(out->selector, sizeof(out->selector), dkim_sig_getselector(sig), 0);
-	copy_token(out->algorithm, sizeof(out->algorithm),
-		   dkim_sig_gettagvalue(sig, 0, (unsigned char *)"a"), 1);
-	copy_token(out->b_prefix, sizeof(out->b_prefix),
-		   dkim_sig_gettagvalue(sig, 0, (unsigned char *)"b"), 0);
+	memset(&st, 0, sizeof(st));
+	st.domain = dkim_sig_getdomain(sig);
+	st.selector = dkim_sig_getselector(sig);
+	st.a = dkim_sig_gettagvalue(sig, 0, (unsigned char *)"a");
+	st.b = dkim_sig_gettagvalue(sig, 0, (unsigned char *)"b");
 	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
 		alg = DKIM_SIGN_UNKNOWN;
-	if (is_rsa(alg) && dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
-		out->key_bits = bits;
-
-	if ((flags & DKIM_SIGFLAG_IGNORE) != 0) {
-		out->result = MA_DKIM_POLICY;
-		set_reason(out, "too many signatures");
-	} else if (dkim_sig_getdomain(sig) != NULL && !ma_dkim_result_valid_name(dkim_sig_getdomain(sig))) {
-		out->result = MA_DKIM_NEUTRAL;
-		set_reason(out, "d= is not a domain name");
-	} else if (dkim_sig_getselector(sig) != NULL && !ma_dkim_result_valid_name(dkim_sig_getselector(sig))) {
-		out->result = MA_DKIM_NEUTRAL;
-		set_reason(out, "s= is not a selector name");
-	} else if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {
-		out->result = error_result(err);
-		if (out->result == MA_DKIM_FAIL && bh == DKIM_SIGBH_MISMATCH)
-			set_reason(out, "body hash mismatch");
-		else
-			set_reason(out, dkim_sig_geterrorstr(err));
-	} else if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
-		/* the library stopped before this one */
-		out->result = internal_status(eom_status) ? MA_DKIM_TEMPERROR : MA_DKIM_NEUTRAL;
-		set_reason(out, "not verified");
-	} else if (bh != DKIM_SIGBH_MATCH) {
-		/* includes PASSED with a mismatching body hash: libopendkim defect */
-		out->result = MA_DKIM_FAIL;
-		set_reason(out, bh == DKIM_SIGBH_MISMATCH ? "body hash mismatch" :
-			   "body hash not computed");
-	} else if ((flags & DKIM_SIGFLAG_PASSED) == 0) {
-		out->result = MA_DKIM_FAIL;
-		set_reason(out, "signature did not verify");
-	} else {
-		check_policy(out, alg, cfg, keyrec);
+	st.alg = alg == DKIM_SIGN_RSASHA1 ? MA_ALG_RSA_SHA1 :
+		alg == DKIM_SIGN_RSASHA256 ? MA_ALG_RSA_SHA256 :
+		alg == DKIM_SIGN_ED25519SHA256 ? MA_ALG_ED25519_SHA256 : MA_ALG_UNKNOWN;
+	if (is_rsa(st.alg) && dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK) {
+		st.have_bits = 1;
+		st.bits = bits;
 	}
+	st.flags = ((flags & DKIM_SIGFLAG_IGNORE) ? MA_SIGST_IGNORE : 0) |
+		((flags & DKIM_SIGFLAG_PROCESSED) ? MA_SIGST_PROCESSED : 0) |
+		((flags & DKIM_SIGFLAG_PASSED) ? MA_SIGST_PASSED : 0);
+	if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {
+		st.error = 1;
+		st.err_result = error_result(err);
+		st.err_reason = dkim_sig_geterrorstr(err);
+	}
+	st.bh = bh == DKIM_SIGBH_MATCH ? MA_BH_MATCH :
+		bh == DKIM_SIGBH_MISMATCH ? MA_BH_MISMATCH : MA_BH_UNTESTED;
+	st.internal = internal_status(eom_status);
+	ma_dkim_result_from_state(&st, cfg, keyrec, out);
 }
 
 static size_t common_prefix(const char *a, const char *b)

@@ -2,10 +2,18 @@
  * NAME
  *	dkim_verify 3
  * SUMMARY
- *	DKIM verification (RFC 6376, RFC 8463, RFC 8301) around libopendkim
+ *	DKIM verification (RFC 6376, RFC 8463, RFC 8301): messec's own
+ *	verifier (dkim_vossl.c) or libopendkim
  * SYNOPSIS
  *	#include "dkim_verify.h"
  * DESCRIPTION
+ *	dkim_verify_engine (cfg->engine) picks what checks the signatures:
+ *	MA_DKIM_VERIFY_MESSEC (dkim_vossl.c, no libopendkim call at all) or
+ *	MA_DKIM_VERIFY_OPENDKIM. Everything in this file (joining, drops,
+ *	limits, d=/s= syntax, repeated tags, result order) is shared, and so
+ *	is the verdict (dkim_result.c). What follows describes the
+ *	libopendkim engine; dkim_vossl.c reproduces it (docs/dkim.md).
+ *
  *	The milter (milter-auth/main.c and friends) creates one ma_dkim_lib
  *	at startup (one DKIM_LIB, shared read-only by every milter thread:
  *	libopendkim documents a DKIM_LIB as usable from several threads and
@@ -64,13 +72,16 @@
 #include <messec/str.h>
 
 #include "dkim_dns.h"
+#define MA_DKIM_RESULT_OPENDKIM
 #include "dkim_result.h"
 #include "dkim_verify.h"
+#include "dkim_vossl.h"
 
 #define SIG_HEADER "DKIM-Signature"
 
 struct ma_dkim_lib {
 	DKIM_LIB *dkim;
+	struct ma_vossl_keys *keys;	/* engine messec: parsed keys */
 	struct ma_dkim_dns *dns;
 	struct ma_dkim_config cfg;	/* key_file cleared: borrowed at new() */
 };
@@ -84,7 +95,8 @@ enum verify_state {
 
 struct ma_dkim_verify {
 	struct ma_dkim_lib *lib;
-	DKIM *dkim;
+	DKIM *dkim;			/* engine opendkim */
+	struct ma_vossl *own;		/* engine messec */
 	char id[64];
 	enum verify_state state;
 	unsigned fed_sigs;		/* DKIM-Signature fields given to the library */
@@ -102,6 +114,7 @@ struct ma_dkim_verify {
 void ma_dkim_config_defaults(struct ma_dkim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->engine = MA_DKIM_VERIFY_MESSEC;
 	cfg->max_signatures = 8;
 	cfg->allow_rsa_sha1 = 0;
 	cfg->min_rsa_bits = 1024;
@@ -175,6 +188,12 @@ struct ma_dkim_lib *ma_dkim_lib_new(const struct ma_dkim_config *cfg, const char
 		free(lib);
 		return NULL;
 	}
+	log_info("dkim verification engine: %s",
+		 cfg->engine == MA_DKIM_VERIFY_MESSEC ? "messec" : "opendkim");
+	if (cfg->engine == MA_DKIM_VERIFY_MESSEC) {
+		lib->keys = ma_vossl_keys_new();
+		return lib;		/* no libopendkim at all */
+	}
 	if ((lib->dkim = dkim_init(NULL, NULL)) == NULL) {
 		*error_r = "dkim_init() failed";
 		ma_dkim_lib_free(&lib);
@@ -210,6 +229,7 @@ void ma_dkim_lib_free(struct ma_dkim_lib **libp)
 	if (lib->dkim != NULL)
 		dkim_close(lib->dkim);
 	ma_dkim_dns_free(&lib->dns);
+	ma_vossl_keys_free(&lib->keys);
 	free(lib);
 	*libp = NULL;
 }
@@ -222,6 +242,11 @@ struct ma_dkim_verify *ma_dkim_verify_new(struct ma_dkim_lib *lib, const char *i
 
 	v->lib = lib;
 	ms_str_sanitize(v->id, sizeof(v->id), id != NULL ? id : "NOQUEUE", sizeof(v->id) - 4);
+	v->state = VERIFY_HEADERS;
+	if (lib->cfg.engine == MA_DKIM_VERIFY_MESSEC) {
+		v->own = ma_vossl_new(lib->dns, lib->keys, &lib->cfg);
+		return v;
+	}
 	v->dkim = dkim_verify(lib->dkim, (const unsigned char *)v->id, NULL, &status);
 	if (v->dkim == NULL) {
 		*error_r = dkim_getresultstr(status);
@@ -240,6 +265,7 @@ void ma_dkim_verify_free(struct ma_dkim_verify **vp)
 		return;
 	if (v->dkim != NULL)
 		dkim_free(v->dkim);
+	ma_vossl_free(&v->own);
 	ma_dkim_keyset_clear(&v->keys);
 	free(v->fed);
 	free(v->extra);
@@ -425,6 +451,16 @@ static int feed_field(struct ma_dkim_verify *v, const char *field, size_t len,
 				  "no key: key name too long to query (RFC 6376 6.1.2)");
 			return 0;
 		}
+		/*
+		 * RFC 6376 3.2: a repeated tag makes the tag-list invalid.
+		 * libopendkim keeps the last value; both engines report it
+		 * here instead (compared without case, the conservative side).
+		 */
+		if (v->fed_sigs < v->lib->cfg.max_signatures && ma_dkim_tags_duplicate(field, len)) {
+			add_extra(v, field, len, MA_DKIM_PERMERROR,
+				  "duplicate tag in signature (RFC 6376 3.2)");
+			return 0;
+		}
 		if (v->fed_sigs >= v->lib->cfg.max_signatures) {
 			add_extra(v, field, len, MA_DKIM_POLICY, "too many signatures");
 			return 0;
@@ -434,6 +470,8 @@ static int feed_field(struct ma_dkim_verify *v, const char *field, size_t len,
 		raw_sig(&v->fed[v->fed_sigs++], field, len, MA_DKIM_PERMERROR,
 			"message header unusable");
 	}
+	if (v->own != NULL)
+		return ma_vossl_header(v->own, field, len, error_r);
 	status = dkim_header(v->dkim, (unsigned char *)field, len);
 	switch (status) {
 	case DKIM_STAT_INTERNAL:
@@ -530,6 +568,18 @@ int ma_dkim_verify_eoh(struct ma_dkim_verify *v, const char **error_r)
 		v->state = VERIFY_NOSIG;
 		return 0;
 	}
+	if (v->own != NULL) {
+		switch (ma_vossl_eoh(v->own, error_r)) {
+		case -1:
+			return -1;
+		case 0:
+			v->state = VERIFY_NOSIG;
+			return 0;
+		default:
+			v->state = VERIFY_BODY;
+			return 0;
+		}
+	}
 	/* libopendkim fetches the keys here (unless DELAYSIGPROC) */
 	ma_dkim_dns_capture(&v->keys);
 	status = dkim_eoh(v->dkim);
@@ -566,6 +616,8 @@ int ma_dkim_verify_body(struct ma_dkim_verify *v, const unsigned char *data, siz
 	}
 	if (v->state != VERIFY_BODY || len == 0)
 		return 0;
+	if (v->own != NULL)
+		return ma_vossl_body(v->own, data, len, error_r);
 	status = dkim_body(v->dkim, (unsigned char *)data, len);
 	switch (status) {
 	case DKIM_STAT_INTERNAL:
@@ -588,10 +640,20 @@ static void collect(struct ma_dkim_verify *v, DKIM_STAT eom_status)
 	int nlist = 0, i;
 	size_t n = 0;
 
-	if (v->fed_sigs > 0 && dkim_getsiglist(v->dkim, &list, &nlist) != DKIM_STAT_OK)
+	if (v->own != NULL)
+		nlist = (int)ma_vossl_count(v->own);
+	else if (v->fed_sigs > 0 && dkim_getsiglist(v->dkim, &list, &nlist) != DKIM_STAT_OK)
 		nlist = 0;
 	v->sigs = xcalloc(v->fed_sigs + v->extra_count + 1, sizeof(*v->sigs));
-	if ((unsigned)nlist == v->fed_sigs) {
+	if (v->own != NULL && (unsigned)nlist == v->fed_sigs) {
+		for (i = 0; i < nlist; i++) {
+			struct ma_dkim_sigstate st;
+			const char *keyrec;
+
+			ma_vossl_state(v->own, (size_t)i, &st, &keyrec);
+			ma_dkim_result_from_state(&st, &v->lib->cfg, keyrec, &v->sigs[n++]);
+		}
+	} else if ((unsigned)nlist == v->fed_sigs) {
 		/* with BADSIGHANDLES, one DKIM_SIGINFO per field, in order */
 		for (i = 0; i < nlist; i++) {
 			const char *keyrec = ma_dkim_keyset_find(
@@ -609,7 +671,7 @@ static void collect(struct ma_dkim_verify *v, DKIM_STAT eom_status)
 		 * verifier require From; RFC 5322 section 3.6 counts).
 		 */
 		char safe[96];
-		const char *why = dkim_geterror(v->dkim);
+		const char *why = v->dkim != NULL ? dkim_geterror(v->dkim) : NULL;
 
 		ms_str_sanitize(safe, sizeof(safe), why != NULL ? why : "", 60);
 		for (i = 0; i < (int)v->fed_sigs; i++) {
@@ -659,7 +721,10 @@ int ma_dkim_verify_eom(struct ma_dkim_verify *v, const char **error_r)
 		*error_r = "end of message twice";
 		return -1;
 	}
-	if (v->state == VERIFY_BODY) {
+	if (v->state == VERIFY_BODY && v->own != NULL) {
+		if (ma_vossl_eom(v->own, error_r) < 0)
+			return -1;
+	} else if (v->state == VERIFY_BODY) {
 		/*
 		 * Signature checks (and any key lookup eoh left) happen here. Whatever the
 		 * status, each signature carries its own flags and error;

@@ -2,7 +2,8 @@
  * NAME
  *	dkim_verify 3h
  * SUMMARY
- *	DKIM verification (RFC 6376, RFC 8463, RFC 8301) around libopendkim
+ *	DKIM verification (RFC 6376, RFC 8463, RFC 8301): messec's own
+ *	verifier (dkim_vossl.c, the default) or libopendkim
  * DESCRIPTION
  *	One ma_dkim_verify per message: feed it the header fields in order as
  *	received (name and value exactly as libmilter gives them), then body
@@ -52,7 +53,14 @@ struct ma_dkim_sig {
 	unsigned key_bits;	/* RSA key size, 0 if unknown/ed25519 */
 };
 
+/* dkim_verify_engine: which code checks the signatures */
+enum ma_dkim_verify_engine {
+	MA_DKIM_VERIFY_OPENDKIM = 0,	/* libopendkim (dkim_result.c around it) */
+	MA_DKIM_VERIFY_MESSEC,		/* dkim_vossl.c on dkim_canon.c and OpenSSL */
+};
+
 struct ma_dkim_config {
+	enum ma_dkim_verify_engine engine;	/* default MA_DKIM_VERIFY_MESSEC */
 	unsigned max_signatures;	/* default 8 */
 	int allow_rsa_sha1;		/* default 0 (RFC 8301) */
 	unsigned min_rsa_bits;		/* default 1024 (RFC 8301 section 3.2) */

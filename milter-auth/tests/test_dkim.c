@@ -184,6 +184,26 @@ static void test_body_hash_mismatch(void **state)
 	(void)state;
 }
 
+/*
+ * RFC 6376 3.2: a tag-list naming a tag twice is invalid. libopendkim
+ * kept the last value (so an identical repeat passed); both engines now
+ * report permerror, the other signature is still checked.
+ */
+static void test_duplicate_tag(void **state)
+{
+	char *msg = replace(signed_msg, "v=1;", "v=1; v=1;");
+	struct ma_dkim_lib *lib;
+	struct ma_dkim_verify *v = verify_with(msg, NULL, &lib);
+
+	assert_int_equal(ma_dkim_verify_count(v), 2);
+	expect_sig(v, 0, MA_DKIM_PASS, NULL);
+	expect_sig(v, 1, MA_DKIM_PERMERROR, "duplicate tag");
+	ma_dkim_verify_free(&v);
+	ma_dkim_lib_free(&lib);
+	free(msg);
+	(void)state;
+}
+
 static void test_header_altered(void **state)
 {
 	char *msg = replace(signed_msg, "Subject: Is dinner ready?", "Subject: Is lunch ready?");
@@ -613,6 +633,7 @@ int main(void)
 	    "pinned libopendkim defect: its Ed25519 simple/simple signatures fail");
 	ADD(test_body_hash_mismatch, "body altered: fail (library flags PASSED, bh mismatch)");
 	ADD(test_header_altered, "signed header altered: fail");
+	ADD(test_duplicate_tag, "repeated tag (v=1; v=1): permerror, other signature passes");
 	ADD(test_rsa_sha1_policy, "rsa-sha1: policy by default, pass if allowed (RFC 8301)");
 	for (i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++)
 		tests[n++] = (struct CMUnitTest){key_cases[i].name, test_key_cases, NULL, NULL,
@@ -627,8 +648,16 @@ int main(void)
 	ADD(test_config_bounds, "config out of bounds refused");
 	ADD(test_dns_long_txt, "DNS reply: TXT split in 255-byte strings");
 #undef ADD
-	failed = _cmocka_run_group_tests("dkim_verify", tests, n, group_setup, group_teardown);
-	failed += td_vector_tests();
-	failed += td_resolver_tests();
+	/* every group once per engine (dkim_verify_engine) */
+	failed = 0;
+	for (i = 0; i < 2; i++) {
+		td_engine = i == 0 ? MA_DKIM_VERIFY_OPENDKIM : MA_DKIM_VERIFY_MESSEC;
+		printf("# dkim_verify_engine = %s\n", td_engine_name());
+		failed += _cmocka_run_group_tests("dkim_verify", tests, n, group_setup,
+						  group_teardown);
+		failed += td_vector_tests();
+		failed += td_resolver_tests();
+	}
+	failed += td_diff_tests();
 	return failed != 0;
 }

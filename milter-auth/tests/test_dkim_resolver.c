@@ -195,6 +195,7 @@ static void test_resolver(void **state)
 
 	snprintf(server, sizeof(server), "%s", fake_dns_server(fake));
 	ma_dkim_config_defaults(&cfg);
+	cfg.engine = td_engine;
 	cfg.dns_timeout_ms = 1000;
 	cfg.test_dns_server = server;
 	lib = ma_dkim_lib_new(&cfg, &error);
@@ -258,6 +259,7 @@ static void test_threads(void **state)
 
 	snprintf(server, sizeof(server), "%s", fake_dns_server(fake));
 	ma_dkim_config_defaults(&cfg);
+	cfg.engine = td_engine;
 	cfg.dns_timeout_ms = 2000;
 	cfg.test_dns_server = server;
 	lib = ma_dkim_lib_new(&cfg, &error);
@@ -286,6 +288,7 @@ static void test_bad_server(void **state)
 	const char *error = NULL;
 
 	ma_dkim_config_defaults(&cfg);
+	cfg.engine = td_engine;
 	cfg.test_dns_server = "localhost";
 	assert_null(ma_dkim_lib_new(&cfg, &error));
 	assert_non_null(strstr(error, "test_dns_server"));

@@ -92,6 +92,13 @@ char *td_conf_read(const char *rel, size_t *len_r)
 	return buf;
 }
 
+enum ma_dkim_verify_engine td_engine = MA_DKIM_VERIFY_OPENDKIM;
+
+const char *td_engine_name(void)
+{
+	return td_engine == MA_DKIM_VERIFY_MESSEC ? "messec" : "opendkim";
+}
+
 struct ma_dkim_lib *td_lib(const char *keys, const struct ma_dkim_config *cfg)
 {
 	struct ma_dkim_config c;
@@ -109,6 +116,7 @@ struct ma_dkim_lib *td_lib(const char *keys, const struct ma_dkim_config *cfg)
 	else
 		ma_dkim_config_defaults(&c);
 	c.key_file = path;
+	c.engine = td_engine;
 	lib = ma_dkim_lib_new(&c, &error);
 	unlink(path);
 	if (lib == NULL)

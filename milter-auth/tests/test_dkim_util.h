@@ -34,6 +34,11 @@
 
 #include "dkim_verify.h"
 
+/* The engine td_lib() and the resolver tests use (main() runs every
+   group once per engine). */
+extern enum ma_dkim_verify_engine td_engine;
+const char *td_engine_name(void);
+
 const char *td_conformance(void);
 char *td_read(const char *path, size_t *len_r);
 char *td_conf_read(const char *rel, size_t *len_r);
@@ -46,6 +51,8 @@ char *td_sign(const char *msg, const char *key_pem, const char *selector, const 
 	      int alg, int relaxed);
 void td_sig_tag(const char *msg, const char *tag, char *out, size_t size);
 const char *td_best(const struct ma_dkim_verify *v);
+/* test_dkim_diff.c: both engines on one corpus. */
+int td_diff_tests(void);
 /* test_dkim_resolver.c: the glibc path against a fake DNS server. */
 int td_resolver_tests(void);
 /* Concatenate NULL-terminated list of strings (caller frees). */

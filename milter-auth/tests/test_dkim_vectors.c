@@ -483,5 +483,8 @@ int td_vector_tests(void)
 	free(corpus_keys);
 	free(rsa_pem);
 	free(rfc_keys);
+	/* run again (once per engine) from scratch */
+	corpus_keys = rsa_pem = rfc_keys = NULL;
+	canon_count = corpus_count = 0;
 	return failed;
 }

@@ -47,6 +47,8 @@ $(eval $(call fuzz_target,spf_eval,common/spf/spf_eval.c $(FUZZ_SPF_SRCS),$(B)/c
 $(eval $(call fuzz_target,headers,milter-auth/hdrbook.c milter-auth/authres.c milter-auth/dmarc_from.c $(PSL_SRCS) $(MA_DKIM_SRCS),$(B)/milter-auth/hdrbook.o $(MA_AUTHRES_OBJS) $(B)/milter-auth/dmarc_from.o $(MA_DKIM_OBJS) $(LIBMESSEC_PSL),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,milter_config,milter-auth/config.c milter-auth/decide.c milter-auth/authres.c $(MA_ALL_SRCS),$(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(MA_ALL_OBJS),$(MA_ALL_LIBS),$(OPENDKIM_CFLAGS)))
 $(eval $(call fuzz_target,dkim_sign,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
+# both DKIM verification engines (opendkim, messec's dkim_vossl.c), verdict for verdict
+$(eval $(call fuzz_target,dkim_verify,$(MA_DKIM_SRCS),$(MA_DKIM_OBJS),$(OPENDKIM_LIBS) -lresolv,$(OPENDKIM_CFLAGS)))
 # fuzz_hostile: the real dns_query() asks an in-process fake server (--wrap)
 $(eval $(call fuzz_target,hostile,milter-auth/evaluate.c milter-auth/config.c milter-auth/decide.c milter-auth/hdrbook.c milter-auth/authres.c $(MA_ALL_SRCS) common/tests/fake_dns.c,$(B)/milter-auth/evaluate.o $(B)/milter-auth/config.o $(B)/milter-auth/decide.o $(B)/milter-auth/hdrbook.o $(MA_ALL_OBJS) $(FAKE_DNS_OBJ),$(MA_ALL_LIBS) -lpthread,$(OPENDKIM_CFLAGS),-Wl$(comma)--wrap=dns_query))
 $(eval $(call fuzz_target,mfa_input,$(MFA_CORE:%=dovecot-mfa-plugin/%.c),$(MFA_CORE_OBJS),$(MFA_LIBS),-Idovecot-mfa-plugin))

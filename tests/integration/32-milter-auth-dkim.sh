@@ -104,4 +104,39 @@ ma_send --bind "$LAB_OUT_BAD" --from x@reject.example --to "$LAB_ALICE" --file "
 [[ $MA_REPLY == *"550 5.7.1"*"reject.example"* ]] &&
 	ok "broken signature + SPF fail for p=reject: 550 5.7.1 naming the domain" ||
 	fail "broken signature + SPF fail for p=reject: 550 5.7.1 naming the domain" "$MA_REPLY"
+# The same verification path with each dkim_verify_engine (SIGHUP reload):
+# a message with a good RSA signature, one whose key is missing, and the
+# same with the body altered must get the same dkim results in the A-R
+# (header.b aside: each message is signed anew). The log line proves the
+# engine in use.
+dkim_parts() { grep -o 'dkim=[a-z]*[^;]*' <<<"$1" | sed 's/header\.b=[^ ;]*//'; }
+declare -A by_engine
+for eng in opendkim messec; do
+	ma_write_conf "dkim_verify_engine = $eng"
+	mark=$(lab_log_mark "$MA_LOG")
+	kill -HUP "$MA_PID"
+	if ! lab_wait_log_since "$MA_LOG" "$mark" "dkim verification engine: $eng" 10 ||
+		! lab_wait_log_since "$MA_LOG" "$mark" 'configuration reloaded' 10; then
+		fail "dkim_verify_engine = $eng in use" "no log line after SIGHUP"
+		continue
+	fi
+	by_engine[$eng]=
+	for kind in good body; do
+		tok=eng$kind$RANDOM
+		msg=$(ma_message "$tok" "News <news@none.example>")
+		ma_sign rsa2048 none.example rsa2048 "$msg" >"$MA_TMP/$tok.one"
+		ma_sign rsa2048 none.example nokey "$MA_TMP/$tok.one" >"$MA_TMP/$tok.signed"
+		[ "$kind" = body ] && sed -i 's/this is/THIS IS/' "$MA_TMP/$tok.signed"
+		deliver "$tok" "$MA_TMP/$tok.signed" none.example
+		by_engine[$eng]+="$kind: $(dkim_parts "$AR" | tr '\n' ' ')"$'\n'
+	done
+done
+if [[ -n ${by_engine[messec]:-} && ${by_engine[messec]} == "${by_engine[opendkim]:-}" ]] &&
+	[[ ${by_engine[messec]} == *"good: "*"dkim=pass"*"body: "*"dkim=fail"* ]] &&
+	[[ ${by_engine[messec]} == *"dkim=permerror"*"header.s=nokey"* ]]; then
+	ok "dkim_verify_engine opendkim and messec: same A-R dkim results (pass, fail, permerror)"
+else
+	fail "dkim_verify_engine opendkim and messec: same A-R dkim results (pass, fail, permerror)" \
+		"opendkim: ${by_engine[opendkim]:-}; messec: ${by_engine[messec]:-}"
+fi
 ma_finish

@@ -80,10 +80,17 @@ ZONES
 	if [ -n "${MA_EXTRA_ZONES:-}" ]; then cat "$MA_EXTRA_ZONES"; fi
 }
 
-# The milter config: $1... extra lines appended.
+# The milter config: $1... extra lines appended. MA_DKIM_VERIFY_ENGINE=messec
+# (or opendkim) runs a test with that dkim_verify_engine, unless the test
+# sets one itself.
 ma_write_conf() {
+	local engine=()
+
+	if [ -n "${MA_DKIM_VERIFY_ENGINE:-}" ] && [[ " $* " != *" dkim_verify_engine ="* ]]; then
+		engine=("dkim_verify_engine = $MA_DKIM_VERIFY_ENGINE")
+	fi
 	milter_write_conf "$MA_TMP/milter-auth.conf" "$LAB_DIR/auth.sock" \
-		"authserv_id = $MA_ID" "internal_networks = 127.0.0.1" "$@"
+		"authserv_id = $MA_ID" "internal_networks = 127.0.0.1" "${engine[@]}" "$@"
 }
 
 # ma_start: milter_start (over a stale socket, wait until it accepts).
@@ -92,6 +99,11 @@ ma_start() {
 		"$MA_BIN" -f -c "$MA_TMP/milter-auth.conf"
 	local rc=$?
 	MA_PID=$MILTER_PID MA_LOG=$MILTER_LOG
+	# MA_DKIM_VERIFY_ENGINE: prove the engine asked for is the one running
+	if [ "$rc" = 0 ] && [ -n "${MA_DKIM_VERIFY_ENGINE:-}" ] &&
+		! lab_wait_log "$MA_LOG" "dkim verification engine: $MA_DKIM_VERIFY_ENGINE" 5; then
+		fail "dkim_verify_engine = $MA_DKIM_VERIFY_ENGINE in use" "no such line in $MA_LOG"
+	fi
 	return $rc
 }
 
