@@ -23,7 +23,11 @@
 #	logs in there with his password, every request passes as "exempt
 #	network", while the same password from anywhere else is still
 #	refused. The webmail's own second factor is not shown: Debian 12 ships
-#	no TOTP plugin for Roundcube (the docs say what to use).
+#	no TOTP plugin for Roundcube (the docs say what to use). Last, the
+#	other supported set-up: carol types an app password (services
+#	imap,smtp) into the Roundcube at 192.0.2.81, it logs in on every click
+#	("app password 'webmail' used"), while her main password alone there
+#	is refused ("no code").
 
 # The webmail host (the only exempt address) and an ordinary one.
 DEMO_WEBMAIL_ADDR=203.0.113.80
@@ -176,7 +180,7 @@ _demo_webmail_use() {
 	printf '%s\n' "$out" | demo_show
 }
 
-# Scenarios 7 and 8: a webmail in front of Dovecot (docs/mfa.md, "Webmail").
+# Scenarios 7 and 8 (9: _demo_webmail_apppass): a webmail in front of Dovecot (docs/mfa.md, "Webmail").
 _demo_webmail() {
 	local secret code
 	demo_scenario "7. Webmail, what does NOT work: carol types password + code into Roundcube" \
@@ -222,5 +226,42 @@ _demo_webmail() {
 		"depuis l’hôte du webmail, le mot de passe suffit à Dovecot ; de partout ailleurs, le code reste exigé."
 	demo_lesson "Exempting the webmail moves the gate to the webmail: it must ask for its own second factor, and only its address may be exempt." \
 		"Exempter le webmail déplace la porte vers le webmail : il doit demander son propre second facteur, et seule son adresse peut être exemptée."
+	_demo_webmail_apppass || return 1
+	return 0
+}
+
+# Scenario 9: set-up 2 of docs/mfa.md, "Webmail": an app password typed
+# into the webmail that is NOT exempt (the Roundcube of scenario 7, still
+# running). The app password goes first: carol's refusals count towards
+# her lockout (max_failures), which would refuse the app password too.
+_demo_webmail_apppass() {
+	local app
+	demo_scenario "9. Webmail, the other supported set-up: carol types an app password into the Roundcube at $DEMO_WEBMAIL_PLAIN_ADDR (not exempt)" \
+		"9. Webmail, l’autre configuration possible : carol saisit un mot de passe d’application dans le Roundcube de $DEMO_WEBMAIL_PLAIN_ADDR (non exempté)"
+	demo_say "An app password has no code in it: Roundcube can replay it on every request. It is shown once; carol types it into the webmail's login form." \
+		"Un mot de passe d’application ne contient pas de code : Roundcube peut le rejouer à chaque requête. Il n’est affiché qu’une fois ; carol le saisit dans le formulaire du webmail."
+	demo_showcmd messec-mfa --store mfa.lmdb app-password add "$LAB_CAROL" webmail --services imap,smtp
+	app=$("$MFA_CLI" --store "$LAB_DIR/mfa/mfa.lmdb" app-password add "$LAB_CAROL" webmail --services imap,smtp 2>&1)
+	printf '%s\n' "$app" | demo_show
+	app=$(printf '%s\n' "$app" | tail -n 1)
+	[ -n "$app" ] || { demo_bad "no app password was printed" "aucun mot de passe d’application n’a été affiché"; return 1; }
+	_demo_webmail_use "$DEMO_WEBMAIL_PLAIN_ADDR" "$LAB_CAROL" "<app password>" "$app"
+	_demo_logins "$DEMO_WEBMAIL_PLAIN_ADDR"
+	[[ $out == *"login: ok"*"click 1: ok"*"click 2: ok"* ]] &&
+		[ "$(grep -cE "mfa\($LAB_CAROL,$DEMO_WEBMAIL_PLAIN_ADDR,.*mfa: ok: app password 'webmail' used" "$LAB_DOVECOT_LOG")" -ge 3 ] ||
+		{ demo_bad "carol's webmail session with her app password did not last" \
+			"la session webmail de carol avec son mot de passe d’application n’a pas tenu"; return 1; }
+	demo_say "Carol's main password alone, typed into the same webmail:" \
+		"Le mot de passe principal de carol seul, saisi dans le même webmail :"
+	_demo_webmail_use "$DEMO_WEBMAIL_PLAIN_ADDR" "$LAB_CAROL" "<password>" "$LAB_CAROL_PASSWORD"
+	_demo_logins "$DEMO_WEBMAIL_PLAIN_ADDR" 2
+	[[ $out == *"login: refused"* ]] &&
+		grep -qE "mfa\($LAB_CAROL,$DEMO_WEBMAIL_PLAIN_ADDR,.*mfa: fail: no code" "$LAB_DOVECOT_LOG" ||
+		{ demo_bad "carol's main password alone was accepted through the webmail" \
+			"le mot de passe principal seul de carol a été accepté via le webmail"; return 1; }
+	demo_ok "the app password logs in and lasts on every click (each IMAP login: \"app password 'webmail' used\"); the main password alone is refused (\"no code\")." \
+		"le mot de passe d’application connecte et tient à chaque clic (chaque connexion IMAP : « app password 'webmail' used ») ; le mot de passe principal seul est refusé (« no code »)."
+	demo_lesson "Without an exempt webmail, give each user an app password for it: it works for IMAP and SMTP from anywhere, so the web login itself has no second factor." \
+		"Sans webmail exempté, donnez à chacun un mot de passe d’application pour lui : il vaut pour IMAP et SMTP depuis partout, donc la connexion web elle-même n’a pas de second facteur."
 	return 0
 }

@@ -24,7 +24,9 @@
 #	    the next click is refused as a replay; the recommended set-up
 #	    (webmail host in exempt_nets): the password alone logs in from
 #	    the webmail's address on every click, and is refused from
-#	    anywhere else;
+#	    anywhere else; the other set-up: an app password typed into the
+#	    non-exempt Roundcube logs in on every click, the main password
+#	    alone there is refused;
 #	  - LAYER=dmarc,policy in French with DEMO_STEP=1: exit 0 without
 #	    waiting (stdin is no terminal), French narration with its
 #	    typography, the software's own output unchanged;
@@ -120,6 +122,20 @@ why=$(in_order "$out/all" '^==== Layer mfa' '7\. Webmail' '\| login: ok' '\| cli
 	'^  Lesson: Exempting the webmail') &&
 	ok "mfa webmail: Roundcube with password + code fails on the next click (replay); from the exempt webmail host the password alone logs in, from elsewhere refused" ||
 	fail "mfa webmail: Roundcube with password + code fails on the next click (replay); from the exempt webmail host the password alone logs in, from elsewhere refused" "$why"
+# The other supported set-up: an app password (services imap,smtp) typed
+# into the webmail that is not exempt logs in on every click, each IMAP
+# login logged as that app password; the main password alone is refused.
+why=$(in_order "$out/all" '^==== Layer mfa' '^  Lesson: Exempting the webmail' '9\. Webmail' \
+	'\$ messec-mfa --store mfa\.lmdb app-password add carol@lab\.example webmail --services imap,smtp' \
+	"app password 'webmail' for carol@lab\.example \(services imap,smtp\), shown only now" \
+	'\| login: ok' '\| click 1: ok' '\| click 2: ok' \
+	"mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: ok: app password 'webmail' used" \
+	"mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: ok: app password 'webmail' used" \
+	"mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: ok: app password 'webmail' used" \
+	'\| login: refused' 'mfa\(carol@lab\.example,192\.0\.2\.81,.*mfa: fail: no code' \
+	'^  Lesson: Without an exempt webmail') &&
+	ok "mfa webmail: an app password typed into the non-exempt Roundcube logs in on every click (app password 'webmail' used), the main password alone there refused (no code)" ||
+	fail "mfa webmail: an app password typed into the non-exempt Roundcube logs in on every click (app password 'webmail' used), the main password alone there refused (no code)" "$why"
 
 why=$(in_order "$out/all" '^==== Layer dkim' '1\. ' 'dkim=pass' '2\. ' 'dkim=fail' '3\. Outbound' \
 	'\$ swaks .*--port 587 .*--auth-user alice .*--from alice@lab\.example --to friend@remote\.example' \
