@@ -304,6 +304,21 @@ void ma_decide(const struct ma_decide_policy *policy, const struct ma_decide_inp
 	 * verified and not labelled (DKIM signing is a later stage).
 	 */
 	if (in->authenticated || in->internal_network) {
+		/*
+		 * Fields past max_headers/max_header_bytes were not seen, so
+		 * the clean stage cannot remove a leaking one and the signer
+		 * cannot sign: the sender shaped that header block and a retry
+		 * sends the same one, so a permanent refusal (tempfail only if
+		 * the admin chose it for limits; accept would leak).
+		 */
+		if (in->limits_exceeded) {
+			dec->action = policy->limits == MA_ACTION_TEMPFAIL ?
+			    MA_ACTION_TEMPFAIL : MA_ACTION_REJECT;
+			dec->reason = "limits";
+			set_reply(dec, "552", "5.3.4", "message header too large to clean and sign",
+				  "message header too large to clean and sign, try again later");
+			return;
+		}
 		dec->action = MA_ACTION_ACCEPT;
 		dec->reason = in->authenticated ? "outbound-auth" : "outbound-internal";
 		return;

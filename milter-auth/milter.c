@@ -366,9 +366,14 @@ static void log_line(const struct ma_conn *conn, const struct ma_msg *msg,
 		     conn->client_name[0] != '[' ? conn->client_name : "unknown", 80);
 	ms_str_sanitize(helo, sizeof(helo), conn->helo[0] ? conn->helo : "-", 80);
 	if (msg->outbound) {
-		log_verdict(msg->queue_id, "outbound=%s action=accept client=%s[%s]",
-			    msg->authenticated ? "auth" : "internal", client,
-			    conn->client_ip[0] ? conn->client_ip : "-");
+		/* a refused or tempfailed submission says so, and why */
+		log_verdict(msg->queue_id, "outbound=%s action=%s client=%s[%s]%s%s%s",
+			    msg->authenticated ? "auth" : "internal",
+			    ma_action_name(dec->action), client,
+			    conn->client_ip[0] ? conn->client_ip : "-",
+			    dec->action == MA_ACTION_ACCEPT ? "" : " reason=",
+			    dec->action == MA_ACTION_ACCEPT ? "" :
+			    (dec->reason != NULL ? dec->reason : "-"), note);
 		return;
 	}
 	dkim_summary(ev, dkim, sizeof(dkim));
@@ -401,7 +406,8 @@ static void count_results(const struct ma_msg *msg, const struct ma_eval *ev)
 	size_t i;
 
 	if (msg->outbound) {
-		count(m_action, "outbound");
+		count(m_action, ev->dec.action == MA_ACTION_ACCEPT ? "outbound" :
+		      ma_action_name(ev->dec.action));
 		return;
 	}
 	if (msg->internal_error)

@@ -354,4 +354,24 @@ st=$?
 	ok "a group-readable key: refuses to start (file:line: message)" ||
 	fail "a group-readable key: refuses to start (file:line: message)" "exit $st: $out"
 
+# 8. Over the header caps (max_headers, 1000 by default): the fields past
+# them were not seen, so the message can be neither cleaned nor signed;
+# the sender shaped it, so a permanent 552 5.3.4, never a tempfail or an
+# unsigned, uncleaned send; the verdict line says so (it used to read
+# "action=accept").
+tok=caps$RANDOM
+fill=()
+for i in $(seq 1 1005); do fill+=("X-Filler-$i: $i"); done
+msg=$(ma_message "$tok" "Alice <alice@lab.example>" "${fill[@]}")
+mark=$(lab_log_mark "$MA_LOG")
+ma_send --port 587 --starttls --auth alice "$LAB_ALICE_PASSWORD" --bind "$LAB_OUT_OTHER" \
+	--from alice@lab.example --to friend@remote.example --file "$msg"
+lab_wait_log_since "$MA_LOG" "$mark" 'outbound=auth action=' 10
+v=$(tail -c +"$((mark + 1))" "$MA_LOG" | grep 'outbound=auth action=' | tail -n 1)
+[[ $MA_REPLY == *"552 5.3.4"* && $v == *"outbound=auth action=reject "*"reason=limits"* ]] &&
+	! lab_capture_subject "$tok" >/dev/null 2>&1 &&
+	ok "submission over the header caps: 552 5.3.4, logged action=reject reason=limits, not sent" ||
+	fail "submission over the header caps: 552 5.3.4, logged action=reject reason=limits, not sent" \
+		"reply: $MA_REPLY; log: $v"
+
 ma_finish
