@@ -18,6 +18,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <sys/mman.h>
+#include <idn2.h>
 #include "messec/log.h"
 #include "messec/metrics.h"
 #include "messec/psl.h"
@@ -248,10 +249,41 @@ static enum listed ask(const struct dns_resolver *res, const char *name,
 	return out;
 }
 
-/* The name a host is asked under (see linkcheck.h): 1, or 0 for none. */
-static int candidate(const struct ms_psl *psl, const char *host, char cand[AV_LINKS_HOST_MAX + 1])
+int av_linkcheck_ascii_host(const char *host, char out[AV_LINKS_HOST_MAX + 1])
 {
+	char *a = NULL;
+	int ok;
+
+	if (is_ascii(host))
+		return str_copy(out, host, AV_LINKS_HOST_MAX + 1) <= AV_LINKS_HOST_MAX;
+	/* What a browser resolves (WHATWG URL "domain to ASCII" = UTS #46
+	   processing, non-transitional, IDNA2008): NFC, the UTS #46 mapping
+	   (case folding included), then the A-label of each label (RFC 5891
+	   5.5). libidn2's default without these flags has changed across
+	   versions: name them. A host libidn2 refuses (a disallowed code
+	   point, a bad bidi or joiner context) no browser resolves either:
+	   nothing to ask, the idn finding still names it. */
+	if (idn2_to_ascii_8z(host, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK || a == NULL) {
+		idn2_free(a);
+		return 0;
+	}
+	/* RFC 1035 2.3.4: 253 octets. libidn2 2.3 refuses longer output
+	   itself (IDN2_TOO_BIG_DOMAIN); out[] must not depend on that. */
+	ok = strlen(a) <= AV_LINKS_HOST_MAX && is_ascii(a);
+	if (ok)
+		str_copy(out, a, AV_LINKS_HOST_MAX + 1);
+	idn2_free(a);
+	return ok;
+}
+
+/* The name a host is asked under (see linkcheck.h): 1, or 0 for none. */
+static int candidate(const struct ms_psl *psl, const char *uhost, char cand[AV_LINKS_HOST_MAX + 1])
+{
+	char host[AV_LINKS_HOST_MAX + 1];
 	struct in_addr ip4;
+
+	if (!av_linkcheck_ascii_host(uhost, host))
+		return 0;
 
 	if (inet_pton(AF_INET, host, &ip4) == 1) {
 		const uint8_t *b = (const uint8_t *) &ip4;
@@ -259,7 +291,7 @@ static int candidate(const struct ms_psl *psl, const char *host, char cand[AV_LI
 		snprintf(cand, AV_LINKS_HOST_MAX + 1, "%u.%u.%u.%u", b[3], b[2], b[1], b[0]);
 		return 1;
 	}
-	if (av_links_host_is_ip(host) || !is_ascii(host))
+	if (av_links_host_is_ip(host))
 		return 0;
 	/* The registered domain; a name that is no domain cannot be listed. */
 	return ms_psl_registered_domain(psl, host, cand, AV_LINKS_HOST_MAX + 1) == 0;
@@ -283,12 +315,17 @@ void av_linkcheck_run(const struct av_link_config *lc, const struct dns_resolver
 			links->mismatch_href);
 	if (links->idn[0] != '\0')
 		finding(r, AV_LINK_IDN, lc->idn, "internationalised link host (%s)", links->idn);
-	for (i = 0; i < links->nhosts; i++)
-		for (j = 0; lc->deny != AV_HIT_OFF && lc->deny_domains[j] != NULL; j++)
-			if (under(links->hosts[i], lc->deny_domains[j])) {
+	for (i = 0; i < links->nhosts && lc->deny != AV_HIT_OFF; i++) {
+		char host[AV_LINKS_HOST_MAX + 1];
+
+		if (!av_linkcheck_ascii_host(links->hosts[i], host))
+			continue;
+		for (j = 0; lc->deny_domains[j] != NULL; j++)
+			if (under(host, lc->deny_domains[j])) {
 				finding(r, AV_LINK_DENIED, lc->deny, "link to denied domain %s", lc->deny_domains[j]);
 				break;
 			}
+	}
 	if (lc->nlists == 0)
 		return;
 	seen = xcalloc(QUERIED_MAX, sizeof(*seen));

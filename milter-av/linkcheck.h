@@ -24,8 +24,12 @@
  *	asked as "evil.co.uk.zone", never "co.uk" nor "b.evil.co.uk". A
  *	host the list code cannot use as a domain (a label over 63 octets,
  *	an empty label) is not asked: no list could hold it. An IPv4 literal
- *	is asked reversed (SURBL: "4.3.2.1.zone" for 1.2.3.4). Non-ASCII
- *	hosts are not asked (the idn finding covers them).
+ *	is asked reversed (SURBL: "4.3.2.1.zone" for 1.2.3.4). A non-ASCII
+ *	host is first converted to its A-labels as a browser does
+ *	(av_linkcheck_ascii_host(), libidn2, UTS #46 non-transitional),
+ *	for the lists and the deny list; one that does not convert (invalid
+ *	IDNA, over 253 octets) is not asked: no browser resolves it. The idn
+ *	finding names the host either way.
  *
  *	DNS results: NXDOMAIN, NODATA and DNS_BADNAME (a name the sender
  *	made too long or malformed) are "not listed"; a timeout, SERVFAIL
@@ -53,6 +57,11 @@ struct av_link_list {
 };
 
 struct ms_psl;
+
+/* host (lower case, UTF-8) as the ASCII name a browser resolves: itself
+   if ASCII, else its A-labels (UTS #46 non-transitional, NFC). 1 done,
+   0 when it does not convert or is over 253 octets: nothing to ask. */
+int av_linkcheck_ascii_host(const char *host, char out[AV_LINKS_HOST_MAX + 1]);
 
 struct av_link_config {
 	int enabled;			/* some check is not off */

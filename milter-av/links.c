@@ -224,8 +224,19 @@ int av_links_url_host(const char *url, size_t len, char *host)
 		      c == '.' || c == '-' || c == '_' || c >= 0x80 || (n > 0 && host[0] == '[') ||
 		      (n == 0 && c == '[')))
 			break;
-		if (n >= AV_LINKS_HOST_MAX)
-			return 0;	/* no DNS name is that long */
+		if (n >= AV_LINKS_HOST_MAX) {
+			/* No DNS name is that long, but a Unicode host can be:
+			   its A-labels (what a browser resolves) may fit in
+			   253 octets where the UTF-8 does not (Cyrillic: 2
+			   octets a letter, about 1 as Punycode; a fullwidth
+			   letter: 3 octets, 1 once folded). Not "no link":
+			   the limits finding. An all-ASCII host only grows. */
+			size_t k;
+
+			for (k = 0; k < n && (unsigned char) host[k] < 0x80; k++)
+				;
+			return k < n || c >= 0x80 ? -1 : 0;
+		}
 		host[n++] = (char) lower(c);
 	}
 	n = fold_width(host, n);
@@ -267,8 +278,14 @@ static void scan_text(struct walk *w, const char *t, size_t len)
 		}
 		for (end = i; end < len && !url_end((unsigned char) t[end]); end++)
 			;
-		if (av_links_url_host(t + i, end - i, host))
+		switch (av_links_url_host(t + i, end - i, host)) {
+		case 1:
 			add_host(w, host);
+			break;
+		case -1:
+			w->out->over = 1;
+			break;
+		}
 		i = end > i ? end : i + 1;
 	}
 }
@@ -326,7 +343,8 @@ static size_t entities(const char *s, size_t len, char *out, size_t size)
 }
 
 /* The host a link's visible text names: a URL, or one word that looks
-   like a domain name ("bank.example"). 1 found, else 0. */
+   like a domain name ("bank.example"). 1 found, -1 a Unicode host too
+   long to keep (av_links_url_host), else 0. */
 static int text_host(const char *t, char *host)
 {
 	const char *p, *dot;
@@ -411,7 +429,7 @@ static void anchor(struct walk *w, const char *t, size_t tag_len, const char *af
 	char buf[HREF_MAX], href_host[AV_LINKS_HOST_MAX + 1], shown_host[AV_LINKS_HOST_MAX + 1];
 	const char *v;
 	size_t vlen, i, n = 0, scan = after_len < ANCHOR_TEXT_SCAN ? after_len : ANCHOR_TEXT_SCAN;
-	int in_tag = 0;
+	int in_tag = 0, r;
 	char raw[ANCHOR_TEXT_SCAN + 1];
 
 	if (!find_href(t, tag_len, &v, &vlen))
@@ -419,7 +437,10 @@ static void anchor(struct walk *w, const char *t, size_t tag_len, const char *af
 	entities(v, vlen, buf, sizeof(buf));
 	for (i = 0; buf[i] != '\0' && is_space((unsigned char) buf[i]); i++)
 		;
-	if (!av_links_url_host(buf + i, strlen(buf + i), href_host))
+	r = av_links_url_host(buf + i, strlen(buf + i), href_host);
+	if (r < 0)
+		w->out->over = 1;
+	if (r <= 0)
 		return;
 	add_host(w, href_host);
 	/* The visible text: up to "</a", tags dropped. */
@@ -434,7 +455,10 @@ static void anchor(struct walk *w, const char *t, size_t tag_len, const char *af
 			raw[n++] = after[i];
 	}
 	entities(raw, n, buf, sizeof(buf));
-	if (text_host(buf, shown_host)) {
+	r = text_host(buf, shown_host);
+	if (r < 0)
+		w->out->over = 1;
+	if (r > 0) {
 		add_host(w, shown_host);
 		if (!same_site(href_host, shown_host) && w->out->mismatch_href[0] == '\0') {
 			str_copy(w->out->mismatch_href, href_host, sizeof(w->out->mismatch_href));

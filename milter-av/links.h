@@ -60,7 +60,10 @@ void av_links_extract(const char *msg, size_t len, const struct av_links_limits 
 
 /* The host of the URL at url[0..len) ("http://h/...", "https://h",
    "//h", "www.h"), lower case, percent-escapes decoded, in host (size
-   AV_LINKS_HOST_MAX + 1). 1 found, 0 not a URL with a host. */
+   AV_LINKS_HOST_MAX + 1). 1 found, 0 not a URL with a host (or an
+   ASCII host over 253 octets: no DNS name), -1 a host with non-ASCII
+   octets over 253 octets of UTF-8 (its A-labels may be shorter: the
+   caller counts it as a limit reached, never as "no link"). */
 int av_links_url_host(const char *url, size_t len, char *host);
 /* 1 when host is an IP literal (IPv6 in brackets, or a numeric last
    label: 192.0.2.1, 3221225985, 0xc0.0.2.1), else 0. */

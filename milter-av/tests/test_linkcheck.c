@@ -6,7 +6,9 @@
  *	evil.example, evil.co.uk and the IP 192.0.2.66 are listed (127.0.1.2),
  *	"refused.example" gets the lists' refusal code 127.255.255.254,
  *	"silent.example" no answer (a timeout), "servfail.example"
- *	SERVFAIL, any other name NXDOMAIN.
+ *	SERVFAIL, any other name NXDOMAIN. The IDN domain
+ *	"pаypal-login.example" (Cyrillic а) is listed by its A-label
+ *	xn--pypal-login-yij.example, as lists hold IDNs.
  *--*/
 #include <pthread.h>
 #include "../../common/tests/test_util.h"
@@ -19,6 +21,13 @@ static struct fake_dns *fake;
 static struct dns_resolver *res;
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 static char asked[4096];	/* names asked, space-separated */
+
+/* "pаypal-login.example", the а Cyrillic (U+0430), and its A-label. */
+#define IDN_U "p\xd0\xb0ypal-login.example"
+#define IDN_A "xn--pypal-login-yij.example"
+/* "x" x 6 + é, 27 labels: 248 octets of UTF-8, 405 as A-labels. */
+#define E8 "xxxxxx\xc3\xa9."
+#define LONG_U E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 E8 "pa.ex"
 
 static int ends(const char *name, const char *suffix)
 {
@@ -53,6 +62,7 @@ static size_t answer(void *ctx, const uint8_t *q, size_t qlen, uint8_t *reply, s
 		a[3] = 254;
 	} else if (strcmp(name, "evil.example.dbl.example") != 0 &&
 		   strcmp(name, "evil.co.uk.dbl.example") != 0 &&
+		   strcmp(name, IDN_A ".dbl.example") != 0 &&
 		   strcmp(name, "66.2.0.192.dbl.example") != 0) {
 		return fake_dns_begin(q, qlen, reply, size, ns_r_nxdomain);
 	}
@@ -143,6 +153,22 @@ static const struct kcase cases[] = {
 	  "link text bank.example leads to evil.example", AV_QUARANTINE, NULL, "" },
 	{ "idn action", "link_idn_action = tag\n", "http://xn--bnk-sna.example/\r\n",
 	  "internationalised link host (xn--bnk-sna.example)", AV_ACCEPT, NULL, "" },
+	{ "IDN: a U-label host is asked by its A-label, listed", LISTS "link_idn_action = tag\n",
+	  "https://" IDN_U "/x\r\n",
+	  "internationalised link host (" IDN_U "); link to " IDN_A " listed by dbl.example", AV_REJECT,
+	  "Message refused: link to " IDN_A " listed by dbl.example", IDN_A ".dbl.example " },
+	{ "IDN: mixed case (Cyrillic capital А, ASCII capitals) maps as browsers do", LISTS,
+	  "https://www.P\xd0\x90YPAL-Login.Example/\r\n", "", AV_REJECT, NULL, IDN_A ".dbl.example " },
+	{ "IDN: fullwidth letters and ideographic dot with a U-label", LISTS,
+	  "http://\xef\xbd\x90\xd0\xb0\xef\xbd\x99pal-login\xe3\x80\x82" "example/\r\n", "", AV_REJECT, NULL,
+	  IDN_A ".dbl.example " },
+	{ "IDN: a U-label under a denied A-label domain", "link_deny_domains = " IDN_A "\n",
+	  "http://a." IDN_U "/\r\n", "link to denied domain " IDN_A, AV_REJECT, NULL, "" },
+	{ "IDN: invalid IDNA (U+2603, disallowed) is not asked, the idn finding stays",
+	  LISTS "link_idn_action = tag\n", "http://\xe2\x98\x83." IDN_U "/\r\n",
+	  "internationalised link host (\xe2\x98\x83." IDN_U ")", AV_ACCEPT, NULL, "" },
+	{ "IDN: over 253 octets once converted is not asked", LISTS, "http://" LONG_U "/\r\n", "", AV_ACCEPT,
+	  NULL, "" },
 	{ "limits: more hosts than link_max_hosts", "link_ip_action = tag\nlink_max_hosts = 1\n",
 	  "http://a.example http://192.0.2.1\r\n", "links not all checked (limit reached)", AV_ACCEPT, NULL, "" },
 };
@@ -180,6 +206,45 @@ static void test_case(void **state)
 	free(msg);
 	free(links);
 	av_config_release(&conf);
+}
+
+/* av_linkcheck_ascii_host(): ASCII kept, U-labels to A-labels, bounds. */
+static void test_ascii_host(void **state)
+{
+	char out[AV_LINKS_HOST_MAX + 1];
+
+	(void) state;
+	assert_int_equal(av_linkcheck_ascii_host("evil.example", out), 1);
+	assert_string_equal(out, "evil.example");
+	assert_int_equal(av_linkcheck_ascii_host(IDN_U, out), 1);
+	assert_string_equal(out, IDN_A);
+	assert_int_equal(av_linkcheck_ascii_host("caf\xc3\xa9.example", out), 1);
+	assert_string_equal(out, "xn--caf-dma.example");
+	/* Non-transitional (IDNA2008, browsers): ß stays, not "ss". */
+	assert_int_equal(av_linkcheck_ascii_host("fa\xc3\x9f.example", out), 1);
+	assert_string_equal(out, "xn--fa-hia.example");
+	assert_int_equal(av_linkcheck_ascii_host("\xe2\x98\x83.example", out), 0);	/* U+2603 */
+	assert_int_equal(av_linkcheck_ascii_host("bad\xff.example", out), 0);	/* not UTF-8 */
+	assert_int_equal(av_linkcheck_ascii_host(LONG_U, out), 0);
+	assert_int_equal(strlen(LONG_U), 248);
+	/* 253 octets of A-labels kept, 254 refused (libidn2 2.3 already
+	   says IDN2_TOO_BIG_DOMAIN; linkcheck.c checks again): 3 x 62 "a" labels, then one of 49 or 50 "b", then "café.ex"
+	   (".xn--caf-dma.ex", 15 octets). */
+	{
+		char u[300];
+		size_t n;
+
+		for (n = 0; n < 3 * 63; n += 63) {
+			memset(u + n, 'a', 62);
+			u[n + 62] = '.';
+		}
+		memset(u + n, 'b', 49);
+		str_copy(u + n + 49, ".caf\xc3\xa9.ex", sizeof(u) - n - 49);
+		assert_int_equal(av_linkcheck_ascii_host(u, out), 1);
+		assert_int_equal(strlen(out), 253);
+		memmove(u + n + 1, u + n, strlen(u + n) + 1);
+		assert_int_equal(av_linkcheck_ascii_host(u, out), 0);
+	}
 }
 
 /* A verdict that already refuses the message is not changed. */
@@ -247,6 +312,7 @@ int main(void)
 	struct test_list l = { 0 };
 
 	tests_add_table(&l, cases, test_case);
+	tests_add(&l, "U-label hosts to A-labels, bounds", test_ascii_host, NULL);
 	tests_add(&l, "a refused verdict is kept", test_refused_kept, NULL);
 	tests_add_table(&l, errors, test_error);
 	tests_add(&l, "off by default", test_off_by_default, NULL);

@@ -171,6 +171,30 @@ static void test_long_host(void **state)
 	assert_int_equal(strlen(host), 253);
 }
 
+/* A Unicode host over 253 octets of UTF-8 may still resolve (its
+   A-labels are shorter): a limit reached, never "no link". */
+static void test_long_unicode_host(void **state)
+{
+	char url[400], host[AV_LINKS_HOST_MAX + 1], msg[600];
+	struct av_links *l = calloc(1, sizeof(*l));
+	size_t i, n = 7;
+
+	(void) state;
+	memcpy(url, "http://", 7);
+	for (i = 0; i < 130; i++) {	/* 130 Cyrillic "а": 260 octets, A-label 4 + 130 + ... */
+		url[n++] = '\xd0';
+		url[n++] = '\xb0';
+	}
+	memcpy(url + n, ".example", 9);
+	assert_int_equal(av_links_url_host(url, strlen(url), host), -1);
+	/* In a message: no host kept, the limits finding. */
+	snprintf(msg, sizeof(msg), "Subject: x\r\n\r\nsee %s/\r\n", url);
+	av_links_extract(msg, strlen(msg), &lim, l);
+	assert_int_equal(l->nhosts, 0);
+	assert_int_equal(l->over, 1);
+	free(l);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -180,5 +204,6 @@ int main(void)
 	tests_add(&l, "max_decoded", test_max_decoded, NULL);
 	tests_add(&l, "max_depth", test_depth, NULL);
 	tests_add(&l, "host over 253 octets", test_long_host, NULL);
+	tests_add(&l, "Unicode host over 253 octets: a limit", test_long_unicode_host, NULL);
 	return tests_run(&l, "milter-av links", NULL, NULL);
 }

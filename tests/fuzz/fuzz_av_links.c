@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(l);
 	r1 = av_links_url_host((const char *) data, size, h1);
 	r2 = av_links_url_host((const char *) data, size, h2);
-	if (r1 != r2 || (r1 && (strcmp(h1, h2) != 0 || strlen(h1) > AV_LINKS_HOST_MAX)))
+	if (r1 != r2 || (r1 > 0 && (strcmp(h1, h2) != 0 || strlen(h1) > AV_LINKS_HOST_MAX)))
 		abort();
 	return 0;
 }

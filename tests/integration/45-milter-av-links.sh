@@ -14,6 +14,9 @@
 #	  suffix k12.ca.us) -> 554 naming its registered domain: the list
 #	  holds only evil-school.k12.ca.us, so the milter must ask the
 #	  registered domain (not ca.us or k12.ca.us);
+#	- a link written as a U-label ("pаypal-login.example", Cyrillic а)
+#	  whose A-label xn--pypal-login-yij.example the list holds -> 554
+#	  naming the A-label: the milter converts it as a browser does;
 #	- a domain on the "tag" list -> delivered with X-Link-Status naming
 #	  list and domain (a forged X-Link-Status is deleted);
 #	- a clean message (links to an unlisted domain) -> delivered, no
@@ -64,6 +67,15 @@ else
 	fail "host under k12.ca.us -> registered domain evil-school.k12.ca.us asked, 554" "reply: $AV_REPLY"
 fi
 
+s=$run-idn
+send_kind link-idn "$s"
+if [[ $AV_REPLY == *"554 5.7.1"*"link to xn--pypal-login-yij.example listed by dbl.example"* ]] &&
+	av_not_delivered "$s"; then
+	ok "U-label link host (Cyrillic a, QP text and base64 HTML) -> asked by its A-label, 554 5.7.1"
+else
+	fail "U-label link host -> asked by its A-label xn--pypal-login-yij.example, 554" "reply: $AV_REPLY"
+fi
+
 s=$run-tagged
 f=$(av_msg link-tagged "$s")
 sed -i "0,/^Subject:/s//X-Link-Status: none (forged)\r\nSubject:/" "$f"
@@ -107,13 +119,13 @@ send_kind link-clean "$s"
 	ok "DNS list timeout -> 451 4.4.3 (link_dns_error_action = tempfail)" ||
 	fail "DNS list timeout -> 451 4.4.3" "reply: $AV_REPLY"
 
-# Metrics: messages per kind of link finding (listed: listed, ip, psl, tagged).
+# Metrics: messages per kind of link finding (listed: listed, ip, psl, idn, tagged).
 m=$(milter_metrics 9479)
-if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 4$' <<<"$m" &&
+if grep -q '^messec_milter_av_link_findings_total{finding="listed"} 5$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="mismatch"} 1$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="dns_error"} 1$' <<<"$m" &&
 	grep -q '^messec_milter_av_link_findings_total{finding="ip"} 0$' <<<"$m"; then
-	ok "metrics: link findings by kind (listed 4, mismatch 1, dns_error 1)"
+	ok "metrics: link findings by kind (listed 5, mismatch 1, dns_error 1)"
 else
 	fail "metrics: link findings by kind" "$(grep link_findings <<<"$m" | grep -v '^#' | tr '\n' '|')"
 fi

@@ -255,6 +255,10 @@ def link_message(what, subject):
     elif what == "psl":		# under the public suffix k12.ca.us: asked as evil-school.k12.ca.us
         html = b"<p>Grades: <a href='https://login.evil-school.k12.ca.us/g'>your grades</a></p>"
         text = b"Grades: https://login.evil-school.k12.ca.us/g\r\n"
+    elif what == "idn":		# a U-label host (Cyrillic a, capital in the text), listed by its A-label
+        html = ("<p>Log in: <a href='https://login.p\u0430ypal-login.example/s'>your account</a></p>"
+                ).encode()
+        text = "Log in: https://www.P\u0410YPAL-Login.example/s\r\n".encode()
     elif what == "badname":	# a 70-octet label: no DNS name, never an error
         html = b"<p>ok</p>"
         text = b"See http://" + b"a" * 70 + b".good-link.example/ and http://good-link.example/\r\n"
@@ -265,9 +269,10 @@ def link_message(what, subject):
     if what == "tagged":
         qp = qp.replace(b"tagged-link", b"tagged-=\r\nlink", 1)
     b64 = base64.encodebytes(html).replace(b"\n", b"\r\n")
-    return (headers(subject, alt) + b"\r\n--a1\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+    cs = b"utf-8" if what == "idn" else b"us-ascii"
+    return (headers(subject, alt) + b"\r\n--a1\r\nContent-Type: text/plain; charset=" + cs + b"\r\n"
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp +
-            b"\r\n--a1\r\nContent-Type: text/html; charset=us-ascii\r\n"
+            b"\r\n--a1\r\nContent-Type: text/html; charset=" + cs + b"\r\n"
             b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"\r\n--a1--\r\n")
 
 
