@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +148,33 @@ static int write_all(int fd, const char *buf, size_t len, time_t deadline)
 	return 0;
 }
 
+/*
+ * write_all() with SIGPIPE blocked: a sendmail that exits without reading
+ * everything (refused arguments, a full disk) makes the write fail with
+ * EPIPE, which is an error to report, not a reason to kill the caller.
+ * The SIGPIPE the write raised is taken back before the old mask returns
+ * (unless one was already pending, which stays). pipe(7), signal(7).
+ */
+static int write_nopipe(int fd, const char *buf, size_t len, time_t deadline)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old_set, pending;
+	int was_pending, rc;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	(void) sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE) == 1;
+	(void) pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	rc = write_all(fd, buf, len, deadline);
+	if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	(void) pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	return rc;
+}
+
 int ma_send_sendmail(const char *path, const char *from, const char *to, const void *msg,
 		     size_t len, unsigned timeout_s, char *err, size_t err_size)
 {
@@ -174,7 +202,7 @@ int ma_send_sendmail(const char *path, const char *from, const char *to, const v
 	}
 	close(fds[0]);
 	(void) fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	wrote = write_all(fds[1], msg, len, deadline);
+	wrote = write_nopipe(fds[1], msg, len, deadline);
 	close(fds[1]);
 	/* Wait for the exit status: only 0 means the MTA took the message. */
 	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && time(NULL) < deadline)

@@ -339,6 +339,45 @@ static void test_sendmail(void **state)
 					  msg, sizeof(msg) - 1, 10, err, sizeof(err)), -1);
 }
 
+/* A sendmail that exits without reading its input (a wrapper refusing
+   its arguments, a full disk): an error, not the caller killed by
+   SIGPIPE. 256 KiB is more than a pipe holds, so the write must meet
+   EPIPE; exit 0 without reading still is no delivery. */
+static void test_sendmail_no_read(void **state)
+{
+	char script[300];
+	size_t len = 256 * 1024;
+	char *msg = malloc(len);
+	char err[256];
+	FILE *fp;
+
+	(void) state;
+	assert_non_null(msg);
+	memset(msg, 'x', len);
+	snprintf(script, sizeof(script), "%s/sendmail-quits", dir);
+	fp = fopen(script, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\nexit 0\n");
+	fclose(fp);
+	chmod(script, 0700);
+	assert_int_equal(ma_send_sendmail(script, "me@lab.example", "r@x.example", msg, len, 10,
+					  err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "could not write the whole message"));
+	/* A reader that drains the pipe once and quits: the next write
+	   finds room and no reader (POLLOUT|POLLERR), i.e. EPIPE and
+	   SIGPIPE; it depends on scheduling, so 300 tries. */
+	snprintf(script, sizeof(script), "%s/sendmail-reads-once", dir);
+	fp = fopen(script, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\ndd bs=65536 count=1 of=/dev/null 2>/dev/null\nexit 0\n");
+	fclose(fp);
+	chmod(script, 0700);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(ma_send_sendmail(script, "me@lab.example", "r@x.example", msg,
+						  len, 10, err, sizeof(err)), -1);
+	free(msg);
+}
+
 /* --- forgetting what was sent ---------------------------------------- */
 
 static struct store *store;
@@ -454,6 +493,8 @@ int main(void)
 		  test_message, NULL);
 	tests_add(&l, "sendmail: argv with --, message on stdin, only exit 0 accepted",
 		  test_sendmail, NULL);
+	tests_add(&l, "sendmail exits without reading: an error, no SIGPIPE death",
+		  test_sendmail_no_read, NULL);
 	tests_add(&l, "forget after a send: rows recorded since stay, marks go", test_forget, NULL);
 	return tests_run(&l, "dmarc_report_send", setup, teardown);
 }
