@@ -8,7 +8,11 @@
 #	    skipped, each scenario's lesson printed, and each layer's scenarios
 #	    in order with their outcome: e.g. the DMARC OFF/ON pair (spoof
 #	    accepted without the milter, then 550 5.7.1 with it, the milter's
-#	    log line); dkim: alice's outbound mail on 587 signed by messec
+#	    log line); headers: a forged A-R delivered OFF, deleted ON, then
+#	    a lookalike CEO fraud (1ab.example, display name ceo@lab.example,
+#	    Reply-To elsewhere) delivered with dmarc=pass and explained by
+#	    messec-inspect on the delivered copy (Received hops, SPF/DMARC,
+#	    alignment, the display-name, lookalike and Reply-To flags); dkim: alice's outbound mail on 587 signed by messec
 #	    and verified by Mail::DKIM at the capture sink; av: EICAR accepted OFF, refused ON (554 naming the
 #	    signature), in a zip refused, invoice.pdf.exe refused by policy,
 #	    a clean attachment delivered with X-Virus-Status: clean, each with
@@ -104,6 +108,16 @@ why=$(in_order "$out/all" '^==== Layer tls' 'Verification: OK' 'Verification: OK
 why=$(in_order "$out/all" '^==== Layer headers' '1\. OFF' 'Authentication-Results: mx\.lab\.example; spf=pass; dkim=pass; dmarc=pass' \
 	'2\. ON' 'dmarc=fail header\.from=none\.example' 'deleted_ar=1') &&
 	ok "headers: forged A-R delivered OFF, deleted ON" || fail "headers: forged A-R delivered OFF, deleted ON" "$why"
+why=$(in_order "$out/all" '^==== Layer headers' '3\. A spoof' 'MAIL FROM:<ceo@1ab\.example>' \
+	'dmarc=pass header\.from=1ab\.example' 'From: "ceo@lab\.example" <ceo@1ab\.example>' 'deleted_ar=0' \
+	'\$ messec-inspect .*--protect lab\.example' '1\. from mx\.lab\.example .* with LMTP' \
+	'2\. from mail\.1ab\.example \[198\.51\.100\.10\] by mx\.lab\.example with ESMTP' \
+	'SPF: pass for 1ab\.example' 'DMARC: pass' 'SPF +1ab\.example +yes' \
+	'\[display-name-address\] the display name shows an address at lab\.example, but the mail is from 1ab\.example' \
+	'\[lookalike-domain\] the From domain 1ab\.example .* the protected domain lab\.example' \
+	'\[reply-to-differs\]' 'OK: SPF, DKIM and DMARC say who sent it') &&
+	ok "headers: a lookalike spoof passes DMARC, messec-inspect shows its path and flags display name, lookalike, Reply-To" ||
+	fail "headers: a lookalike spoof passes DMARC, messec-inspect shows its path and flags display name, lookalike, Reply-To" "$why"
 why=$(in_order "$out/all" '^==== Layer mfa' '1\. OFF' '\| OK Logged in' 'otpauth://totp/' '3\. ON' \
 	'\| NO \[AUTHENTICATIONFAILED\]' 'mfa: fail: no code' '\| OK Logged in' '\| NO \[AUTHENTICATIONFAILED\]' 'replay') &&
 	ok "mfa: password alone accepted OFF, refused ON; code accepted once" || fail "mfa: password alone accepted OFF, refused ON; code accepted once" "$why"
