@@ -46,6 +46,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <messec/codec.h>
 #include <messec/str.h>
 
 #include "dkim_canon.h"
@@ -386,20 +387,9 @@ static int b64_decode(const char *s, unsigned char *out, size_t buflen)
 	size_t n = 0;
 
 	for (; *s != '=' && *s != '\0'; s++) {
-		int v;
-		unsigned char c = (unsigned char)*s;
+		int v = codec_base64_value((unsigned char)*s);
 
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else
+		if (v < 0)
 			continue;
 		bits += (unsigned)v;
 		count++;

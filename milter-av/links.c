@@ -27,6 +27,7 @@
  *--*/
 #include <stdlib.h>
 #include <string.h>
+#include "messec/codec.h"
 #include "messec/str.h"
 #include "links.h"
 
@@ -494,21 +495,11 @@ static size_t base64(const char *s, size_t len, char *out, size_t size)
 	size_t i, n = 0;
 
 	for (i = 0; i < len && n < size; i++) {
-		int c = (unsigned char) s[i], v;
+		int v = codec_base64_value((unsigned char) s[i]);
 
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else if (c == '=')
+		if (s[i] == '=')
 			break;
-		else
+		if (v < 0)
 			continue;
 		bits = (bits << 6) | (unsigned) v;
 		nbits += 6;

@@ -83,6 +83,22 @@ int codec_base32_encode(const uint8_t *data, size_t len, char *out, size_t out_s
 	return 0;
 }
 
+/* RFC 4648 section 4, Table 1 */
+int codec_base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
 long codec_base32_decode(const char *text, uint8_t *out, size_t out_size)
 {
 	unsigned int buffer = 0, bits = 0;

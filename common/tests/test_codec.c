@@ -99,6 +99,24 @@ static void test_encode_bounds(void **state)
 	assert_int_equal(codec_base32_encode(data, SIZE_MAX / 4, out, sizeof(out)), -1);
 }
 
+static void test_base64_value(void **state)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int c, n = 0;
+
+	(void) state;
+	for (c = 0; c < 64; c++)
+		assert_int_equal(codec_base64_value((unsigned char) alphabet[c]), c);
+	for (c = 0; c < 256; c++)
+		if (codec_base64_value((unsigned char) c) >= 0)
+			n++;
+	assert_int_equal(n, 64);
+	assert_int_equal(codec_base64_value('='), -1);
+	assert_int_equal(codec_base64_value('-'), -1);
+	assert_int_equal(codec_base64_value(0xc3), -1);
+}
+
 int main(void)
 {
 	struct test_list l = { 0 };
@@ -107,5 +125,6 @@ int main(void)
 	tests_add_table(&l, b32_cases, test_b32);
 	tests_add_table(&l, hex_cases, test_hex);
 	tests_add(&l, "encoders check the output size", test_encode_bounds, NULL);
+	tests_add(&l, "base64 alphabet: 64 values, nothing else", test_base64_value, NULL);
 	return tests_run(&l, "codec", NULL, NULL);
 }

@@ -18,6 +18,11 @@
  *	bits that do not fill a byte are dropped. The number of bytes, or
  *	-1 on any other character or when out_size is too small.
  *
+ *	codec_base64_value(): the 6-bit value of c in the RFC 4648 section
+ *	4 alphabet (A-Z a-z 0-9 + /), or -1 for any other byte ("=" too):
+ *	the callers' decoders differ in what they skip and where they stop
+ *	(MIME, DKIM tags), the alphabet is one.
+ *
  *	Callers wipe out themselves when it holds a secret (secret.h).
  *	codec_json_string(): s as an RFC 8259 string on out, quotes
  *	included: '"' and '\\' escaped, control characters (and DEL) as
@@ -35,6 +40,7 @@ int codec_hex_encode(const uint8_t *data, size_t len, char *out, size_t out_size
 long codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_size);
 int codec_base32_encode(const uint8_t *data, size_t len, char *out, size_t out_size);
 long codec_base32_decode(const char *text, uint8_t *out, size_t out_size);
+int codec_base64_value(unsigned char c);
 void codec_json_string(FILE *out, const char *s);
 
 #endif
