@@ -308,6 +308,20 @@ static void test_message(void **state)
 
 static char dir[256];
 
+/* write_script(path, size, name, body): an executable "#!/bin/sh" script
+   NAME in the test directory; its path in path. */
+static void write_script(char *path, size_t size, const char *name, const char *body)
+{
+	FILE *fp;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\n%s", body);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0700), 0);
+}
+
 static void test_sendmail(void **state)
 {
 	char script[300], out[300], args[300], err[256], cmd[700];
@@ -349,29 +363,19 @@ static void test_sendmail_no_read(void **state)
 	size_t len = 256 * 1024;
 	char *msg = malloc(len);
 	char err[256];
-	FILE *fp;
 
 	(void) state;
 	assert_non_null(msg);
 	memset(msg, 'x', len);
-	snprintf(script, sizeof(script), "%s/sendmail-quits", dir);
-	fp = fopen(script, "w");
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\nexit 0\n");
-	fclose(fp);
-	chmod(script, 0700);
+	write_script(script, sizeof(script), "sendmail-quits", "exit 0\n");
 	assert_int_equal(ma_send_sendmail(script, "me@lab.example", "r@x.example", msg, len, 10,
 					  err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "could not write the whole message"));
 	/* A reader that drains the pipe once and quits: the next write
 	   finds room and no reader (POLLOUT|POLLERR), i.e. EPIPE and
 	   SIGPIPE; it depends on scheduling, so 300 tries. */
-	snprintf(script, sizeof(script), "%s/sendmail-reads-once", dir);
-	fp = fopen(script, "w");
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\ndd bs=65536 count=1 of=/dev/null 2>/dev/null\nexit 0\n");
-	fclose(fp);
-	chmod(script, 0700);
+	write_script(script, sizeof(script), "sendmail-reads-once",
+		     "dd bs=65536 count=1 of=/dev/null 2>/dev/null\nexit 0\n");
 	for (int i = 0; i < 300; i++)
 		assert_int_equal(ma_send_sendmail(script, "me@lab.example", "r@x.example", msg,
 						  len, 10, err, sizeof(err)), -1);
