@@ -109,15 +109,8 @@ out=$(ct env DEBIAN_FRONTEND=noninteractive dpkg -i "${debs[@]}" 2>&1); rc=$?
 probe() {
 	case $1 in
 	policyd)
-		ct setpriv --reuid=postfix --regid=postfix --init-groups python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
-s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.9\nsender=a@example.com\nrecipient=b@example.com\n\n")
-r = b""
-while not r.endswith(b"\n\n"):
-    d = s.recv(4096)
-    if not d: break
-    r += d
-print(r.decode().strip())' "$spool/policyd.sock" 2>&1 ;;
+		ct setpriv --reuid=postfix --regid=postfix --init-groups python3 \
+			/messec-tests/policy_client.py "$spool/policyd.sock" 2>&1 ;;
 	*)
 		ct setpriv --reuid=postfix --regid=postfix --init-groups python3 -c 'import sys
 sys.path.insert(0, "/messec-tests"); import milter_client as m

@@ -43,14 +43,5 @@ pd_redis_lab_up() {
 pd_ask() {
 	local port=$1
 	shift
-	lab_exec "$LAB_PY" -c 'import socket,sys
-s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),10)
-s.settimeout(30)
-s.sendall(("request=smtpd_access_policy\n"+"".join(a+"\n" for a in sys.argv[2:])+"\n").encode())
-b=b""
-while not b.endswith(b"\n\n"):
-    c=s.recv(4096)
-    if not c: break
-    b+=c
-print(b.decode().strip())' "$port" "$@" 2>&1
+	lab_exec "$LAB_PY" "$LAB_LIB_DIR/../policy_client.py" "127.0.0.1:$port" "$@" 2>&1
 }

@@ -183,15 +183,7 @@ c = m.Milter(sys.argv[2], timeout=5); print("version %d" % c.negotiate()[0])' "$
 }
 probe_policy() {
 	setpriv --reuid=postfix --regid=postfix --init-groups \
-		"$LAB_PY" -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
-s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.9\nsender=a@example.com\nrecipient=b@example.com\n\n")
-r = b""
-while not r.endswith(b"\n\n"):
-    d = s.recv(4096)
-    if not d: break
-    r += d
-print(r.decode().strip())' "$1" 2>&1
+		"$LAB_PY" "$root/tests/policy_client.py" "$1" 2>&1
 }
 # as_unit NAME PROBE WANT [WRAPPER]
 as_unit() {
