@@ -388,6 +388,11 @@ static struct store *current_store(void)
 	return pd_upkeep_store();
 }
 
+/* Stateful requests of this epoll round, for the workers in one go at
+   its end (submit_flush): one lock and at most one wake-up, and a batch
+   of the round's requests rather than a batch of its first one. */
+static struct pd_job *round_head, *round_tail;
+
 /* Hand a stateful request to a worker, parsed (pd_job_new copies it). */
 static void submit(struct conn *c, size_t used, const struct pd_request *req, double t0)
 {
@@ -396,7 +401,17 @@ static void submit(struct conn *c, size_t used, const struct pd_request *req, do
 	job->conf = daemon_conf_acquire();
 	job->t0 = t0;
 	c->pending = 1;
-	pd_workers_submit(job);
+	if (round_tail != NULL)
+		round_tail->next = job;
+	else
+		round_head = job;
+	round_tail = job;
+}
+
+static void submit_flush(void)
+{
+	pd_workers_submit(round_head);
+	round_head = round_tail = NULL;
 }
 
 /* Write what waits; 0 ok (maybe partly), -1 when the peer is gone. */
@@ -616,6 +631,7 @@ int pd_loop_run(void)
 				on_conn(p, evs[i].events, conf, now);
 			}
 		}
+		submit_flush();
 		if (now != last_sweep) {
 			sweep(conf, now);
 			last_sweep = now;

@@ -9,7 +9,8 @@
  *	spared: a submit signals a worker only when the queue was empty,
  *	a worker writes the eventfd only when the done list was empty.
  *	With LMDB a worker takes every queued job into one store batch
- *	(group commit, run_some). Jobs of one
+ *	(group commit, run_batch), and one worker at a time does (see
+ *	batcher below). The loop submits a round's jobs at once. Jobs of one
  *	connection never overlap: the loop submits a connection's next
  *	request only once the previous answer is back (answers stay in
  *	order, as the protocol needs).
@@ -53,123 +54,156 @@ static void evaluate(struct pd_job *job, struct store *store)
 	pd_rules_eval(rules_of(job), store, &job->req, &job->v, NULL, NULL);
 }
 
-/* Up to max jobs from the queue (a list through ->next), or NULL when
-   it is empty. More left for another worker: wake one. */
-static struct pd_job *take(unsigned max)
+/*
+ * One batcher at a time. LMDB has one writer: a second worker opening a
+ * batch would only sleep on LMDB's writer lock, and wake, and sleep (on
+ * 2 cores that cost a third of the CPU per request at 8 connections).
+ * So while a worker holds a batch, batchable jobs wait in the queue and
+ * nobody is woken for them: the batcher looks at the queue again after
+ * its commit and takes them all in its next batch. Other jobs (Redis,
+ * greylist_spf) go to any idle worker, one at a time. Under q_lock.
+ */
+static int batcher;
+static struct pd_worker_stats stats;	/* batches: under q_lock */
+static unsigned in_batch;		/* threads inside a store batch */
+
+static int runnable(void)
 {
-	struct pd_job *head, *last;
+	return q_head != NULL && !(batcher && q_head->batch);
+}
+
+/* Up to max jobs from the queue head (a list through ->next), only
+   batchable ones when batch is set. Under q_lock; q_head != NULL. */
+static struct pd_job *take(unsigned max, int batch)
+{
+	struct pd_job *head = q_head, *last = q_head;
 	unsigned n = 1;
 
-	pthread_mutex_lock(&q_lock);
-	head = last = q_head;
-	if (head != NULL) {
-		while (n < max && last->next != NULL) {
-			last = last->next;
-			n++;
-		}
-		q_head = last->next;
-		if (q_head == NULL)
-			q_tail = NULL;
-		else
-			pthread_cond_signal(&q_cond);
-		last->next = NULL;
+	while (n < max && last->next != NULL && (!batch || last->next->batch)) {
+		last = last->next;
+		n++;
 	}
-	pthread_mutex_unlock(&q_lock);
+	q_head = last->next;
+	if (q_head == NULL)
+		q_tail = NULL;
+	last->next = NULL;
 	return head;
 }
 
 /*
- * Group commit: with a store that batches (LMDB), every queued job (up
- * to BATCH_MAX) is evaluated in one write transaction, committed once;
- * the answers go back only after the commit, so an answer never rests
- * on a write that is not in the store. If the batch fails (a call in it
- * or the commit), nothing was written: each job is evaluated again on
- * its own, for exactly the answers (store_fail_action included) it
- * would have had without batching. Without batching (Redis, or
- * greylist_spf: DNS must not hold the writer lock) one job at a time,
- * so a hung call holds one job only.
+ * Group commit: with a store that batches (LMDB), every queued
+ * batchable job (up to BATCH_MAX) is evaluated in one write
+ * transaction, committed once; the answers go back only after the
+ * commit, so an answer never rests on a write that is not in the store.
+ * If the batch fails (its begin, a call in it, or the commit), nothing
+ * was written: each job is evaluated again on its own, for exactly the
+ * answers (store_fail_action included) it would have had without
+ * batching.
  */
-static struct pd_job *run_some(void)
+static void run_batch_in(struct store *store, struct pd_job *jobs)
 {
-	struct store *store = get_store();
-	struct pd_job *jobs, *job;
-	int batched = 0;
+	struct pd_job *job;
 
-	pthread_mutex_lock(&q_lock);
-	jobs = q_head;
-	pthread_mutex_unlock(&q_lock);
-	if (jobs == NULL)
-		return NULL;
-	if (store != NULL && store_batch_begin(store) == STORE_OK) {
-		jobs = take(BATCH_MAX);
-		batched = 1;
-	} else {
-		jobs = take(1);
-	}
-	if (jobs == NULL) {
-		if (batched)
-			store_batch_end(store, 0);
-		return NULL;
+	if (store_batch_begin(store) == STORE_OK) {
+		for (job = jobs; job != NULL; job = job->next)
+			evaluate(job, store);
+		if (store_batch_end(store, 1) == STORE_OK)
+			return;
+		log_warnx("worker: store batch failed (%s): evaluating its requests one by one",
+			  store_error());
 	}
 	for (job = jobs; job != NULL; job = job->next)
-		if (!batched || pd_rules_batchable(rules_of(job)))
-			evaluate(job, store);
-	if (batched) {
-		if (store_batch_end(store, 1) != STORE_OK) {
-			log_warnx("worker: store batch failed (%s): evaluating its requests one by one",
-				  store_error());
-			for (job = jobs; job != NULL; job = job->next)
-				evaluate(job, store);
-		} else {
-			for (job = jobs; job != NULL; job = job->next)
-				if (!pd_rules_batchable(rules_of(job)))
-					evaluate(job, store);
-		}
-	}
-	if (on_done != NULL)
-		for (job = jobs; job != NULL; job = job->next)
-			on_done(&job->req, &job->v);
-	return jobs;
+		evaluate(job, store);
 }
 
+/* The same, counting the threads inside a batch (pd_workers_stats). */
+static void run_batch(struct store *store, struct pd_job *jobs)
+{
+	unsigned inside = __atomic_add_fetch(&in_batch, 1, __ATOMIC_SEQ_CST);
+	unsigned max = __atomic_load_n(&stats.max_concurrent, __ATOMIC_RELAXED);
+
+	while (inside > max && !__atomic_compare_exchange_n(&stats.max_concurrent, &max, inside, 0,
+							    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	run_batch_in(store, jobs);
+	__atomic_sub_fetch(&in_batch, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The finished jobs to the loop. The loop reads the eventfd before it
+   empties the list: a non-empty list already has a wake-up coming. */
+static void publish(struct pd_job *jobs)
+{
+	struct pd_job *next;
+	uint64_t one = 1;
+	int was_empty;
+
+	if (on_done != NULL)
+		for (struct pd_job *job = jobs; job != NULL; job = job->next)
+			on_done(&job->req, &job->v);
+	pthread_mutex_lock(&d_lock);
+	was_empty = d_head == NULL;
+	for (; jobs != NULL; jobs = next) {	/* d_head: newest first */
+		next = jobs->next;
+		jobs->next = d_head;
+		d_head = jobs;
+	}
+	pthread_mutex_unlock(&d_lock);
+	if (was_empty && write(done_fd, &one, sizeof(one)) < 0)
+		log_warn("worker: eventfd write");
+}
+
+/*
+ * Without batching (Redis, greylist_spf: DNS must not hold the writer
+ * lock) one job at a time, so a hung call holds one job only, and the
+ * other workers take the next ones.
+ */
 static void *worker_main(void *arg)
 {
+	pthread_mutex_lock(&q_lock);
 	for (;;) {
-		struct pd_job *jobs, *next;
-		uint64_t one = 1;
-		int was_empty;
+		struct pd_job *jobs;
+		struct store *store;
 
-		pthread_mutex_lock(&q_lock);
-		while (q_head == NULL && !q_stop)
+		while (!runnable() && !q_stop)
 			pthread_cond_wait(&q_cond, &q_lock);
-		if (q_head == NULL) {
+		if (!runnable())
+			break;	/* stopping: empty, or the batcher drains it */
+		store = get_store();
+		if (q_head->batch && store != NULL && store_batches(store)) {
+			batcher = 1;
+			jobs = take(BATCH_MAX, 1);
+			stats.batches++;
+			for (struct pd_job *j = jobs; j != NULL; j = j->next)
+				stats.batched++;
 			pthread_mutex_unlock(&q_lock);
-			return NULL;
+			run_batch(store, jobs);
+			publish(jobs);
+			pthread_mutex_lock(&q_lock);
+			batcher = 0;
+		} else {
+			jobs = take(1, 0);
+			if (runnable())
+				pthread_cond_signal(&q_cond);	/* more for another */
+			pthread_mutex_unlock(&q_lock);
+			evaluate(jobs, store);
+			publish(jobs);
+			pthread_mutex_lock(&q_lock);
 		}
-		pthread_mutex_unlock(&q_lock);
-		if ((jobs = run_some()) == NULL)
-			continue;	/* another worker took them */
-		pthread_mutex_lock(&d_lock);
-		was_empty = d_head == NULL;
-		for (; jobs != NULL; jobs = next) {	/* d_head: newest first */
-			next = jobs->next;
-			jobs->next = d_head;
-			d_head = jobs;
-		}
-		pthread_mutex_unlock(&d_lock);
-		/* The loop reads the eventfd before it empties the list: a
-		   non-empty list already has a wake-up coming. */
-		if (was_empty && write(done_fd, &one, sizeof(one)) < 0)
-			log_warn("worker: eventfd write");
 	}
+	pthread_mutex_unlock(&q_lock);
+	return arg;
 }
 
 int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn *done)
 {
 	get_store = store_fn;
 	on_done = done;
+	q_stop = 0;		/* a pool may start again after a stop */
+	memset(&stats, 0, sizeof(stats));
 	if (n > MAX_WORKERS)
 		n = MAX_WORKERS;
+	if (done_fd >= 0)
+		close(done_fd);
 	if ((done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return -1;
 	for (nthreads = 0; nthreads < n; nthreads++)
@@ -183,17 +217,33 @@ unsigned pd_workers_count(void)
 	return nthreads;
 }
 
-void pd_workers_submit(struct pd_job *job)
+void pd_workers_submit(struct pd_job *jobs)
 {
-	job->next = NULL;
+	struct pd_job *last = NULL;
+
+	if (jobs == NULL)
+		return;
+	for (struct pd_job *job = jobs; job != NULL; job = job->next) {
+		job->batch = job->conf == NULL || pd_rules_batchable(rules_of(job));
+		last = job;
+	}
 	pthread_mutex_lock(&q_lock);
 	if (q_tail != NULL) {
-		q_tail->next = job;	/* a worker was woken for the head */
+		q_tail->next = jobs;	/* a worker was woken for the head */
 	} else {
-		q_head = job;
-		pthread_cond_signal(&q_cond);
+		q_head = jobs;
+		if (runnable())		/* else the batcher takes them next */
+			pthread_cond_signal(&q_cond);
 	}
-	q_tail = job;
+	q_tail = last;
+	pthread_mutex_unlock(&q_lock);
+}
+
+void pd_workers_stats(struct pd_worker_stats *out)
+{
+	pthread_mutex_lock(&q_lock);
+	*out = stats;
+	out->max_concurrent = __atomic_load_n(&stats.max_concurrent, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&q_lock);
 }
 

@@ -34,6 +34,7 @@ struct pd_job {
 	struct pd_request req;		/* pointing into raw */
 	struct pd_verdict v;		/* the answer, filled by a worker */
 	double t0;			/* for the latency histogram */
+	int batch;			/* may share a store batch (submit sets it) */
 };
 
 /* Called by a worker with the evaluated request (logging, metrics). */
@@ -42,10 +43,18 @@ typedef void pd_job_done_fn(const struct pd_request *req, const struct pd_verdic
 /* Start n threads. store_fn gives the current store (may be NULL). */
 int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn *done);
 unsigned pd_workers_count(void);
-void pd_workers_submit(struct pd_job *job);
+/* Queue jobs (a list through ->next, in order): one lock, one wake-up. */
+void pd_workers_submit(struct pd_job *jobs);
 int pd_workers_done_fd(void);
 /* Every finished job (a list through ->next), emptying the done list. */
 struct pd_job *pd_workers_take_done(void);
+/* Group commits so far: batches, jobs in them, and the most threads
+   ever inside a store batch at once (1: one batcher at a time). */
+struct pd_worker_stats {
+	unsigned long batches, batched;
+	unsigned max_concurrent;
+};
+void pd_workers_stats(struct pd_worker_stats *out);
 /* Finish the queued jobs, join the threads. */
 void pd_workers_stop(void);
 /* A job for the request req parsed from buf (used bytes): both copied,

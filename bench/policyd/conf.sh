@@ -9,7 +9,7 @@
 # DESCRIPTION
 #	PD_PORT gives each variant's port on 127.0.0.1. The login map owns
 #	each generated login's own address (loadgen.c: userN@lab.example).
-declare -A PD_PORT=([T]=10060 [L]=10061 [R]=10062 [P]=10063 [F]=10064 [W]=10066)
+declare -A PD_PORT=([T]=10060 [L]=10061 [R]=10062 [P]=10063 [F]=10064 [W]=10066 [O]=10067 [S]=10068 [V]=10069 [D]=10070)
 
 pd_login_map() {
 	local i

@@ -309,6 +309,11 @@ enum store_result store_batch_begin(struct store *store)
 	return store->ops->batch_begin != NULL ? store->ops->batch_begin(store) : STORE_NOTFOUND;
 }
 
+int store_batches(const struct store *store)
+{
+	return store->ops->batch_begin != NULL;
+}
+
 enum store_result store_batch_end(struct store *store, int commit)
 {
 	return store->ops->batch_end != NULL ? store->ops->batch_end(store, commit) : STORE_OK;

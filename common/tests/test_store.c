@@ -710,6 +710,7 @@ static void test_batch(void **state)
 	int64_t n = 0;
 	void *v = NULL;
 
+	assert_true(store_batches(f->store));
 	assert_int_equal(store_put(f->store, "c", 1, "5", 1, 0), STORE_OK);
 	assert_int_equal(store_batch_begin(f->store), STORE_OK);
 	assert_int_equal(store_batch_begin(f->store), STORE_ERROR);	/* one per thread */

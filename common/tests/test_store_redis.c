@@ -99,6 +99,8 @@ static void test_put_get_del(void **state)
 	void *v = NULL;
 	size_t len;
 
+	assert_false(store_batches(store));	/* one call at a time */
+	assert_int_equal(store_batch_begin(store), STORE_NOTFOUND);
 	assert_int_equal(store_get(store, "k", 1, &v, &len), STORE_NOTFOUND);
 	assert_int_equal(store_put(store, "k", 1, "a\0b", 3, 0), STORE_OK);
 	assert_int_equal(store_get(store, "k", 1, &v, &len), STORE_OK);

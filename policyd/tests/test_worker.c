@@ -9,6 +9,9 @@
  *	store: every job comes back once, with its owner, and the shared
  *	rate-limit counter is exact under concurrency (limit 50, 120
  *	messages: 50 DUNNO, 70 DEFER). The done callback sees each request.
+ *	Group commit: jobs submitted in bursts while batches run are taken
+ *	in batches by one worker at a time (the others would only wait on
+ *	LMDB's writer lock), and every job is in exactly one batch.
  *--*/
 #include "../../common/tests/test_util.h"
 #include <poll.h>
@@ -34,6 +37,79 @@ static void done_cb(const struct pd_request *req, const struct pd_verdict *v)
 	if (strcmp(pd_req_get(req, PD_A_SASL_USERNAME), "alice") == 0)
 		callbacks++;
 	pthread_mutex_unlock(&cb_lock);
+}
+
+/* Submit one parsed request as the loop does (owner: its counter). */
+static void submit_one(const char *req, int *owner)
+{
+	char buf[512];
+	const struct pd_limits lim = { 4096, sizeof(buf), 100 };
+	struct pd_request pr;
+	size_t used = 0, len = strlen(req);
+	const char *perr = NULL;
+
+	assert_true(len < sizeof(buf));
+	memcpy(buf, req, len + 1);
+	assert_int_equal(pd_proto_parse(buf, len, &lim, &pr, &used, &perr), PD_PARSE_DONE);
+	struct pd_job *job = pd_job_new(owner, buf, used, &pr);
+
+	memset(buf, 'x', sizeof(buf));	/* the job holds its own copy */
+	job->conf = daemon_conf_acquire();
+	pd_workers_submit(job);
+}
+
+/* Take finished jobs until n came back; count each owner's. */
+static void collect(int n)
+{
+	for (int back = 0; back < n;) {
+		struct pollfd p = { .fd = pd_workers_done_fd(), .events = POLLIN };
+
+		assert_true(poll(&p, 1, 20000) == 1);
+		for (struct pd_job *job = pd_workers_take_done(), *next; job != NULL; job = next) {
+			next = job->next;
+			(*(int *) job->owner)++;
+			back++;
+			pd_job_free(job);
+		}
+	}
+}
+
+static void test_one_batcher(void **state)
+{
+	char uri[600];
+	const char *err = NULL;
+	static const char req[] = "request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
+		"sasl_username=bob\nrecipient_count=1\n\n";
+	enum { N = 3000 };
+	static int owners[N];
+	struct pd_worker_stats ws;
+
+	snprintf(uri, sizeof(uri), "lmdb:%s/b.lmdb", dir);
+	st = store_open(uri, &err);
+	if (st == NULL)
+		fail_msg("store_open: %s", err);
+	struct pd_conf *conf = pd_conf_load_string("listen = unix:/x/y.sock\nrcpt_rules =\n"
+		"eom_rules = ratelimit\nratelimit_limits = sasl_username:messages:100000/1h\n", stderr);
+
+	assert_non_null(conf);
+	daemon_conf_install(&conf->ref);
+	assert_int_equal(pd_workers_start(4, get_store, NULL), 0);
+	/* Bursts with pauses: submits land while a batch runs, and when
+	   the queue is empty (each wakes a worker). */
+	for (int i = 0; i < N; i++) {
+		submit_one(req, &owners[i]);
+		if (i % 7 == 6)
+			usleep(50);
+	}
+	collect(N);
+	pd_workers_stats(&ws);
+	pd_workers_stop();
+	for (int i = 0; i < N; i++)
+		assert_int_equal(owners[i], 1);
+	assert_int_equal(ws.batched, N);
+	assert_true(ws.batches < N);	/* some batches held several */
+	assert_int_equal(ws.max_concurrent, 1);
+	store_close(&st);
 }
 
 static void test_pool(void **state)
@@ -115,5 +191,6 @@ int main(void)
 	struct test_list l = { 0 };
 
 	tests_add(&l, "4 workers, one LMDB store: every job back once, exact shared count", test_pool, NULL);
+	tests_add(&l, "LMDB group commit: one batcher at a time, every job in one batch", test_one_batcher, NULL);
 	return tests_run(&l, "worker", setup, teardown);
 }

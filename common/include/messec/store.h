@@ -170,6 +170,8 @@ enum store_result store_sync(struct store *store, int force);
  */
 enum store_result store_batch_begin(struct store *store);
 enum store_result store_batch_end(struct store *store, int commit);
+/* 1 when this backend batches (LMDB), 0 when begin answers NOTFOUND. */
+int store_batches(const struct store *store);
 
 /* Transactions (see DESCRIPTION). begin: NULL with store_error(). */
 struct store_txn *store_txn_begin(struct store *store);
