@@ -2,15 +2,18 @@
  * NAME
  *	upkeep 3h
  * SUMMARY
- *	messec-policyd's store upkeep thread: open the store, purge it
+ *	messec-policyd's store upkeep thread: open the store, flush it
+ *	(sync=periodic), purge it
  * SYNOPSIS
  *	#include "upkeep.h"
  * DESCRIPTION
  *	pd_upkeep_start() starts one thread that opens the state store
  *	(store = ..., read once: a restart key), retrying once a second
  *	while it cannot be opened (logged at most once a minute), then
- *	purges LMDB's expired entries every 10 minutes (Redis expires by
- *	itself). Opening Redis waits for its connect, AUTH and PING, up to
+ *	flushes an LMDB store opened with sync=periodic (store_sync, looked
+ *	at every 250 ms: the workers' commits never wait for an fdatasync,
+ *	store_sync_deferred) and purges LMDB's expired entries every 10
+ *	minutes (Redis expires by itself). Opening Redis waits for its connect, AUTH and PING, up to
  *	timeout_ms, and a purge walks the whole file: neither may happen in
  *	the event loop, which only reads the handle (pd_upkeep_store(): NULL
  *	until open; then the same handle until pd_upkeep_stop()).

@@ -421,6 +421,12 @@ int store_sync_pending(struct store *store)
 	return store->ops->sync_pending(store);
 }
 
+void store_sync_deferred(struct store *store)
+{
+	if (store->ops->sync_deferred != NULL)
+		store->ops->sync_deferred(store);
+}
+
 enum store_result store_txn_commit(struct store_txn **txn)
 {
 	struct store_txn *t = *txn;

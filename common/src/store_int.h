@@ -60,6 +60,7 @@ struct store_ops {
 					  size_t klen, store_foreach_fn *fn, void *ctx);
 	int (*stale)(struct store *store);
 	int (*sync_pending)(struct store *store);
+	void (*sync_deferred)(struct store *store);	/* NULL: nothing to defer */
 	/* Both free the transaction. */
 	enum store_result (*txn_commit)(struct store_txn *txn);
 	void (*txn_abort)(struct store_txn *txn);

@@ -50,6 +50,8 @@
  *	cache (other processes see them at once) and mdb_env_sync() runs
  *	from store_sync() and after a commit, at most every
  *	STORE_SYNC_INTERVAL_MS; an OS crash may lose the commits since.
+ *	After store_sync_deferred() only store_sync() flushes: a commit
+ *	never waits for a flush (nor for another thread's).
  *	writemap=yes: MDB_WRITEMAP, a commit writes into the shared mapping
  *	instead of one pwrite() per dirty page (policyd's greylisting: ~5
  *	system calls per single-write commit become none; syncs use msync).
@@ -106,8 +108,9 @@ struct lmdb_env {
 	size_t hdr;			/* EXPIRY_LEN, or 0 when plain */
 	dev_t lock_dev;
 	ino_t lock_ino;
-	pthread_mutex_t sync_lock;	/* dirty, last_sync */
-	int dirty;			/* periodic: commits not yet synced */
+	pthread_mutex_t sync_lock;	/* one syncer at a time; last_sync */
+	int dirty;			/* periodic: commits not yet synced (atomic) */
+	int deferred;			/* store_sync_deferred(): no sync in commit() (atomic) */
 	struct timespec last_sync;	/* CLOCK_MONOTONIC */
 	int refs;
 	struct lmdb_env *next;
@@ -427,19 +430,26 @@ static long ms_since(const struct timespec *then)
 		(now.tv_nsec - then->tv_nsec) / 1000000;
 }
 
-/* sync=periodic: flush when forced or the interval passed. */
+/*
+ * sync=periodic: flush when forced or the interval passed. The flag is
+ * cleared before the flush: a commit that ends during it sets it again
+ * (its pages may have missed this flush), one that ended before is in
+ * it. Committers never wait for sync_lock: only syncers take it.
+ */
 static enum store_result env_sync(struct lmdb_env *e, int force)
 {
 	int rc = 0;
 
-	if (e->sync != LMDB_SYNC_PERIODIC)
+	if (e->sync != LMDB_SYNC_PERIODIC || !__atomic_load_n(&e->dirty, __ATOMIC_ACQUIRE))
 		return STORE_OK;
 	pthread_mutex_lock(&e->sync_lock);
-	if (e->dirty && (force || ms_since(&e->last_sync) >= STORE_SYNC_INTERVAL_MS)) {
+	if (__atomic_load_n(&e->dirty, __ATOMIC_ACQUIRE) &&
+	    (force || ms_since(&e->last_sync) >= STORE_SYNC_INTERVAL_MS)) {
+		__atomic_store_n(&e->dirty, 0, __ATOMIC_RELEASE);
 		rc = mdb_env_sync(e->env, 1);
 		(void)clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
-		if (rc == 0)
-			e->dirty = 0;
+		if (rc != 0)
+			__atomic_store_n(&e->dirty, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&e->sync_lock);
 	return rc == 0 ? STORE_OK : lmdb_fail(e, "sync", rc);
@@ -453,11 +463,12 @@ static enum store_result commit(struct lmdb_env *e, MDB_txn *txn, const char *wh
 	if (rc != 0)
 		return lmdb_fail(e, what, rc);
 	if (e->sync == LMDB_SYNC_PERIODIC) {
-		pthread_mutex_lock(&e->sync_lock);
-		e->dirty = 1;
-		pthread_mutex_unlock(&e->sync_lock);
-		/* The commit stands; a failed flush is retried next time. */
-		(void)env_sync(e, 0);
+		__atomic_store_n(&e->dirty, 1, __ATOMIC_RELEASE);
+		/* The commit stands; a failed flush is retried next time.
+		   Deferred: the caller's own thread flushes (a flush here
+		   would hold this commit's answer for an fdatasync). */
+		if (!__atomic_load_n(&e->deferred, __ATOMIC_ACQUIRE))
+			(void)env_sync(e, 0);
 	}
 	return STORE_OK;
 }
@@ -959,10 +970,13 @@ static int lmdb_sync_pending(struct store *store)
 
 	if (e->sync != LMDB_SYNC_PERIODIC || e->pid != getpid())
 		return 0;
-	pthread_mutex_lock(&e->sync_lock);
-	dirty = e->dirty;
-	pthread_mutex_unlock(&e->sync_lock);
+	dirty = __atomic_load_n(&e->dirty, __ATOMIC_ACQUIRE);
 	return dirty;
+}
+
+static void lmdb_sync_deferred(struct store *store)
+{
+	__atomic_store_n(&env_of(store)->deferred, 1, __ATOMIC_RELEASE);
 }
 
 static enum store_result lmdb_txn_commit(struct store_txn *txn)
@@ -1040,6 +1054,7 @@ const struct store_ops store_lmdb_ops = {
 	.txn_hforeach = lmdb_txn_hforeach,
 	.stale = lmdb_stale,
 	.sync_pending = lmdb_sync_pending,
+	.sync_deferred = lmdb_sync_deferred,
 	.txn_commit = lmdb_txn_commit,
 	.txn_abort = lmdb_txn_abort,
 	.batch_begin = lmdb_batch_begin,

@@ -688,6 +688,44 @@ static void test_sync_pending(void **state)
 	test_rmtree(&dir);
 }
 
+static void test_sync_deferred(void **state)
+{
+	char *dir = test_tmpdir(), uri[700];
+	const char *err = NULL;
+	struct store *inl, *def;
+
+	snprintf(uri, sizeof(uri), "lmdb:%s/i.lmdb?sync=periodic", dir);
+	inl = store_open(uri, &err);
+	assert_non_null(inl);
+	snprintf(uri, sizeof(uri), "lmdb:%s/d.lmdb?sync=periodic", dir);
+	def = store_open(uri, &err);
+	assert_non_null(def);
+	store_sync_deferred(def);
+	/* Past the interval after the open: a commit flushes itself ... */
+	usleep((STORE_SYNC_INTERVAL_MS + 100) * 1000);
+	assert_int_equal(store_put(inl, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(inl), 0);
+	/* ... unless deferred: then only store_sync() does. */
+	assert_int_equal(store_put(def, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(def), 1);
+	assert_int_equal(store_put(def, "k2", 2, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(def), 1);
+	assert_int_equal(store_sync(def, 0), STORE_OK);	/* the interval passed */
+	assert_int_equal(store_sync_pending(def), 0);
+	assert_int_equal(store_sync(def, 0), STORE_OK);	/* nothing to do */
+	/* Data and other backends: nothing to defer. */
+	store_close(&inl);
+	snprintf(uri, sizeof(uri), "lmdb:%s/x.lmdb?sync=data", dir);
+	inl = store_open(uri, &err);
+	assert_non_null(inl);
+	store_sync_deferred(inl);
+	assert_int_equal(store_put(inl, "k", 1, "v", 1, 0), STORE_OK);
+	assert_int_equal(store_sync_pending(inl), 0);
+	store_close(&inl);
+	store_close(&def);
+	test_rmtree(&dir);
+}
+
 /* Group commit: one write transaction for the calling thread's calls. */
 struct batch_peek {
 	struct store *store;
@@ -807,6 +845,8 @@ int main(void)
 		  test_check_address, NULL);
 	tests_add(&l, "store_stale: replaced, lock file replaced, removed", test_stale, NULL);
 	tests_add(&l, "store_sync_pending: periodic commit pending until store_sync", test_sync_pending,
+		  NULL);
+	tests_add(&l, "store_sync_deferred: commits never flush, store_sync does", test_sync_deferred,
 		  NULL);
 	return tests_run(&l, "store", NULL, NULL);
 }

@@ -225,6 +225,12 @@ enum store_result store_txn_hforeach(struct store_txn *txn, const void *key,
 int store_stale(struct store *store);
 /* sync=periodic: 1 when commits wait for store_sync(); else 0. */
 int store_sync_pending(struct store *store);
+/* sync=periodic: from now on commits on this store's file (in this
+   process) never flush in the committing thread, so no commit waits for
+   an fdatasync or msync; the caller promises a thread of its own that
+   calls store_sync(store, 0) at least every STORE_SYNC_INTERVAL_MS.
+   A no-op for other modes and backends. */
+void store_sync_deferred(struct store *store);
 
 /*
  * Run fn in a fresh transaction and commit when it returns STORE_OK;
