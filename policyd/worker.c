@@ -33,7 +33,18 @@
 static pthread_t threads[MAX_WORKERS];
 static unsigned nthreads;
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+/*
+ * Idle workers wait on a condition variable each, on a stack: a wake-up
+ * goes to the one that went idle last (its cache still warm, and with
+ * LMDB, where one batcher does the work, mostly the same thread), is
+ * sent after q_lock is released (the woken thread does not sleep again
+ * on the lock its waker holds), and never twice to one sleeper.
+ */
+static struct {
+	pthread_cond_t cond;
+	int waiting;		/* on the idle stack; cleared by the waker */
+} slot[MAX_WORKERS];
+static unsigned idle[MAX_WORKERS], nidle;
 static struct pd_job *q_head, *q_tail;
 static int q_stop;
 static pthread_mutex_t d_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -70,6 +81,41 @@ static unsigned in_batch;		/* threads inside a store batch */
 static int runnable(void)
 {
 	return q_head != NULL && !(batcher && q_head->batch);
+}
+
+/* Under q_lock: take the last idle worker off the stack (-1: none).
+   pthread_cond_signal(&slot[i].cond) once q_lock is released. */
+static int wake_pick(void)
+{
+	if (nidle == 0)
+		return -1;
+	int i = (int) idle[--nidle];
+
+	slot[i].waiting = 0;
+	return i;
+}
+
+static void wake(int i)
+{
+	if (i >= 0)
+		pthread_cond_signal(&slot[i].cond);
+}
+
+/* Under q_lock: sleep until a waker picks this worker, or stop. */
+static void sleep_idle(unsigned me)
+{
+	slot[me].waiting = 1;
+	idle[nidle++] = me;
+	while (slot[me].waiting && !q_stop)
+		pthread_cond_wait(&slot[me].cond, &q_lock);
+	if (slot[me].waiting) {		/* stopping: leave the stack */
+		for (unsigned k = 0; k < nidle; k++)
+			if (idle[k] == me) {
+				idle[k] = idle[--nidle];
+				break;
+			}
+		slot[me].waiting = 0;
+	}
 }
 
 /* Up to max jobs from the queue head (a list through ->next), only
@@ -159,13 +205,15 @@ static void publish(struct pd_job *jobs)
  */
 static void *worker_main(void *arg)
 {
+	unsigned me = (unsigned) (uintptr_t) arg;
+
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
 		struct pd_job *jobs;
 		struct store *store;
 
 		while (!runnable() && !q_stop)
-			pthread_cond_wait(&q_cond, &q_lock);
+			sleep_idle(me);
 		if (!runnable())
 			break;	/* stopping: empty, or the batcher drains it */
 		store = get_store();
@@ -181,17 +229,20 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&q_lock);
 			batcher = 0;
 		} else {
+			int other = -1;
+
 			jobs = take(1, 0);
 			if (runnable())
-				pthread_cond_signal(&q_cond);	/* more for another */
+				other = wake_pick();	/* more for another */
 			pthread_mutex_unlock(&q_lock);
+			wake(other);
 			evaluate(jobs, store);
 			publish(jobs);
 			pthread_mutex_lock(&q_lock);
 		}
 	}
 	pthread_mutex_unlock(&q_lock);
-	return arg;
+	return NULL;
 }
 
 int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn *done)
@@ -206,9 +257,19 @@ int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn
 		close(done_fd);
 	if ((done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return -1;
-	for (nthreads = 0; nthreads < n; nthreads++)
-		if (pthread_create(&threads[nthreads], NULL, worker_main, NULL) != 0)
+	nidle = 0;
+	for (nthreads = 0; nthreads < n; nthreads++) {
+		static int inited[MAX_WORKERS];
+
+		if (!inited[nthreads]) {
+			pthread_cond_init(&slot[nthreads].cond, NULL);
+			inited[nthreads] = 1;
+		}
+		slot[nthreads].waiting = 0;
+		if (pthread_create(&threads[nthreads], NULL, worker_main,
+				   (void *) (uintptr_t) nthreads) != 0)
 			log_fatalx("worker: pthread_create failed");
+	}
 	return 0;
 }
 
@@ -220,6 +281,7 @@ unsigned pd_workers_count(void)
 void pd_workers_submit(struct pd_job *jobs)
 {
 	struct pd_job *last = NULL;
+	int w = -1;
 
 	if (jobs == NULL)
 		return;
@@ -233,10 +295,11 @@ void pd_workers_submit(struct pd_job *jobs)
 	} else {
 		q_head = jobs;
 		if (runnable())		/* else the batcher takes them next */
-			pthread_cond_signal(&q_cond);
+			w = wake_pick();
 	}
 	q_tail = last;
 	pthread_mutex_unlock(&q_lock);
+	wake(w);
 }
 
 void pd_workers_stats(struct pd_worker_stats *out)
@@ -278,7 +341,8 @@ void pd_workers_stop(void)
 {
 	pthread_mutex_lock(&q_lock);
 	q_stop = 1;
-	pthread_cond_broadcast(&q_cond);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_cond_signal(&slot[i].cond);
 	pthread_mutex_unlock(&q_lock);
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);

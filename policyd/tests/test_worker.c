@@ -112,6 +112,39 @@ static void test_one_batcher(void **state)
 	store_close(&st);
 }
 
+static struct store *no_store(void)
+{
+	return NULL;
+}
+
+/* Without a batching store (not open yet, Redis), one job per worker at
+   a time: every job still comes back once, answered store_fail_action. */
+static void test_unbatched(void **state)
+{
+	static const char req[] = "request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
+		"sasl_username=carol\nrecipient_count=1\n\n";
+	enum { N = 2000 };
+	static int owners[N];
+	struct pd_worker_stats ws;
+	struct pd_conf *conf = pd_conf_load_string("listen = unix:/x/y.sock\nrcpt_rules =\n"
+		"eom_rules = ratelimit\nratelimit_limits = sasl_username:messages:10/1h\n", stderr);
+
+	assert_non_null(conf);
+	daemon_conf_install(&conf->ref);
+	assert_int_equal(pd_workers_start(4, no_store, NULL), 0);
+	for (int i = 0; i < N; i++) {
+		submit_one(req, &owners[i]);
+		if (i % 5 == 4)
+			usleep(20);
+	}
+	collect(N);
+	pd_workers_stats(&ws);
+	pd_workers_stop();
+	for (int i = 0; i < N; i++)
+		assert_int_equal(owners[i], 1);
+	assert_int_equal(ws.batches, 0);
+}
+
 static void test_pool(void **state)
 {
 	char uri[600], text[512];
@@ -192,5 +225,6 @@ int main(void)
 
 	tests_add(&l, "4 workers, one LMDB store: every job back once, exact shared count", test_pool, NULL);
 	tests_add(&l, "LMDB group commit: one batcher at a time, every job in one batch", test_one_batcher, NULL);
+	tests_add(&l, "no batching store: one job per worker, every job back once", test_unbatched, NULL);
 	return tests_run(&l, "worker", setup, teardown);
 }
