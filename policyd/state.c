@@ -463,21 +463,30 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		free(val);
 		val = NULL;
 	}
-	r = store_get(store, key, (size_t) klen, &val, NULL);
-	if (r == STORE_ERROR)
-		return store_failed(st, "greylist", v, vsize, said, ssize);
-	if (r == STORE_NOTFOUND) {
-		int n = snprintf(tv, sizeof(tv), "%lld", (long long) t);
+	/* put-if-absent first (most greylisted triplets are new: one store
+	   call, not a read and a write): two MX hosts seeing the first
+	   attempt at once both defer; neither resets the other's
+	   first-seen time. */
+	int n = snprintf(tv, sizeof(tv), "%lld", (long long) t);
 
-		/* put-if-absent: two MX hosts seeing the first attempt at once
-		   both defer; neither resets the other's first-seen time. */
-		r = store_put_new(store, key, (size_t) klen, tv, (size_t) n, (uint32_t) st->gl_window);
-		if (r == STORE_ERROR)
-			return store_failed(st, "greylist", v, vsize, said, ssize);
+	r = store_put_new(store, key, (size_t) klen, tv, (size_t) n, (uint32_t) st->gl_window);
+	if (r == STORE_OK) {
 		str_copy(v, st->gl_action, vsize);
 		PD_SAID(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
 		return 1;
 	}
+	if (r == STORE_EXISTS)
+		r = store_get(store, key, (size_t) klen, &val, NULL);
+	if (r == STORE_NOTFOUND) {
+		/* Gone between the two calls (expired, or another host's
+		   purge): seen but not passed, so defer, as for a new one. */
+		str_copy(v, st->gl_action, vsize);
+		PD_SAID(said, ssize, "triplet %s <%s> <%s> expired meanwhile: %s", net, snd, rcpt,
+			 st->gl_action);
+		return 1;
+	}
+	if (r != STORE_OK)
+		return store_failed(st, "greylist", v, vsize, said, ssize);
 	if (strcmp(val, "p") == 0) {
 		free(val);
 		PD_SAID(said, ssize, "triplet passed before");

@@ -33,17 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
+#include "srv.h"
 
 #define BUF 16384
 
 struct conn {
-	int fd;
+	int fd;		/* first: srv_accept() sets it */
 	size_t len;
 	int pending;
 	struct conn *next;	/* in the queue or the done list */
@@ -176,8 +172,7 @@ static void serve(struct conn *c)
 int main(int argc, char **argv)
 {
 	static const char answer[] = "action=DUNNO\n\n";
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, lfd, ep;
+	int lfd, ep;
 	unsigned long port = argc >= 3 ? strtoul(argv[1], NULL, 10) : 0;
 	unsigned flags = MDB_NOSYNC | MDB_NOTLS;
 	MDB_txn *txn;
@@ -199,19 +194,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "policy-floorsrv: cannot open the LMDB environment in %s\n", argv[2]);
 		return 1;
 	}
-	sin.sin_port = htons((uint16_t) port);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *) &sin, sizeof(sin)) < 0 || listen(lfd, 1024) < 0) {
-		perror("policy-floorsrv: listen");
-		return 1;
-	}
-	ep = epoll_create1(EPOLL_CLOEXEC);
+	lfd = srv_listen("policy-floorsrv", port, &ep);
 	done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = NULL };
 	struct epoll_event dev = { .events = EPOLLIN, .data.ptr = &done_fd };
 
-	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
 	epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &dev);
 	pthread_create(&t, NULL, worker, NULL);
 	for (;;) {
@@ -222,16 +208,7 @@ int main(int argc, char **argv)
 			struct conn *c = evs[i].data.ptr;
 
 			if (c == NULL) {
-				int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-				if (fd < 0)
-					continue;
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-				c = calloc(1, sizeof(*c));
-				c->fd = fd;
-				struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
-				epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+				srv_accept(lfd, ep, sizeof(struct conn));
 				continue;
 			}
 			if ((void *) c == (void *) &done_fd) {
