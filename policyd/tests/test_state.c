@@ -141,6 +141,22 @@ static void test_recipients(void **state)
 	env_close(&e);
 }
 
+/* Several windows on one key, in a list longer than one short line:
+   an admin's five limits must load (the value was capped at 127 bytes). */
+static void test_windows(void **state)
+{
+	struct env e;
+
+	env_open(&e, "eom_rules = ratelimit\nratelimit_limits = sasl_username:recipients:500/1h:auth "
+		 "client_net:messages:100/1h:anon sender:messages:300/1h:any sasl_username:messages:2/1m:auth "
+		 "sasl_username:messages:10/1h:auth\n");
+	assert_string_equal(ask(&e, e.store, EOM_ALICE), "DUNNO");
+	assert_string_equal(ask(&e, e.store, EOM_ALICE), "DUNNO");
+	/* The 1-minute window (2) decides before the 1-hour one (10). */
+	assert_string_equal(ask(&e, e.store, EOM_ALICE), "DEFER 4.7.1 Rate limit exceeded, try again later");
+	env_close(&e);
+}
+
 static void test_scope_and_net(void **state)
 {
 	struct env e;
@@ -324,6 +340,7 @@ int main(void)
 	tests_add(&l, "ratelimit: recipients counted from recipient_count, configured action",
 		  test_recipients, NULL);
 	tests_add(&l, "ratelimit: anon scope, client /24 and /64", test_scope_and_net, NULL);
+	tests_add(&l, "ratelimit: five limits on one line, two windows on one key", test_windows, NULL);
 	tests_add(&l, "greylist: defer, early retry deferred, retry after delay passes", test_greylist, NULL);
 	tests_add(&l, "greylist: retry after the window starts over", test_greylist_window, NULL);
 	tests_add(&l, "greylist: network auto-allowed after N passes", test_auto_allow, NULL);

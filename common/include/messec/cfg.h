@@ -38,7 +38,7 @@
  *	CFG_SIZE   bytes, with K/M/G suffix (1024-based), within [min, max]
  *	CFG_TIME   seconds, with s/m/h/d/w suffix, within [min, max] seconds
  *	           (INT/SIZE/TIME: min = max = 0 means unbounded)
- *	CFG_LIST   list of words (comma/space separated; max = max length)
+ *	CFG_LIST   list of words (comma/space separated; max = max length of the whole value)
  *	CFG_PATH   absolute path ("" allowed when the default is "")
  *	CFG_SOCKET "unix:/path", "inet:host:port", "inet6:[addr]:port" (sock.h);
  *	           "" allowed when the default is "" (cfg_socket() gives NULL)
