@@ -463,29 +463,20 @@ int pd_greylist_check(const struct pd_state *st, struct store *store, const stru
 		free(val);
 		val = NULL;
 	}
-	/* put-if-absent first (most greylisted triplets are new: one store
-	   call, not a read and a write): two MX hosts seeing the first
-	   attempt at once both defer; neither resets the other's
-	   first-seen time. */
+	/* One call, new or known (store_put_new_get): put-if-absent, so two
+	   MX hosts seeing the first attempt at once both defer and neither
+	   resets the other's first-seen time; a known triplet's value comes
+	   back from the same call (one Redis round trip, one LMDB lookup). */
 	int n = snprintf(tv, sizeof(tv), "%lld", (long long) t);
 
-	r = store_put_new(store, key, (size_t) klen, tv, (size_t) n, (uint32_t) st->gl_window);
+	r = store_put_new_get(store, key, (size_t) klen, tv, (size_t) n, (uint32_t) st->gl_window,
+			      &val, NULL);
 	if (r == STORE_OK) {
 		str_copy(v, st->gl_action, vsize);
 		PD_SAID(said, ssize, "new triplet %s <%s> <%s>: %s", net, snd, rcpt, st->gl_action);
 		return 1;
 	}
-	if (r == STORE_EXISTS)
-		r = store_get(store, key, (size_t) klen, &val, NULL);
-	if (r == STORE_NOTFOUND) {
-		/* Gone between the two calls (expired, or another host's
-		   purge): seen but not passed, so defer, as for a new one. */
-		str_copy(v, st->gl_action, vsize);
-		PD_SAID(said, ssize, "triplet %s <%s> <%s> expired meanwhile: %s", net, snd, rcpt,
-			 st->gl_action);
-		return 1;
-	}
-	if (r != STORE_OK)
+	if (r != STORE_EXISTS)
 		return store_failed(st, "greylist", v, vsize, said, ssize);
 	if (strcmp(val, "p") == 0) {
 		free(val);

@@ -267,7 +267,16 @@ enum store_result store_put_new(struct store *store, const void *key, size_t kle
 {
 	if (check_key(klen) == STORE_ERROR || check_value(vlen) == STORE_ERROR)
 		return STORE_ERROR;
-	return store->ops->put_new(store, key, klen, value, vlen, ttl);
+	return store->ops->put_new(store, key, klen, value, vlen, ttl, NULL, NULL);
+}
+
+enum store_result store_put_new_get(struct store *store, const void *key, size_t klen,
+				    const void *value, size_t vlen, uint32_t ttl,
+				    void **old_r, size_t *old_len_r)
+{
+	if (check_key(klen) == STORE_ERROR || check_value(vlen) == STORE_ERROR)
+		return STORE_ERROR;
+	return store->ops->put_new(store, key, klen, value, vlen, ttl, old_r, old_len_r);
 }
 
 enum store_result store_incr(struct store *store, const void *key, size_t klen,

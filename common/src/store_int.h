@@ -27,8 +27,10 @@ struct store_ops {
 				 void **value_r, size_t *len_r);
 	enum store_result (*put)(struct store *store, const void *key, size_t klen,
 				 const void *value, size_t vlen, uint32_t ttl);
+	/* old_r NULL: the value that was there is not wanted. */
 	enum store_result (*put_new)(struct store *store, const void *key, size_t klen,
-				     const void *value, size_t vlen, uint32_t ttl);
+				     const void *value, size_t vlen, uint32_t ttl,
+				     void **old_r, size_t *old_len_r);
 	enum store_result (*incr)(struct store *store, const void *key, size_t klen,
 				  int64_t delta, uint32_t ttl, int64_t *value_r);
 	enum store_result (*del)(struct store *store, const void *key, size_t klen);

@@ -605,10 +605,11 @@ static enum store_result ttl_ok(const struct lmdb_env *e, uint32_t ttl)
 	return STORE_OK;
 }
 
-/* put (only_new 0) or put-if-absent (only_new 1) in one write txn. */
+/* put (only_new 0) or put-if-absent (only_new 1) in one write txn;
+   put-if-absent copies the live value into *old_r when wanted. */
 static enum store_result put_common(struct store *store, const void *key, size_t klen,
 				    const void *value, size_t vlen, uint32_t ttl,
-				    int only_new)
+				    int only_new, void **old_r, size_t *old_len_r)
 {
 	struct lmdb_env *e = env_of(store);
 	MDB_val k = { klen, (void *)key }, v;
@@ -623,6 +624,8 @@ static enum store_result put_common(struct store *store, const void *key, size_t
 	if (only_new) {
 		ret = rec_get(e, txn, key, klen, &v, "put");
 		if (ret != STORE_NOTFOUND) {
+			if (ret == STORE_OK && old_r != NULL)
+				copy_value(e, &v, old_r, old_len_r);
 			wtxn_abort(e, txn, ret == STORE_ERROR);
 			return ret == STORE_OK ? STORE_EXISTS : STORE_ERROR;
 		}
@@ -637,13 +640,14 @@ static enum store_result put_common(struct store *store, const void *key, size_t
 static enum store_result lmdb_put(struct store *store, const void *key, size_t klen,
 				  const void *value, size_t vlen, uint32_t ttl)
 {
-	return put_common(store, key, klen, value, vlen, ttl, 0);
+	return put_common(store, key, klen, value, vlen, ttl, 0, NULL, NULL);
 }
 
 static enum store_result lmdb_put_new(struct store *store, const void *key, size_t klen,
-				      const void *value, size_t vlen, uint32_t ttl)
+				      const void *value, size_t vlen, uint32_t ttl,
+				      void **old_r, size_t *old_len_r)
 {
-	return put_common(store, key, klen, value, vlen, ttl, 1);
+	return put_common(store, key, klen, value, vlen, ttl, 1, old_r, old_len_r);
 }
 
 static enum store_result lmdb_incr(struct store *store, const void *key, size_t klen,

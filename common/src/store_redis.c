@@ -74,6 +74,15 @@ static const char incr_script[] =
 	"redis.call('EXPIRE', KEYS[1], ARGV[2]) end "
 	"return v";
 
+/* KEYS[1] key; ARGV[1] value, ARGV[2] ttl (0 = none). The live value,
+   or nil once the value is written: put-if-absent that reads. */
+static const char put_new_get_script[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v then return v end "
+	"if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) "
+	"else redis.call('SET', KEYS[1], ARGV[1]) end "
+	"return false";
+
 /* --- connections */
 
 static redisContext *redis_connect(struct store_redis *r)
@@ -414,9 +423,28 @@ static enum store_result redis_put(struct store *store, const void *key, size_t 
 }
 
 static enum store_result redis_put_new(struct store *store, const void *key, size_t klen,
-				       const void *value, size_t vlen, uint32_t ttl)
+				       const void *value, size_t vlen, uint32_t ttl,
+				       void **old_r, size_t *old_len_r)
 {
-	return set_common(store, key, klen, value, vlen, ttl, 1);
+	struct store_redis *r = (struct store_redis *)store;
+	char t[16];
+	const char *argv[] = { "EVAL", put_new_get_script, "1", key, (const char *)value, t };
+	size_t lens[] = { 4, sizeof(put_new_get_script) - 1, 1, klen, vlen, 0 };
+	redisReply *rep;
+
+	if (old_r == NULL)
+		return set_common(store, key, klen, value, vlen, ttl, 1);
+	lens[5] = (size_t)snprintf(t, sizeof(t), "%u", ttl);
+	if ((rep = command(r, 6, argv, lens)) == NULL)
+		return STORE_ERROR;
+	switch (store_redis_take_value(r, rep, old_r, old_len_r)) {
+	case STORE_OK:
+		return STORE_EXISTS;
+	case STORE_NOTFOUND:
+		return STORE_OK;	/* nil: written */
+	default:
+		return STORE_ERROR;
+	}
 }
 
 static enum store_result redis_incr(struct store *store, const void *key, size_t klen,

@@ -176,6 +176,32 @@ static void test_put_new(void **state)
 	assert_int_equal(store_put_new(store, "", 0, "x", 1, 0), STORE_ERROR);
 }
 
+static void test_put_new_get(void **state)
+{
+	void *old = NULL;
+	size_t len = 0;
+
+	/* Absent: written, nothing handed back. */
+	assert_int_equal(store_put_new_get(store, "g", 1, "1700000000", 10, 600, &old, &len), STORE_OK);
+	assert_null(old);
+	want_value(store, "g", "1700000000");
+	/* Present: left as it is, its value handed back. */
+	assert_int_equal(store_put_new_get(store, "g", 1, "1800000000", 10, 600, &old, &len), STORE_EXISTS);
+	assert_non_null(old);
+	assert_int_equal(len, 10);
+	assert_string_equal(old, "1700000000");
+	free(old);
+	old = NULL;
+	want_value(store, "g", "1700000000");
+	/* No TTL; a binary value back with its length. */
+	assert_int_equal(store_put_new_get(store, "b", 1, "a\0b", 3, 0, &old, &len), STORE_OK);
+	assert_int_equal(store_put_new_get(store, "b", 1, "x", 1, 0, &old, &len), STORE_EXISTS);
+	assert_int_equal(len, 3);
+	assert_memory_equal(old, "a\0b", 4);
+	free(old);
+	assert_int_equal(store_put_new_get(store, "", 0, "x", 1, 0, &old, NULL), STORE_ERROR);
+}
+
 static void test_incr(void **state)
 {
 	int64_t n = 0;
@@ -615,6 +641,7 @@ static const struct {
 } contract[] = {
 	{ "get, put, exists, del, binary value", test_get_put_exists_del },
 	{ "put_new: OK, then EXISTS leaving the first value", test_put_new },
+	{ "put_new_get: OK when written, EXISTS with the live value", test_put_new_get },
 	{ "incr: add, negative, decimal text, non-integer is an error", test_incr },
 	{ "foreach: prefix, literal glob byte, all keys, stop, fail", test_foreach },
 	{ "txn: read your writes, invisible before commit, del", test_txn_read_your_writes },

@@ -125,6 +125,12 @@ enum store_result store_put(struct store *store, const void *key, size_t klen,
    unchanged); atomic on both backends. */
 enum store_result store_put_new(struct store *store, const void *key, size_t klen,
 				const void *value, size_t vlen, uint32_t ttl);
+/* The same, and on EXISTS the live value in *old_r (malloc'ed, NUL-
+   terminated after *old_len_r bytes; old_len_r may be NULL): one call,
+   one round trip, for "write if new, else read it". */
+enum store_result store_put_new_get(struct store *store, const void *key, size_t klen,
+				    const void *value, size_t vlen, uint32_t ttl,
+				    void **old_r, size_t *old_len_r);
 /* Atomic add: a missing/expired key starts at 0 and gets ttl; an existing
    key keeps its expiry. New value in *value_r (may be NULL). */
 enum store_result store_incr(struct store *store, const void *key, size_t klen,
