@@ -32,6 +32,7 @@
 #include <openssl/rand.h>
 #include <zlib.h>
 #include "messec/sbuf.h"
+#include "messec/sock.h"
 #include "dmarc_send.h"
 
 int ma_send_gzip(const void *data, size_t len, unsigned char **out_r, size_t *out_len_r)
@@ -157,21 +158,12 @@ static int write_all(int fd, const char *buf, size_t len, time_t deadline)
  */
 static int write_nopipe(int fd, const char *buf, size_t len, time_t deadline)
 {
-	static const struct timespec zero = { 0, 0 };
-	sigset_t pipe_set, old_set, pending;
-	int was_pending, rc;
+	struct sock_sigpipe saved;
+	int rc;
 
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigemptyset(&pending);
-	(void) sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE) == 1;
-	(void) pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	sock_sigpipe_block(&saved);
 	rc = write_all(fd, buf, len, deadline);
-	if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	(void) pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	sock_sigpipe_restore(&saved);
 	return rc;
 }
 

@@ -30,6 +30,8 @@
 #include <messec/str.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
@@ -489,4 +491,30 @@ int sock_local_port(int fd)
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return -1;
+}
+
+void sock_sigpipe_block(struct sock_sigpipe *st)
+{
+	sigset_t pipe_set, pending;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	(void) sigpending(&pending);
+	st->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	(void) pthread_sigmask(SIG_BLOCK, &pipe_set, &st->old);
+}
+
+void sock_sigpipe_restore(const struct sock_sigpipe *st)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, pending;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	if (!st->was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	(void) pthread_sigmask(SIG_SETMASK, &st->old, NULL);
 }

@@ -59,6 +59,7 @@
 #include <messec/str.h>
 
 #include <signal.h>
+#include <messec/sock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,37 +174,9 @@ void store_redis_give_back(struct store_redis *r, redisContext *c)
  * hiredis writes with write(2), so a server that went away raises
  * SIGPIPE, whose default action kills the daemon. Block it in this
  * thread for the command and swallow one raised meanwhile; the error
- * itself arrives as EPIPE (OpenSSH's and curl's approach).
+ * itself arrives as EPIPE (OpenSSH's and curl's approach): common/sock's
+ * sock_sigpipe_block/restore.
  */
-struct sigpipe_state {
-	sigset_t old;
-	int was_pending;
-};
-
-static void sigpipe_block(struct sigpipe_state *st)
-{
-	sigset_t pipe_set, pending;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	st->was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &st->old);
-}
-
-static void sigpipe_restore(const struct sigpipe_state *st)
-{
-	sigset_t pipe_set, pending;
-	struct timespec zero = { 0, 0 };
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	if (!st->was_pending && sigismember(&pending, SIGPIPE))
-		sigtimedwait(&pipe_set, NULL, &zero);
-	pthread_sigmask(SIG_SETMASK, &st->old, NULL);
-}
-
 /*
  * Send n commands in one round trip (pipelining) and read their n
  * replies into replies[] (error replies included). 0, or -1 on an I/O
@@ -213,12 +186,12 @@ int store_redis_exchange(struct store_redis *r, redisContext *c, size_t n,
 		    const int *argcs, const char **const *argvs,
 		    const size_t *const *lens, redisReply **replies)
 {
-	struct sigpipe_state saved;
+	struct sock_sigpipe saved;
 	size_t i, got = 0;
 	void *rep;
 	int ret = 0;
 
-	sigpipe_block(&saved);
+	sock_sigpipe_block(&saved);
 	for (i = 0; i < n && ret == 0; i++) {
 		if (redisAppendCommandArgv(c, argcs[i], argvs[i], lens[i]) != REDIS_OK)
 			ret = -1;
@@ -229,7 +202,7 @@ int store_redis_exchange(struct store_redis *r, redisContext *c, size_t n,
 		else
 			replies[got++] = rep;
 	}
-	sigpipe_restore(&saved);
+	sock_sigpipe_restore(&saved);
 	if (ret < 0) {
 		store_set_error("%s: redis: %s", r->uri, c->errstr[0] ? c->errstr : "no reply");
 		if (!c->err)

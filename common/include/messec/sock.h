@@ -21,6 +21,7 @@
 #ifndef MESSEC_SOCK_H
 #define MESSEC_SOCK_H
 
+#include <signal.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -47,5 +48,20 @@ int sock_connect(const struct sock_addr *addr, int timeout_ms, const char **erro
 int sock_set_nonblock(int fd);
 /* Port a bound inet socket listens on (after port 0), or -1. */
 int sock_local_port(int fd);
+
+/*
+ * Writes to a peer that went away (a socket, a pipe to a child) raise
+ * SIGPIPE, whose default action kills the process. Around such writes:
+ * sock_sigpipe_block() blocks it in this thread; sock_sigpipe_restore()
+ * takes back the one raised meanwhile (unless one was already pending)
+ * and restores the mask. The write itself fails with EPIPE, an error to
+ * report. pipe(7), signal(7).
+ */
+struct sock_sigpipe {
+	sigset_t old;
+	int was_pending;
+};
+void sock_sigpipe_block(struct sock_sigpipe *st);
+void sock_sigpipe_restore(const struct sock_sigpipe *st);
 
 #endif
