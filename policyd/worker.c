@@ -119,8 +119,9 @@ static void sleep_idle(unsigned me)
 }
 
 /* Up to max jobs from the queue head (a list through ->next), only
-   batchable ones when batch is set. Under q_lock; q_head != NULL. */
-static struct pd_job *take(unsigned max, int batch)
+   batchable ones when batch is set, their count in *n_r (may be NULL). Under q_lock;
+   q_head != NULL. */
+static struct pd_job *take(unsigned max, int batch, unsigned *n_r)
 {
 	struct pd_job *head = q_head, *last = q_head;
 	unsigned n = 1;
@@ -133,6 +134,8 @@ static struct pd_job *take(unsigned max, int batch)
 	if (q_head == NULL)
 		q_tail = NULL;
 	last->next = NULL;
+	if (n_r != NULL)
+		*n_r = n;
 	return head;
 }
 
@@ -218,11 +221,12 @@ static void *worker_main(void *arg)
 			break;	/* stopping: empty, or the batcher drains it */
 		store = get_store();
 		if (q_head->batch && store != NULL && store_batches(store)) {
+			unsigned n;
+
 			batcher = 1;
-			jobs = take(BATCH_MAX, 1);
+			jobs = take(BATCH_MAX, 1, &n);
 			stats.batches++;
-			for (struct pd_job *j = jobs; j != NULL; j = j->next)
-				stats.batched++;
+			stats.batched += n;
 			pthread_mutex_unlock(&q_lock);
 			run_batch(store, jobs);
 			publish(jobs);
@@ -231,7 +235,7 @@ static void *worker_main(void *arg)
 		} else {
 			int other = -1;
 
-			jobs = take(1, 0);
+			jobs = take(1, 0, NULL);
 			if (runnable())
 				other = wake_pick();	/* more for another */
 			pthread_mutex_unlock(&q_lock);
@@ -259,12 +263,7 @@ int pd_workers_start(unsigned n, struct store *(*store_fn)(void), pd_job_done_fn
 		return -1;
 	nidle = 0;
 	for (nthreads = 0; nthreads < n; nthreads++) {
-		static int inited[MAX_WORKERS];
-
-		if (!inited[nthreads]) {
-			pthread_cond_init(&slot[nthreads].cond, NULL);
-			inited[nthreads] = 1;
-		}
+		pthread_cond_init(&slot[nthreads].cond, NULL);	/* destroyed by stop */
 		slot[nthreads].waiting = 0;
 		if (pthread_create(&threads[nthreads], NULL, worker_main,
 				   (void *) (uintptr_t) nthreads) != 0)
@@ -286,7 +285,7 @@ void pd_workers_submit(struct pd_job *jobs)
 	if (jobs == NULL)
 		return;
 	for (struct pd_job *job = jobs; job != NULL; job = job->next) {
-		job->batch = job->conf == NULL || pd_rules_batchable(rules_of(job));
+		job->batch = pd_rules_batchable(rules_of(job));
 		last = job;
 	}
 	pthread_mutex_lock(&q_lock);
@@ -346,6 +345,8 @@ void pd_workers_stop(void)
 	pthread_mutex_unlock(&q_lock);
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_cond_destroy(&slot[i].cond);
 	nthreads = 0;
 }
 
